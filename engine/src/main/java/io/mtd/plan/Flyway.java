@@ -1,0 +1,60 @@
+package io.mtd.plan;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * Flyway as the migration engine: the Job runs a Flyway image instead of an application command.
+ *
+ * @param locations migration locations, relative to the workspace for {@code source: workspace}
+ * @param image the Flyway image (default {@link #DEFAULT_IMAGE})
+ * @param source {@code workspace} (default: shipped in ConfigMaps the engine creates) or {@code image}
+ *     (baked into the application image at {@code imagePath})
+ * @param imagePath where the migrations are inside the application image for {@code source: image}
+ * @param secret Secret holding the database URL, user and password
+ * @param urlKey key of the URL in the Secret (default FLYWAY_URL)
+ * @param userKey key of the user in the Secret (default FLYWAY_USER)
+ * @param passwordKey key of the password in the Secret (default FLYWAY_PASSWORD)
+ * @param schemas schemas Flyway manages
+ * @param baselineOnMigrate baseline a non-empty schema with no history table
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record Flyway(
+        List<String> locations,
+        String image,
+        String source,
+        String imagePath,
+        String secret,
+        String urlKey,
+        String userKey,
+        String passwordKey,
+        List<String> schemas,
+        Boolean baselineOnMigrate) {
+
+    public static final String DEFAULT_IMAGE = "flyway/flyway:11";
+
+    public Flyway {
+        locations = locations == null ? List.of() : List.copyOf(locations);
+        schemas = schemas == null ? List.of() : List.copyOf(schemas);
+    }
+
+    public String imageOrDefault() {
+        return image == null || image.isBlank() ? DEFAULT_IMAGE : image;
+    }
+
+    public boolean shipsFromWorkspace() {
+        return source == null || source.isBlank() || "workspace".equals(source);
+    }
+
+    public String urlKeyOrDefault() {
+        return urlKey == null ? "FLYWAY_URL" : urlKey;
+    }
+
+    public String userKeyOrDefault() {
+        return userKey == null ? "FLYWAY_USER" : userKey;
+    }
+
+    public String passwordKeyOrDefault() {
+        return passwordKey == null ? "FLYWAY_PASSWORD" : passwordKey;
+    }
+}

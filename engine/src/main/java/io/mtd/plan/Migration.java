@@ -1,0 +1,152 @@
+package io.mtd.plan;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The migration that runs as a one-off Kubernetes Job from the application image: a command, or Flyway.
+ *
+ * @param command the container command (exclusive with {@code flyway})
+ * @param flyway Flyway settings (exclusive with {@code command})
+ * @param env plain environment variables
+ * @param envFromSecret Secrets whose keys all become environment variables
+ * @param envFromConfigMap ConfigMaps whose keys all become environment variables
+ * @param secretEnv single variables taken from one key of a Secret
+ * @param timeout how long the Job may run (its activeDeadlineSeconds), e.g. {@code 10m}
+ * @param backoffLimit how many failed Pods the Job retries (0: none)
+ * @param retry replace a Job that failed for the same image instead of reporting its failure again
+ * @param ttlAfterFinished how long Kubernetes keeps the finished Job and its Pod (and so its log)
+ * @param onCancel {@code leave} (default: let a running migration finish) or {@code delete} when waiting stops
+ * @param serviceAccount service account the Pod runs as
+ * @param resources container resource requests and limits
+ * @param podSecurity overrides of the restricted Pod Security defaults
+ * @param lock the migration lock's timings
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record Migration(
+        List<String> command,
+        Flyway flyway,
+        Map<String, String> env,
+        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> envFromSecret,
+        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> envFromConfigMap,
+        List<SecretEnv> secretEnv,
+        String timeout,
+        Integer backoffLimit,
+        Boolean retry,
+        String ttlAfterFinished,
+        String onCancel,
+        String serviceAccount,
+        Resources resources,
+        PodSecurity podSecurity,
+        Lock lock) {
+
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+    public static final Duration DEFAULT_TTL = Duration.ofDays(1);
+
+    public Migration {
+        command = command == null ? List.of() : List.copyOf(command);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        envFromSecret = envFromSecret == null ? List.of() : List.copyOf(envFromSecret);
+        envFromConfigMap = envFromConfigMap == null ? List.of() : List.copyOf(envFromConfigMap);
+        secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
+    }
+
+    /** A command migration with defaults for everything else. */
+    public static Migration ofCommand(List<String> command) {
+        return new Migration(command, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    public Duration timeoutOrDefault() {
+        return Durations.parseOr(timeout, DEFAULT_TIMEOUT);
+    }
+
+    public Duration ttlOrDefault() {
+        return Durations.parseOr(ttlAfterFinished, DEFAULT_TTL);
+    }
+
+    public int backoffLimitOrDefault() {
+        return backoffLimit == null ? 0 : backoffLimit;
+    }
+
+    public boolean retries() {
+        return retry != null && retry;
+    }
+
+    /** Whether a Job still running when waiting stops (timeout, cancel) is deleted rather than left to finish. */
+    public boolean deletesOnCancel() {
+        return "delete".equals(onCancel);
+    }
+
+    public Lock lockOrDefaults() {
+        return lock == null ? Lock.DEFAULTS : lock;
+    }
+
+    public PodSecurity podSecurityOrDefaults() {
+        return podSecurity == null ? PodSecurity.RESTRICTED : podSecurity.overRestricted();
+    }
+
+    /** A variable taken from one key of a Secret. */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record SecretEnv(String name, String secret, String key) {}
+
+    /** Container resources, as Kubernetes quantities (e.g. {@code 256Mi}, {@code 500m}). */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Resources(String cpu, String memory, String cpuLimit, String memoryLimit) {}
+
+    /**
+     * Pod and container security settings; each one left out keeps the restricted Pod Security default.
+     *
+     * @param runAsNonRoot default true
+     * @param runAsUser default unset (the image's user, which must not be root)
+     * @param runAsGroup default unset
+     * @param allowPrivilegeEscalation default false
+     * @param readOnlyRootFilesystem default false
+     * @param dropAllCapabilities default true
+     * @param seccompProfile default {@code RuntimeDefault}
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record PodSecurity(
+            Boolean runAsNonRoot,
+            Long runAsUser,
+            Long runAsGroup,
+            Boolean allowPrivilegeEscalation,
+            Boolean readOnlyRootFilesystem,
+            Boolean dropAllCapabilities,
+            String seccompProfile) {
+
+        public static final PodSecurity RESTRICTED = new PodSecurity(true, null, null, false, false, true, "RuntimeDefault");
+
+        PodSecurity overRestricted() {
+            return new PodSecurity(
+                    runAsNonRoot != null ? runAsNonRoot : RESTRICTED.runAsNonRoot,
+                    runAsUser,
+                    runAsGroup,
+                    allowPrivilegeEscalation != null ? allowPrivilegeEscalation : RESTRICTED.allowPrivilegeEscalation,
+                    readOnlyRootFilesystem != null ? readOnlyRootFilesystem : RESTRICTED.readOnlyRootFilesystem,
+                    dropAllCapabilities != null ? dropAllCapabilities : RESTRICTED.dropAllCapabilities,
+                    seccompProfile != null ? seccompProfile : RESTRICTED.seccompProfile);
+        }
+    }
+
+    /**
+     * Timings of the per app and environment migration lock (a Kubernetes Lease).
+     *
+     * @param leaseDuration how long the lease stays valid without renewal; a crashed holder's lease is taken over after it
+     * @param waitTimeout how long to wait for another pipeline's migration before giving up
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Lock(String leaseDuration, String waitTimeout) {
+        public static final Lock DEFAULTS = new Lock(null, null);
+
+        public Duration leaseDurationOrDefault() {
+            return Durations.parseOr(leaseDuration, Duration.ofSeconds(30));
+        }
+
+        public Duration waitOrDefault() {
+            return Durations.parseOr(waitTimeout, Duration.ofMinutes(30));
+        }
+    }
+}

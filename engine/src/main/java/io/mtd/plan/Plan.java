@@ -1,0 +1,45 @@
+package io.mtd.plan;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to migrate and deploy: one application image, its migration, and the environments it is promoted through in order.
+ *
+ * <p>Plain data: loaded by {@link PlanLoader} from YAML or JSON, or built in code by the Jenkins step, and always
+ * checked by {@link PlanValidator} before anything touches a cluster.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonPropertyOrder({"app", "image", "build", "migration", "rollout", "environments"})
+public record Plan(
+        String app,
+        String image,
+        Build build,
+        Migration migration,
+        Rollout rollout,
+        List<Environment> environments) {
+
+    public Plan {
+        environments = environments == null ? List.of() : List.copyOf(environments);
+    }
+
+    /** The rollout settings, or the defaults when the plan gives none. */
+    public Rollout rolloutOrDefaults() {
+        return rollout == null ? Rollout.DEFAULTS : rollout;
+    }
+
+    /** The environment of that name, if the plan has one. */
+    public Environment environment(String name) {
+        return environments.stream()
+                .filter(e -> Objects.equals(e.name(), name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("The plan has no environment '" + name + "'"));
+    }
+
+    /** The same plan with another image reference (for example pinned by digest). */
+    public Plan withImage(String newImage) {
+        return new Plan(app, newImage, build, migration, rollout, environments);
+    }
+}

@@ -1,0 +1,196 @@
+package io.mtd.plan;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Reads a {@link Plan} from YAML or JSON (JSON is YAML), collecting every unknown field and then every validation error,
+ * so that a user fixes a plan in one go.
+ */
+public final class PlanLoader {
+
+    private PlanLoader() {}
+
+    /** The plan in {@code file}, validated; throws {@link InvalidPlanException} listing everything wrong with it. */
+    public static Plan load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new InvalidPlanException(List.of(new PlanError("", "the plan file " + file + " does not exist")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the plan file " + file + ": " + e.getMessage(), e);
+        }
+        return parse(text);
+    }
+
+    /** The plan written in {@code yamlOrJson}, validated. */
+    public static Plan parse(String yamlOrJson) {
+        List<PlanError> errors = new ArrayList<>();
+        Plan plan = read(yamlOrJson, errors);
+        if (plan != null) {
+            errors.addAll(PlanValidator.validate(plan));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
+        return plan;
+    }
+
+    /** The mapper that writes plans back as YAML (for {@code mtd plan}) in the same shape they are read. */
+    public static ObjectMapper yaml() {
+        return YAMLMapper.builder()
+                .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                .build();
+    }
+
+    private static Plan read(String text, List<PlanError> errors) {
+        ObjectMapper mapper = YAMLMapper.builder(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .addHandler(new UnknownFieldCollector(errors))
+                .build();
+        try {
+            Plan plan = mapper.readValue(text, Plan.class);
+            if (plan == null) {
+                errors.add(new PlanError("", "the plan is empty: give at least app, image, migration and environments"));
+            }
+            return plan;
+        } catch (JsonMappingException e) {
+            errors.add(new PlanError(path(e.getPath()), typeProblem(e)));
+            return null;
+        } catch (JsonProcessingException e) {
+            errors.add(new PlanError("", "not valid YAML or JSON at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage()));
+            return null;
+        }
+    }
+
+    private static String typeProblem(JsonMappingException e) {
+        String msg = e.getOriginalMessage();
+        if (msg.contains("Cannot deserialize value of type `java.util.List") || msg.contains("from Object value")
+                && msg.contains("List")) {
+            return "expected a list, e.g. [a, b]";
+        }
+        if (msg.contains("Cannot deserialize value of type `java.lang.Integer`")
+                || msg.contains("Cannot deserialize value of type `java.lang.Long`")) {
+            return "expected a whole number";
+        }
+        if (msg.contains("Cannot deserialize value of type `java.lang.Boolean`")) {
+            return "expected true or false";
+        }
+        if (msg.contains("Cannot construct instance of") || msg.contains("from String value")) {
+            return "expected a mapping of fields (key: value), not a single value";
+        }
+        if (msg.contains("java.lang.String") && msg.contains("from Array")) {
+            return "expected a single value, not a list";
+        }
+        if (msg.contains("java.lang.String") && msg.contains("from Object")) {
+            return "expected a single value, not a mapping";
+        }
+        return msg.replaceAll("\\s*\\(.*", "");
+    }
+
+    static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : refs) {
+            if (r.getFieldName() != null) {
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                b.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    /** Records each unknown field with its path and the closest known name, then skips it. */
+    private static final class UnknownFieldCollector extends DeserializationProblemHandler {
+        private final List<PlanError> errors;
+
+        UnknownFieldCollector(List<PlanError> errors) {
+            this.errors = errors;
+        }
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
+                Object beanOrClass, String propertyName) throws IOException {
+            String parent = contextPath(p.getParsingContext().getParent());
+            String path = parent.isEmpty() ? propertyName : parent + "." + propertyName;
+            Collection<Object> known = deserializer.getKnownPropertyNames();
+            String hint = closest(propertyName, known)
+                    .map(k -> "unknown field: did you mean '" + k + "'?")
+                    .orElse("unknown field: remove it (known fields here: " + known.stream().map(String::valueOf)
+                            .sorted().reduce((a, b) -> a + ", " + b).orElse("none") + ")");
+            errors.add(new PlanError(path, hint));
+            p.skipChildren();
+            return true;
+        }
+
+        private static String contextPath(JsonStreamContext ctx) {
+            List<String> parts = new ArrayList<>();
+            for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
+                if (c.inArray()) {
+                    parts.add(0, "[" + c.getCurrentIndex() + "]");
+                } else if (c.inObject() && c.getCurrentName() != null) {
+                    parts.add(0, "." + c.getCurrentName());
+                }
+            }
+            String s = String.join("", parts);
+            return s.startsWith(".") ? s.substring(1) : s;
+        }
+
+        private static java.util.Optional<String> closest(String name, Collection<Object> known) {
+            return known.stream()
+                    .map(String::valueOf)
+                    .filter(k -> distance(k.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
+                    .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), name.toLowerCase())));
+        }
+
+        private static int distance(String a, String b) {
+            int[] prev = new int[b.length() + 1];
+            int[] cur = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                prev[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                cur[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                    cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                }
+                int[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[b.length()];
+        }
+    }
+
+    /** The plan as JSON, for reports and for passing plans between processes. */
+    public static ObjectMapper json() {
+        return JsonMapper.builder().build();
+    }
+}

@@ -1,0 +1,20 @@
+package io.mtd.progress;
+
+/** The stages of a run, in the order they happen for each environment. */
+public enum Stage {
+    IMAGE("image"),
+    APPROVAL("approval"),
+    LOCK("lock"),
+    MIGRATION("migration"),
+    ROLLOUT("rollout");
+
+    private final String label;
+
+    Stage(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

@@ -1,0 +1,15 @@
+package io.mtd.progress;
+
+/** How a stage ended. */
+public enum StageOutcome {
+    SUCCEEDED,
+    /** Nothing to do: already done for this image (a re-run). */
+    SKIPPED,
+    FAILED,
+    TIMED_OUT,
+    CANCELLED,
+    /** The approval was refused or not given in time. */
+    DENIED,
+    /** Not attempted, because an earlier environment or stage failed. */
+    NOT_REACHED
+}

@@ -1,0 +1,37 @@
+package io.mtd.promotion;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Asks someone to approve promoting the image to an environment before it is touched: a terminal prompt or a
+ * command-line flag in the CLI, a form on the build page in Jenkins.
+ */
+@FunctionalInterface
+public interface ApprovalGate {
+
+    /** Refuses every approval: for plans run where nobody can answer. */
+    ApprovalGate DENY_ALL = request -> java.util.concurrent.CompletableFuture.completedFuture(
+            Decision.denied("nobody", "no approver is available to this run"));
+
+    /**
+     * Completes with the decision; the engine applies the plan's approval timeout, and cancels the returned stage
+     * when the run is cancelled. Must not block the calling thread.
+     */
+    CompletionStage<Decision> request(Request request);
+
+    /** What is to be approved. */
+    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {}
+
+    /** The answer, with who gave it. */
+    record Decision(boolean approved, String by, String comment) {
+        public static Decision approved(String by) {
+            return new Decision(true, by, null);
+        }
+
+        public static Decision denied(String by, String comment) {
+            return new Decision(false, by, comment);
+        }
+    }
+}
