@@ -1,0 +1,415 @@
+package io.mtd;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.image.ImageResolver;
+import io.mtd.kube.ClusterConnector;
+import io.mtd.kube.KubeconfigClusters;
+import io.mtd.kube.NamespaceWatch;
+import io.mtd.migration.MigrationStage;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Plan;
+import io.mtd.plan.PlanValidator;
+import io.mtd.progress.MaskingListener;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.ProgressListener;
+import io.mtd.progress.SecretMasker;
+import io.mtd.progress.Stage;
+import io.mtd.progress.StageOutcome;
+import io.mtd.promotion.ApprovalGate;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.report.ApprovalReport;
+import io.mtd.report.EnvironmentReport;
+import io.mtd.report.ImageReport;
+import io.mtd.report.MigrationReport;
+import io.mtd.report.RolloutReport;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import io.mtd.rollout.RolloutCallback;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The engine: runs a {@link Plan} (image, then per environment in order: approval, migration, rollout) and reports.
+ *
+ * <p>A run never blocks a caller's thread: {@link #start} returns at once and {@link Run#report()} completes when the
+ * run ends. Clients and namespace watches are shared by every run of one engine, so many runs cost few connections.
+ */
+public final class MigrateThenDeploy implements AutoCloseable {
+
+    private final ClusterConnector clusters;
+    private final ProgressListener listener;
+    private final ApprovalGate approvals;
+    private final RolloutCallback rolloutCallback;
+    private final ImageResolver images;
+    private final RunIdentity identity;
+    private final Path workspace;
+    private final List<String> secrets;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final Clock clock;
+    private final Duration unschedulableGrace;
+    private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, NamespaceWatch> watches = new ConcurrentHashMap<>();
+
+    private MigrateThenDeploy(Builder b) {
+        this.clusters = b.clusters;
+        this.listener = b.listener;
+        this.approvals = b.approvals;
+        this.rolloutCallback = b.rolloutCallback;
+        this.images = b.images;
+        this.identity = b.identity;
+        this.workspace = b.workspace;
+        this.secrets = List.copyOf(b.secrets);
+        this.ownsScheduler = b.scheduler == null;
+        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "mtd-engine");
+            t.setDaemon(true);
+            return t;
+        });
+        this.clock = b.clock;
+        this.unschedulableGrace = b.unschedulableGrace;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Validates {@code plan} (throwing {@link io.mtd.plan.InvalidPlanException} with every error) and starts running it. */
+    public Run start(Plan plan) {
+        PlanValidator.requireValid(plan);
+        SecretMasker masker = new SecretMasker();
+        secrets.forEach(masker::add);
+        Run run = new Run(plan, new MaskingListener(listener, masker), masker);
+        run.begin();
+        return run;
+    }
+
+    /** Runs {@code plan} to its end on the calling thread. */
+    public RunReport run(Plan plan) {
+        return start(plan).report().join();
+    }
+
+    /** Open watch connections, for the scale benchmark. */
+    public int watchConnections() {
+        return watches.values().stream().mapToInt(NamespaceWatch::watchConnections).sum();
+    }
+
+    @Override
+    public void close() {
+        watches.values().forEach(NamespaceWatch::close);
+        watches.clear();
+        clients.values().forEach(KubernetesClient::close);
+        clients.clear();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private KubernetesClient client(Environment env) {
+        String key = env.name() + "|" + env.kubeconfig() + "|" + env.context() + "|" + env.credentialsId() + "|" + env.serverUrl();
+        return clients.computeIfAbsent(key, k -> clusters.connect(env));
+    }
+
+    private NamespaceWatch watch(KubernetesClient client, String namespace) {
+        return watches.computeIfAbsent(System.identityHashCode(client) + "/" + namespace, k -> new NamespaceWatch(client, namespace));
+    }
+
+    /** One run of a plan. */
+    public final class Run {
+        private final Plan plan;
+        private final ProgressListener events;
+        private final SecretMasker masker;
+        private final Instant started;
+        private final CompletableFuture<String> cancelled = new CompletableFuture<>();
+        private final CompletableFuture<RunReport> report = new CompletableFuture<>();
+        private final List<EnvironmentReport> environments = new ArrayList<>();
+        private final MigrationStage migrations = new MigrationStage(scheduler, clock, unschedulableGrace);
+        private volatile ImageReport image;
+
+        private Run(Plan plan, ProgressListener events, SecretMasker masker) {
+            this.plan = plan;
+            this.events = events;
+            this.masker = masker;
+            this.started = clock.instant();
+        }
+
+        /** Completes with the report when the run ends; never completes exceptionally. */
+        public CompletableFuture<RunReport> report() {
+            return report;
+        }
+
+        /** Stops waiting on whatever the run waits for; a migration Job that runs is left to finish unless the plan says otherwise. */
+        public void cancel(String why) {
+            cancelled.complete(why == null ? "cancelled" : why);
+        }
+
+        public SecretMasker masker() {
+            return masker;
+        }
+
+        private void begin() {
+            CompletableFuture<ImageReport> resolved;
+            try {
+                resolved = images.resolve(plan, events).toCompletableFuture();
+            } catch (RuntimeException e) {
+                resolved = CompletableFuture.failedFuture(e);
+            }
+            resolved.whenComplete((img, error) -> {
+                if (error != null) {
+                    Throwable cause = unwrap(error);
+                    image = ImageReport.unresolved(plan.image());
+                    finish(RunOutcome.IMAGE_FAILED, "image: " + message(cause), 0);
+                    return;
+                }
+                image = img;
+                environment(0);
+            });
+        }
+
+        private void environment(int index) {
+            if (cancelled.isDone()) {
+                finish(RunOutcome.CANCELLED, cancelled.getNow("cancelled"), index);
+                return;
+            }
+            if (index >= plan.environments().size()) {
+                finish(RunOutcome.SUCCEEDED, null, index);
+                return;
+            }
+            Environment env = plan.environments().get(index);
+            approve(env).whenComplete((approval, error) -> {
+                if (error != null) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, null, null, null));
+                    finish(RunOutcome.INFRASTRUCTURE, env.name() + ": approval: " + message(unwrap(error)), index + 1);
+                    return;
+                }
+                if (approval != null && approval.outcome() != StageOutcome.SUCCEEDED) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), approval.outcome(), approval, null, null));
+                    RunOutcome o = approval.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED : RunOutcome.DENIED;
+                    finish(o, env.name() + ": not approved" + (approval.comment() == null ? "" : ": " + approval.comment()), index + 1);
+                    return;
+                }
+                migrateAndRollOut(index, env, approval);
+            });
+        }
+
+        private CompletableFuture<ApprovalReport> approve(Environment env) {
+            if (!env.requiresApproval()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Duration timeout = plan.rolloutOrDefaults().approvalTimeoutOrDefault();
+            events.on(new ProgressEvent.StageStarted(Stage.APPROVAL, env.name(), "waiting up to " + io.mtd.plan.Durations.format(timeout)
+                    + " for approval to promote " + image.pinned() + " to " + env.name()));
+            Instant asked = clock.instant();
+            CompletableFuture<ApprovalGate.Decision> decision = approvals.request(new ApprovalGate.Request(plan.app(), env.name(),
+                    env.namespaceOrDefault(), image.pinned(), env.approvers(), timeout)).toCompletableFuture();
+            CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            cancelled.thenAccept(why -> {
+                bounded.completeExceptionally(new java.util.concurrent.CancellationException(why));
+                decision.cancel(false);
+            });
+            return bounded.handle((d, error) -> {
+                ApprovalReport r;
+                if (error != null) {
+                    Throwable cause = unwrap(error);
+                    if (cause instanceof TimeoutException) {
+                        r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + io.mtd.plan.Durations.format(timeout), clock.instant());
+                    } else if (cause instanceof java.util.concurrent.CancellationException) {
+                        r = new ApprovalReport(StageOutcome.CANCELLED, null, message(cause), clock.instant());
+                    } else {
+                        throw new CompletionException(cause);
+                    }
+                } else {
+                    r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant());
+                }
+                events.on(new ProgressEvent.StageFinished(Stage.APPROVAL, env.name(), r.outcome(), Duration.between(asked, clock.instant()),
+                        (r.outcome() == StageOutcome.SUCCEEDED ? "approved" : "not approved") + (r.by() == null ? "" : " by " + r.by())
+                                + (r.comment() == null ? "" : ": " + r.comment())));
+                return r;
+            });
+        }
+
+        private void migrateAndRollOut(int index, Environment env, ApprovalReport approval) {
+            KubernetesClient client;
+            NamespaceWatch watch;
+            try {
+                client = client(env);
+                watch = watch(client, env.namespaceOrDefault());
+            } catch (RuntimeException e) {
+                environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
+                finish(RunOutcome.INFRASTRUCTURE, env.name() + ": cannot reach the cluster: " + message(e), index + 1);
+                return;
+            }
+            MigrationStage.Target target = new MigrationStage.Target(plan, env, image.pinned(), identity, client, watch, events,
+                    masker, cancelled);
+            migrations.run(target).whenComplete((outcome, error) -> {
+                if (error != null) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
+                    finish(RunOutcome.INFRASTRUCTURE, env.name() + ": migration: " + message(unwrap(error)), index + 1);
+                    return;
+                }
+                MigrationReport migration = withFlyway(outcome);
+                StageOutcome mo = migration.outcome();
+                if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), mo, approval, migration, null));
+                    finish(migrationRunOutcome(migration), env.name() + ": migration " + migration.job() + " "
+                            + mo.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
+                            + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
+                    return;
+                }
+                rollOut(client, env).whenComplete((rollout, rolloutError) -> {
+                    RolloutReport r = rolloutError == null ? rollout
+                            : new RolloutReport(rolloutCallback != null ? "callback" : "deployments", StageOutcome.FAILED,
+                                    message(unwrap(rolloutError)), Duration.ZERO, List.of());
+                    boolean ok = r == null || r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(),
+                            ok ? StageOutcome.SUCCEEDED : r.outcome(), approval, migration, r));
+                    if (!ok) {
+                        RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
+                                : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
+                        finish(o, env.name() + ": rollout " + r.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                                + ": " + r.reason(), index + 1);
+                        return;
+                    }
+                    environment(index + 1);
+                });
+            });
+        }
+
+        private MigrationReport withFlyway(MigrationStage.Outcome outcome) {
+            return outcome.report();
+        }
+
+        private CompletableFuture<RolloutReport> rollOut(KubernetesClient client, Environment env) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        private void finish(RunOutcome outcome, String failure, int reachedUpTo) {
+            for (int i = environments.size(); i < plan.environments().size(); i++) {
+                Environment e = plan.environments().get(i);
+                environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
+            }
+            report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
+                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant())));
+        }
+    }
+
+    private static RunOutcome migrationRunOutcome(MigrationReport m) {
+        switch (m.outcome()) {
+            case TIMED_OUT:
+                return RunOutcome.TIMED_OUT;
+            case CANCELLED:
+                return RunOutcome.CANCELLED;
+            default:
+                return "KubernetesError".equals(m.reason()) || "EngineError".equals(m.reason())
+                        ? RunOutcome.INFRASTRUCTURE : RunOutcome.MIGRATION_FAILED;
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static String message(Throwable t) {
+        if (t instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
+            return k.getStatus().getMessage();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** Configures an engine; everything but the clusters has a default. */
+    public static final class Builder {
+        private ClusterConnector clusters = new KubeconfigClusters();
+        private ProgressListener listener = ProgressListener.NONE;
+        private ApprovalGate approvals = ApprovalGate.DENY_ALL;
+        private RolloutCallback rolloutCallback;
+        private ImageResolver images = ImageResolver.AS_WRITTEN;
+        private RunIdentity identity = RunIdentity.local();
+        private Path workspace = Path.of(".");
+        private Collection<String> secrets = List.of();
+        private ScheduledExecutorService scheduler;
+        private Clock clock = Clock.systemUTC();
+        private Duration unschedulableGrace = Duration.ofMinutes(2);
+
+        public Builder clusters(ClusterConnector clusters) {
+            this.clusters = Objects.requireNonNull(clusters);
+            return this;
+        }
+
+        public Builder listener(ProgressListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public Builder approvals(ApprovalGate approvals) {
+            this.approvals = Objects.requireNonNull(approvals);
+            return this;
+        }
+
+        /** The caller's own rollout; without one, the engine rolls out the environment's Deployments itself. */
+        public Builder rolloutCallback(RolloutCallback rolloutCallback) {
+            this.rolloutCallback = rolloutCallback;
+            return this;
+        }
+
+        public Builder images(ImageResolver images) {
+            this.images = Objects.requireNonNull(images);
+            return this;
+        }
+
+        public Builder identity(RunIdentity identity) {
+            this.identity = Objects.requireNonNull(identity);
+            return this;
+        }
+
+        /** The directory relative paths of the plan (build context, Flyway locations) are resolved against. */
+        public Builder workspace(Path workspace) {
+            this.workspace = Objects.requireNonNull(workspace);
+            return this;
+        }
+
+        /** Values to mask in everything the run prints, besides those of the Secrets the migration references. */
+        public Builder secrets(Collection<String> secrets) {
+            this.secrets = List.copyOf(secrets);
+            return this;
+        }
+
+        /** A shared executor for timers and retries (the engine makes a two-thread one otherwise). */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** How long a migration Pod may stay unschedulable before the migration fails (default 2m). */
+        public Builder unschedulableGrace(Duration grace) {
+            this.unschedulableGrace = Objects.requireNonNull(grace);
+            return this;
+        }
+
+        public MigrateThenDeploy build() {
+            return new MigrateThenDeploy(this);
+        }
+    }
+}

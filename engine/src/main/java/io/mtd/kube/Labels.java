@@ -1,0 +1,24 @@
+package io.mtd.kube;
+
+/** The labels and annotations the engine puts on what it creates, so that it can find them again. */
+public final class Labels {
+
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGER = "migrate-then-deploy";
+    public static final String NAME = "app.kubernetes.io/name";
+    public static final String INSTANCE = "app.kubernetes.io/instance";
+    public static final String COMPONENT = "app.kubernetes.io/component";
+    public static final String ENVIRONMENT = "migrate-then-deploy.io/environment";
+
+    /** Label Kubernetes' Job controller puts on a Job's Pods (both spellings exist across versions). */
+    public static final String JOB_NAME = "job-name";
+    public static final String BATCH_JOB_NAME = "batch.kubernetes.io/job-name";
+
+    public static final String ANNOTATION_APP = "migrate-then-deploy.io/app";
+    public static final String ANNOTATION_ENVIRONMENT = "migrate-then-deploy.io/environment";
+    public static final String ANNOTATION_IMAGE = "migrate-then-deploy.io/image";
+    public static final String ANNOTATION_RUN = "migrate-then-deploy.io/run-id";
+    public static final String ANNOTATION_RUN_URL = "migrate-then-deploy.io/run-url";
+
+    private Labels() {}
+}

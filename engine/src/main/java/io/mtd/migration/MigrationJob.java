@@ -1,0 +1,187 @@
+package io.mtd.migration;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SeccompProfileBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.mtd.kube.Labels;
+import io.mtd.plan.Environment;
+import io.mtd.plan.KubeNames;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.promotion.RunIdentity;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The one-off Kubernetes Job that runs an environment's migration from the exact application image.
+ *
+ * <p>Its name is a function of app, environment and image only, so a re-run of the same plan finds the Job it (or
+ * another pipeline) created before, instead of creating a second one or tripping over "field is immutable".
+ */
+public final class MigrationJob {
+
+    static final String CONTAINER = "migrate";
+    private static final int HASH_LENGTH = 10;
+
+    private final Plan plan;
+    private final Environment environment;
+    private final String image;
+    private final RunIdentity identity;
+
+    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
+        this.plan = plan;
+        this.environment = environment;
+        this.image = image;
+        this.identity = identity;
+    }
+
+    /** {@code <app>-<env>-migrate-<hash of image>}: a DNS-1123 label of at most 63 characters. */
+    public static String nameFor(String app, String environment, String image) {
+        return KubeNames.hashedName(image, HASH_LENGTH, app, environment, "migrate");
+    }
+
+    public String name() {
+        return nameFor(plan.app(), environment.name(), image);
+    }
+
+    public String namespace() {
+        return environment.namespaceOrDefault();
+    }
+
+    /** The labels on the Job and its Pods: how the engine's watches find them. */
+    public Map<String, String> labels() {
+        Map<String, String> labels = new TreeMap<>();
+        labels.put(Labels.MANAGED_BY, Labels.MANAGER);
+        labels.put(Labels.NAME, plan.app());
+        labels.put(Labels.INSTANCE, KubeNames.hashedName(plan.app() + "/" + environment.name(), 6, plan.app(), environment.name()));
+        labels.put(Labels.COMPONENT, "migration");
+        labels.put(Labels.ENVIRONMENT, environment.name());
+        return labels;
+    }
+
+    /** The Job manifest. */
+    public Job manifest() {
+        Migration m = plan.migration();
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(Labels.ANNOTATION_APP, plan.app());
+        annotations.put(Labels.ANNOTATION_ENVIRONMENT, environment.name());
+        annotations.put(Labels.ANNOTATION_IMAGE, image);
+        annotations.put(Labels.ANNOTATION_RUN, identity.id());
+        if (identity.url() != null) {
+            annotations.put(Labels.ANNOTATION_RUN_URL, identity.url());
+        }
+        return new JobBuilder()
+                .withNewMetadata()
+                    .withName(name())
+                    .withNamespace(namespace())
+                    .withLabels(labels())
+                    .withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec()
+                    .withBackoffLimit(m.backoffLimitOrDefault())
+                    .withActiveDeadlineSeconds(Math.max(1, m.timeoutOrDefault().toSeconds()))
+                    .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, m.ttlOrDefault().toSeconds()))
+                    .withNewTemplate()
+                        .withNewMetadata().withLabels(labels()).withAnnotations(annotations).endMetadata()
+                        .withNewSpec()
+                            .withRestartPolicy("Never")
+                            .withServiceAccountName(m.serviceAccount())
+                            .withSecurityContext(podSecurityContext(m.podSecurityOrDefaults()))
+                            .withContainers(container(m))
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private Container container(Migration m) {
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(image)
+                .withCommand(m.command())
+                .withEnv(env(m))
+                .withEnvFrom(envFrom(m))
+                .withResources(resources(m.resources()))
+                .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
+                .build();
+    }
+
+    private static List<EnvVar> env(Migration m) {
+        List<EnvVar> env = new ArrayList<>();
+        new TreeMap<>(m.env()).forEach((k, v) -> env.add(new EnvVarBuilder().withName(k).withValue(v).build()));
+        for (Migration.SecretEnv s : m.secretEnv()) {
+            env.add(new EnvVarBuilder().withName(s.name())
+                    .withNewValueFrom().withNewSecretKeyRef(s.key(), s.secret(), false).endValueFrom()
+                    .build());
+        }
+        return env;
+    }
+
+    private static List<EnvFromSource> envFrom(Migration m) {
+        List<EnvFromSource> from = new ArrayList<>();
+        for (String secret : m.envFromSecret()) {
+            from.add(new EnvFromSourceBuilder().withNewSecretRef(secret, false).build());
+        }
+        for (String configMap : m.envFromConfigMap()) {
+            from.add(new EnvFromSourceBuilder().withNewConfigMapRef(configMap, false).build());
+        }
+        return from;
+    }
+
+    private static ResourceRequirements resources(Migration.Resources r) {
+        if (r == null) {
+            return null;
+        }
+        Map<String, Quantity> requests = new TreeMap<>();
+        Map<String, Quantity> limits = new TreeMap<>();
+        if (r.cpu() != null) {
+            requests.put("cpu", new Quantity(r.cpu()));
+        }
+        if (r.memory() != null) {
+            requests.put("memory", new Quantity(r.memory()));
+            // a migration killed half way for memory is the worst outcome: limit at the request unless told otherwise
+            limits.put("memory", new Quantity(r.memoryLimit() != null ? r.memoryLimit() : r.memory()));
+        } else if (r.memoryLimit() != null) {
+            limits.put("memory", new Quantity(r.memoryLimit()));
+        }
+        if (r.cpuLimit() != null) {
+            limits.put("cpu", new Quantity(r.cpuLimit()));
+        }
+        return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+    }
+
+    private static PodSecurityContext podSecurityContext(Migration.PodSecurity s) {
+        return new PodSecurityContextBuilder()
+                .withRunAsNonRoot(s.runAsNonRoot())
+                .withRunAsUser(s.runAsUser())
+                .withRunAsGroup(s.runAsGroup())
+                .withSeccompProfile(new SeccompProfileBuilder().withType(s.seccompProfile()).build())
+                .build();
+    }
+
+    private static SecurityContext containerSecurityContext(Migration.PodSecurity s) {
+        return new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(s.allowPrivilegeEscalation())
+                .withReadOnlyRootFilesystem(s.readOnlyRootFilesystem())
+                .withCapabilities(Boolean.TRUE.equals(s.dropAllCapabilities())
+                        ? new Capabilities(List.of(), List.of("ALL")) : null)
+                .build();
+    }
+}

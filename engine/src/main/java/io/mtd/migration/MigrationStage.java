@@ -1,0 +1,291 @@
+package io.mtd.migration;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.kube.LeaseLock;
+import io.mtd.kube.NamespaceWatch;
+import io.mtd.plan.Durations;
+import io.mtd.plan.Environment;
+import io.mtd.plan.KubeNames;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.ProgressListener;
+import io.mtd.progress.SecretMasker;
+import io.mtd.progress.Stage;
+import io.mtd.progress.StageOutcome;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.report.MigrationReport;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.List;
+
+/**
+ * Runs one environment's migration: takes the app's migration lock, then creates, attaches to or skips the migration
+ * Job for this image, waits for its result while streaming its log, and releases the lock.
+ */
+public final class MigrationStage {
+
+    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it. */
+    private static final Duration DEADLINE_SLACK = Duration.ofSeconds(60);
+    private static final Duration GONE_WAIT = Duration.ofSeconds(60);
+
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
+    private final Duration unschedulableGrace;
+
+    public MigrationStage(ScheduledExecutorService scheduler, Clock clock, Duration unschedulableGrace) {
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.unschedulableGrace = unschedulableGrace;
+    }
+
+    /** What one migration needs. */
+    public record Target(Plan plan, Environment environment, String image, RunIdentity identity,
+            KubernetesClient client, NamespaceWatch watch, ProgressListener listener, SecretMasker masker,
+            CompletableFuture<String> cancelled) {}
+
+    /** Runs the migration; the report's outcome says how it ended (the future itself fails only on programming errors). */
+    public CompletableFuture<Outcome> run(Target t) {
+        Instant start = clock.instant();
+        MigrationJob job = new MigrationJob(t.plan(), t.environment(), t.image(), t.identity());
+        String env = t.environment().name();
+        Migration m = t.plan().migration();
+        LeaseLock lock = new LeaseLock(t.client(), job.namespace(), lockName(t.plan().app(), env), t.identity().id(),
+                m.lockOrDefaults().leaseDurationOrDefault(), job.labels(), scheduler, clock);
+
+        t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, env,
+                "Job " + job.name() + " in namespace " + job.namespace() + " from " + t.image()));
+        CompletableFuture<LeaseLock.Held> locked = lock.acquire(m.lockOrDefaults().waitOrDefault(),
+                msg -> t.listener().on(new ProgressEvent.Note(Stage.LOCK, env, msg)));
+        t.cancelled().thenAccept(why -> locked.completeExceptionally(new CancelledException(why)));
+
+        return locked.thenCompose(held -> {
+            if (lock.tookOverFrom() != null) {
+                note(t, "took over the migration lock from " + lock.tookOverFrom() + ", whose lease had expired");
+            }
+            return migrate(t, job).whenComplete((r, e) -> held.release());
+        }).handle((result, error) -> report(t, job, start, result, error));
+    }
+
+    private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job) {
+        learnSecrets(t);
+        return t.watch().synced().thenCompose(v -> {
+            Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
+            if (existing != null) {
+                if (hasCondition(existing, "Complete")) {
+                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, "AlreadySucceeded",
+                            "already migrated for this image" + ranBy(existing), 0, 0, null));
+                }
+                Optional<JobCondition> failed = condition(existing, "Failed");
+                if (failed.isPresent()) {
+                    if (!t.plan().migration().retries()) {
+                        return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
+                                orElse(failed.get().getReason(), "Failed"),
+                                "the migration Job for this image already failed" + ranBy(existing) + ": "
+                                        + orElse(failed.get().getMessage(), "no message")
+                                        + ". Fix the cause and set migration.retry: true (mtd run --retry) to run it again",
+                                null, 0, null));
+                    }
+                    note(t, "replacing the failed migration Job " + job.name() + " (retry requested)");
+                    return deleteAndWait(t, job).thenCompose(x -> createAndWait(t, job));
+                }
+                note(t, "attaching to the running migration Job " + job.name() + ranBy(existing));
+                return waitFor(t, job);
+            }
+            return createAndWait(t, job);
+        });
+    }
+
+    private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job) {
+        try {
+            t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(job.manifest()).create();
+            note(t, "created Job " + job.name());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            note(t, "attaching to the migration Job " + job.name() + " that another run created just now");
+        }
+        return waitFor(t, job);
+    }
+
+    private CompletableFuture<MigrationResult> waitFor(Target t, MigrationJob job) {
+        MigrationWaiter waiter = new MigrationWaiter(t.client(), t.watch(), job.name(), t.environment().name(),
+                t.listener(), t.masker(), scheduler, clock, unschedulableGrace);
+        CompletableFuture<MigrationResult> result = waiter.await(t.plan().migration().timeoutOrDefault().plus(DEADLINE_SLACK));
+        t.cancelled().thenAccept(waiter::cancel);
+        return result.thenApply(r -> {
+            boolean stopped = r.outcome() == StageOutcome.CANCELLED || "WaitTimeout".equals(r.reason());
+            if (stopped) {
+                if (t.plan().migration().deletesOnCancel()) {
+                    t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).delete();
+                    return withMessage(r, r.message() + "; the Job " + job.name() + " was deleted (migration.onCancel: delete)");
+                }
+                return withMessage(r, r.message() + "; the Job " + job.name() + " in namespace " + job.namespace()
+                        + " is left to finish (killing a migration half way is worse); re-run to attach to it");
+            }
+            return r;
+        });
+    }
+
+    private CompletableFuture<Void> deleteAndWait(Target t, MigrationJob job) {
+        t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name())
+                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        Instant until = clock.instant().plus(GONE_WAIT);
+        pollGone(t, job, gone, until);
+        return gone;
+    }
+
+    private void pollGone(Target t, MigrationJob job, CompletableFuture<Void> gone, Instant until) {
+        try {
+            if (t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get() == null) {
+                gone.complete(null);
+            } else if (clock.instant().isAfter(until)) {
+                gone.completeExceptionally(new IllegalStateException("the failed Job " + job.name()
+                        + " was not deleted within " + Durations.format(GONE_WAIT)));
+            } else {
+                scheduler.schedule(() -> pollGone(t, job, gone, until), 200, TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            gone.completeExceptionally(e);
+        }
+    }
+
+    /** Reads the Secrets the Job references so that their values are masked in its log. */
+    private static void learnSecrets(Target t) {
+        Migration m = t.plan().migration();
+        Set<String> names = new LinkedHashSet<>(m.envFromSecret());
+        m.secretEnv().forEach(s -> names.add(s.secret()));
+        if (m.flyway() != null && m.flyway().secret() != null) {
+            names.add(m.flyway().secret());
+        }
+        for (String name : names) {
+            try {
+                Secret secret = t.client().secrets().inNamespace(t.environment().namespaceOrDefault()).withName(name).get();
+                if (secret == null) {
+                    continue; // the Pod will report CreateContainerConfigError, with the fix
+                }
+                if (secret.getData() != null) {
+                    secret.getData().values().forEach(v -> t.masker().add(decode(v)));
+                }
+                if (secret.getStringData() != null) {
+                    secret.getStringData().values().forEach(t.masker()::add);
+                }
+            } catch (KubernetesClientException e) {
+                note(t, "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
+                        + "); grant 'get' on secrets to keep them out of the log");
+            }
+        }
+    }
+
+    private Outcome report(Target t, MigrationJob job, Instant start, MigrationResult r, Throwable error) {
+        Duration took = Duration.between(start, clock.instant());
+        String env = t.environment().name();
+        MigrationReport report;
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            StageOutcome outcome;
+            String reason;
+            if (cause instanceof CancelledException) {
+                outcome = StageOutcome.CANCELLED;
+                reason = "Cancelled";
+            } else if (cause instanceof LeaseLock.LockTimeoutException) {
+                outcome = StageOutcome.TIMED_OUT;
+                reason = "LockTimeout";
+            } else {
+                outcome = StageOutcome.FAILED;
+                reason = cause instanceof KubernetesClientException ? "KubernetesError" : "EngineError";
+            }
+            report = new MigrationReport(job.name(), outcome, reason, describe(cause), null, 0, took, null);
+        } else {
+            report = new MigrationReport(job.name(), r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), took, null);
+        }
+        String detail = switch (report.outcome()) {
+            case SUCCEEDED -> "migrated in " + Durations.format(took) + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
+            case SKIPPED -> report.message();
+            default -> report.reason() + ": " + report.message();
+        };
+        t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, env, report.outcome(), took, detail));
+        return new Outcome(report, r == null ? List.of() : r.log());
+    }
+
+    /** The stage's report, and the migration's (masked) log for parsers such as Flyway's. */
+    public record Outcome(MigrationReport report, List<String> log) {}
+
+    static String lockName(String app, String environment) {
+        String plain = app + "-" + environment + "-migration-lock";
+        return KubeNames.isLabel(plain) ? plain : KubeNames.hashedName(app + "/" + environment, 8, app, environment, "lock");
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof KubernetesClientException k) {
+            return "the Kubernetes API answered " + (k.getCode() > 0 ? k.getCode() + " " : "")
+                    + (k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage());
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    private static String ranBy(Job job) {
+        Map<String, String> a = job.getMetadata().getAnnotations();
+        String run = a == null ? null : a.get(io.mtd.kube.Labels.ANNOTATION_RUN);
+        return run == null ? "" : " (started by " + run + ")";
+    }
+
+    private static boolean hasCondition(Job job, String type) {
+        return condition(job, type).isPresent();
+    }
+
+    private static Optional<JobCondition> condition(Job job, String type) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+    }
+
+    private static MigrationResult withMessage(MigrationResult r, String message) {
+        return new MigrationResult(r.outcome(), r.reason(), message, r.exitCode(), r.attempts(), r.log());
+    }
+
+    private static String decode(String base64) {
+        try {
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return base64;
+        }
+    }
+
+    private static String orElse(String s, String fallback) {
+        return s == null ? fallback : s;
+    }
+
+    private static void note(Target t, String message) {
+        t.listener().on(new ProgressEvent.Note(Stage.MIGRATION, t.environment().name(), message));
+    }
+
+    /** The run was cancelled while this stage waited. */
+    static final class CancelledException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CancelledException(String message) {
+            super(message);
+        }
+    }
+
+}

@@ -1,0 +1,159 @@
+package io.mtd.migration;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a Pod's status for the reasons a migration can never succeed, so the engine fails within seconds with the
+ * real reason and a hint, instead of waiting out the Job's deadline as {@code kubectl wait} does.
+ */
+public final class PodDiagnosis {
+
+    private static final Set<String> PULL = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull");
+    private static final Set<String> CONFIG = Set.of("CreateContainerConfigError", "CreateContainerError", "RunContainerError");
+
+    private PodDiagnosis() {}
+
+    /** A reason why a migration Pod cannot succeed. */
+    public record Problem(String reason, String message, String hint) {
+        public String describe() {
+            return reason + (message == null || message.isBlank() ? "" : ": " + message) + (hint == null ? "" : " (" + hint + ")");
+        }
+    }
+
+    /** A problem the Pod is stuck in right now (it will not get better by waiting), if any. */
+    public static Optional<Problem> stuck(Pod pod, Instant now, Duration unschedulableGrace) {
+        for (ContainerStatus cs : containerStatuses(pod)) {
+            ContainerStateWaiting waiting = cs.getState() == null ? null : cs.getState().getWaiting();
+            if (waiting == null || waiting.getReason() == null) {
+                continue;
+            }
+            String reason = waiting.getReason();
+            if (PULL.contains(reason)) {
+                return Optional.of(new Problem(reason, waiting.getMessage(),
+                        "check that the image " + cs.getImage() + " exists and that the cluster may pull it"
+                                + " (imagePullSecrets, registry credentials)"));
+            }
+            if (CONFIG.contains(reason)) {
+                return Optional.of(new Problem(reason, waiting.getMessage(), configHint(waiting.getMessage())));
+            }
+        }
+        for (PodCondition c : conditions(pod)) {
+            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
+                Instant since = parse(c.getLastTransitionTime(), pod);
+                if (since == null || !now.isBefore(since.plus(unschedulableGrace))) {
+                    return Optional.of(new Problem("Unschedulable", c.getMessage(),
+                            "no node can run the Pod: lower migration.resources, or free capacity in the cluster"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why a Pod that ended did so, when it ended badly. */
+    public static Optional<Problem> ended(Pod pod) {
+        if (pod.getStatus() == null) {
+            return Optional.empty();
+        }
+        if ("Evicted".equals(pod.getStatus().getReason())) {
+            return Optional.of(new Problem("Evicted", pod.getStatus().getMessage(),
+                    "the node ran short of resources; the migration may have stopped half way, check the database"));
+        }
+        ContainerStateTerminated t = terminated(pod);
+        if (t == null || t.getExitCode() == null || t.getExitCode() == 0) {
+            return "Failed".equals(pod.getStatus().getPhase())
+                    ? Optional.of(new Problem(orElse(pod.getStatus().getReason(), "PodFailed"), pod.getStatus().getMessage(), null))
+                    : Optional.empty();
+        }
+        if ("OOMKilled".equals(t.getReason())) {
+            return Optional.of(new Problem("OOMKilled", "the migration container ran out of memory (exit code "
+                    + t.getExitCode() + ")", "raise migration.resources.memory"));
+        }
+        return Optional.of(new Problem("Error", "the migration exited with code " + t.getExitCode(),
+                "see its log above"));
+    }
+
+    /** The exit code of the Pod's migration container, if it ended. */
+    public static Integer exitCode(Pod pod) {
+        ContainerStateTerminated t = terminated(pod);
+        return t == null ? null : t.getExitCode();
+    }
+
+    /** Whether the migration container runs or ran, so its log can be read. */
+    public static boolean hasStarted(Pod pod) {
+        for (ContainerStatus cs : containerStatuses(pod)) {
+            if (cs.getState() != null && (cs.getState().getRunning() != null || cs.getState().getTerminated() != null)) {
+                return true;
+            }
+        }
+        return pod.getStatus() != null && ("Succeeded".equals(pod.getStatus().getPhase()));
+    }
+
+    /** Whether the Pod is finished (succeeded or failed). */
+    public static boolean isTerminal(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    private static ContainerStateTerminated terminated(Pod pod) {
+        for (ContainerStatus cs : containerStatuses(pod)) {
+            if (cs.getState() != null && cs.getState().getTerminated() != null) {
+                return cs.getState().getTerminated();
+            }
+        }
+        return null;
+    }
+
+    private static String configHint(String message) {
+        if (message != null && message.contains("not found")) {
+            return "create the Secret or ConfigMap it names in the migration's namespace, or fix its name in the plan";
+        }
+        if (message != null && message.contains("couldn't find key")) {
+            return "add the key to the Secret or ConfigMap, or fix migration.secretEnv";
+        }
+        return "check the migration's env, envFromSecret and envFromConfigMap";
+    }
+
+    private static List<ContainerStatus> containerStatuses(Pod pod) {
+        List<ContainerStatus> all = new ArrayList<>();
+        if (pod.getStatus() != null) {
+            if (pod.getStatus().getInitContainerStatuses() != null) {
+                all.addAll(pod.getStatus().getInitContainerStatuses());
+            }
+            if (pod.getStatus().getContainerStatuses() != null) {
+                all.addAll(pod.getStatus().getContainerStatuses());
+            }
+        }
+        return all;
+    }
+
+    private static List<PodCondition> conditions(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getConditions() == null ? List.of() : pod.getStatus().getConditions();
+    }
+
+    private static Instant parse(String time, Pod pod) {
+        try {
+            if (time != null) {
+                return ZonedDateTime.parse(time).toInstant();
+            }
+            String created = pod.getMetadata().getCreationTimestamp();
+            return created == null ? null : ZonedDateTime.parse(created).toInstant();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String orElse(String s, String fallback) {
+        return s == null ? fallback : s;
+    }
+}
