@@ -168,7 +168,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             } catch (RuntimeException e) {
                 resolved = CompletableFuture.failedFuture(e);
             }
-            resolved.whenComplete((img, error) -> {
+            resolved.whenCompleteAsync((img, error) -> {
                 if (error != null) {
                     Throwable cause = unwrap(error);
                     image = ImageReport.unresolved(plan.image());
@@ -177,7 +177,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 }
                 image = img;
                 environment(0);
-            });
+            }, scheduler);
         }
 
         private void environment(int index) {
@@ -190,7 +190,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 return;
             }
             Environment env = plan.environments().get(index);
-            approve(env).whenComplete((approval, error) -> {
+            approve(env).whenCompleteAsync((approval, error) -> {
                 if (error != null) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, null, null, null));
                     finish(RunOutcome.INFRASTRUCTURE, env.name() + ": approval: " + message(unwrap(error)), index + 1);
@@ -203,7 +203,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                     return;
                 }
                 migrateAndRollOut(index, env, approval);
-            });
+            }, scheduler);
         }
 
         private CompletableFuture<ApprovalReport> approve(Environment env) {
@@ -255,7 +255,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }
             MigrationStage.Target target = new MigrationStage.Target(plan, env, image.pinned(), identity, client, watch, events,
                     masker, cancelled);
-            migrations.run(target).whenComplete((outcome, error) -> {
+            migrations.run(target).whenCompleteAsync((outcome, error) -> {
                 if (error != null) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
                     finish(RunOutcome.INFRASTRUCTURE, env.name() + ": migration: " + message(unwrap(error)), index + 1);
@@ -270,7 +270,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                             + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
                     return;
                 }
-                rollOut(client, env).whenComplete((rollout, rolloutError) -> {
+                rollOut(client, env).whenCompleteAsync((rollout, rolloutError) -> {
                     RolloutReport r = rolloutError == null ? rollout
                             : new RolloutReport(rolloutCallback != null ? "callback" : "deployments", StageOutcome.FAILED,
                                     message(unwrap(rolloutError)), Duration.ZERO, List.of());
@@ -285,8 +285,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
                         return;
                     }
                     environment(index + 1);
-                });
-            });
+                }, scheduler);
+            }, scheduler);
         }
 
         private MigrationReport withFlyway(MigrationStage.Outcome outcome) {

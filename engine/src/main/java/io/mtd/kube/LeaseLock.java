@@ -35,6 +35,7 @@ public final class LeaseLock {
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
     private final Map<String, String> labels;
+    private volatile String tookOver;
 
     public LeaseLock(KubernetesClient client, String namespace, String name, String holder, Duration leaseDuration,
             Map<String, String> labels, ScheduledExecutorService scheduler, Clock clock) {
@@ -114,7 +115,7 @@ public final class LeaseLock {
                 return null;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
-                    return "another run that took it just now";
+                    return currentHolder();
                 }
                 throw e;
             }
@@ -143,13 +144,18 @@ public final class LeaseLock {
             return null;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                return "another run that took it just now";
+                return currentHolder();
             }
             throw e;
         }
     }
 
-    private volatile String tookOver;
+    /** Who holds the lease right after we lost a race for it. */
+    private String currentHolder() {
+        Lease now = client.leases().inNamespace(namespace).withName(name).get();
+        String h = now == null || now.getSpec() == null ? null : now.getSpec().getHolderIdentity();
+        return h == null ? "another run that took it just now" : h;
+    }
 
     /** The holder whose expired lease the last acquisition took over, or null. */
     public String tookOverFrom() {

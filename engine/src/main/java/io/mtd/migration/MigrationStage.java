@@ -74,17 +74,18 @@ public final class MigrationStage {
                 msg -> t.listener().on(new ProgressEvent.Note(Stage.LOCK, env, msg)));
         t.cancelled().thenAccept(why -> locked.completeExceptionally(new CancelledException(why)));
 
-        return locked.thenCompose(held -> {
+        return locked.thenComposeAsync(held -> {
             if (lock.tookOverFrom() != null) {
                 note(t, "took over the migration lock from " + lock.tookOverFrom() + ", whose lease had expired");
             }
-            return migrate(t, job).whenComplete((r, e) -> held.release());
-        }).handle((result, error) -> report(t, job, start, result, error));
+            return migrate(t, job).whenCompleteAsync((r, e) -> held.release(), scheduler);
+        }, scheduler).handleAsync((result, error) -> report(t, job, start, result, error), scheduler);
     }
 
     private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job) {
         learnSecrets(t);
-        return t.watch().synced().thenCompose(v -> {
+        // never call the API on the informers' event loop: continue on the engine's scheduler
+        return t.watch().synced().thenComposeAsync(v -> {
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
             if (existing != null) {
                 if (hasCondition(existing, "Complete")) {
@@ -102,13 +103,13 @@ public final class MigrationStage {
                                 null, 0, null));
                     }
                     note(t, "replacing the failed migration Job " + job.name() + " (retry requested)");
-                    return deleteAndWait(t, job).thenCompose(x -> createAndWait(t, job));
+                    return deleteAndWait(t, job).thenComposeAsync(x -> createAndWait(t, job), scheduler);
                 }
                 note(t, "attaching to the running migration Job " + job.name() + ranBy(existing));
                 return waitFor(t, job);
             }
             return createAndWait(t, job);
-        });
+        }, scheduler);
     }
 
     private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job) {
@@ -129,7 +130,7 @@ public final class MigrationStage {
                 t.listener(), t.masker(), scheduler, clock, unschedulableGrace);
         CompletableFuture<MigrationResult> result = waiter.await(t.plan().migration().timeoutOrDefault().plus(DEADLINE_SLACK));
         t.cancelled().thenAccept(waiter::cancel);
-        return result.thenApply(r -> {
+        return result.thenApplyAsync(r -> {
             boolean stopped = r.outcome() == StageOutcome.CANCELLED || "WaitTimeout".equals(r.reason());
             if (stopped) {
                 if (t.plan().migration().deletesOnCancel()) {
@@ -140,7 +141,7 @@ public final class MigrationStage {
                         + " is left to finish (killing a migration half way is worse); re-run to attach to it");
             }
             return r;
-        });
+        }, scheduler);
     }
 
     private CompletableFuture<Void> deleteAndWait(Target t, MigrationJob job) {

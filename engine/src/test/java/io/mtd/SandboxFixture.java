@@ -1,0 +1,54 @@
+package io.mtd;
+
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.sandbox.Sandbox;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** A sandbox cluster and engines connected to it, for tests of whole runs. */
+public final class SandboxFixture implements AutoCloseable {
+
+    public final Sandbox sandbox = Sandbox.start();
+    public final KubernetesClient client = sandbox.client();
+
+    /** An engine reaching every environment through the sandbox. */
+    public MigrateThenDeploy engine(RecordingListener listener, String runId) {
+        return MigrateThenDeploy.builder()
+                .clusters(env -> sandbox.client())
+                .listener(listener)
+                .identity(new RunIdentity(runId, null))
+                .unschedulableGrace(Duration.ofSeconds(1))
+                .build();
+    }
+
+    /** A plan whose migration runs {@code sh -c script} from {@code image} in the given environments (namespace = name). */
+    public static Plan plan(String image, String script, String... environments) {
+        return plan(image, new Migration(List.of("sh", "-c", script), null, null, null, null, null, "2m", null, null, null, null,
+                null, null, null, null), environments);
+    }
+
+    public static Plan plan(String image, Migration migration, String... environments) {
+        return new Plan("shop", image, null, migration, null,
+                java.util.Arrays.stream(environments).map(e -> Environment.of(e, e, List.of())).toList());
+    }
+
+    public void secret(String namespace, String name, Map<String, String> data) {
+        client.secrets().inNamespace(namespace).resource(new SecretBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withData(data.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                        e -> java.util.Base64.getEncoder().encodeToString(e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
+                .build()).create();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        sandbox.close();
+    }
+}

@@ -1,0 +1,101 @@
+package io.mtd.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mtd.plan.Environment;
+import io.mtd.plan.KubeNames;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.promotion.RunIdentity;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MigrationJobTest {
+
+    private static final RunIdentity RUN = new RunIdentity("shop-deploy#42", "https://ci.example.com/job/shop/42/");
+
+    private static Plan plan(Migration m) {
+        return new Plan("shop", "registry.example.com/shop:1.4.0", null, m, null,
+                List.of(Environment.of("staging", "shop-staging", List.of("shop-web"))));
+    }
+
+    private static Migration command(String... cmd) {
+        return Migration.ofCommand(List.of(cmd));
+    }
+
+    @Test
+    void nameIsDeterministicPerImageAndAValidLabel() {
+        String a = MigrationJob.nameFor("shop", "staging", "registry.example.com/shop:1.4.0");
+        assertThat(a).isEqualTo(MigrationJob.nameFor("shop", "staging", "registry.example.com/shop:1.4.0"))
+                .startsWith("shop-staging-migrate-");
+        assertThat(MigrationJob.nameFor("shop", "staging", "registry.example.com/shop:1.4.1")).isNotEqualTo(a);
+        assertThat(MigrationJob.nameFor("shop", "production", "registry.example.com/shop:1.4.0")).isNotEqualTo(a);
+        String longName = MigrationJob.nameFor("a".repeat(63), "b".repeat(63), "img:1");
+        assertThat(longName).hasSizeLessThanOrEqualTo(63);
+        assertThat(KubeNames.isLabel(longName)).isTrue();
+        assertThat(longName).isNotEqualTo(MigrationJob.nameFor("a".repeat(63), "b".repeat(63), "img:2"));
+    }
+
+    @Test
+    void manifestRunsTheImageOnceWithDeadlineTtlLabelsAndIdentity() {
+        Migration m = new Migration(List.of("python", "manage.py", "migrate"), null, Map.of("DJANGO_SETTINGS_MODULE", "shop.settings"),
+                List.of("shop-db"), List.of("shop-config"), List.of(new Migration.SecretEnv("API_KEY", "shop-keys", "api")),
+                "10m", null, null, "2h", null, "shop-migrator", new Migration.Resources("250m", "256Mi", null, null), null, null);
+        Job job = new MigrationJob(plan(m), plan(m).environments().get(0), "registry.example.com/shop@sha256:" + "a".repeat(64), RUN)
+                .manifest();
+
+        assertThat(job.getMetadata().getNamespace()).isEqualTo("shop-staging");
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(600L);
+        assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(7200);
+        assertThat(job.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "migrate-then-deploy")
+                .containsEntry("app.kubernetes.io/name", "shop").containsEntry("app.kubernetes.io/component", "migration");
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(job.getMetadata().getLabels());
+        assertThat(job.getMetadata().getAnnotations())
+                .containsEntry("migrate-then-deploy.io/run-id", "shop-deploy#42")
+                .containsEntry("migrate-then-deploy.io/run-url", "https://ci.example.com/job/shop/42/")
+                .containsEntry("migrate-then-deploy.io/environment", "staging")
+                .containsEntry("migrate-then-deploy.io/image", "registry.example.com/shop@sha256:" + "a".repeat(64));
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(job.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("shop-migrator");
+
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).endsWith("@sha256:" + "a".repeat(64));
+        assertThat(c.getCommand()).containsExactly("python", "manage.py", "migrate");
+        assertThat(c.getEnv()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("DJANGO_SETTINGS_MODULE"));
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("API_KEY");
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-keys");
+            assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("api");
+        });
+        assertThat(c.getEnvFrom()).hasSize(2);
+        assertThat(c.getEnvFrom().get(0).getSecretRef().getName()).isEqualTo("shop-db");
+        assertThat(c.getEnvFrom().get(1).getConfigMapRef().getName()).isEqualTo("shop-config");
+        assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+    }
+
+    @Test
+    void restrictedPodSecurityByDefaultAndOverridable() {
+        Job restricted = new MigrationJob(plan(command("migrate")), plan(command("migrate")).environments().get(0), "shop:1", RUN).manifest();
+        var pod = restricted.getSpec().getTemplate().getSpec();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        var sc = pod.getContainers().get(0).getSecurityContext();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+
+        Migration relaxed = new Migration(List.of("migrate"), null, null, null, null, null, null, null, null, null, null, null, null,
+                new Migration.PodSecurity(false, 0L, null, null, true, false, "Unconfined"), null);
+        var pod2 = new MigrationJob(plan(relaxed), plan(relaxed).environments().get(0), "shop:1", RUN).manifest()
+                .getSpec().getTemplate().getSpec();
+        assertThat(pod2.getSecurityContext().getRunAsNonRoot()).isFalse();
+        assertThat(pod2.getSecurityContext().getRunAsUser()).isZero();
+        assertThat(pod2.getSecurityContext().getSeccompProfile().getType()).isEqualTo("Unconfined");
+        assertThat(pod2.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(pod2.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(pod2.getContainers().get(0).getSecurityContext().getCapabilities()).isNull();
+    }
+}
