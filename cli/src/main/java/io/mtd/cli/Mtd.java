@@ -1,0 +1,50 @@
+package io.mtd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mtd} command line: run, plan, lint and demo over the migrate-then-deploy engine. */
+@Command(name = "mtd",
+        mixinStandardHelpOptions = true,
+        versionProvider = Mtd.Version.class,
+        description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
+                + " environment by environment.",
+        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footer = ExitCode.HELP)
+public final class Mtd implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs {@code mtd} with {@code args} and returns its exit code (for tests and embedding). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Mtd());
+        cli.setExitCodeExceptionMapper(t -> ExitCode.INTERNAL_ERROR);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("mtd: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("MTD_DEBUG") != null) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return e instanceof io.mtd.plan.InvalidPlanException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint or demo");
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Mtd.class.getPackage().getImplementationVersion();
+            return new String[] {"mtd " + (v == null ? "development build" : v)};
+        }
+    }
+}

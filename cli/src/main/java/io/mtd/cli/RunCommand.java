@@ -1,0 +1,92 @@
+package io.mtd.cli;
+
+import io.mtd.MigrateThenDeploy;
+import io.mtd.kube.KubeconfigClusters;
+import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.Plan;
+import io.mtd.plan.PlanLoader;
+import io.mtd.report.ReportJson;
+import io.mtd.report.ReportSummary;
+import io.mtd.report.RunReport;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mtd run PLAN}: runs a plan against the clusters of its environments, or the built-in sandbox. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a plan: for each environment in order, migrate with a one-off Job from the image, then roll out.",
+        footer = ExitCode.HELP)
+final class RunCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
+    Path planFile;
+
+    @Option(names = "--sandbox", description = "Run against the built-in sandbox cluster instead of KUBECONFIG.")
+    boolean sandbox;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the run's report as JSON to FILE.")
+    Path report;
+
+    @Option(names = "--approve", paramLabel = "ENV", split = ",",
+            description = "Approve ENV up front (repeatable; 'all' for every environment). Without it, asks on the terminal.")
+    List<String> approve = List.of();
+
+    @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
+    boolean retry;
+
+    @Option(names = "--workspace", paramLabel = "DIR",
+            description = "Directory the plan's relative paths are resolved against (default: the plan file's directory).")
+    Path workspace;
+
+    @Override
+    public Integer call() throws Exception {
+        Plan plan;
+        try {
+            plan = PlanLoader.load(planFile);
+        } catch (InvalidPlanException e) {
+            System.err.println(planFile + ": " + e.getMessage());
+            return ExitCode.INVALID;
+        }
+        if (retry) {
+            plan = Plans.withRetry(plan);
+        }
+        Path dir = workspace != null ? workspace : planFile.toAbsolutePath().getParent();
+        try (SandboxSession session = sandbox ? SandboxSession.start(plan, dir) : null) {
+            MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
+                    .listener(new ConsoleProgress(System.out))
+                    .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
+                    .workspace(dir)
+                    .clusters(session != null ? session.clusters() : new KubeconfigClusters());
+            return execute(builder, plan, report);
+        }
+    }
+
+    /** Runs the plan with the engine {@code builder} makes, prints the summary, writes the report; returns the exit code. */
+    static int execute(MigrateThenDeploy.Builder builder, Plan plan, Path reportFile) {
+        try (MigrateThenDeploy engine = builder.build()) {
+            MigrateThenDeploy.Run run = engine.start(plan);
+            Thread onInterrupt = new Thread(() -> {
+                run.cancel("interrupted (Ctrl-C)");
+                run.report().join();
+            });
+            Runtime.getRuntime().addShutdownHook(onInterrupt);
+            RunReport result = run.report().join();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running: it waits for the same report
+            }
+            System.out.println();
+            System.out.print(ReportSummary.render(result));
+            if (reportFile != null) {
+                ReportJson.write(result, reportFile);
+                System.out.println("Report written to " + reportFile);
+            }
+            return ExitCode.of(result.outcome());
+        }
+    }
+}

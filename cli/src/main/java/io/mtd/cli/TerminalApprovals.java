@@ -1,0 +1,54 @@
+package io.mtd.cli;
+
+import io.mtd.promotion.ApprovalGate;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Approvals for the CLI: environments named with {@code --approve ENV} are approved up front; any other asks on the
+ * terminal, and is refused at once, with the fix, when there is no terminal (CI), rather than waiting for nobody.
+ */
+final class TerminalApprovals implements ApprovalGate {
+
+    private final Set<String> preApproved;
+    private final Console console;
+    private final String user = System.getProperty("user.name", "unknown");
+
+    TerminalApprovals(Set<String> preApproved, Console console) {
+        this.preApproved = preApproved;
+        this.console = console;
+    }
+
+    @Override
+    public CompletionStage<Decision> request(Request request) {
+        if (preApproved.contains(request.environment()) || preApproved.contains("all")) {
+            return CompletableFuture.completedFuture(new Decision(true, user + " (--approve " + request.environment() + ")", null));
+        }
+        if (console == null) {
+            return CompletableFuture.completedFuture(Decision.denied("mtd",
+                    "no terminal to ask on: pass --approve " + request.environment() + " to approve it up front"));
+        }
+        CompletableFuture<Decision> answer = new CompletableFuture<>();
+        // the prompt blocks on the terminal: give it its own thread, never an engine thread
+        Thread prompt = new Thread(() -> {
+            try {
+                BufferedReader in = new BufferedReader(console.reader());
+                console.printf("%nPromote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(), request.namespace());
+                console.flush();
+                String line = in.readLine();
+                boolean yes = line != null && Set.of("y", "yes").contains(line.trim().toLowerCase(Locale.ROOT));
+                answer.complete(yes ? Decision.approved(user + " (terminal)") : Decision.denied(user + " (terminal)", "answered no"));
+            } catch (IOException e) {
+                answer.completeExceptionally(e);
+            }
+        }, "mtd-approval-prompt");
+        prompt.setDaemon(true);
+        prompt.start();
+        return answer;
+    }
+}

@@ -1,0 +1,90 @@
+package io.mtd.report;
+
+import io.mtd.plan.Durations;
+import io.mtd.progress.StageOutcome;
+import java.util.Locale;
+
+/** The short human summary printed at the end of a run. */
+public final class ReportSummary {
+
+    private ReportSummary() {}
+
+    public static String render(RunReport r) {
+        StringBuilder b = new StringBuilder();
+        b.append("Summary: ").append(r.app()).append(' ').append(word(r.outcome().name()));
+        if (r.duration() != null) {
+            b.append(" in ").append(Durations.format(r.duration()));
+        }
+        b.append('\n');
+        if (r.image() != null) {
+            b.append("  image        ").append(r.image().pinned());
+            if (r.image().digest() != null && !r.image().pinned().equals(r.image().reference())) {
+                b.append("  (from ").append(r.image().reference()).append(')');
+            }
+            if (r.image().built()) {
+                b.append("  built");
+            }
+            b.append('\n');
+        }
+        for (EnvironmentReport e : r.environments()) {
+            b.append(String.format(Locale.ROOT, "  %-12s %s%n", e.name(), environmentLine(e)));
+        }
+        if (r.failure() != null) {
+            b.append("  failure      ").append(r.failure()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String environmentLine(EnvironmentReport e) {
+        if (e.outcome() == StageOutcome.NOT_REACHED) {
+            return "not reached (nothing was changed)";
+        }
+        StringBuilder b = new StringBuilder(word(e.outcome().name()));
+        if (e.approval() != null) {
+            b.append(" | approval ").append(word(e.approval().outcome().name()));
+            if (e.approval().by() != null) {
+                b.append(" by ").append(e.approval().by());
+            }
+        }
+        MigrationReport m = e.migration();
+        if (m != null) {
+            b.append(" | migration ").append(word(m.outcome().name()));
+            if (m.duration() != null && m.outcome() != StageOutcome.SKIPPED) {
+                b.append(" in ").append(Durations.format(m.duration()));
+            }
+            if (m.flyway() != null && m.flyway().applied() != null) {
+                b.append(", ").append(m.flyway().applied().size()).append(" applied");
+                if (m.flyway().schemaVersionAfter() != null) {
+                    b.append(" (schema ").append(m.flyway().schemaVersionBefore() == null ? "empty" : m.flyway().schemaVersionBefore())
+                            .append(" -> ").append(m.flyway().schemaVersionAfter()).append(')');
+                }
+            }
+            if (m.outcome() != StageOutcome.SUCCEEDED && m.outcome() != StageOutcome.SKIPPED && m.reason() != null) {
+                b.append(" (").append(m.reason()).append(')');
+            }
+        }
+        RolloutReport ro = e.rollout();
+        if (ro != null) {
+            b.append(" | rollout ").append(word(ro.outcome().name()));
+            for (RolloutReport.DeploymentReport d : ro.deployments()) {
+                b.append(' ').append(d.name());
+                if (d.unchanged()) {
+                    b.append(" unchanged");
+                } else if (d.revisionBefore() != null || d.revisionAfter() != null) {
+                    b.append(" rev ").append(d.revisionBefore()).append("->").append(d.revisionAfter());
+                }
+                if (d.undone()) {
+                    b.append(" (undone)");
+                }
+            }
+            if (ro.outcome() != StageOutcome.SUCCEEDED && ro.outcome() != StageOutcome.SKIPPED && ro.reason() != null) {
+                b.append(" (").append(ro.reason()).append(')');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String word(String enumName) {
+        return enumName.toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+}
