@@ -23,7 +23,7 @@ public final class Mtd implements Runnable {
     /** Runs {@code mtd} with {@code args} and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Mtd());
-        cli.setExitCodeExceptionMapper(t -> ExitCode.INTERNAL_ERROR);
+        cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("mtd: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (System.getenv("MTD_DEBUG") != null) {

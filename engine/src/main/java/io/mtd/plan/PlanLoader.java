@@ -1,14 +1,10 @@
 package io.mtd.plan;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -20,7 +16,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 
 /**
  * Reads a {@link Plan} from YAML or JSON (JSON is YAML), collecting every unknown field and then every validation error,
@@ -68,22 +69,84 @@ public final class PlanLoader {
         ObjectMapper mapper = YAMLMapper.builder(new YAMLFactory())
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .addHandler(new UnknownFieldCollector(errors))
                 .build();
+        JsonNode tree;
         try {
-            Plan plan = mapper.readValue(text, Plan.class);
-            if (plan == null) {
-                errors.add(new PlanError("", "the plan is empty: give at least app, image, migration and environments"));
-            }
-            return plan;
-        } catch (JsonMappingException e) {
-            errors.add(new PlanError(path(e.getPath()), typeProblem(e)));
-            return null;
+            tree = mapper.readTree(text);
         } catch (JsonProcessingException e) {
             errors.add(new PlanError("", "not valid YAML or JSON at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage()));
             return null;
         }
+        if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty() && tree.isObject()) {
+            errors.add(new PlanError("", "the plan is empty: give at least app, image, migration and environments"));
+            return null;
+        }
+        unknownFields(tree, Plan.class, "", errors);
+        try {
+            return mapper.treeToValue(tree, Plan.class);
+        } catch (JsonMappingException e) {
+            errors.add(new PlanError(path(e.getPath()), typeProblem(e)));
+            return null;
+        } catch (JsonProcessingException e) {
+            errors.add(new PlanError("", e.getOriginalMessage()));
+            return null;
+        }
+    }
+
+    /** Walks the tree along the record types and reports every field no record component takes, with its exact path. */
+    private static void unknownFields(JsonNode node, Type type, String path, List<PlanError> errors) {
+        Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : type instanceof Class<?> c ? c : Object.class;
+        if (raw.isRecord() && node.isObject()) {
+            Map<String, Type> components = new LinkedHashMap<>();
+            for (RecordComponent rc : raw.getRecordComponents()) {
+                components.put(rc.getName(), rc.getGenericType());
+            }
+            node.fields().forEachRemaining(field -> {
+                String p = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+                Type fieldType = components.get(field.getKey());
+                if (fieldType == null) {
+                    errors.add(new PlanError(p, unknownFieldHint(field.getKey(), components.keySet())));
+                } else {
+                    unknownFields(field.getValue(), fieldType, p, errors);
+                }
+            });
+        } else if (List.class.isAssignableFrom(raw) && node.isArray() && type instanceof ParameterizedType pt) {
+            for (int i = 0; i < node.size(); i++) {
+                unknownFields(node.get(i), pt.getActualTypeArguments()[0], path + "[" + i + "]", errors);
+            }
+        }
+    }
+
+    private static String unknownFieldHint(String name, Collection<String> known) {
+        return closest(name, known)
+                .map(k -> "unknown field: did you mean '" + k + "'?")
+                .orElse("unknown field: remove it (known fields here: " + String.join(", ", known) + ")");
+    }
+
+    private static java.util.Optional<String> closest(String name, Collection<String> known) {
+        return known.stream()
+                .filter(k -> distance(k.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
+                .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), name.toLowerCase())));
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static String typeProblem(JsonMappingException e) {
@@ -124,69 +187,6 @@ public final class PlanLoader {
             }
         }
         return b.toString();
-    }
-
-    /** Records each unknown field with its path and the closest known name, then skips it. */
-    private static final class UnknownFieldCollector extends DeserializationProblemHandler {
-        private final List<PlanError> errors;
-
-        UnknownFieldCollector(List<PlanError> errors) {
-            this.errors = errors;
-        }
-
-        @Override
-        public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
-                Object beanOrClass, String propertyName) throws IOException {
-            String parent = contextPath(p.getParsingContext().getParent());
-            String path = parent.isEmpty() ? propertyName : parent + "." + propertyName;
-            Collection<Object> known = deserializer.getKnownPropertyNames();
-            String hint = closest(propertyName, known)
-                    .map(k -> "unknown field: did you mean '" + k + "'?")
-                    .orElse("unknown field: remove it (known fields here: " + known.stream().map(String::valueOf)
-                            .sorted().reduce((a, b) -> a + ", " + b).orElse("none") + ")");
-            errors.add(new PlanError(path, hint));
-            p.skipChildren();
-            return true;
-        }
-
-        private static String contextPath(JsonStreamContext ctx) {
-            List<String> parts = new ArrayList<>();
-            for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
-                if (c.inArray()) {
-                    parts.add(0, "[" + c.getCurrentIndex() + "]");
-                } else if (c.inObject() && c.getCurrentName() != null) {
-                    parts.add(0, "." + c.getCurrentName());
-                }
-            }
-            String s = String.join("", parts);
-            return s.startsWith(".") ? s.substring(1) : s;
-        }
-
-        private static java.util.Optional<String> closest(String name, Collection<Object> known) {
-            return known.stream()
-                    .map(String::valueOf)
-                    .filter(k -> distance(k.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length() / 3))
-                    .min(Comparator.comparingInt(k -> distance(k.toLowerCase(), name.toLowerCase())));
-        }
-
-        private static int distance(String a, String b) {
-            int[] prev = new int[b.length() + 1];
-            int[] cur = new int[b.length() + 1];
-            for (int j = 0; j <= b.length(); j++) {
-                prev[j] = j;
-            }
-            for (int i = 1; i <= a.length(); i++) {
-                cur[0] = i;
-                for (int j = 1; j <= b.length(); j++) {
-                    int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                    cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-                }
-                int[] t = prev;
-                prev = cur;
-                cur = t;
-            }
-            return prev[b.length()];
-        }
     }
 
     /** The plan as JSON, for reports and for passing plans between processes. */

@@ -1,0 +1,97 @@
+package io.mtd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MtdTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private Path plan(String yaml) throws Exception {
+        Path p = dir.resolve("plan.yaml");
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    private static final String PLAN = """
+            app: shop
+            image: shop:1
+            migration: {command: [sh, -c, 'echo migrating; SCRIPT']}
+            environments:
+              - {name: staging, namespace: staging}
+              - {name: production, namespace: production, approval: true}
+            """;
+
+    @Test
+    void planPrintsTheJobManifestsWithoutACluster() throws Exception {
+        int code = Mtd.execute("plan", plan(PLAN.replace("SCRIPT", "true")).toString());
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("kind: \"Job\"").contains("shop-staging-migrate-").contains("shop-production-migrate-")
+                .contains("activeDeadlineSeconds").contains("(after approval)");
+    }
+
+    @Test
+    void anInvalidPlanExitsWithTwoListingEveryError() throws Exception {
+        Path p = plan("app: Shop\nmigration: {command: []}\nenvironments: []\n");
+        assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("app:").contains("image:").contains("migration.command:").contains("environments:");
+    }
+
+    @Test
+    void unknownOptionsAreUsageErrors() {
+        assertThat(Mtd.execute("run", "--no-such-option")).isEqualTo(ExitCode.INVALID);
+    }
+
+    @Test
+    void aFailedMigrationExitsWithThreeAndPrintsItsLog() throws Exception {
+        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "echo boom >&2; exit 4")).toString(), "--sandbox",
+                "--report", dir.resolve("report.json").toString());
+        assertThat(code).isEqualTo(ExitCode.MIGRATION_FAILED);
+        assertThat(out.toString()).contains("staging | boom").contains("production   not reached");
+        assertThat(Files.readString(dir.resolve("report.json"))).contains("\"MIGRATION_FAILED\"").contains("\"NOT_REACHED\"");
+    }
+
+    @Test
+    void withoutATerminalAnApprovalIsRefusedAtOnceWithTheFix() throws Exception {
+        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox");
+        assertThat(code).isEqualTo(ExitCode.NOT_APPROVED);
+        assertThat(out.toString()).contains("--approve production");
+    }
+
+    @Test
+    void approvedUpFrontItRunsBothEnvironments() throws Exception {
+        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production");
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("staging | migrating").contains("production | migrating");
+    }
+}
