@@ -73,7 +73,9 @@ public final class FlywayCli {
             }
         }
         boolean jsonOutput = json;
-        LogFactory.setLogCreator(jsonOutput ? type -> new ConsoleLog(null) : type -> new ConsoleLog(out));
+        // like the real CLI: its console log is Flyway's fallback, chosen by loggers=console whatever else is on the class path
+        LogFactory.setFallbackLogCreator(jsonOutput ? type -> new ConsoleLog(null) : type -> new ConsoleLog(out));
+        config.putIfAbsent("flyway.loggers", "console");
         try {
             if (commands.size() != 1 || !COMMANDS.contains(commands.get(0))) {
                 throw new FlywayException("Invalid command line: give exactly one of " + COMMANDS + ", got " + commands);
