@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.mtd.sandbox.SandboxImage;
+import io.mtd.sandbox.SandboxKubelet;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,7 +40,21 @@ public final class FlywayCli {
     private static final Set<String> CLI_ONLY = Set.of("outputType", "outputFile", "color", "skipCheckForUpdate", "outputLogsInJson");
     private static final Set<String> COMMANDS = Set.of("migrate", "info", "validate");
 
+    /** Repositories of the Flyway images this stands in for (Docker Hub's flyway/flyway and Redgate's). */
+    public static final List<String> REPOSITORIES = List.of("flyway/flyway", "redgate/flyway");
+
     private FlywayCli() {}
+
+    /** The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path. */
+    public static SandboxImage sandboxImage() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new SandboxImage(null, List.of(java, "-cp", System.getProperty("java.class.path"), FlywayCli.class.getName()), Map.of());
+    }
+
+    /** Registers {@link #sandboxImage()} with {@code kubelet} under every repository in {@link #REPOSITORIES}. */
+    public static void registerWith(SandboxKubelet kubelet) {
+        REPOSITORIES.forEach(repository -> kubelet.registerImage(repository, sandboxImage()));
+    }
 
     public static void main(String[] args) {
         int exit = run(Arrays.asList(args), System.getenv(), System.out);
