@@ -49,8 +49,8 @@ public final class FlywayJob {
     /** Each plan location gets its own directory, named this and its index. */
     public static final String LOCATION_DIR_PREFIX = "location-";
     /** Label on every ConfigMap of a Job's scripts, with the Job's name as its value. */
-    public static final String JOB_LABEL = "mtd.io/flyway-job";
-    public static final String SCRIPTS_HASH_ANNOTATION = "mtd.io/flyway-scripts-sha256";
+    public static final String JOB_LABEL = "migrate-then-deploy.io/flyway-job";
+    public static final String SCRIPTS_HASH_ANNOTATION = "migrate-then-deploy.io/flyway-scripts-sha256";
     /**
      * The API server refuses a ConfigMap over 1 MiB (data, keys and metadata together); scripts are packed up to this
      * many bytes of keys, paths and data per ConfigMap, leaving room for metadata.
@@ -235,7 +235,7 @@ public final class FlywayJob {
         return new ConfigMapBuilder()
                 .withNewMetadata()
                 .withName(name)
-                .addToLabels("app.kubernetes.io/managed-by", "mtd")
+                .addToLabels("app.kubernetes.io/managed-by", "migrate-then-deploy")
                 .addToLabels(JOB_LABEL, jobName)
                 .addToAnnotations(SCRIPTS_HASH_ANNOTATION, hash)
                 .endMetadata()

@@ -37,6 +37,11 @@ public final class FlywayOutput {
         return lastResult(podLog).map(FlywayOutput::report);
     }
 
+    /** As {@link #parse(String)}, over the log's lines. */
+    public static Optional<FlywayReport> parse(List<String> podLogLines) {
+        return parse(podLogLines == null ? null : String.join("\n", podLogLines));
+    }
+
     private static Optional<JsonNode> lastResult(String log) {
         if (log == null) {
             return Optional.empty();

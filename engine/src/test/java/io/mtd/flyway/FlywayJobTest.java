@@ -177,6 +177,12 @@ class FlywayJobTest {
         assertThat(report.schemaVersionAfter()).isEqualTo("200");
         assertThat(db.query(url, "select max(n) || '/' || count(*) from counter")).containsExactly("200/199");
         assertThat(db.query(url, "select script from flyway_schema_history where version = '3'")).containsExactly("more/V3__step_3.sql");
+        // the workspace, as the pre-flight reads it, matches what the Job applied from the mounted ConfigMaps
+        Preflight after = FlywayPreflight.check(workspaceFlyway("db/migration"), workspace,
+                java.util.Optional.of(new DatabaseAccess(url, TestDatabase.USER, TestDatabase.PASSWORD)));
+        assertThat(after.errors()).isEmpty();
+        assertThat(after.pending()).get().asList().isEmpty();
+        assertThat(after.note()).isEqualTo("database at version 200, 0 pending migrations");
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mtd.report.FlywayReport;
 import io.mtd.report.FlywayReport.AppliedMigration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Reading Flyway's JSON result out of a Pod log, in the shapes flyway-core 13 writes it. */
@@ -63,10 +64,18 @@ class FlywayOutputTest {
     }
 
     @Test
+    void readsLogLinesAsTheWaiterCollectsThem() {
+        List<String> lines = new java.util.ArrayList<>(List.of("starting"));
+        lines.addAll(SUCCESS.lines().toList());
+
+        assertThat(FlywayOutput.parse(lines)).get().extracting(FlywayReport::schemaVersionAfter).isEqualTo("2.1");
+    }
+
+    @Test
     void aLogWithoutAResultHasNoReport() {
         assertThat(FlywayOutput.parse("Killed\n{ truncated")).isEmpty();
         assertThat(FlywayOutput.parse("")).isEmpty();
-        assertThat(FlywayOutput.parse(null)).isEmpty();
+        assertThat(FlywayOutput.parse((String) null)).isEmpty();
         assertThat(FlywayOutput.parse("{\"kind\": \"Status\"}\n")).isEmpty();
     }
 
