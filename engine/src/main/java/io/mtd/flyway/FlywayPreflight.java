@@ -214,7 +214,9 @@ public final class FlywayPreflight {
         }
         props.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
         props.setProperty("loginTimeout", CONNECT_TIMEOUT_SECONDS);
-        try (Connection ignored = DriverManager.getConnection(db.url(), props)) {
+        try {
+            Connection connection = DriverManager.getConnection(db.url(), props);
+            connection.close();
             return Optional.empty();
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();

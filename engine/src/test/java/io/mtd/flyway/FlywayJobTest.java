@@ -181,7 +181,7 @@ class FlywayJobTest {
         Preflight after = FlywayPreflight.check(workspaceFlyway("db/migration"), workspace,
                 java.util.Optional.of(new DatabaseAccess(url, TestDatabase.USER, TestDatabase.PASSWORD)));
         assertThat(after.errors()).isEmpty();
-        assertThat(after.pending()).get().asList().isEmpty();
+        assertThat(after.pending().orElseThrow()).isEmpty();
         assertThat(after.note()).isEqualTo("database at version 200, 0 pending migrations");
     }
 

@@ -191,11 +191,6 @@ public final class FlywayCli {
         }
 
         @Override
-        public boolean isDebugEnabled() {
-            return false;
-        }
-
-        @Override
         public void debug(String message) {}
 
         @Override
