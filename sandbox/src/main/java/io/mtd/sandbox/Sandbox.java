@@ -24,15 +24,17 @@ public final class Sandbox implements AutoCloseable {
   private final KubernetesClient controlPlane;
   private final SandboxKubelet kubelet;
   private final JobController jobs;
+  private final DeploymentController deployments;
   private final Path workDir;
 
   private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
-      JobController jobs, Path workDir) {
+      JobController jobs, DeploymentController deployments, Path workDir) {
     this.apiServer = apiServer;
     this.config = config;
     this.controlPlane = controlPlane;
     this.kubelet = kubelet;
     this.jobs = jobs;
+    this.deployments = deployments;
     this.workDir = workDir;
   }
 
@@ -58,7 +60,9 @@ public final class Sandbox implements AutoCloseable {
     kubelet.start();
     JobController jobs = new JobController(controlPlane, kubelet);
     jobs.start();
-    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, workDir);
+    DeploymentController deployments = new DeploymentController(controlPlane, kubelet);
+    deployments.start();
+    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, workDir);
   }
 
   /** A new client to the sandbox's API server; the caller closes it. */
@@ -120,6 +124,7 @@ public final class Sandbox implements AutoCloseable {
   @Override
   public void close() {
     jobs.close();
+    deployments.close();
     kubelet.close();
     controlPlane.close();
     apiServer.close();

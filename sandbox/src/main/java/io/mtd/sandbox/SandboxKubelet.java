@@ -63,7 +63,9 @@ import java.util.regex.Pattern;
  * <p>Volume rule. {@code configMap}, {@code secret} and {@code emptyDir} volumes are materialized in a per-Pod host
  * directory. Because the process shares the host's file system, any command or argument, env value or working
  * directory that starts with a volume's {@code mountPath} is rewritten to start with that volume's host directory
- * instead (longest mount path first).
+ * instead (longest mount path first). The mount path is also rewritten inside a value where it follows a space,
+ * {@code =}, {@code :} or a quote, so that shell scripts ({@code sh -c "cat /sql/V1.sql"}) and options such as
+ * {@code -locations=filesystem:/sql} reach the volume too.
  *
  * <p>Pods owned by a ReplicaSet (Deployment Pods) run no process: they become Running and Ready after a short delay,
  * unless a {@link Fault} says otherwise.
@@ -673,18 +675,20 @@ public final class SandboxKubelet implements AutoCloseable {
     return data;
   }
 
-  /** Rewrites a value that starts with a volume's mount path to start with the volume's host directory. */
+  /**
+   * Rewrites every mount path in a value to the volume's host directory: where the value starts with it, and where it
+   * follows a space, {@code =}, {@code :} or a quote (so {@code sh -c "cat /sql/x"} and
+   * {@code -locations=filesystem:/sql} work too), provided a {@code /}, a space, a quote, {@code ;} or the end follows.
+   */
   static String rewrite(String value, Map<String, Path> mounts) {
+    String result = value;
     for (Map.Entry<String, Path> mount : mounts.entrySet()) {
-      String mountPath = mount.getKey();
-      if (value.startsWith(mountPath)) {
-        String rest = value.substring(mountPath.length());
-        if (rest.isEmpty() || rest.startsWith("/") || mountPath.endsWith("/")) {
-          return mount.getValue().toString() + rest;
-        }
-      }
+      String mountPath = mount.getKey().endsWith("/") && mount.getKey().length() > 1
+          ? mount.getKey().substring(0, mount.getKey().length() - 1) : mount.getKey();
+      Pattern at = Pattern.compile("(?<=^|[\\s=:'\"])" + Pattern.quote(mountPath) + "(?=$|[/\\s'\";:,])");
+      result = at.matcher(result).replaceAll(Matcher.quoteReplacement(mount.getValue().toString()));
     }
-    return value;
+    return result;
   }
 
   private static String expand(String value, Map<String, String> env) {

@@ -1,0 +1,1 @@
+create table customer (id bigserial primary key, name text not null);
