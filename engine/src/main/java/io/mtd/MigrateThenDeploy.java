@@ -254,7 +254,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 return;
             }
             MigrationStage.Target target = new MigrationStage.Target(plan, env, image.pinned(), identity, client, watch, events,
-                    masker, cancelled);
+                    masker, cancelled, workspace);
             migrations.run(target).whenCompleteAsync((outcome, error) -> {
                 if (error != null) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
@@ -289,8 +289,20 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }, scheduler);
         }
 
+        /** For a Flyway migration, what Flyway reported in the Pod's log: versions, scripts applied, the failing one. */
         private MigrationReport withFlyway(MigrationStage.Outcome outcome) {
-            return outcome.report();
+            MigrationReport m = outcome.report();
+            if (plan.migration().flyway() == null || m.job() == null) {
+                return m;
+            }
+            return io.mtd.flyway.FlywayOutput.parse(outcome.log()).map(f -> {
+                String message = m.message();
+                if (f.error() != null && m.outcome() != StageOutcome.SUCCEEDED) {
+                    String script = f.failed() == null ? "" : (f.failed().script() != null ? f.failed().script() : "V" + f.failed().version()) + ": ";
+                    message = script + f.error() + (message == null ? "" : " (" + message + ")");
+                }
+                return new MigrationReport(m.job(), m.outcome(), m.reason(), message, m.exitCode(), m.attempts(), m.duration(), f);
+            }).orElse(m);
         }
 
         private CompletableFuture<RolloutReport> rollOut(KubernetesClient client, Environment env) {
