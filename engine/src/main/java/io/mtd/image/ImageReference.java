@@ -87,6 +87,13 @@ public record ImageReference(String registry, String repository, String tag, Str
         return registry.equals(DOCKER_HUB) ? DOCKER_HUB_API_HOST : registry;
     }
 
+    /** Whether the registry is on this machine (localhost, 127.0.0.0/8, [::1]), which the container tools let speak plain HTTP. */
+    public boolean loopbackRegistry() {
+        String host = registry.startsWith("[") ? registry.substring(0, registry.indexOf(']') + 1)
+                : registry.contains(":") ? registry.substring(0, registry.indexOf(':')) : registry;
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+    }
+
     /** The reference in its full form, e.g. {@code docker.io/library/nginx:1.25} or {@code host:5000/app@sha256:...}. */
     @Override
     public String toString() {

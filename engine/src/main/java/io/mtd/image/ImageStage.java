@@ -100,7 +100,8 @@ public final class ImageStage implements ImageResolver {
 
     private ImageReport pinPrebuilt(Plan plan, ImageReference image) {
         RegistryClient registry = new RegistryClient(callerCredentials.orElse(CredentialSource.machineDefaults(env, home)));
-        String digest = registry.manifestDigest(image, true);
+        // a prebuilt image has no build.tlsVerify: like docker, allow plain HTTP to a registry on this machine only
+        String digest = registry.manifestDigest(image, !image.loopbackRegistry());
         return new ImageReport(plan.image(), image.pinnedTo(digest).toString(), digest, false, null);
     }
 
