@@ -34,8 +34,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * Asks a registry, through the Registry HTTP API v2, which manifest digest a tag or digest reference names.
  *
  * <p>Handles the registry's 401 challenges: {@code Bearer} (a token fetched from the challenge's realm, with the
- * caller's credentials where it has some) and {@code Basic}. With TLS verification off it tries HTTPS without
- * checking the certificate, then plain HTTP, as the container tools do for an insecure registry.
+ * caller's credentials where it has some) and {@code Basic}. With TLS verification off it accepts plain HTTP and,
+ * where the registry speaks HTTPS only, HTTPS without checking the certificate, as the container tools do for an
+ * insecure registry.
  */
 public final class RegistryClient {
 
@@ -67,22 +68,39 @@ public final class RegistryClient {
     /** The digest ({@code sha256:...}) of the manifest the registry serves for {@code image}'s digest, or else its tag. */
     public String manifestDigest(ImageReference image, boolean tlsVerify) {
         String path = "/v2/" + image.repository() + "/manifests/" + image.manifestReference();
+        URI https = URI.create("https://" + image.apiHost() + path);
         if (tlsVerify) {
-            return manifestDigest(image, URI.create("https://" + image.apiHost() + path), client(true));
+            return manifestDigest(image, https, client(true));
         }
+        // Plain HTTP first: an HTTPS-only registry rejects it at once (HTTP 400 or a closed connection) and no credentials
+        // are sent before a challenge, whereas a plain-HTTP server may never answer a TLS handshake at all.
         try {
-            return manifestDigest(image, URI.create("https://" + image.apiHost() + path), client(false));
-        } catch (RegistryException e) {
-            if (!(e.getCause() instanceof SSLException)) {
-                throw e;
-            }
-            // the registry speaks plain HTTP, which an insecure registry may
             return manifestDigest(image, URI.create("http://" + image.apiHost() + path), client(false));
+        } catch (RegistryException plainFailed) {
+            if (!(plainFailed instanceof NotPlainHttp) && !(plainFailed.getCause() instanceof IOException)) {
+                throw plainFailed;
+            }
+            try {
+                return manifestDigest(image, https, client(false));
+            } catch (RegistryException tlsFailed) {
+                throw plainFailed.getCause() instanceof ConnectException && tlsFailed.getCause() instanceof ConnectException
+                        ? plainFailed : tlsFailed;
+            }
+        }
+    }
+
+    /** A plain-HTTP request answered with 400: the registry speaks HTTPS only. */
+    private static final class NotPlainHttp extends RegistryException {
+        NotPlainHttp(String message) {
+            super(message);
         }
     }
 
     private String manifestDigest(ImageReference image, URI uri, HttpClient client) {
         HttpResponse<byte[]> response = send(client, manifestRequest(uri, "HEAD", null), image.registry(), uri);
+        if (response.statusCode() == 400 && uri.getScheme().equals("http")) {
+            throw new NotPlainHttp("Registry " + image.registry() + " answered HTTP 400 to plain HTTP at " + uri);
+        }
         if (response.statusCode() == 401) {
             String authorization = authorize(image, client, response);
             response = send(client, manifestRequest(uri, "HEAD", authorization), image.registry(), uri);
@@ -212,7 +230,8 @@ public final class RegistryClient {
             return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpConnectTimeoutException e) {
             throw new RegistryException("Cannot reach registry " + registry + " at " + where + ": connection timed out after "
-                    + timeout.toSeconds() + "s; check the host and port in the image reference and that the registry is up", e);
+                    + timeout.toSeconds() + "s; check the host and port in the image reference and that the registry is up"
+                    + (uri.getScheme().equals("https") ? " (for a registry speaking plain HTTP, set build.tlsVerify: false)" : ""), e);
         } catch (HttpTimeoutException e) {
             throw new RegistryException("Registry " + registry + " did not answer within " + timeout.toSeconds() + "s at " + where, e);
         } catch (ConnectException e) {
