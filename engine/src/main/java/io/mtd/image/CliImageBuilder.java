@@ -17,7 +17,9 @@ abstract class CliImageBuilder implements ImageBuilder {
 
     private static final Pattern ERROR_LINE =
             Pattern.compile("(?i)^(error\\b|.*level=(error|fatal)|failed to solve|.*\\berror:).*");
-    private static final int MAX_ERROR_LENGTH = 300;
+    private static final Pattern GO_STRUCT_DUMP = Pattern.compile(" &[\\w.]+\\{.*$");
+    private static final int ERROR_HEAD = 120;
+    private static final int ERROR_TAIL = 240;
 
     private final Path executable;
     private final Map<String, String> env;
@@ -99,7 +101,7 @@ abstract class CliImageBuilder implements ImageBuilder {
         }
         message.append(" (").append(name()).append(" exited with ").append(exit).append(")");
         if (error != null) {
-            message.append(": ").append(error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) + "..." : error);
+            message.append(": ").append(shortened(error));
         }
         return new ImageBuildException(message.toString(), step);
     }
@@ -111,6 +113,12 @@ abstract class CliImageBuilder implements ImageBuilder {
         } catch (IOException e) {
             // nothing was written, nothing is lost
         }
+    }
+
+    /** The error without Go struct dumps, and when long, its start and its end: the root cause closes a Go error chain. */
+    static String shortened(String error) {
+        String e = GO_STRUCT_DUMP.matcher(error).replaceFirst("");
+        return e.length() <= ERROR_HEAD + ERROR_TAIL ? e : e.substring(0, ERROR_HEAD) + " ... " + e.substring(e.length() - ERROR_TAIL);
     }
 
     static void addBuildArgs(List<String> args, BuildRequest request) {
