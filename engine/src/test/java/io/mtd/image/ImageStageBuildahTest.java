@@ -147,6 +147,43 @@ class ImageStageBuildahTest {
         assertThat(registry.digestOf(repository, "1")).isEmpty();
     }
 
+    /** A context whose image has the host's /bin/sh and its libraries, so that RUN steps really run. */
+    private Path contextWithShell(String name, String... instructions) throws Exception {
+        Path dir = Files.createDirectories(workspace.resolve(name));
+        Path rootfs = dir.resolve("rootfs");
+        Process ldd = new ProcessBuilder("ldd", "/bin/sh").redirectErrorStream(true).start();
+        String libraries = new String(ldd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assumeTrue(ldd.waitFor() == 0, "ldd /bin/sh failed, cannot assemble a shell image: " + libraries);
+        java.util.List<Path> files = new java.util.ArrayList<>(java.util.List.of(Path.of("/bin/sh")));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(/\\S+)").matcher(libraries);
+        while (m.find()) {
+            files.add(Path.of(m.group(1)));
+        }
+        for (Path file : files) {
+            Path target = rootfs.resolve(file.toString().substring(1));
+            Files.createDirectories(target.getParent());
+            Files.copy(file, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Files.writeString(dir.resolve("Containerfile"), "FROM scratch\nCOPY rootfs/ /\n" + String.join("\n", instructions) + "\n");
+        return dir;
+    }
+
+    @Test
+    void runStepsRunAndAFailingOneIsNamedWithItsExitCode() throws Exception {
+        String repository = uniqueRepository();
+        contextWithShell("shell", "RUN echo built > /built.txt", "RUN echo compiling && exit 3");
+        RecordingListener listener = new RecordingListener();
+
+        assertThatThrownBy(() -> stage().resolveNow(builtPlan(registry.address() + "/" + repository + ":1", "shell"), listener))
+                .isInstanceOf(ImageBuildException.class)
+                .hasMessageContaining("failed at STEP 4/4: RUN echo compiling && exit 3 (buildah exited with 3)")
+                .satisfies(e -> assertThat(((ImageBuildException) e).failedStep()).isEqualTo("STEP 4/4: RUN echo compiling && exit 3"));
+        // the output of the RUN step itself came through, line by line: the chroot isolation really ran it
+        assertThat(listener.logLines()).containsSubsequence("STEP 3/4: RUN echo built > /built.txt",
+                "STEP 4/4: RUN echo compiling && exit 3", "compiling");
+        assertThat(registry.digestOf(repository, "1")).isEmpty();
+    }
+
     @Test
     void anUnknownInstructionIsNamed() throws Exception {
         context("unknown", "text\n", "FROBNICATE now");
@@ -169,6 +206,39 @@ class ImageStageBuildahTest {
                 .hasMessageStartingWith("Pushing " + absent + "/")
                 .hasMessageContaining("connection refused");
         assertThat(listener.finished().outcome()).isEqualTo(StageOutcome.FAILED);
+    }
+
+    @Test
+    void theCallersCredentialsReachThePushInAFileThatIsRemovedAfterwards() throws Exception {
+        // a buildah that keeps a copy of the credentials file it is given for the push, then does the real work
+        Path bin = Files.createDirectories(workspace.resolve("bin"));
+        Path captured = workspace.resolve("captured-auth.json");
+        Path givenPath = workspace.resolve("given-path.txt");
+        String realBuildah = ImageBuilders.onPath("buildah", System.getenv()).orElseThrow().toString();
+        Path wrapper = bin.resolve("buildah");
+        Files.writeString(wrapper, String.join("\n",
+                "#!/bin/sh",
+                "prev=''",
+                "for a in \"$@\"; do",
+                "  if [ \"$prev\" = --authfile ]; then cp \"$a\" " + captured + "; echo \"$a\" > " + givenPath + "; fi",
+                "  prev=\"$a\"",
+                "done",
+                "exec " + realBuildah + " \"$@\"",
+                ""));
+        assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("PATH", bin + ":" + env.get("PATH"));
+        RegistryCredentials jenkins = new RegistryCredentials("jenkins", "pa55-from-jenkins");
+        context("app", "text\n");
+        RecordingListener listener = new RecordingListener();
+
+        ImageReport report = new ImageStage(workspace, CredentialSource.of(registry.address(), jenkins), env, workspace.resolve("home"))
+                .resolveNow(builtPlan(registry.address() + "/" + uniqueRepository() + ":1", "app"), listener);
+
+        assertThat(report.built()).isTrue();
+        assertThat(AuthFile.read(captured).lookup(registry.address())).contains(jenkins);
+        assertThat(Path.of(Files.readString(givenPath).strip())).doesNotExist();
+        assertThat(listener.allText()).doesNotContain("pa55-from-jenkins", jenkins.basicToken());
     }
 
     @Test
