@@ -63,6 +63,9 @@ final class DockerBuilder extends CliImageBuilder {
             }
             args.add("push");
             args.add(request.image().toString());
+            if (!request.tlsVerify()) {
+                log.accept("docker: build.tlsVerify false cannot be passed to docker; its daemon's insecure-registries decide");
+            }
             Output output = run(args, Map.of(), "Pushing " + request.image() + " with docker", log);
             for (String line : output.lines()) {
                 Matcher m = PUSHED_DIGEST.matcher(line);
