@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageStageBuildahTest {
 
     private static LocalRegistry registry;
+    private static final java.util.Set<String> BUILT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @TempDir
     static Path registryDir;
@@ -41,10 +42,16 @@ class ImageStageBuildahTest {
     }
 
     @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
+    static void stopRegistryAndRemoveTheImages() throws Exception {
+        if (registry == null) {
+            return;
         }
+        registry.close();
+        // the builds left their images in buildah's local storage; only the tags this class built are removed
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                ImageBuilders.onPath("buildah", System.getenv()).orElseThrow().toString(), "rmi", "--force"));
+        command.addAll(BUILT);
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
 
     private static String uniqueRepository() {
@@ -64,6 +71,7 @@ class ImageStageBuildahTest {
     }
 
     private static Plan builtPlan(String image, String context) {
+        BUILT.add(image);
         return new Plan("shop", image, new Build(context, "Containerfile", Map.of("VERSION", "1"), null, "buildah", null, false),
                 null, null, null);
     }
