@@ -16,7 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +32,18 @@ class ImageStageBuildahTest {
     @TempDir
     Path workspace;
 
-    @BeforeAll
-    static void startRegistry() throws Exception {
+    /** Checked before each test, not once for the class, so that every skipped test is reported with the reason. */
+    @BeforeEach
+    void requireBuildahAndRegistry() throws Exception {
         assumeTrue(ImageBuilders.onPath("buildah", System.getenv()).isPresent(),
                 "buildah is not installed (apt-get install -y buildah): skipping the real image build tests");
         assumeTrue(LocalRegistry.executable().isPresent(),
                 "docker-registry is not installed (apt-get install -y docker-registry): skipping the real registry tests");
-        registry = LocalRegistry.start(registryDir);
+        synchronized (ImageStageBuildahTest.class) {
+            if (registry == null) {
+                registry = LocalRegistry.start(registryDir);
+            }
+        }
     }
 
     @AfterAll
