@@ -1,6 +1,8 @@
 package io.mtd.cli;
 
 import io.mtd.MigrateThenDeploy;
+import io.mtd.image.ImageResolver;
+import io.mtd.image.ImageStage;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
@@ -38,6 +40,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
     boolean retry;
 
+    @Option(names = "--no-pin", description = "Use the plan's image reference as written instead of building (if the plan"
+            + " says so) and pinning it by its registry digest. Implied by --sandbox, whose images are local processes.")
+    boolean noPin;
+
     @Option(names = "--workspace", paramLabel = "DIR",
             description = "Directory the plan's relative paths are resolved against (default: the plan file's directory).")
     Path workspace;
@@ -60,6 +66,7 @@ final class RunCommand implements Callable<Integer> {
                     .listener(new ConsoleProgress(System.out))
                     .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
                     .workspace(dir)
+                    .images(sandbox || noPin ? ImageResolver.AS_WRITTEN : new ImageStage(dir))
                     .clusters(session != null ? session.clusters() : new KubeconfigClusters());
             return execute(builder, plan, report);
         }

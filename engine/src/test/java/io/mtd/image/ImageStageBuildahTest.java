@@ -1,5 +1,6 @@
 package io.mtd.image;
 
+import io.mtd.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -251,7 +252,7 @@ class ImageStageBuildahTest {
         assertThat(report.built()).isTrue();
         assertThat(AuthFile.read(captured).lookup(registry.address())).contains(jenkins);
         assertThat(Path.of(Files.readString(givenPath).strip())).doesNotExist();
-        assertThat(listener.allText()).doesNotContain("pa55-from-jenkins", jenkins.basicToken());
+        assertThat(listener.text()).doesNotContain("pa55-from-jenkins", jenkins.basicToken());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.mtd.image;
 
+import io.mtd.RecordingListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,7 +66,7 @@ class ImageStageTest {
                 TokenRegistryServer.DIGEST, false, null));
         assertThat(listener.events.get(0)).isInstanceOf(ProgressEvent.StageStarted.class);
         assertThat(listener.finished().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
-        assertThat(listener.allText()).doesNotContain(TokenRegistryServer.TOKEN, TokenRegistryServer.CI.password());
+        assertThat(listener.text()).doesNotContain(TokenRegistryServer.TOKEN, TokenRegistryServer.CI.password());
     }
 
     @Test
