@@ -1,0 +1,68 @@
+package io.jenkins.plugins.mtd;
+
+import hudson.AbortException;
+import hudson.FilePath;
+import hudson.model.Run;
+import io.mtd.MigrateThenDeploy;
+import io.mtd.image.ImageResolver;
+import io.mtd.plan.Flyway;
+import io.mtd.plan.Plan;
+import io.mtd.promotion.ApprovalGate;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.rollout.RolloutCallback;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import jenkins.model.Jenkins;
+
+/** Wires the engine to one build: its credentials, build log and page, approvals and (optionally) rollout body. */
+final class EngineLauncher {
+
+    private EngineLauncher() {}
+
+    /**
+     * Starts (or, after a restart, re-attaches) the run of {@code plan}; never blocks on the run itself.
+     *
+     * @param rollout the step's body as the rollout, or null for the engine's own rollout of the plan's Deployments
+     */
+    static MigrateThenDeploy.Run start(Plan plan, Run<?, ?> build, FilePath workspace, PrintStream log,
+            MigrateThenDeployAction action, CredentialClusters clusters, ApprovalGate approvals, RolloutCallback rollout,
+            boolean resolveDigest) throws AbortException {
+        MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder()
+                .clusters(clusters)
+                .listener(new BuildLog(log, action))
+                .approvals(approvals)
+                .identity(identity(build))
+                .secrets(clusters.secrets());
+        Path local = localPath(workspace);
+        if (local != null) {
+            engine.workspace(local);
+        } else if (needsWorkspaceFiles(plan)) {
+            // the engine reads build contexts and Flyway scripts from its own file system, which is the controller's
+            throw new AbortException(Messages.EngineLauncher_WorkspaceNotLocal(plan.app()));
+        }
+        if (rollout != null) {
+            engine.rolloutCallback(rollout);
+        }
+        if (!resolveDigest) {
+            engine.images(ImageResolver.AS_WRITTEN);
+        }
+        return engine.build().start(plan);
+    }
+
+    static RunIdentity identity(Run<?, ?> build) {
+        String root = Jenkins.get().getRootUrl();
+        return new RunIdentity(build.getExternalizableId(), root == null ? null : root + build.getUrl());
+    }
+
+    private static Path localPath(FilePath workspace) {
+        return workspace == null || workspace.isRemote() ? null : Path.of(workspace.getRemote());
+    }
+
+    private static boolean needsWorkspaceFiles(Plan plan) {
+        if (plan.build() != null) {
+            return true;
+        }
+        Flyway flyway = plan.migration() == null ? null : plan.migration().flyway();
+        return flyway != null && flyway.shipsFromWorkspace();
+    }
+}
