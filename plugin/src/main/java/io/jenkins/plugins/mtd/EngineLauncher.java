@@ -12,10 +12,22 @@ import io.mtd.promotion.RunIdentity;
 import io.mtd.rollout.RolloutCallback;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import jenkins.model.Jenkins;
 
 /** Wires the engine to one build: its credentials, build log and page, approvals and (optionally) rollout body. */
 final class EngineLauncher {
+
+    /**
+     * Timers and watch callbacks of every run in this controller: waiting costs no thread, so a handful serve all the
+     * builds that wait on migrations, rollouts or approvals.
+     */
+    private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(4, r -> {
+        Thread t = new Thread(r, "migrate-then-deploy");
+        t.setDaemon(true);
+        return t;
+    });
 
     private EngineLauncher() {}
 
@@ -28,6 +40,7 @@ final class EngineLauncher {
             MigrateThenDeployAction action, CredentialClusters clusters, ApprovalGate approvals, RolloutCallback rollout,
             boolean resolveDigest) throws AbortException {
         MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder()
+                .scheduler(SCHEDULER)
                 .clusters(clusters)
                 .listener(new BuildLog(log, action))
                 .approvals(approvals)
@@ -46,7 +59,17 @@ final class EngineLauncher {
         if (!resolveDigest) {
             engine.images(ImageResolver.AS_WRITTEN);
         }
-        return engine.build().start(plan);
+        MigrateThenDeploy built = engine.build();
+        MigrateThenDeploy.Run run;
+        try {
+            run = built.start(plan);
+        } catch (RuntimeException e) {
+            built.close();
+            throw e;
+        }
+        // the engine holds this build's clients and watches; the shared scheduler stays up
+        run.report().whenComplete((report, error) -> built.close());
+        return run;
     }
 
     static RunIdentity identity(Run<?, ?> build) {

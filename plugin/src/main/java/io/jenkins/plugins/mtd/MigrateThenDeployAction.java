@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.IdStrategy;
@@ -167,6 +168,10 @@ public final class MigrateThenDeployAction implements RunAction2 {
      */
     CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request) {
         PendingApproval p = new PendingApproval(request);
+        if (request.timeout() != null) {
+            // the engine times out its own copy; drop this one from the page at the same moment
+            p.future.orTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
         pending().put(request.environment(), p);
         p.future.whenComplete((d, e) -> pending().remove(request.environment(), p));
         return p.future;
