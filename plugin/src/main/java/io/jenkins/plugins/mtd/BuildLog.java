@@ -1,8 +1,11 @@
 package io.jenkins.plugins.mtd;
 
 import hudson.Util;
+import hudson.model.Run;
+import hudson.model.TaskListener;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 
@@ -31,6 +34,22 @@ final class BuildLog implements ProgressListener {
         }
         if (!(event instanceof ProgressEvent.LogLine)) {
             action.progress(event.environment(), line.substring(PREFIX.length()));
+        }
+    }
+
+    /** Tells the log that {@code environment} waits for an approval, with a link to the form on the build page. */
+    static void waitingForApproval(TaskListener listener, Run<?, ?> build, MigrateThenDeployAction action,
+            String environment) {
+        PrintStream log = listener.getLogger();
+        synchronized (log) {
+            log.print(PREFIX + Messages.MigrateThenDeployExecution_WaitingForApproval(environment) + " ");
+            try {
+                listener.hyperlink("/" + build.getUrl() + action.getUrlName() + "/",
+                        Messages.MigrateThenDeployExecution_ApprovalLink());
+            } catch (IOException e) {
+                log.print(Messages.MigrateThenDeployExecution_ApprovalLink());
+            }
+            log.println();
         }
     }
 

@@ -23,6 +23,7 @@ import io.mtd.report.RunReport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import jenkins.tasks.SimpleBuildStep;
 import org.jenkinsci.Symbol;
@@ -167,12 +168,10 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         CredentialClusters clusters = CredentialClusters.resolve(p, run);
         MigrateThenDeployAction action = MigrateThenDeployAction.of(run);
         ApprovalGate approvals = request -> {
-            listener.getLogger().print(BuildLog.PREFIX
-                    + Messages.MigrateThenDeployExecution_WaitingForApproval(request.environment()) + " ");
-            listener.hyperlink("/" + run.getUrl() + action.getUrlName() + "/",
-                    Messages.MigrateThenDeployExecution_ApprovalLink());
-            listener.getLogger().println();
-            return action.request(request);
+            // on the page first, so that whoever follows the link finds the form
+            CompletionStage<ApprovalGate.Decision> answer = action.request(request);
+            BuildLog.waitingForApproval(listener, run, action, request.environment());
+            return answer;
         };
         MigrateThenDeploy.Run running = EngineLauncher.start(p, run, workspace, listener.getLogger(), action, clusters,
                 approvals, null, resolveDigest);

@@ -223,12 +223,11 @@ public final class MigrateThenDeployExecution extends StepExecution {
                 return CompletableFuture.completedFuture(known.toDecision());
             }
         }
-        listener.getLogger().print(BuildLog.PREFIX + Messages.MigrateThenDeployExecution_WaitingForApproval(
-                request.environment()) + " ");
-        listener.hyperlink("/" + build.getUrl() + action.getUrlName() + "/", Messages.MigrateThenDeployExecution_ApprovalLink());
-        listener.getLogger().println();
+        // on the page first, so that whoever follows the link finds the form
+        CompletionStage<ApprovalGate.Decision> answer = action.request(request);
+        BuildLog.waitingForApproval(listener, build, action, request.environment());
         status = "waiting for approval of " + request.environment();
-        return action.request(request).thenApply(d -> {
+        return answer.thenApply(d -> {
             synchronized (this) {
                 decisions.put(request.environment(), new RecordedDecision(d));
             }
@@ -337,38 +336,40 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
         @Override
         public void onSuccess(StepContext context, Object result) {
-            deleteKubeconfig(context);
-            execution.bodyFinished(environment, null);
+            finished(context, null);
         }
 
         @Override
         public void onFailure(StepContext context, Throwable t) {
-            deleteKubeconfig(context);
-            execution.bodyFinished(environment, Messages.MigrateThenDeployExecution_BodyFailed(environment,
+            finished(context, Messages.MigrateThenDeployExecution_BodyFailed(environment,
                     t.getMessage() == null ? t.toString() : t.getMessage()));
         }
 
-        private void deleteKubeconfig(StepContext context) {
-            if (kubeconfig == null) {
-                return;
-            }
-            try {
-                FilePath workspace = context.get(FilePath.class);
-                if (workspace == null) {
-                    return;
+        /**
+         * Deletes the kubeconfig before the engine moves on, so it is gone by the time the step ends; on a pool thread,
+         * because this callback runs on the CPS thread and the file may be on an agent.
+         */
+        private void finished(StepContext context, String failure) {
+            FilePath file = null;
+            if (kubeconfig != null) {
+                try {
+                    FilePath workspace = context.get(FilePath.class);
+                    file = workspace == null ? null : new FilePath(workspace.getChannel(), kubeconfig);
+                } catch (IOException | InterruptedException e) {
+                    LOGGER.log(Level.WARNING, "Cannot reach the workspace to delete " + kubeconfig, e);
                 }
-                FilePath file = new FilePath(workspace.getChannel(), kubeconfig);
-                // remote I/O: not on the CPS thread this callback runs on
-                Timer.get().submit(() -> {
+            }
+            FilePath toDelete = file;
+            Timer.get().submit(() -> {
+                if (toDelete != null) {
                     try {
-                        file.delete();
+                        toDelete.delete();
                     } catch (IOException | InterruptedException e) {
                         LOGGER.log(Level.WARNING, "Could not delete " + kubeconfig, e);
                     }
-                });
-            } catch (IOException | InterruptedException e) {
-                LOGGER.log(Level.WARNING, "Could not delete " + kubeconfig, e);
-            }
+                }
+                execution.bodyFinished(environment, failure);
+            });
         }
     }
 
