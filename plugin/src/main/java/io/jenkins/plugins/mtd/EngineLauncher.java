@@ -2,6 +2,7 @@ package io.jenkins.plugins.mtd;
 
 import hudson.AbortException;
 import hudson.FilePath;
+import hudson.init.Terminator;
 import hudson.model.Run;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.image.ImageResolver;
@@ -9,10 +10,15 @@ import io.mtd.plan.Flyway;
 import io.mtd.plan.Plan;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
+import io.mtd.report.RunReport;
 import io.mtd.rollout.RolloutCallback;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import jenkins.model.Jenkins;
 
@@ -29,6 +35,8 @@ final class EngineLauncher {
         return t;
     });
 
+    private static final Set<LiveRun> LIVE = ConcurrentHashMap.newKeySet();
+
     private EngineLauncher() {}
 
     /**
@@ -36,7 +44,7 @@ final class EngineLauncher {
      *
      * @param rollout the step's body as the rollout, or null for the engine's own rollout of the plan's Deployments
      */
-    static MigrateThenDeploy.Run start(Plan plan, Run<?, ?> build, FilePath workspace, PrintStream log,
+    static LiveRun start(Plan plan, Run<?, ?> build, FilePath workspace, PrintStream log,
             MigrateThenDeployAction action, CredentialClusters clusters, ApprovalGate approvals, RolloutCallback rollout,
             boolean resolveDigest) throws AbortException {
         MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder()
@@ -67,9 +75,57 @@ final class EngineLauncher {
             built.close();
             throw e;
         }
+        LiveRun live = new LiveRun(built, run);
+        LIVE.add(live);
         // the engine holds this build's clients and watches; the shared scheduler stays up
-        run.report().whenComplete((report, error) -> built.close());
-        return run;
+        run.report().whenComplete((report, error) -> {
+            LIVE.remove(live);
+            built.close();
+        });
+        return live;
+    }
+
+    /**
+     * On shutdown, forgets every run without cancelling it: its migration goes on in the cluster, and the step's
+     * {@code onResume} attaches to it again after the restart. Whatever this engine still reports is ignored.
+     */
+    @Terminator
+    public static void detachAll() {
+        for (LiveRun live : LIVE) {
+            live.detached = true;
+            live.engine.close();
+        }
+        LIVE.clear();
+    }
+
+    /** A started run, until the controller shuts down. */
+    static final class LiveRun {
+        private final MigrateThenDeploy engine;
+        private final MigrateThenDeploy.Run run;
+        private volatile boolean detached;
+
+        private LiveRun(MigrateThenDeploy engine, MigrateThenDeploy.Run run) {
+            this.engine = engine;
+            this.run = run;
+        }
+
+        /** Calls {@code then} with the run's report when it ends, unless the controller shut down first. */
+        void whenFinished(Consumer<RunReport> then) {
+            run.report().thenAccept(report -> {
+                if (!detached) {
+                    then.accept(report);
+                }
+            });
+        }
+
+        void cancel(String why) {
+            run.cancel(why);
+        }
+
+        /** Waits for the report (freestyle builds hold their executor anyway). */
+        RunReport await() throws InterruptedException, ExecutionException {
+            return run.report().get();
+        }
     }
 
     static RunIdentity identity(Run<?, ?> build) {

@@ -14,7 +14,6 @@ import hudson.model.TaskListener;
 import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
 import hudson.util.FormValidation;
-import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanValidator;
@@ -173,12 +172,12 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
             BuildLog.waitingForApproval(listener, run, action, request.environment());
             return answer;
         };
-        MigrateThenDeploy.Run running = EngineLauncher.start(p, run, workspace, listener.getLogger(), action, clusters,
+        EngineLauncher.LiveRun running = EngineLauncher.start(p, run, workspace, listener.getLogger(), action, clusters,
                 approvals, null, resolveDigest);
-        running.report().thenAccept(action::complete);
+        running.whenFinished(action::complete);
         RunReport report;
         try {
-            report = running.report().get();
+            report = running.await();
         } catch (InterruptedException e) {
             running.cancel(Messages.MigrateThenDeployBuilder_Interrupted());
             action.cancelPending();

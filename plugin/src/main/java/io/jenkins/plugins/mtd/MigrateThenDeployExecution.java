@@ -7,7 +7,6 @@ import hudson.FilePath;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
-import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
@@ -48,7 +47,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
     /** Only used while starting; everything needed later is copied into the fields below. */
     @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "Only used when starting.")
     private final transient MigrateThenDeployStep step;
-    private transient volatile MigrateThenDeploy.Run running;
+    private transient volatile EngineLauncher.LiveRun running;
     private transient Map<String, CompletableFuture<Void>> bodyWaiters;
 
     private final boolean resolveDigest;
@@ -103,7 +102,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     @Override
     public void stop(Throwable cause) throws Exception {
-        MigrateThenDeploy.Run r = running;
+        EngineLauncher.LiveRun r = running;
         if (r != null) {
             Timer.get().submit(() -> r.cancel(Messages.MigrateThenDeployExecution_Aborted(String.valueOf(cause.getMessage()))));
         }
@@ -158,11 +157,12 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         ApprovalGate approvals = request -> approve(action, listener, build, request);
         RolloutCallback rollout = hasBody ? target -> rollout(target, clusters) : null;
-        MigrateThenDeploy.Run r = EngineLauncher.start(plan, build, workspace, listener.getLogger(), action, clusters,
+        EngineLauncher.LiveRun r = EngineLauncher.start(plan, build, workspace, listener.getLogger(), action, clusters,
                 approvals, rollout, resolveDigest);
         running = r;
         status = "running " + plan.app();
-        r.report().whenComplete((report, error) -> finish(action, report, error));
+        // the engine's report never completes exceptionally
+        r.whenFinished(report -> finish(action, report, null));
     }
 
     private Plan readPlan() throws AbortException {

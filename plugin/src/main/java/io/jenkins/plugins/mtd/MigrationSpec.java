@@ -207,6 +207,10 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
          */
         @Override
         public MigrationSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            // an empty number box means "the default", not zero
+            if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
+                formData.remove("backoffLimit");
+            }
             Object command = formData.opt("command");
             if (command instanceof String) {
                 formData.put("command", net.sf.json.JSONArray.fromObject(lines((String) command)));

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.is;
 
 import hudson.model.FreeStyleProject;
 import hudson.model.Item;
+import hudson.model.User;
 import hudson.security.ACL;
 import hudson.security.ACLContext;
 import hudson.util.FormValidation;
@@ -49,7 +50,7 @@ class FormValidationTest {
         FreeStyleProject p = r.createFreeStyleProject();
         MigrateThenDeployStep.DescriptorImpl step = r.jenkins.getDescriptorByType(MigrateThenDeployStep.DescriptorImpl.class);
         DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
-        try (ACLContext ignored = ACL.as2(r.jenkins.getUser("reader").impersonate2())) {
+        try (ACLContext ignored = ACL.as2(User.getById("reader", true).impersonate2())) {
             assertThat(step.doCheckApp(p, "Shop_App").kind, is(FormValidation.Kind.OK));
             ListBoxModel credentials = env.doFillCredentialsIdItems(p, "current-id", null);
             assertThat(credentials.size(), is(1));
