@@ -3,6 +3,7 @@ package io.jenkins.plugins.mtd;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
 
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
@@ -32,7 +33,7 @@ class MigrateThenDeployBuilderTest {
 
     @Test
     void configRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {
-        MigrateThenDeployBuilder builder = builder("sh", "-c", "true");
+        MigrateThenDeployBuilder builder = builder("shop", "sh", "-c", "true");
         builder.getEnvironments().get(0).setApproval(true);
         builder.getEnvironments().get(0).setApprovers(List.of("alice", "release-managers"));
         builder.getEnvironments().get(0).setDeployments(List.of("shop-web"));
@@ -53,21 +54,24 @@ class MigrateThenDeployBuilderTest {
     void runsThePromotionAndFailsWithTheEnginesReason(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
         FreeStyleProject ok = r.createFreeStyleProject("ok");
-        ok.getBuildersList().add(builder("sh", "-c", "echo FREESTYLE-MIGRATION $BUILD_TAG"));
+        ok.getBuildersList().add(builder("shop", "sh", "-c", "echo FREESTYLE-MIGRATION"));
         FreeStyleBuild success = r.buildAndAssertSuccess(ok);
         assertThat(JenkinsRule.getLog(success), containsString("FREESTYLE-MIGRATION"));
         assertThat(cluster.jobs("staging"), hasSize(1));
+        MigrateThenDeployAction action = success.getAction(MigrateThenDeployAction.class);
+        assertThat(action.getReport().image().pinned(), is("registry.example.com/shop:1"));
 
         FreeStyleProject failing = r.createFreeStyleProject("failing");
-        failing.getBuildersList().add(builder("sh", "-c", "exit 4"));
+        // another app, so that its migration Job is not the one that already succeeded for the same image
+        failing.getBuildersList().add(builder("billing", "sh", "-c", "exit 4"));
         FreeStyleBuild failure = r.assertBuildStatus(Result.FAILURE, failing.scheduleBuild2(0));
         assertThat(JenkinsRule.getLog(failure), containsString("migrateThenDeploy MIGRATION_FAILED"));
     }
 
-    private static MigrateThenDeployBuilder builder(String... command) {
+    private static MigrateThenDeployBuilder builder(String app, String... command) {
         MigrateThenDeployBuilder b = new MigrateThenDeployBuilder();
-        b.setApp("shop");
-        b.setImage("registry.example.com/shop:${BUILD_NUMBER}");
+        b.setApp(app);
+        b.setImage("registry.example.com/" + app + ":${BUILD_NUMBER}");
         b.setResolveDigest(false);
         MigrationSpec m = new MigrationSpec();
         m.setCommand(List.of(command));
