@@ -101,9 +101,11 @@ public final class ImageBuild implements Describable<ImageBuild>, Serializable {
             return Messages.ImageBuild_DisplayName();
         }
 
+        /** "auto" is the unset value, so that an unset builder stays unset when the form is saved. */
         public ListBoxModel doFillBuilderItems() {
             ListBoxModel model = new ListBoxModel();
-            for (String b : new String[] {"auto", "buildah", "podman", "docker"}) {
+            model.add(Messages.ImageBuild_Builder_Auto(), "");
+            for (String b : new String[] {"buildah", "podman", "docker"}) {
                 model.add(b);
             }
             return model;

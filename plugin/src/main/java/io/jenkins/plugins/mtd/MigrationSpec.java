@@ -154,7 +154,8 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
 
         public ListBoxModel doFillOnCancelItems() {
             ListBoxModel model = new ListBoxModel();
-            model.add(Messages.MigrationSpec_OnCancel_Leave(), "leave");
+            // "leave" is the default, so it is the unset value
+            model.add(Messages.MigrationSpec_OnCancel_Leave(), "");
             model.add(Messages.MigrationSpec_OnCancel_Delete(), "delete");
             return model;
         }
