@@ -66,7 +66,9 @@ final class CredentialClusters implements ClusterConnector {
                 }
                 Config config;
                 try {
-                    config = Config.fromKubeconfig(e.context(), kubeconfig, null);
+                    // the three-argument form is the only one that picks a context from content (deprecated in 7.x)
+                    config = e.context() == null ? Config.fromKubeconfig(kubeconfig)
+                            : Config.fromKubeconfig(e.context(), kubeconfig, null);
                 } catch (RuntimeException x) {
                     // the parser's message may quote the file; name the credential instead
                     throw new AbortException(Messages.CredentialClusters_BadKubeconfig(e.name(), id));
@@ -110,7 +112,9 @@ final class CredentialClusters implements ClusterConnector {
 
     private static List<String> secretValues(Config config) {
         List<String> out = new ArrayList<>();
-        for (String s : new String[] {config.getOauthToken(), config.getClientKeyData(), config.getPassword()}) {
+        // a kubeconfig user's token is read into autoOAuthToken, not oauthToken
+        for (String s : new String[] {config.getOauthToken(), config.getAutoOAuthToken(), config.getClientKeyData(),
+                config.getPassword()}) {
             if (s != null && !s.isBlank()) {
                 out.add(s);
             }
