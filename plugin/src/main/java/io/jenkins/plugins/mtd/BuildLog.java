@@ -8,6 +8,7 @@ import io.mtd.progress.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Writes a run's progress into the build log (stage banners, the migration Pod's log prefixed with its environment,
@@ -19,10 +20,12 @@ final class BuildLog implements ProgressListener {
 
     private final PrintStream out;
     private final MigrateThenDeployAction action;
+    private final Consumer<ProgressEvent.StageFinished> stageEnded;
 
-    BuildLog(PrintStream out, MigrateThenDeployAction action) {
+    BuildLog(PrintStream out, MigrateThenDeployAction action, Consumer<ProgressEvent.StageFinished> stageEnded) {
         this.out = out;
         this.action = action;
+        this.stageEnded = stageEnded;
     }
 
     @Override
@@ -34,6 +37,9 @@ final class BuildLog implements ProgressListener {
         }
         if (!(event instanceof ProgressEvent.LogLine)) {
             action.progress(event.environment(), line.substring(PREFIX.length()));
+        }
+        if (event instanceof ProgressEvent.StageFinished && stageEnded != null) {
+            stageEnded.accept((ProgressEvent.StageFinished) event);
         }
     }
 

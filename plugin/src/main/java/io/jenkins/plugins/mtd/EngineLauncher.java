@@ -8,6 +8,7 @@ import io.mtd.MigrateThenDeploy;
 import io.mtd.image.ImageResolver;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunReport;
@@ -43,14 +44,15 @@ final class EngineLauncher {
      * Starts (or, after a restart, re-attaches) the run of {@code plan}; never blocks on the run itself.
      *
      * @param rollout the step's body as the rollout, or null for the engine's own rollout of the plan's Deployments
+     * @param stageEnded told of every stage's end (the Pipeline step saves its state then), or null
      */
     static LiveRun start(Plan plan, Run<?, ?> build, FilePath workspace, PrintStream log,
             MigrateThenDeployAction action, CredentialClusters clusters, ApprovalGate approvals, RolloutCallback rollout,
-            boolean resolveDigest) throws AbortException {
+            boolean resolveDigest, Consumer<ProgressEvent.StageFinished> stageEnded) throws AbortException {
         MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder()
                 .scheduler(SCHEDULER)
                 .clusters(clusters)
-                .listener(new BuildLog(log, action))
+                .listener(new BuildLog(log, action, stageEnded))
                 .approvals(approvals)
                 .identity(identity(build))
                 .secrets(clusters.secrets());

@@ -173,7 +173,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
             return answer;
         };
         EngineLauncher.LiveRun running = EngineLauncher.start(p, run, workspace, listener.getLogger(), action, clusters,
-                approvals, null, resolveDigest);
+                approvals, null, resolveDigest, null);
         running.whenFinished(action::complete);
         RunReport report;
         try {

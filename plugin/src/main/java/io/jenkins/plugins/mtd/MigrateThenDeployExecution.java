@@ -11,6 +11,7 @@ import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
 import io.mtd.plan.PlanValidator;
+import io.mtd.progress.ProgressEvent;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.RunReport;
 import io.mtd.rollout.RolloutCallback;
@@ -158,11 +159,18 @@ public final class MigrateThenDeployExecution extends StepExecution {
         ApprovalGate approvals = request -> approve(action, listener, build, request);
         RolloutCallback rollout = hasBody ? target -> rollout(target, clusters) : null;
         EngineLauncher.LiveRun r = EngineLauncher.start(plan, build, workspace, listener.getLogger(), action, clusters,
-                approvals, rollout, resolveDigest);
+                approvals, rollout, resolveDigest, this::stageEnded);
         running = r;
         status = "running " + plan.app();
         // the engine's report never completes exceptionally
-        r.whenFinished(report -> finish(action, report, null));
+        r.whenFinished(report -> finish(action, report));
+    }
+
+    /** Saves the execution after each stage, so its status and recorded answers survive a restart at any point. */
+    private void stageEnded(ProgressEvent.StageFinished stage) {
+        status = (stage.environment() == null ? "" : stage.environment() + " ") + stage.stage().label() + " "
+                + stage.outcome();
+        getContext().saveState();
     }
 
     private Plan readPlan() throws AbortException {
@@ -173,14 +181,8 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
     }
 
-    private void finish(MigrateThenDeployAction action, RunReport report, Throwable error) {
-        if (report != null) {
-            action.complete(report);
-        }
-        if (error != null) {
-            fail(error);
-            return;
-        }
+    private void finish(MigrateThenDeployAction action, RunReport report) {
+        action.complete(report);
         synchronized (this) {
             if (finished) {
                 return;
