@@ -19,12 +19,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import jenkins.model.Jenkins;
+import org.kohsuke.accmod.Restricted;
+import org.kohsuke.accmod.restrictions.NoExternalUse;
 
-/** Wires the engine to one build: its credentials, build log and page, approvals and (optionally) rollout body. */
-final class EngineLauncher {
+/**
+ * Wires the engine to one build: its credentials, build log and page, approvals and (optionally) rollout body.
+ * Public only so that Jenkins can call {@link #detachAll()} on shutdown.
+ */
+@Restricted(NoExternalUse.class)
+public final class EngineLauncher {
 
     /**
      * Timers and watch callbacks of every run in this controller: waiting costs no thread, so a handful serve all the
@@ -33,6 +39,8 @@ final class EngineLauncher {
     private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(4, r -> {
         Thread t = new Thread(r, "migrate-then-deploy");
         t.setDaemon(true);
+        // fabric8 and Jackson look up implementations through the context class loader: make it the plugin's
+        t.setContextClassLoader(EngineLauncher.class.getClassLoader());
         return t;
     });
 
