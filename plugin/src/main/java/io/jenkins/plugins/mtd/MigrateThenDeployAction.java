@@ -1,18 +1,15 @@
 package io.jenkins.plugins.mtd;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import hudson.Util;
 import hudson.model.Failure;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
 import io.mtd.promotion.ApprovalGate;
+import io.mtd.report.ReportJson;
 import io.mtd.report.RunReport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,17 +39,11 @@ public final class MigrateThenDeployAction implements RunAction2 {
 
     private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployAction.class.getName());
 
-    /** Reports as JSON: records cannot be written by XStream, and JSON is what the engine and the CLI share. */
-    static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     private transient Run<?, ?> run;
     private transient volatile RunReport report;
     private transient Map<String, PendingApproval> pending;
 
+    /** The report as the engine writes it: records cannot be written by XStream, and JSON is what the CLI writes too. */
     private String reportJson;
     /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
     private final Map<String, String> progress = new LinkedHashMap<>();
@@ -114,8 +105,8 @@ public final class MigrateThenDeployAction implements RunAction2 {
     /** Records the run's report and saves the build so the page shows it after a restart. */
     void complete(RunReport finished) {
         this.report = finished;
+        this.reportJson = ReportJson.write(finished);
         try {
-            this.reportJson = JSON.writeValueAsString(finished);
             if (run != null) {
                 run.save();
             }
@@ -129,20 +120,13 @@ public final class MigrateThenDeployAction implements RunAction2 {
         RunReport r = report;
         if (r == null && reportJson != null) {
             try {
-                r = JSON.readValue(reportJson, RunReport.class);
+                r = ReportJson.read(reportJson);
                 report = r;
-            } catch (JsonProcessingException e) {
+            } catch (UncheckedIOException e) {
                 LOGGER.log(Level.WARNING, "Unreadable migrate-then-deploy report in " + run, e);
             }
         }
         return r;
-    }
-
-    /** The report as plain maps and lists, which is what a Pipeline script gets back from the step. */
-    static Map<String, Object> asMap(RunReport report) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = JSON.convertValue(report, LinkedHashMap.class);
-        return map;
     }
 
     /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */

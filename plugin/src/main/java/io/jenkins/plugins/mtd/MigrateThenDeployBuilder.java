@@ -18,6 +18,7 @@ import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanValidator;
 import io.mtd.promotion.ApprovalGate;
+import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -187,6 +188,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
             throw new AbortException(Messages.MigrateThenDeployBuilder_EngineFailed(
                     cause.getMessage() == null ? cause.toString() : cause.getMessage()));
         }
+        listener.getLogger().print(ReportSummary.render(report));
         if (!report.succeeded()) {
             throw new AbortException(Messages.MigrateThenDeployExecution_Failed(report.outcome(),
                     report.failure() == null ? "" : report.failure()));

@@ -13,11 +13,14 @@ import io.mtd.plan.PlanLoader;
 import io.mtd.plan.PlanValidator;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.promotion.ApprovalGate;
+import io.mtd.report.ReportJson;
+import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import io.mtd.rollout.RolloutCallback;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -163,7 +166,10 @@ public final class MigrateThenDeployExecution extends StepExecution {
         running = r;
         status = "running " + plan.app();
         // the engine's report never completes exceptionally
-        r.whenFinished(report -> finish(action, report));
+        r.whenFinished(report -> {
+            listener.getLogger().print(ReportSummary.render(report));
+            finish(action, report);
+        });
     }
 
     /** Saves the execution after each stage, so its status and recorded answers survive a restart at any point. */
@@ -191,7 +197,8 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         status = "finished: " + report.outcome();
         if (report.succeeded()) {
-            getContext().onSuccess(MigrateThenDeployAction.asMap(report));
+            // plain maps and lists: what `def report = migrateThenDeploy(...)` can use in a sandboxed script
+            getContext().onSuccess(new LinkedHashMap<>(ReportJson.toMap(report)));
         } else {
             getContext().onFailure(new AbortException(Messages.MigrateThenDeployExecution_Failed(report.outcome(),
                     report.failure() == null ? "" : report.failure())));
