@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.FilePath;
+import hudson.console.ConsoleLogFilter;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
@@ -31,6 +32,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.util.Timer;
 import org.jenkinsci.plugins.workflow.steps.BodyExecutionCallback;
+import org.jenkinsci.plugins.workflow.steps.BodyInvoker;
 import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
@@ -268,7 +270,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
             status = "rolling out " + env;
             try {
                 getContext().saveState();
-                startBody(target, clusters.kubeconfig(env));
+                startBody(target, clusters);
             } catch (Exception e) {
                 bodyFinished(env, e.getMessage() == null ? e.toString() : e.getMessage());
             }
@@ -276,8 +278,10 @@ public final class MigrateThenDeployExecution extends StepExecution {
         return waiter;
     }
 
-    private void startBody(RolloutCallback.Target target, String kubeconfig) throws IOException, InterruptedException {
+    private void startBody(RolloutCallback.Target target, CredentialClusters clusters)
+            throws IOException, InterruptedException {
         StepContext ctx = getContext();
+        String kubeconfig = clusters.kubeconfig(target.environment());
         Map<String, String> vars = new HashMap<>();
         vars.put("MTD_ENVIRONMENT", target.environment());
         vars.put("MTD_NAMESPACE", target.namespace());
@@ -302,6 +306,8 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         ctx.newBodyInvoker()
                 .withContext(EnvironmentExpander.merge(ctx.get(EnvironmentExpander.class), EnvironmentExpander.constant(vars)))
+                .withContext(BodyInvoker.mergeConsoleLogFilters(ctx.get(ConsoleLogFilter.class),
+                        new BodyLogMasking(clusters.secrets())))
                 .withCallback(new BodyDone(this, target.environment(), kubeconfigPath))
                 .start();
     }

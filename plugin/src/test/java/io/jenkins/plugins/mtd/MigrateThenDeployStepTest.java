@@ -162,6 +162,24 @@ class MigrateThenDeployStepTest {
     }
 
     @Test
+    void theRolloutBodyCannotPrintTheClusterCredentials(JenkinsRule r) throws Exception {
+        String token = "tok-0a1b2c3d4e5f";
+        cluster.addTokenCredential(token);
+        WorkflowRun b = run(r, "node {\n"
+                + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "      migration: [command: ['sh', '-c', 'true']],\n"
+                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "',\n"
+                + "                      serverUrl: '" + cluster.serverUrl() + "', namespace: 'staging']]) {\n"
+                + "    echo \"BODY SEES ${readFile(env.KUBECONFIG)}\"\n"
+                + "  }\n"
+                + "}");
+
+        r.assertBuildStatusSuccess(b);
+        String log = JenkinsRule.getLog(b);
+        assertThat(log, allOf(containsString("BODY SEES"), containsString("token: ****"), not(containsString(token))));
+    }
+
+    @Test
     void anInvalidPlanFailsWithEveryErrorBeforeTouchingTheCluster(JenkinsRule r) throws Exception {
         WorkflowRun b = run(r, "migrateThenDeploy(app: 'Shop_App', image: 'registry.example.com/shop:1.0',\n"
                 + "    migration: [command: ['migrate'], timeout: 'ten minutes'],\n"
