@@ -46,6 +46,7 @@ final class CredentialClusters implements ClusterConnector {
     }
 
     /** Looks up and tracks every environment's credentials for {@code build}; fails naming the environment and the fix. */
+    @SuppressWarnings("removal") // fabric8 7 has no other way to pick a context from kubeconfig content
     static CredentialClusters resolve(Plan plan, Run<?, ?> build) throws IOException {
         Map<String, Access> access = new HashMap<>();
         Set<String> secrets = new LinkedHashSet<>();
