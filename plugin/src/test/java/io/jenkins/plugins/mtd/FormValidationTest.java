@@ -58,6 +58,19 @@ class FormValidationTest {
         }
     }
 
+    @Test
+    void everyFieldHasHelp(JenkinsRule r) throws Exception {
+        String top = "plan,app,image,build,migration,environments,rolloutTimeout,approvalTimeout,undoOnFailure,resolveDigest";
+        r.assertHelpExists(MigrateThenDeployStep.class, top);
+        r.assertHelpExists(MigrateThenDeployBuilder.class, top);
+        r.assertHelpExists(DeployEnvironment.class,
+                "name,credentialsId,serverUrl,context,namespace,deployments,container,approval,approvers");
+        r.assertHelpExists(ImageBuild.class, "context,dockerfile,target,builder");
+        r.assertHelpExists(MigrationSpec.class,
+                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount");
+        r.assertHelpExists(FlywaySpec.class, "locations,secret,source,imagePath,image");
+    }
+
     private static void assertError(FormValidation v, String text) {
         assertThat(v.kind, is(FormValidation.Kind.ERROR));
         assertThat(v.getMessage(), containsString(text));
