@@ -6,6 +6,7 @@ import hudson.init.Terminator;
 import hudson.model.Run;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.image.ImageResolver;
+import io.mtd.image.ImageStage;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
@@ -74,9 +75,8 @@ public final class EngineLauncher {
         if (rollout != null) {
             engine.rolloutCallback(rollout);
         }
-        if (!resolveDigest) {
-            engine.images(ImageResolver.AS_WRITTEN);
-        }
+        // build (where the plan says so) and pin by registry digest, so that every environment runs the same image
+        engine.images(resolveDigest && local != null ? new ImageStage(local) : ImageResolver.AS_WRITTEN);
         MigrateThenDeploy built = engine.build();
         MigrateThenDeploy.Run run;
         try {
