@@ -213,7 +213,7 @@ public final class RolloutStage {
                                     .filter(c -> c.getName().equals(t.container)).forEach(c -> c.setImage(image));
                             return d;
                         });
-                    } catch (KubernetesClientException e) {
+                    } catch (RuntimeException e) {
                         t.problem = "could not update Deployment " + t.name + " in namespace " + namespace + ": " + e.getMessage();
                         t.wait = CompletableFuture.failedFuture(new RolloutFailedException(t.problem));
                         // the Deployments changed so far are undone like after any other failure

@@ -79,9 +79,13 @@ class RolloutStageTest {
     }
 
     private Deployment createAvailable(String name, Container... containers) {
+        return createAvailable(name, 2, containers);
+    }
+
+    private Deployment createAvailable(String name, int replicas, Container... containers) {
         client.apps().deployments().inNamespace(namespace).resource(new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withNewSpec().withReplicas(2)
+                .withNewSpec().withReplicas(replicas)
                 .withNewSelector().addToMatchLabels("app", name).endSelector()
                 .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
                 .withNewSpec().withContainers(containers).endSpec().endTemplate()
@@ -252,18 +256,22 @@ class RolloutStageTest {
 
     @Test
     void aFailureUndoesEveryDeploymentTheStageChanged() throws Exception {
-        createAvailable("shop-web");
-        createAvailable("shop-worker", container("worker", "registry.example.com/shop-crashing:1.0.0"));
-        // the worker's current image must run, only the new one crashes: the fault is per repository
-        sandbox.kubelet().injectFault("registry.example.com/shop-crashing", Fault.CRASH_LOOP);
+        // no replicas, so no Pod: its rollout to the crashing image completes, and must still be undone
+        createAvailable("shop-web", 0, container("web", OLD));
+        createAvailable("shop-worker", 2, container("worker", OLD));
 
         RolloutReport report = roll(env("shop-web", "shop-worker"), CRASHING, new Rollout("10m", null, 1, null));
 
         assertThat(report.outcome()).isEqualTo(StageOutcome.FAILED);
-        assertThat(report.deployments()).allMatch(DeploymentReport::undone)
-                .allMatch(d -> d.revisionAfter() == 1L);
+        assertThat(report.reason()).startsWith("Deployment shop-worker: Pod shop-worker-")
+                .contains("undone: shop-web to revision 1, shop-worker to revision 1");
+        assertThat(report.deployments()).containsExactly(
+                new DeploymentReport("shop-web", StageOutcome.CANCELLED,
+                        "rolled out, but because shop-worker failed; undone to revision 1", 1L, 1L, false, true),
+                new DeploymentReport("shop-worker", StageOutcome.FAILED, report.deployments().get(1).reason(), 1L, 1L, false, true));
         assertThat(image("shop-web")).isEqualTo(OLD);
-        assertThat(RolloutStatus.isComplete(deployment("shop-web"))).isTrue();
+        assertThat(image("shop-worker")).isEqualTo(OLD);
+        assertThat(RolloutStatus.isComplete(deployment("shop-worker"))).isTrue();
     }
 
     @Test
