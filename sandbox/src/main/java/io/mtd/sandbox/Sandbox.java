@@ -1,0 +1,133 @@
+package io.mtd.sandbox;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * An in-process Kubernetes cluster: fabric8's mock API server in CRUD mode (with watches), a kubelet that runs Job
+ * containers as local processes, and the Job and Deployment controllers.
+ */
+public final class Sandbox implements AutoCloseable {
+
+  private final SandboxApiServer apiServer;
+  private final Config config;
+  private final KubernetesClient controlPlane;
+  private final SandboxKubelet kubelet;
+  private final JobController jobs;
+  private final Path workDir;
+
+  private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
+      JobController jobs, Path workDir) {
+    this.apiServer = apiServer;
+    this.config = config;
+    this.controlPlane = controlPlane;
+    this.kubelet = kubelet;
+    this.jobs = jobs;
+    this.workDir = workDir;
+  }
+
+  /** Starts the API server, the kubelet and the controllers. */
+  public static Sandbox start() {
+    Path workDir;
+    try {
+      workDir = Files.createTempDirectory("mtd-sandbox-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the sandbox's working directory under java.io.tmpdir", e);
+    }
+    PodLogs logs = new PodLogs();
+    SandboxApiServer apiServer = new SandboxApiServer(new KubernetesCrudDispatcher(), logs);
+    int port = apiServer.start();
+    Config config = new ConfigBuilder(Config.empty())
+        .withMasterUrl("http://127.0.0.1:" + port)
+        .withNamespace("default")
+        .withTrustCerts(true)
+        .withHttp2Disable(true)
+        .build();
+    KubernetesClient controlPlane = new KubernetesClientBuilder().withConfig(config).build();
+    SandboxKubelet kubelet = new SandboxKubelet(controlPlane, logs, workDir.resolve("pods"));
+    kubelet.start();
+    JobController jobs = new JobController(controlPlane, kubelet);
+    jobs.start();
+    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, workDir);
+  }
+
+  /** A new client to the sandbox's API server; the caller closes it. */
+  public KubernetesClient client() {
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The client configuration that reaches the sandbox's API server. */
+  public Config config() {
+    return config;
+  }
+
+  /** Writes a kubeconfig whose cluster, user and context are all named "sandbox", and returns its path. */
+  public Path writeKubeconfig(Path file) {
+    String yaml = "apiVersion: v1\n"
+        + "kind: Config\n"
+        + "clusters:\n"
+        + "- name: sandbox\n"
+        + "  cluster:\n"
+        + "    server: " + config.getMasterUrl().replaceAll("/+$", "") + "\n"
+        + "users:\n"
+        + "- name: sandbox\n"
+        + "  user:\n"
+        + "    token: sandbox\n"
+        + "contexts:\n"
+        + "- name: sandbox\n"
+        + "  context:\n"
+        + "    cluster: sandbox\n"
+        + "    user: sandbox\n"
+        + "    namespace: default\n"
+        + "current-context: sandbox\n";
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      Files.writeString(file, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the sandbox kubeconfig to " + file, e);
+    }
+    return file;
+  }
+
+  /** The sandbox's only node. */
+  public SandboxKubelet kubelet() {
+    return kubelet;
+  }
+
+  /** Closes every open watch connection server-side; clients must re-watch and informers relist. */
+  public void dropWatches() {
+    apiServer.dropWatches();
+  }
+
+  /** How many watch connections the API server has accepted so far. */
+  public int watchesOpened() {
+    return apiServer.watchesOpened();
+  }
+
+  /** Stops the controllers and the API server and kills every process the kubelet started. */
+  @Override
+  public void close() {
+    jobs.close();
+    kubelet.close();
+    controlPlane.close();
+    apiServer.close();
+    try (Stream<Path> files = Files.walk(workDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Leftover temp files do no harm.
+    }
+  }
+
+}

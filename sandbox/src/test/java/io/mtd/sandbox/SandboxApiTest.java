@@ -1,0 +1,104 @@
+package io.mtd.sandbox;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class SandboxApiTest {
+
+  private static Sandbox sandbox;
+
+  @BeforeAll
+  static void startSandbox() {
+    sandbox = Sandbox.start();
+  }
+
+  @AfterAll
+  static void stopSandbox() {
+    sandbox.close();
+  }
+
+  @Test
+  void informerSurvivesDroppedWatchesAndSeesLaterChanges() {
+    try (KubernetesClient client = sandbox.client()) {
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      SharedIndexInformer<ConfigMap> informer = client.configMaps().inform(new ResourceEventHandler<ConfigMap>() {
+        @Override
+        public void onAdd(ConfigMap cm) {
+          seen.add(cm.getMetadata().getName());
+        }
+
+        @Override
+        public void onUpdate(ConfigMap oldCm, ConfigMap cm) {
+          seen.add(cm.getMetadata().getName());
+        }
+
+        @Override
+        public void onDelete(ConfigMap cm, boolean unknown) {
+        }
+      });
+      client.configMaps().resource(configMap("before")).create();
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("before"));
+      int opened = sandbox.watchesOpened();
+
+      sandbox.dropWatches();
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.watchesOpened() > opened);
+      client.configMaps().resource(configMap("after")).create();
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("after"));
+      assertThat(informer.isWatching()).isTrue();
+      informer.close();
+    }
+  }
+
+  @Test
+  void kubeconfigReachesTheSandbox(@TempDir Path dir) throws Exception {
+    Path file = sandbox.writeKubeconfig(dir.resolve("kube/config"));
+
+    String yaml = Files.readString(file);
+    assertThat(yaml).contains("current-context: sandbox").contains(sandbox.config().getMasterUrl().replaceAll("/+$", ""));
+    io.fabric8.kubernetes.client.Config config = io.fabric8.kubernetes.client.Config.fromKubeconfig(yaml);
+    try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build()) {
+      client.configMaps().resource(configMap("via-kubeconfig")).create();
+      assertThat(client.configMaps().withName("via-kubeconfig").get()).isNotNull();
+      assertThat(client.getKubernetesVersion().getGitVersion()).startsWith("v1.");
+    }
+  }
+
+  @Test
+  void logOfAPodThatNeverStartedIsABadRequest() {
+    sandbox.kubelet().injectFault("x/never", Fault.UNSCHEDULABLE);
+    try (KubernetesClient client = sandbox.client()) {
+      client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("lonely")
+          .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("x/never:1").endContainer().endSpec()
+          .build()).create();
+
+      assertThatThrownBy(() -> client.pods().withName("lonely").getLog())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400))
+          .hasMessageContaining("is waiting to start");
+    } finally {
+      sandbox.kubelet().clearFaults();
+    }
+  }
+
+  private static ConfigMap configMap(String name) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata().addToData("k", "v").build();
+  }
+}
