@@ -197,4 +197,21 @@ class CallbackRolloutTest {
         assertThat(model.getUsers().get(0).getUser().getToken()).isNull();
         assertThat(model.getContexts().get(0).getContext().getNamespace()).isEqualTo("shop");
     }
+
+    @Test
+    void cancellingTheRolloutStopsTheHookAndDeletesTheKubeconfig() throws Exception {
+        List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+        CommandRolloutCallback hook = new CommandRolloutCallback("echo \"$$ $KUBECONFIG\"; exec sleep 300", null, events::add);
+        CompletableFuture<RolloutReport> rolling = new CallbackRollout(hook).roll(client, staging, IMAGE, events::add);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> events.stream().anyMatch(e -> e instanceof ProgressEvent.LogLine));
+        String[] started = ((ProgressEvent.LogLine) events.stream().filter(e -> e instanceof ProgressEvent.LogLine)
+                .findFirst().orElseThrow()).line().split(" ");
+        long pid = Long.parseLong(started[0]);
+
+        rolling.cancel(true);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true) && !Files.exists(Path.of(started[1])));
+    }
 }
