@@ -227,6 +227,36 @@ class SandboxJobTest {
   }
 
   @Test
+  void podStartsOnceTheMissingSecretIsCreated() {
+    Job job = job("latesecret", "echo $TOKEN");
+    job.getSpec().getTemplate().getSpec().getContainers().get(0).setEnv(List.of(
+        new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("TOKEN").withNewValueFrom()
+            .withNewSecretKeyRef().withName("late").withKey("token").endSecretKeyRef().endValueFrom().build()));
+    client.batch().v1().jobs().resource(job).create();
+    awaitWaiting("latesecret", "CreateContainerConfigError");
+
+    client.secrets().resource(new SecretBuilder().withNewMetadata().withName("late").endMetadata()
+        .addToStringData("token", "t0k3n").build()).create();
+
+    awaitCondition("latesecret", "Complete");
+    assertThat(client.pods().withName(podsOf("latesecret").get(0).getMetadata().getName()).getLog()).isEqualTo("t0k3n\n");
+  }
+
+  @Test
+  void deadlineAlsoFailsAJobWhosePodNeverStarted() {
+    sandbox.kubelet().injectFault("registry.example.com/stuck", Fault.IMAGE_PULL_BACKOFF);
+    Job job = job("stuck", "exit 0");
+    job.getSpec().setActiveDeadlineSeconds(1L);
+    job.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/stuck:1");
+    client.batch().v1().jobs().resource(job).create();
+
+    Job failed = awaitCondition("stuck", "Failed");
+
+    assertThat(condition(failed, "Failed").getReason()).isEqualTo("DeadlineExceeded");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(podsOf("stuck").get(0).getStatus().getPhase()));
+  }
+
+  @Test
   void missingSecretKeyIsACreateContainerConfigError() {
     client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
         .withName("shop-staging").endMetadata().build()).create();
