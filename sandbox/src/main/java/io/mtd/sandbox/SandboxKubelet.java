@@ -314,12 +314,12 @@ public final class SandboxKubelet implements AutoCloseable {
     }
 
     private void runProcess() {
-      Map<String, String> env = null;
+      Map<String, String> resolved = null;
       String lastError = null;
       // Like the kubelet, keep retrying: the Pod starts once the missing Secret or ConfigMap (or key) appears.
-      while (env == null) {
+      while (resolved == null) {
         try {
-          env = podEnv();
+          resolved = podEnv();
         } catch (ContainerConfigError e) {
           if (!e.getMessage().equals(lastError)) {
             lastError = e.getMessage();
@@ -332,6 +332,7 @@ public final class SandboxKubelet implements AutoCloseable {
           }
         }
       }
+      Map<String, String> env = resolved;
       Path podDir = podsDir.resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
       Map<String, Path> mounts = materializeVolumes(podDir);
       SandboxImage image = images.get(repositoryOf(container.getImage()));
