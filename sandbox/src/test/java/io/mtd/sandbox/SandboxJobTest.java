@@ -100,6 +100,8 @@ class SandboxJobTest {
     assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
     assertThat(pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getReason()).isEqualTo("Completed");
     assertThat(client.pods().withName(pod.getMetadata().getName()).getLog()).isEqualTo("hi\n");
+    assertThat(client.batch().v1().jobs().withName("hello").getLog()).isEqualTo("hi\n");
+    assertThat(done.getSpec().getSelector().getMatchLabels()).containsEntry("batch.kubernetes.io/job-name", "hello");
   }
 
   @Test
