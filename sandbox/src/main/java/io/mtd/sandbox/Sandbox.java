@@ -24,16 +24,22 @@ public final class Sandbox implements AutoCloseable {
   private final KubernetesClient controlPlane;
   private final SandboxKubelet kubelet;
   private final JobController jobs;
+  private final DeploymentController deployments;
   private final Path workDir;
+  private final Thread killOnExit;
 
   private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
-      JobController jobs, Path workDir) {
+      JobController jobs, DeploymentController deployments, Path workDir) {
     this.apiServer = apiServer;
     this.config = config;
     this.controlPlane = controlPlane;
     this.kubelet = kubelet;
     this.jobs = jobs;
+    this.deployments = deployments;
     this.workDir = workDir;
+    // Container processes outlive the JVM unless killed; a forgotten close() must not leave them running.
+    this.killOnExit = new Thread(kubelet::killAll, "sandbox-kill-processes");
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /** Starts the API server, the kubelet and the controllers. */
@@ -58,7 +64,9 @@ public final class Sandbox implements AutoCloseable {
     kubelet.start();
     JobController jobs = new JobController(controlPlane, kubelet);
     jobs.start();
-    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, workDir);
+    DeploymentController deployments = new DeploymentController(controlPlane, kubelet);
+    deployments.start();
+    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, workDir);
   }
 
   /** A new client to the sandbox's API server; the caller closes it. */
@@ -119,7 +127,13 @@ public final class Sandbox implements AutoCloseable {
   /** Stops the controllers and the API server and kills every process the kubelet started. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // The JVM is already exiting and the hook is running.
+    }
     jobs.close();
+    deployments.close();
     kubelet.close();
     controlPlane.close();
     apiServer.close();

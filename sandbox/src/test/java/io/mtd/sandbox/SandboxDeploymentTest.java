@@ -1,0 +1,195 @@
+package io.mtd.sandbox;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class SandboxDeploymentTest {
+
+  private static Sandbox sandbox;
+  private KubernetesClient client;
+
+  @BeforeAll
+  static void startSandbox() {
+    sandbox = Sandbox.start();
+  }
+
+  @AfterAll
+  static void stopSandbox() {
+    sandbox.close();
+  }
+
+  @BeforeEach
+  void connect() {
+    client = sandbox.client();
+  }
+
+  @AfterEach
+  void disconnect() {
+    sandbox.kubelet().clearFaults();
+    client.close();
+  }
+
+  private static Deployment deployment(String name, String image) {
+    return new DeploymentBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", name).endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+        .withNewSpec().addNewContainer().withName("web").withImage(image).endContainer().endSpec().endTemplate()
+        .endSpec().build();
+  }
+
+  private Deployment get(String name) {
+    return client.apps().deployments().withName(name).get();
+  }
+
+  private static DeploymentCondition condition(Deployment d, String type) {
+    if (d == null || d.getStatus() == null || d.getStatus().getConditions() == null) {
+      return null;
+    }
+    return d.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+  }
+
+  private static boolean rolledOut(Deployment d) {
+    DeploymentCondition progressing = condition(d, "Progressing");
+    return d.getStatus() != null && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
+        && progressing != null && "NewReplicaSetAvailable".equals(progressing.getReason())
+        && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas())
+        && Integer.valueOf(2).equals(d.getStatus().getReplicas());
+  }
+
+  private Deployment awaitRolledOut(String name) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> rolledOut(get(name)));
+    return get(name);
+  }
+
+  private Deployment setImage(String name, String image) {
+    return client.apps().deployments().withName(name).edit(d -> new DeploymentBuilder(d).editSpec().editTemplate()
+        .editSpec().editFirstContainer().withImage(image).endContainer().endSpec().endTemplate().endSpec().build());
+  }
+
+  private List<ReplicaSet> replicaSets(String app) {
+    return client.apps().replicaSets().withLabel("app", app).list().getItems();
+  }
+
+  private static String revision(io.fabric8.kubernetes.api.model.HasMetadata o) {
+    return o.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision");
+  }
+
+  @Test
+  void rolloutsCompleteWithCountingRevisionsAndUndoReusesTheOldReplicaSet() {
+    client.apps().deployments().resource(deployment("web", "registry.example.com/web:1")).create();
+    Deployment first = awaitRolledOut("web");
+    assertThat(revision(first)).isEqualTo("1");
+    assertThat(first.getMetadata().getGeneration()).isEqualTo(1L);
+    assertThat(condition(first, "Available").getStatus()).isEqualTo("True");
+    String firstReplicaSet = replicaSets("web").get(0).getMetadata().getName();
+    assertThat(firstReplicaSet).matches("web-[a-z0-9]{10}");
+    assertThat(replicaSets("web").get(0).getMetadata().getLabels()).containsKey("pod-template-hash");
+
+    setImage("web", "registry.example.com/web:2");
+    await().atMost(Duration.ofSeconds(10)).until(() -> "2".equals(revision(get("web"))) && rolledOut(get("web")));
+    Deployment second = get("web");
+    assertThat(second.getMetadata().getGeneration()).isEqualTo(2L);
+    assertThat(second.getStatus().getUpdatedReplicas()).isEqualTo(2);
+    List<ReplicaSet> afterSecond = replicaSets("web");
+    assertThat(afterSecond).hasSize(2);
+    assertThat(afterSecond).filteredOn(rs -> rs.getMetadata().getName().equals(firstReplicaSet))
+        .allSatisfy(rs -> assertThat(rs.getSpec().getReplicas()).isZero());
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.pods().withLabel("app", "web").list().getItems().stream()
+        .allMatch(p -> p.getSpec().getContainers().get(0).getImage().endsWith(":2")));
+
+    client.apps().deployments().withName("web").rolling().undo();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> "3".equals(revision(get("web"))) && rolledOut(get("web")));
+    assertThat(get("web").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("registry.example.com/web:1");
+    assertThat(replicaSets("web")).hasSize(2);
+    ReplicaSet reused = client.apps().replicaSets().withName(firstReplicaSet).get();
+    assertThat(revision(reused)).isEqualTo("3");
+    assertThat(reused.getSpec().getReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  void crashLoopingRolloutStaysIncompleteAndExceedsItsProgressDeadline() {
+    client.apps().deployments().resource(deployment("crashy", "registry.example.com/crashy:1")).create();
+    awaitRolledOut("crashy");
+    sandbox.kubelet().injectFault("registry.example.com/crashy", Fault.CRASH_LOOP);
+    client.apps().deployments().withName("crashy").edit(d -> new DeploymentBuilder(d).editSpec()
+        .withProgressDeadlineSeconds(1).editTemplate().editSpec().editFirstContainer()
+        .withImage("registry.example.com/crashy:2").endContainer().endSpec().endTemplate().endSpec().build());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      DeploymentCondition progressing = condition(get("crashy"), "Progressing");
+      return progressing != null && "ProgressDeadlineExceeded".equals(progressing.getReason());
+    });
+
+    Deployment stuck = get("crashy");
+    assertThat(condition(stuck, "Progressing").getStatus()).isEqualTo("False");
+    assertThat(condition(stuck, "Available").getStatus()).isEqualTo("True");
+    assertThat(stuck.getStatus().getAvailableReplicas()).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("crashy:2").stream().anyMatch(p ->
+        p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 2));
+    Pod crashing = crashingPods("crashy:2").get(0);
+    assertThat(crashing.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())
+        .isEqualTo("CrashLoopBackOff");
+  }
+
+  @Test
+  void neverReadyRolloutKeepsTheOldPodsServing() {
+    client.apps().deployments().resource(deployment("sleepy", "registry.example.com/sleepy:1")).create();
+    awaitRolledOut("sleepy");
+    sandbox.kubelet().injectFault("registry.example.com/sleepy", Fault.NEVER_READY);
+
+    setImage("sleepy", "registry.example.com/sleepy:2");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      Deployment d = get("sleepy");
+      return d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getUpdatedReplicas())
+          && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
+          && crashingPods("sleepy:2").size() == 2 && crashingPods("sleepy:2").stream()
+              .allMatch(p -> "Running".equals(p.getStatus().getPhase()));
+    });
+    Deployment stuck = get("sleepy");
+    assertThat(condition(stuck, "Progressing").getReason()).isEqualTo("ReplicaSetUpdated");
+    assertThat(stuck.getStatus().getReplicas()).isEqualTo(4);
+    assertThat(stuck.getStatus().getReadyReplicas()).isEqualTo(2);
+    assertThat(crashingPods("sleepy:2")).allSatisfy(p -> assertThat(p.getStatus().getConditions())
+        .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=False")));
+  }
+
+  @Test
+  void imagePullBackOffPodsWaitWithTheReason() {
+    sandbox.kubelet().injectFault("registry.example.com/ghost", Fault.IMAGE_PULL_BACKOFF);
+
+    client.apps().deployments().resource(deployment("ghost", "registry.example.com/ghost:1")).create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("ghost:1").size() == 2 && crashingPods("ghost:1")
+        .stream().allMatch(p -> p.getStatus().getContainerStatuses() != null
+            && !p.getStatus().getContainerStatuses().isEmpty()
+            && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null
+            && "ImagePullBackOff".equals(p.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())));
+    assertThat(condition(get("ghost"), "Available").getStatus()).isEqualTo("False");
+  }
+
+  private List<Pod> crashingPods(String imageSuffix) {
+    return client.pods().list().getItems().stream()
+        .filter(p -> p.getSpec().getContainers().get(0).getImage().endsWith(imageSuffix))
+        .filter(p -> p.getStatus() != null && p.getStatus().getContainerStatuses() != null
+            && !p.getStatus().getContainerStatuses().isEmpty())
+        .collect(java.util.stream.Collectors.toList());
+  }
+}
