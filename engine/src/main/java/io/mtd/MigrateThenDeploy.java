@@ -25,7 +25,9 @@ import io.mtd.report.MigrationReport;
 import io.mtd.report.RolloutReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
+import io.mtd.rollout.CallbackRollout;
 import io.mtd.rollout.RolloutCallback;
+import io.mtd.rollout.RolloutStage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -138,6 +140,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final CompletableFuture<RunReport> report = new CompletableFuture<>();
         private final List<EnvironmentReport> environments = new ArrayList<>();
         private final MigrationStage migrations = new MigrationStage(scheduler, clock, unschedulableGrace);
+        private final RolloutStage rollouts = new RolloutStage(scheduler);
         private volatile ImageReport image;
 
         private Run(Plan plan, ProgressListener events, SecretMasker masker) {
@@ -305,8 +308,33 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }).orElse(m);
         }
 
+        /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments, else none. */
         private CompletableFuture<RolloutReport> rollOut(KubernetesClient client, Environment env) {
-            return CompletableFuture.completedFuture(null);
+            CompletableFuture<RolloutReport> rollout;
+            if (rolloutCallback != null) {
+                events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
+                rollout = new CallbackRollout(rolloutCallback).roll(client, env, image.pinned(), events);
+            } else if (!env.deployments().isEmpty()) {
+                events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
+                        + " to " + image.pinned()));
+                rollout = rollouts.roll(client, env, image.pinned(), plan.rolloutOrDefaults(), events);
+            } else {
+                events.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), "no deployments named: nothing to roll out"));
+                return CompletableFuture.completedFuture(null);
+            }
+            Instant began = clock.instant();
+            cancelled.thenAccept(why -> rollout.cancel(false));
+            return rollout.handle((r, error) -> {
+                RolloutReport report = error == null ? r : new RolloutReport(rolloutCallback != null ? CallbackRollout.MODE
+                        : RolloutStage.MODE, error instanceof java.util.concurrent.CancellationException
+                        ? StageOutcome.CANCELLED : StageOutcome.FAILED,
+                        error instanceof java.util.concurrent.CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
+                                : message(unwrap(error)), Duration.between(began, clock.instant()), List.of());
+                events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
+                        report.duration() != null ? report.duration() : Duration.between(began, clock.instant()),
+                        report.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : report.reason()));
+                return report;
+            });
         }
 
         private void finish(RunOutcome outcome, String failure, int reachedUpTo) {
