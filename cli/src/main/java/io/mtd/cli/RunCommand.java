@@ -7,13 +7,17 @@ import io.mtd.kube.KubeconfigClusters;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
+import io.mtd.progress.MaskingListener;
+import io.mtd.progress.ProgressListener;
 import io.mtd.report.ReportJson;
+import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,6 +27,8 @@ import picocli.CommandLine.Parameters;
         description = "Run a plan: for each environment in order, migrate with a one-off Job from the image, then roll out.",
         footer = ExitCode.HELP)
 final class RunCommand implements Callable<Integer> {
+
+    private static final AtomicReference<ProgressListener> HOOK_OUTPUT = new AtomicReference<>(ProgressListener.NONE);
 
     @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
     Path planFile;
@@ -39,6 +45,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
     boolean retry;
+
+    @Option(names = "--rollout-hook", paramLabel = "COMMAND",
+            description = "Roll out with this shell command instead of the plan's Deployments: run once per environment after"
+                    + " its migration succeeded, with MTD_ENVIRONMENT, MTD_NAMESPACE, MTD_IMAGE and KUBECONFIG set."
+                    + " A non-zero exit fails the rollout.")
+    String rolloutHook;
 
     @Option(names = "--no-pin", description = "Use the plan's image reference as written instead of building (if the plan"
             + " says so) and pinning it by its registry digest. Implied by --sandbox, whose images are local processes.")
@@ -68,6 +80,10 @@ final class RunCommand implements Callable<Integer> {
                     .workspace(dir)
                     .images(sandbox || noPin ? ImageResolver.AS_WRITTEN : new ImageStage(dir))
                     .clusters(session != null ? session.clusters() : new KubeconfigClusters());
+            if (rolloutHook != null) {
+                // the hook's output goes through the run's masker, which only exists once the run starts
+                builder.rolloutCallback(new CommandRolloutCallback(rolloutHook, dir, event -> HOOK_OUTPUT.get().on(event)));
+            }
             return execute(builder, plan, report);
         }
     }
@@ -76,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
     static int execute(MigrateThenDeploy.Builder builder, Plan plan, Path reportFile) {
         try (MigrateThenDeploy engine = builder.build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
+            HOOK_OUTPUT.set(new MaskingListener(new ConsoleProgress(System.out), run.masker()));
             Thread onInterrupt = new Thread(() -> {
                 run.cancel("interrupted (Ctrl-C)");
                 run.report().join();
