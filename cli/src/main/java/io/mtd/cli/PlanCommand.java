@@ -11,17 +11,15 @@ import io.mtd.kube.KubeconfigClusters;
 import io.mtd.migration.MigrationJob;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
-import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
 import io.mtd.promotion.RunIdentity;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code mtd plan PLAN}: the resolved plan and the Job manifests it would create, with no cluster. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -30,36 +28,21 @@ import picocli.CommandLine.Parameters;
         footer = ExitCode.HELP)
 final class PlanCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
-    Path planFile;
+    @Mixin
+    PlanFile planFile;
 
     @Option(names = "--offline", description = "Do not ask any cluster or database (Flyway: pending migrations unknown).")
     boolean offline;
 
-    @Option(names = "--workspace", paramLabel = "DIR",
-            description = "Directory the plan's relative paths are resolved against (default: the plan file's directory).")
-    Path workspace;
-
     @Override
     public Integer call() throws JsonProcessingException {
-        Plan plan;
-        try {
-            plan = PlanLoader.load(planFile);
-        } catch (InvalidPlanException e) {
-            System.err.println(planFile + ": " + e.getMessage());
+        Plan plan = planFile.load();
+        if (plan == null) {
             return ExitCode.INVALID;
         }
-        Path dir = workspace != null ? workspace : planFile.toAbsolutePath().getParent();
+        Path dir = planFile.workspace();
         Flyway flyway = plan.migration().flyway();
-        if (flyway != null) {
-            Preflight local = FlywayPreflight.check(flyway, dir, Optional.empty());
-            if (!local.ok()) {
-                System.err.println(planFile + ": the Flyway scripts have problems:");
-                local.errors().forEach(e -> System.err.println("  - " + e));
-                return ExitCode.INVALID;
-            }
-        }
-        System.out.println("# Plan " + planFile + " (valid)");
+        System.out.println("# Plan " + planFile.file + " (valid)");
         System.out.print(PlanLoader.yaml().writeValueAsString(plan));
         KubernetesSerialization yaml = new KubernetesSerialization();
         RunIdentity identity = RunIdentity.local();
@@ -68,7 +51,7 @@ final class PlanCommand implements Callable<Integer> {
             try {
                 job = new MigrationJob(plan, env, plan.image(), identity, dir);
             } catch (IllegalArgumentException e) {
-                System.err.println(planFile + ": " + e.getMessage());
+                System.err.println(planFile.file + ": " + e.getMessage());
                 return ExitCode.INVALID;
             }
             System.out.println("---");

@@ -4,9 +4,7 @@ import io.mtd.MigrateThenDeploy;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
 import io.mtd.kube.KubeconfigClusters;
-import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
 import io.mtd.progress.MaskingListener;
 import io.mtd.progress.ProgressListener;
 import io.mtd.report.ReportJson;
@@ -20,7 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code mtd run PLAN}: runs a plan against the clusters of its environments, or the built-in sandbox. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -30,8 +28,8 @@ final class RunCommand implements Callable<Integer> {
 
     private static final AtomicReference<ProgressListener> HOOK_OUTPUT = new AtomicReference<>(ProgressListener.NONE);
 
-    @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
-    Path planFile;
+    @Mixin
+    PlanFile planFile;
 
     @Option(names = "--sandbox", description = "Run against the built-in sandbox cluster instead of KUBECONFIG.")
     boolean sandbox;
@@ -56,23 +54,16 @@ final class RunCommand implements Callable<Integer> {
             + " says so) and pinning it by its registry digest. Implied by --sandbox, whose images are local processes.")
     boolean noPin;
 
-    @Option(names = "--workspace", paramLabel = "DIR",
-            description = "Directory the plan's relative paths are resolved against (default: the plan file's directory).")
-    Path workspace;
-
     @Override
     public Integer call() throws Exception {
-        Plan plan;
-        try {
-            plan = PlanLoader.load(planFile);
-        } catch (InvalidPlanException e) {
-            System.err.println(planFile + ": " + e.getMessage());
+        Plan plan = planFile.load();
+        if (plan == null) {
             return ExitCode.INVALID;
         }
         if (retry) {
             plan = Plans.withRetry(plan);
         }
-        Path dir = workspace != null ? workspace : planFile.toAbsolutePath().getParent();
+        Path dir = planFile.workspace();
         try (SandboxSession session = sandbox ? SandboxSession.start(plan, dir) : null) {
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))

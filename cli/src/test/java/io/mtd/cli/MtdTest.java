@@ -109,4 +109,15 @@ class MtdTest {
         assertThat(failed).isEqualTo(ExitCode.ROLLOUT_FAILED);
         assertThat(out.toString()).contains("deploying staging").doesNotContain("deploying production").contains("exit");
     }
+
+    @Test
+    void lintChecksAFlywayPlansScriptsOffline() throws Exception {
+        Files.createDirectories(dir.resolve("db/migration"));
+        Files.writeString(dir.resolve("db/migration/V1__create.sql"), "create table a (id int);");
+        Files.writeString(dir.resolve("db/migration/V1__again.sql"), "create table b (id int);");
+        Path p = plan("app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db}}\n"
+                + "environments: [{name: staging}]\n");
+        assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("Flyway scripts have problems").contains("V1");
+    }
 }
