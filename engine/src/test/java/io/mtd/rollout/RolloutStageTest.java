@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.ProgressEvent;
@@ -207,6 +209,39 @@ class RolloutStageTest {
         assertThat(web.undone()).isFalse();
         assertThat(web.revisionAfter()).isEqualTo(2L);
         assertThat(image("shop-web")).isEqualTo(CRASHING);
+    }
+
+    @Test
+    void progressDeadlineExceededFailsTheRolloutBeforeThePlansTimeoutAndIsUndone() throws Exception {
+        createAvailable("shop-web");
+        client.apps().deployments().inNamespace(namespace).withName("shop-web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\": \"add\", \"path\": \"/spec/progressDeadlineSeconds\", \"value\": 1}]");
+
+        RolloutReport report = roll(env("shop-web"), NEVER_READY, new Rollout("10m", null, null, null));
+
+        assertThat(report.outcome()).isEqualTo(StageOutcome.FAILED);
+        assertThat(report.reason()).contains("Deployment shop-web exceeded its progress deadline")
+                .contains("undone: shop-web to revision 1");
+        assertThat(image("shop-web")).isEqualTo(OLD);
+    }
+
+    @Test
+    void reRunWhileTheImageIsStillRollingOutWaitsOnThatRolloutAndUndoesItToThePreviousRevision() throws Exception {
+        createAvailable("shop-web");
+        RolloutReport first = roll(env("shop-web"), NEVER_READY, new Rollout("1s", false, null, null));
+        assertThat(first.outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        long generation = deployment("shop-web").getMetadata().getGeneration();
+
+        RolloutReport again = roll(env("shop-web"), NEVER_READY, new Rollout("1s", null, null, null));
+
+        assertThat(notes()).contains("shop-web: already updated to " + NEVER_READY + "; waiting for its rollout to finish");
+        assertThat(again.outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        DeploymentReport web = again.deployments().get(0);
+        assertThat(web.revisionBefore()).isEqualTo(2L);
+        assertThat(web.undone()).isTrue();
+        assertThat(web.revisionAfter()).isEqualTo(1L);
+        assertThat(image("shop-web")).isEqualTo(OLD);
+        assertThat(deployment("shop-web").getMetadata().getGeneration()).as("only the undo changed the spec").isEqualTo(generation + 1);
     }
 
     @Test
