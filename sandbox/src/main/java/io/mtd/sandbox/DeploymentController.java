@@ -37,6 +37,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -58,6 +59,7 @@ final class DeploymentController implements AutoCloseable {
   private final SandboxKubelet kubelet;
   private final StatusWriter status;
   private final SecureRandom random = new SecureRandom();
+  private final AtomicBoolean poked = new AtomicBoolean();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
       SandboxKubelet.daemon("sandbox-deployment-controller"));
   /** Pods created per ReplicaSet uid and not yet seen in the cache, so that a slow cache does not double them. */
@@ -98,8 +100,12 @@ final class DeploymentController implements AutoCloseable {
   }
 
   private void poke() {
-    if (!loop.isShutdown()) {
-      loop.execute(this::reconcileAll);
+    // Bursts of events need one reconcile, not one each.
+    if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
+      loop.execute(() -> {
+        poked.set(false);
+        reconcileAll();
+      });
     }
   }
 

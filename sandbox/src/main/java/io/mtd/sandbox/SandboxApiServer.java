@@ -1,5 +1,7 @@
 package io.mtd.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,6 +126,9 @@ final class SandboxApiServer implements AutoCloseable {
       MockResponse response;
       try {
         response = dispatch(recorded(event, body));
+        if (event.method() == io.vertx.core.http.HttpMethod.GET && response.code() == 200) {
+          response = typedList(event.path(), response);
+        }
       } catch (RuntimeException e) {
         failed(event, e);
         return;
@@ -138,7 +144,55 @@ final class SandboxApiServer implements AutoCloseable {
     if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
       request = withJobDefaults(request);
     }
+    String contentType = request.getHeader("Content-Type");
+    if (request.method() == HttpMethod.PATCH && contentType != null
+        && contentType.startsWith("application/strategic-merge-patch+json")) {
+      return strategicMergePatch(request);
+    }
     return dispatcher.dispatch(request);
+  }
+
+  private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
+
+  /** Gives a collection response its real apiVersion and kind (ReplicaSetList...) instead of the mock's "List". */
+  private static MockResponse typedList(String path, MockResponse response) {
+    String[] kind = Discovery.listKind(path);
+    if (kind == null || response.getBody() == null) {
+      return response;
+    }
+    String body = response.getBody().readUtf8();
+    if (!body.startsWith(GENERIC_LIST)) {
+      return response.setBody(body);
+    }
+    return response.setBody("{\"apiVersion\":\"" + kind[0] + "\",\"kind\":\"" + kind[1] + "\","
+        + body.substring(GENERIC_LIST.length()));
+  }
+
+  /** Applies a strategic merge patch as a read, a merge and a replace, since the CRUD mock knows only the others. */
+  private MockResponse strategicMergePatch(RecordedRequest request) {
+    String path = request.getPath();
+    MockResponse current = dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, path,
+        Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+    if (current.code() != 200) {
+      return current;
+    }
+    JsonNode merged;
+    try {
+      String resource = current.getBody().readUtf8();
+      JsonNode target = Serialization.jsonMapper().readTree(resource);
+      merged = StrategicMergePatch.apply(target, Serialization.jsonMapper().readTree(request.getUtf8Body()));
+    } catch (IOException | RuntimeException e) {
+      return json(422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
+          + jsonString("invalid strategic merge patch: " + e.getMessage()) + ",\"reason\":\"Invalid\",\"code\":422}");
+    }
+    if (merged.has("metadata") && merged.get("metadata").isObject()) {
+      ((ObjectNode) merged.get("metadata")).remove("resourceVersion");
+    }
+    byte[] body = merged.toString().getBytes(StandardCharsets.UTF_8);
+    String putPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+    return dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, putPath,
+        Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(body.length))
+            .build(), new io.fabric8.mockwebserver.http.Buffer(body)));
   }
 
   /**

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -98,6 +100,29 @@ class SandboxApiTest {
         client.secrets().resource(secret("second")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("second"));
       }
+    }
+  }
+
+  @Test
+  void strategicMergePatchMergesListsByTheirKey() {
+    try (KubernetesClient client = sandbox.client()) {
+      client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("patched")
+          .endMetadata().withNewSpec()
+          .addNewContainer().withName("a").withImage("x/a:1").addNewEnv().withName("KEEP").withValue("1").endEnv()
+          .addNewEnv().withName("CHANGE").withValue("old").endEnv().endContainer()
+          .addNewContainer().withName("b").withImage("x/b:1").endContainer()
+          .endSpec().build()).create();
+
+      client.pods().withName("patched").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+          "{\"metadata\":{\"labels\":{\"tier\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x/a:2\","
+              + "\"env\":[{\"name\":\"CHANGE\",\"value\":\"new\"}]}]}}");
+
+      io.fabric8.kubernetes.api.model.Pod pod = client.pods().withName("patched").get();
+      assertThat(pod.getMetadata().getLabels()).containsEntry("tier", "web");
+      assertThat(pod.getSpec().getContainers()).extracting(c -> c.getName() + "=" + c.getImage())
+          .containsExactly("a=x/a:2", "b=x/b:1");
+      assertThat(pod.getSpec().getContainers().get(0).getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+          .containsExactly("KEEP=1", "CHANGE=new");
     }
   }
 
