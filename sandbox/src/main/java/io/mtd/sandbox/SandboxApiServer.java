@@ -1,6 +1,7 @@
 package io.mtd.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -46,6 +47,7 @@ final class SandboxApiServer implements AutoCloseable {
   private static final Pattern JOBS_PATH = Pattern.compile("^/apis/batch/v1/namespaces/[^/]+/jobs/?(\\?.*)?$");
   private static final Pattern LOG_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
   private final KubernetesCrudDispatcher dispatcher;
   private final PodLogs logs;
@@ -179,11 +181,10 @@ final class SandboxApiServer implements AutoCloseable {
     JsonNode merged;
     try {
       String resource = current.getBody().readUtf8();
-      JsonNode target = Serialization.jsonMapper().readTree(resource);
-      merged = StrategicMergePatch.apply(target, Serialization.jsonMapper().readTree(request.getUtf8Body()));
+      JsonNode target = JSON.readTree(resource);
+      merged = StrategicMergePatch.apply(target, JSON.readTree(request.getUtf8Body()));
     } catch (IOException | RuntimeException e) {
-      return json(422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
-          + jsonString("invalid strategic merge patch: " + e.getMessage()) + ",\"reason\":\"Invalid\",\"code\":422}");
+      return status(422, "Invalid", "invalid strategic merge patch: " + e.getMessage());
     }
     if (merged.has("metadata") && merged.get("metadata").isObject()) {
       ((ObjectNode) merged.get("metadata")).remove("resourceVersion");
@@ -295,9 +296,7 @@ final class SandboxApiServer implements AutoCloseable {
   private void servePodLog(HttpServerRequest event, String namespace, String pod, String follow, String tailLines) {
     HttpServerResponse response = event.response();
     if (!logs.exists(namespace, pod)) {
-      String message = "container in pod \"" + pod + "\" is waiting to start: ContainerCreating";
-      send(event, json(400, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
-          + jsonString(message) + ",\"reason\":\"BadRequest\",\"code\":400}"));
+      send(event, noLogYet(namespace, pod));
       return;
     }
     response.setStatusCode(200).putHeader("Content-Type", "text/plain");
@@ -335,6 +334,36 @@ final class SandboxApiServer implements AutoCloseable {
     };
     response.closeHandler(v -> logs.unfollow(namespace, pod, follower));
     logs.follow(namespace, pod, tail, follower);
+  }
+
+  /** The API server's answer for the log of a Pod whose container never started, with the reason it waits. */
+  private MockResponse noLogYet(String namespace, String pod) {
+    MockResponse found = dispatcher.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET,
+        "/api/v1/namespaces/" + namespace + "/pods/" + pod, Headers.builder().build(),
+        new io.fabric8.mockwebserver.http.Buffer()));
+    if (found.code() != 200) {
+      return status(404, "NotFound", "pods \"" + pod + "\" not found");
+    }
+    String container = "";
+    String reason = "ContainerCreating";
+    try {
+      JsonNode podJson = JSON.readTree(found.getBody().readUtf8());
+      container = podJson.path("spec").path("containers").path(0).path("name").asText("");
+      String waiting = podJson.path("status").path("containerStatuses").path(0).path("state").path("waiting")
+          .path("reason").asText("");
+      if (!waiting.isEmpty()) {
+        reason = waiting;
+      }
+    } catch (IOException e) {
+      // Keep the generic reason.
+    }
+    return status(400, "BadRequest", "container \"" + container + "\" in pod \"" + pod + "\" is waiting to start: "
+        + reason);
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    return json(code, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+        + "\"message\":" + jsonString(message) + ",\"reason\":\"" + reason + "\",\"code\":" + code + "}");
   }
 
   private static RecordedRequest recorded(HttpServerRequest event, io.vertx.core.buffer.Buffer body) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +27,7 @@ final class StrategicMergePatch {
       return patch;
     }
     ObjectNode result = (ObjectNode) target;
-    Iterator<Map.Entry<String, JsonNode>> fields = patch.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : patch.properties()) {
       String key = field.getKey();
       JsonNode value = field.getValue();
       if (key.startsWith("$")) {
@@ -106,7 +103,7 @@ final class StrategicMergePatch {
         }
       });
       copy.remove(directives);
-      copy.fields().forEachRemaining(e -> e.setValue(withoutDirectives(e.getValue())));
+      copy.properties().forEach(e -> e.setValue(withoutDirectives(e.getValue())));
       return copy;
     }
     if (value.isArray()) {

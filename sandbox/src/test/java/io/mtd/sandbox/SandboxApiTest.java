@@ -79,7 +79,7 @@ class SandboxApiTest {
   void plainWatchIsReopenedByTheClientAfterADrop() {
     try (KubernetesClient client = sandbox.client()) {
       Set<String> seen = ConcurrentHashMap.newKeySet();
-      try (Watch watch = client.secrets().watch(new Watcher<Secret>() {
+      Watch watch = client.secrets().watch(new Watcher<Secret>() {
         @Override
         public void eventReceived(Action action, Secret secret) {
           seen.add(secret.getMetadata().getName());
@@ -89,7 +89,8 @@ class SandboxApiTest {
         public void onClose(WatcherException cause) {
           seen.add("closed:" + cause.getMessage());
         }
-      })) {
+      });
+      try {
         client.secrets().resource(secret("first")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("first"));
         int opened = sandbox.watchesOpened();
@@ -99,6 +100,8 @@ class SandboxApiTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.watchesOpened() > opened);
         client.secrets().resource(secret("second")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("second"));
+      } finally {
+        watch.close();
       }
     }
   }
@@ -150,7 +153,9 @@ class SandboxApiTest {
 
       assertThatThrownBy(() -> client.pods().withName("lonely").getLog())
           .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400))
-          .hasMessageContaining("is waiting to start");
+          .hasMessageContaining("container \"c\" in pod \"lonely\" is waiting to start: ContainerCreating");
+      assertThatThrownBy(() -> client.pods().withName("nobody").getLog())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
     } finally {
       sandbox.kubelet().clearFaults();
     }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class SandboxJobTest {
@@ -226,6 +227,9 @@ class SandboxJobTest {
 
     assertThat(status.getState().getWaiting().getMessage()).isEqualTo("secret \"shop-db\" not found");
     assertThat(podsOf("nosecret").get(0).getStatus().getPhase()).isEqualTo("Pending");
+    String pod = podsOf("nosecret").get(0).getMetadata().getName();
+    assertThatThrownBy(() -> client.pods().withName(pod).getLog())
+        .hasMessageContaining("container \"main\" in pod \"" + pod + "\" is waiting to start: CreateContainerConfigError");
   }
 
   @Test
