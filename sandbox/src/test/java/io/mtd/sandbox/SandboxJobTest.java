@@ -327,6 +327,24 @@ class SandboxJobTest {
   }
 
   @Test
+  void jobLevelWatchLogStreamsLive(@TempDir Path dir) throws Exception {
+    Path go = dir.resolve("go");
+    client.batch().v1().jobs().resource(job("reader",
+        "echo ready; while [ ! -f " + go + " ]; do sleep 0.05; done; echo done; exit 4")).create();
+    // fabric8 gives no reader while the Job has no Pod yet, as against a real cluster.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !podsOf("reader").isEmpty());
+
+    try (LogWatch watch = client.batch().v1().jobs().withName("reader").watchLog();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+      assertThat(lines.readLine()).isEqualTo("ready");
+      Files.createFile(go);
+      assertThat(lines.readLine()).isEqualTo("done");
+      assertThat(lines.readLine()).isNull();
+    }
+    assertThat(condition(awaitCondition("reader", "Failed"), "Failed").getReason()).isEqualTo("BackoffLimitExceeded");
+  }
+
+  @Test
   void configMapVolumePathsAreRewrittenToTheHostDirectory() {
     client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("migrations").endMetadata()
         .addToData("V1__init.sql", "create table t(id int);").addToData("ignored", "x").build()).create();
