@@ -7,8 +7,7 @@
  * <p>Where the sandbox differs from Kubernetes: a Job runs one Pod at a time to one completion (no parallelism,
  * completions or indexed Jobs; restartPolicy OnFailure also fails the Pod and makes a new one); a Pod runs only its
  * first container (init and sidecar containers are ignored); a Job's default selector is its job-name label, not its
- * uid; a rollout scales the new ReplicaSet up at once and the old ones down once all new Pods are Ready (no
- * maxSurge/maxUnavailable steps); no Events are recorded; Pod log options other than follow and tailLines are
+ * uid; Pods are available as soon as they are Ready (minReadySeconds is ignored); no Events are recorded; Pod log options other than follow and tailLines are
  * ignored.
  */
 package io.mtd.sandbox;
