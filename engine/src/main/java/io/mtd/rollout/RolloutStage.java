@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.ProgressEvent;
@@ -17,6 +19,7 @@ import io.mtd.report.RolloutReport.DeploymentReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -208,11 +211,7 @@ public final class RolloutStage {
                     note(t.name + ": setting container " + t.container + " to " + image
                             + (t.revisionBefore == null ? "" : " (was revision " + t.revisionBefore + ")"));
                     try {
-                        t.before = client.apps().deployments().inNamespace(namespace).withName(t.name).edit(d -> {
-                            d.getSpec().getTemplate().getSpec().getContainers().stream()
-                                    .filter(c -> c.getName().equals(t.container)).forEach(c -> c.setImage(image));
-                            return d;
-                        });
+                        t.before = setImage(t);
                     } catch (RuntimeException e) {
                         t.problem = "could not update Deployment " + t.name + " in namespace " + namespace + ": " + e.getMessage();
                         t.wait = CompletableFuture.failedFuture(new RolloutFailedException(t.problem));
@@ -225,6 +224,20 @@ public final class RolloutStage {
                     t.wait = waiter.await(t.before, settings.timeoutOrDefault(), settings.crashLoopThresholdOrDefault(), this::note);
                 }
             }
+        }
+
+        /**
+         * Sets the image with a JSON patch that carries no resourceVersion, as {@code kubectl set image} does, so
+         * that the controller's concurrent status updates cannot make it conflict; the test op guards the index.
+         */
+        private Deployment setImage(Target t) {
+            List<Container> containers = t.before.getSpec().getTemplate().getSpec().getContainers();
+            int index = containers.indexOf(containers.stream().filter(c -> c.getName().equals(t.container)).findFirst().orElseThrow());
+            String path = "/spec/template/spec/containers/" + index;
+            String patch = client.getKubernetesSerialization().asJson(List.of(
+                    Map.of("op", "test", "path", path + "/name", "value", t.container),
+                    Map.of("op", "replace", "path", path + "/image", "value", image)));
+            return client.apps().deployments().inNamespace(namespace).withName(t.name).patch(PatchContext.of(PatchType.JSON), patch);
         }
 
         /** Completes with the first Deployment whose rollout failed, or null once every rollout completed. */

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -71,10 +73,11 @@ public final class RolloutUndo {
         if (template.equals(deployment.getSpec().getTemplate())) {
             return new Undone(deployment, target, false);
         }
-        Deployment patched = client.apps().deployments().inNamespace(namespace).withName(name).edit(d -> {
-            d.getSpec().setTemplate(template);
-            return d;
-        });
+        // a JSON patch without resourceVersion, as kubectl's, so the controller's status updates cannot conflict with it
+        String patch = client.getKubernetesSerialization().asJson(List.of(
+                Map.of("op", "replace", "path", "/spec/template", "value", template)));
+        Deployment patched = client.apps().deployments().inNamespace(namespace).withName(name)
+                .patch(PatchContext.of(PatchType.JSON), patch);
         return new Undone(patched, target, true);
     }
 

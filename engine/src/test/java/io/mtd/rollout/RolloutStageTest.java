@@ -5,11 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.ProgressEvent;
@@ -56,6 +59,10 @@ class RolloutStageTest {
     static void startSandbox() {
         sandbox = Sandbox.start();
         scheduler = Executors.newScheduledThreadPool(2);
+        injectFaults();
+    }
+
+    private static void injectFaults() {
         sandbox.kubelet().injectFault("registry.example.com/shop-crashing", Fault.CRASH_LOOP);
         sandbox.kubelet().injectFault("registry.example.com/shop-unpullable", Fault.IMAGE_PULL_BACKOFF);
         sandbox.kubelet().injectFault("registry.example.com/shop-never-ready", Fault.NEVER_READY);
@@ -205,6 +212,39 @@ class RolloutStageTest {
     }
 
     @Test
+    void progressDeadlineExceededFailsTheRolloutBeforeThePlansTimeoutAndIsUndone() throws Exception {
+        createAvailable("shop-web");
+        client.apps().deployments().inNamespace(namespace).withName("shop-web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\": \"add\", \"path\": \"/spec/progressDeadlineSeconds\", \"value\": 1}]");
+
+        RolloutReport report = roll(env("shop-web"), NEVER_READY, new Rollout("10m", null, null, null));
+
+        assertThat(report.outcome()).isEqualTo(StageOutcome.FAILED);
+        assertThat(report.reason()).contains("Deployment shop-web exceeded its progress deadline")
+                .contains("undone: shop-web to revision 1");
+        assertThat(image("shop-web")).isEqualTo(OLD);
+    }
+
+    @Test
+    void reRunWhileTheImageIsStillRollingOutWaitsOnThatRolloutAndUndoesItToThePreviousRevision() throws Exception {
+        createAvailable("shop-web");
+        RolloutReport first = roll(env("shop-web"), NEVER_READY, new Rollout("1s", false, null, null));
+        assertThat(first.outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        long generation = deployment("shop-web").getMetadata().getGeneration();
+
+        RolloutReport again = roll(env("shop-web"), NEVER_READY, new Rollout("1s", null, null, null));
+
+        assertThat(notes()).contains("shop-web: already updated to " + NEVER_READY + "; waiting for its rollout to finish");
+        assertThat(again.outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        DeploymentReport web = again.deployments().get(0);
+        assertThat(web.revisionBefore()).isEqualTo(2L);
+        assertThat(web.undone()).isTrue();
+        assertThat(web.revisionAfter()).isEqualTo(1L);
+        assertThat(image("shop-web")).isEqualTo(OLD);
+        assertThat(deployment("shop-web").getMetadata().getGeneration()).as("only the undo changed the spec").isEqualTo(generation + 1);
+    }
+
+    @Test
     void reRunWithTheSameImageLeavesTheDeploymentAlone() throws Exception {
         createAvailable("shop-web");
         assertThat(roll(env("shop-web"), NEW, Rollout.DEFAULTS).outcome()).isEqualTo(StageOutcome.SUCCEEDED);
@@ -277,24 +317,43 @@ class RolloutStageTest {
     @Test
     void aDroppedWatchMidWaitStillCompletes() throws Exception {
         createAvailable("shop-web");
-        AtomicReference<CompletableFuture<RolloutReport>> rolling = new AtomicReference<>();
-        rolling.set(new RolloutStage(scheduler).roll(client, env("shop-web"), NEVER_READY, Rollout.DEFAULTS, events::add));
+        CompletableFuture<RolloutReport> rolling =
+                new RolloutStage(scheduler).roll(client, env("shop-web"), NEVER_READY, Rollout.DEFAULTS, events::add);
         // the new Pods never become ready, so the rollout cannot complete before the watches are dropped
-        await().atMost(WAIT).until(() -> notes().stream().anyMatch(n -> n.startsWith("shop-web: 2/2 updated, 0 available")
-                || n.startsWith("shop-web: 1/2 updated")));
+        await().atMost(WAIT).until(() -> !newPods(NEVER_READY).isEmpty()
+                && newPods(NEVER_READY).stream().allMatch(p -> "Running".equals(p.getStatus().getPhase()))
+                && notes().stream().anyMatch(n -> n.matches("shop-web: [12]/2 updated.*")));
         int opened = sandbox.watchesOpened();
+        try {
+            sandbox.dropWatches();
+            // the mock API server does not replay what happened while a client was away, so change things only once
+            // every watcher (the sandbox's controllers too) has watched again
+            int[] last = {opened};
+            await().atMost(WAIT).pollDelay(Duration.ofSeconds(2)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                int now = sandbox.watchesOpened();
+                boolean settled = now > opened && now == last[0];
+                last[0] = now;
+                return settled;
+            });
+            sandbox.kubelet().clearFaults();
+            // Pods keep the fault they started with; their replacements become ready
+            newPods(NEVER_READY).forEach(p -> client.pods().inNamespace(namespace).resource(p).delete());
 
-        sandbox.dropWatches();
-        sandbox.kubelet().clearFaults();
-        client.pods().inNamespace(namespace).withLabel("app", "shop-web").list().getItems().stream()
-                .filter(p -> p.getSpec().getContainers().get(0).getImage().equals(NEVER_READY))
-                .forEach(p -> client.pods().inNamespace(namespace).resource(p).delete());
+            RolloutReport report = rolling.get(2, TimeUnit.MINUTES);
 
-        RolloutReport report = rolling.get().get(2, TimeUnit.MINUTES);
-        assertThat(report.outcome()).isEqualTo(StageOutcome.SUCCEEDED);
-        assertThat(report.deployments().get(0).revisionAfter()).isEqualTo(2L);
-        assertThat(sandbox.watchesOpened()).isGreaterThan(opened);
-        sandbox.kubelet().injectFault("registry.example.com/shop-never-ready", Fault.NEVER_READY);
+            assertThat(report.outcome()).as(report.reason()).isEqualTo(StageOutcome.SUCCEEDED);
+            assertThat(report.deployments().get(0).revisionAfter()).isEqualTo(2L);
+            assertThat(sandbox.watchesOpened()).as("the informers watched again").isGreaterThan(opened);
+        } finally {
+            injectFaults();
+        }
+    }
+
+    private List<Pod> newPods(String image) {
+        return client.pods().inNamespace(namespace).withLabel("app", "shop-web").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> p.getSpec().getContainers().get(0).getImage().equals(image))
+                .toList();
     }
 
     @Test

@@ -20,6 +20,8 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -186,5 +188,21 @@ class RolloutWaiterMockServerTest {
         assertThatThrownBy(() -> new RolloutUndo(client).undo(NS, "shop-web", null, null))
                 .isInstanceOf(RolloutFailedException.class)
                 .hasMessage("cannot undo the rollout of Deployment shop-web: it no longer exists in namespace shop");
+    }
+
+    @Test
+    void progressNotesAreThrottledButTheLastStateIsAlwaysReported() throws Exception {
+        Deployment d = deployment("shop:2", 2);
+        List<String> notes = new CopyOnWriteArrayList<>();
+        CompletableFuture<Deployment> waiting =
+                new RolloutWaiter(client, scheduler, Duration.ofHours(1)).await(d, Duration.ofMinutes(5), 3, notes::add);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !notes.isEmpty());
+
+        status(d, 1, 1, 0);
+        status(d, 1, 1, 1);
+        waiting.get(30, TimeUnit.SECONDS);
+
+        assertThat(notes).containsExactly("shop-web: 0/1 updated, 0 available, 1 old pending termination",
+                "shop-web: 1/1 updated, 1 available");
     }
 }
