@@ -313,7 +313,11 @@ public final class MigrateThenDeploy implements AutoCloseable {
             CompletableFuture<RolloutReport> rollout;
             if (rolloutCallback != null) {
                 events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
+                // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
                 rollout = new CallbackRollout(rolloutCallback).roll(client, env, image.pinned(), events);
+                Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
+                scheduler.schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
+                        + io.mtd.plan.Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } else if (!env.deployments().isEmpty()) {
                 events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
                         + " to " + image.pinned()));
@@ -325,11 +329,12 @@ public final class MigrateThenDeploy implements AutoCloseable {
             Instant began = clock.instant();
             cancelled.thenAccept(why -> rollout.cancel(false));
             return rollout.handle((r, error) -> {
+                Throwable cause = error == null ? null : unwrap(error);
                 RolloutReport report = error == null ? r : new RolloutReport(rolloutCallback != null ? CallbackRollout.MODE
-                        : RolloutStage.MODE, error instanceof java.util.concurrent.CancellationException
-                        ? StageOutcome.CANCELLED : StageOutcome.FAILED,
-                        error instanceof java.util.concurrent.CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
-                                : message(unwrap(error)), Duration.between(began, clock.instant()), List.of());
+                        : RolloutStage.MODE, cause instanceof java.util.concurrent.CancellationException ? StageOutcome.CANCELLED
+                        : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
+                        cause instanceof java.util.concurrent.CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
+                                : message(cause), Duration.between(began, clock.instant()), List.of());
                 events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
                         report.duration() != null ? report.duration() : Duration.between(began, clock.instant()),
                         report.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : report.reason()));

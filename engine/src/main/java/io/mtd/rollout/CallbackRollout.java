@@ -62,9 +62,9 @@ public final class CallbackRollout {
                     ? new RolloutReport(MODE, StageOutcome.SUCCEEDED, null, elapsed(started), List.of())
                     : failed(started, e));
         });
-        // cancelling the rollout cancels the callback (and so stops a hook command)
+        // cancelling the rollout, or ending it from outside (its timeout), cancels the callback and so stops a hook command
         result.whenComplete((r, e) -> {
-            if (e instanceof CancellationException) {
+            if (e != null) {
                 running.cancel(true);
             }
         });

@@ -173,4 +173,16 @@ class PromotionTest {
         assertThat(failed.environments().get(0).rollout().reason()).contains("helm upgrade failed");
         assertThat(jobs("cbfail-production")).isZero();
     }
+
+    @Test
+    void theCallersRolloutGetsThePlansRolloutTimeout() {
+        CompletableFuture<Void> never = new CompletableFuture<>();
+        RunReport report = run(plan("cbslow", "shop:2", "true", new Rollout("1s", null, null, null)), APPROVE, t -> never,
+                new RecordingListener());
+        assertThat(report.outcome()).isEqualTo(RunOutcome.TIMED_OUT);
+        assertThat(report.environments().get(0).rollout().outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        assertThat(report.environments().get(0).rollout().reason()).contains("rollout.timeout");
+        assertThat(never).isCancelled();
+        assertThat(jobs("cbslow-production")).isZero();
+    }
 }
