@@ -120,9 +120,15 @@ public final class EngineLauncher {
         }
 
         /** Calls {@code then} with the run's report when it ends, unless the controller shut down first. */
-        void whenFinished(Consumer<RunReport> then) {
-            run.report().thenAccept(report -> {
-                if (!detached) {
+        /** Calls {@code then} with the report, or {@code onError} should the engine ever fail instead, so the step always ends. */
+        void whenFinished(Consumer<RunReport> then, Consumer<Throwable> onError) {
+            run.report().whenComplete((report, error) -> {
+                if (detached) {
+                    return;
+                }
+                if (error != null) {
+                    onError.accept(error);
+                } else {
                     then.accept(report);
                 }
             });

@@ -205,7 +205,8 @@ public final class MigrateThenDeployAction implements RunAction2 {
             throw new Failure(Messages.MigrateThenDeployAction_NothingToApprove(environment));
         }
         if (!canDecide(p)) {
-            throw new Failure(p.getApprovers().isEmpty()
+            // 403, not an error page with 200, so that scripts and proxies see a refusal
+            throw HttpResponses.errorWithoutStack(403, p.getApprovers().isEmpty()
                     ? Messages.MigrateThenDeployAction_NeedBuildPermission()
                     : Messages.MigrateThenDeployAction_NotAnApprover(String.join(", ", p.getApprovers())));
         }

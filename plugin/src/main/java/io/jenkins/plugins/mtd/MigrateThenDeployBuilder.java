@@ -175,7 +175,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         };
         EngineLauncher.LiveRun running = EngineLauncher.start(p, run, workspace, listener.getLogger(), action, clusters,
                 approvals, null, resolveDigest, null);
-        running.whenFinished(action::complete);
+        running.whenFinished(action::complete, error -> { }); // perform() below reports the error itself
         RunReport report;
         try {
             report = running.await();

@@ -108,21 +108,27 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     @Override
     public void stop(Throwable cause) throws Exception {
+        boolean first;
+        synchronized (this) {
+            first = !finished;
+            finished = true;
+        }
+        // end the step first: nothing below may keep it from ending
+        if (first) {
+            getContext().onFailure(cause);
+        }
         EngineLauncher.LiveRun r = running;
         if (r != null) {
             Timer.get().submit(() -> r.cancel(Messages.MigrateThenDeployExecution_Aborted(String.valueOf(cause.getMessage()))));
         }
-        Run<?, ?> build = getContext().get(Run.class);
-        if (build != null) {
-            MigrateThenDeployAction.of(build).cancelPending();
-        }
-        synchronized (this) {
-            if (finished) {
-                return;
+        try {
+            Run<?, ?> build = getContext().get(Run.class);
+            if (build != null) {
+                MigrateThenDeployAction.of(build).cancelPending();
             }
-            finished = true;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // the approvals die with the build anyway
         }
-        getContext().onFailure(cause);
     }
 
     @Override
@@ -151,6 +157,9 @@ public final class MigrateThenDeployExecution extends StepExecution {
     }
 
     private void launch(boolean resumed) throws IOException, InterruptedException {
+        if (isFinished()) {
+            return; // aborted while the plan was prepared: start nothing
+        }
         StepContext ctx = getContext();
         Run<?, ?> build = ctx.get(Run.class);
         TaskListener listener = ctx.get(TaskListener.class);
@@ -166,12 +175,20 @@ public final class MigrateThenDeployExecution extends StepExecution {
         EngineLauncher.LiveRun r = EngineLauncher.start(plan, build, workspace, listener.getLogger(), action, clusters,
                 approvals, rollout, resolveDigest, this::stageEnded);
         running = r;
+        if (isFinished()) {
+            // stop() came while the engine started and found nothing to cancel yet
+            r.cancel(Messages.MigrateThenDeployExecution_Aborted("aborted while starting"));
+            return;
+        }
         status = "running " + plan.app();
-        // the engine's report never completes exceptionally
         r.whenFinished(report -> {
             listener.getLogger().print(ReportSummary.render(report));
             finish(action, report);
-        });
+        }, this::fail);
+    }
+
+    private synchronized boolean isFinished() {
+        return finished;
     }
 
     /** Saves the execution after each stage, so its status and recorded answers survive a restart at any point. */
