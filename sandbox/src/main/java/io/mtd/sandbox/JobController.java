@@ -165,7 +165,7 @@ final class JobController implements AutoCloseable {
     if (run.succeeded > 0) {
       completionTime = SandboxKubelet.now();
       conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
-      conditions.add(condition("Complete", null, null));
+      conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
     } else if (run.failed > backoffLimit) {
       conditions.add(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
       conditions.add(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));

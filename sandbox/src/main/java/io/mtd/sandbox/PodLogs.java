@@ -74,17 +74,18 @@ final class PodLogs {
   }
 
   /**
-   * Replays the lines written so far to the follower, then streams new ones until the log ends; returns false when
+   * Replays the lines written so far (the last {@code tail} of them when tail is not negative) to the follower, then streams new ones until the log ends; returns false when
    * the Pod never started a container.
    */
-  boolean follow(String namespace, String pod, Follower follower) {
+  boolean follow(String namespace, String pod, int tail, Follower follower) {
     Log log = logs.get(key(namespace, pod));
     if (log == null) {
       return false;
     }
     // Replay under the lock so that no line written concurrently is lost or duplicated.
     synchronized (log) {
-      log.lines.forEach(follower::line);
+      int from = tail >= 0 ? Math.max(0, log.lines.size() - tail) : 0;
+      log.lines.subList(from, log.lines.size()).forEach(follower::line);
       if (log.ended) {
         follower.end();
       } else {

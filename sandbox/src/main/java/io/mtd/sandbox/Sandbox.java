@@ -26,6 +26,7 @@ public final class Sandbox implements AutoCloseable {
   private final JobController jobs;
   private final DeploymentController deployments;
   private final Path workDir;
+  private final Thread killOnExit;
 
   private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
       JobController jobs, DeploymentController deployments, Path workDir) {
@@ -36,6 +37,9 @@ public final class Sandbox implements AutoCloseable {
     this.jobs = jobs;
     this.deployments = deployments;
     this.workDir = workDir;
+    // Container processes outlive the JVM unless killed; a forgotten close() must not leave them running.
+    this.killOnExit = new Thread(kubelet::killAll, "sandbox-kill-processes");
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /** Starts the API server, the kubelet and the controllers. */
@@ -123,6 +127,11 @@ public final class Sandbox implements AutoCloseable {
   /** Stops the controllers and the API server and kills every process the kubelet started. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // The JVM is already exiting and the hook is running.
+    }
     jobs.close();
     deployments.close();
     kubelet.close();

@@ -1,10 +1,16 @@
 package io.mtd.sandbox;
 
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.vertx.ServerWebSocketHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,11 +21,14 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,12 +40,14 @@ import java.util.regex.Pattern;
  */
 final class SandboxApiServer implements AutoCloseable {
 
+  private static final Pattern JOBS_PATH = Pattern.compile("^/apis/batch/v1/namespaces/[^/]+/jobs/?(\\?.*)?$");
   private static final Pattern LOG_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
 
   private final Vertx vertx = Vertx.vertx();
   private final KubernetesCrudDispatcher dispatcher;
   private final PodLogs logs;
   private final Set<ServerWebSocket> watches = ConcurrentHashMap.newKeySet();
+  private final Set<HttpWatch> httpWatches = ConcurrentHashMap.newKeySet();
   private final AtomicInteger watchesOpened = new AtomicInteger();
   private HttpServer server;
 
@@ -66,6 +77,9 @@ final class SandboxApiServer implements AutoCloseable {
       // A real API server ends watches at will (timeouts, restarts); clients must re-watch.
       watch.close((short) 1000, "watch dropped by the sandbox");
     }
+    for (HttpWatch watch : List.copyOf(httpWatches)) {
+      watch.close(1000, "watch dropped by the sandbox");
+    }
   }
 
   private void handle(HttpServerRequest event) {
@@ -84,9 +98,25 @@ final class SandboxApiServer implements AutoCloseable {
       send(event, response);
       return;
     }
+    if (event.method() == io.vertx.core.http.HttpMethod.GET && isWatch(event)) {
+      RecordedRequest request = recorded(event, null);
+      MockResponse response = dispatcher.dispatch(request);
+      if (response.getWebSocketListener() != null) {
+        watchesOpened.incrementAndGet();
+        new HttpWatch(event, request, response);
+        return;
+      }
+      send(event, response);
+      return;
+    }
+    MockResponse discovery = Discovery.respond(event.method().name(), event.path());
+    if (discovery != null) {
+      send(event, discovery);
+      return;
+    }
     Matcher log = LOG_PATH.matcher(event.uri());
     if (log.matches() && event.method() == io.vertx.core.http.HttpMethod.GET) {
-      servePodLog(event, log.group(1), log.group(2), event.getParam("follow"));
+      servePodLog(event, log.group(1), log.group(2), event.getParam("follow"), event.getParam("tailLines"));
       return;
     }
     event.body().onSuccess(body -> {
@@ -105,10 +135,110 @@ final class SandboxApiServer implements AutoCloseable {
     if (request.getPath().equals("/version") || request.getPath().startsWith("/version?")) {
       return json(200, "{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":\"v1.31.0-sandbox\",\"platform\":\"linux/amd64\"}");
     }
+    if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
+      request = withJobDefaults(request);
+    }
     return dispatcher.dispatch(request);
   }
 
-  private void servePodLog(HttpServerRequest event, String namespace, String pod, String follow) {
+  /**
+   * Defaults a new Job's selector and Pod template labels as the API server does (kubectl finds a Job's Pods through
+   * its selector), on the job-name label because the uid the real selector uses is not known before creation.
+   */
+  private static RecordedRequest withJobDefaults(RecordedRequest request) {
+    Job job;
+    try {
+      job = Serialization.unmarshal(request.getUtf8Body(), Job.class);
+    } catch (RuntimeException e) {
+      return request;
+    }
+    if (job == null || job.getMetadata() == null || job.getMetadata().getName() == null || job.getSpec() == null
+        || job.getSpec().getTemplate() == null || job.getSpec().getSelector() != null) {
+      return request;
+    }
+    String name = job.getMetadata().getName();
+    job.getSpec().setSelector(new LabelSelectorBuilder().addToMatchLabels("batch.kubernetes.io/job-name", name).build());
+    if (job.getSpec().getTemplate().getMetadata() == null) {
+      job.getSpec().getTemplate().setMetadata(new ObjectMeta());
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+      labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
+    }
+    labels.put("job-name", name);
+    labels.put("batch.kubernetes.io/job-name", name);
+    job.getSpec().getTemplate().getMetadata().setLabels(labels);
+    byte[] body = Serialization.asJson(job).getBytes(StandardCharsets.UTF_8);
+    return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders()
+        .newBuilder().removeAll("Content-Length").add("Content-Length", String.valueOf(body.length)).build(),
+        new io.fabric8.mockwebserver.http.Buffer(body));
+  }
+
+  private static boolean isWatch(HttpServerRequest event) {
+    return "true".equals(event.getParam("watch")) || "1".equals(event.getParam("watch"));
+  }
+
+  /**
+   * A watch over plain HTTP (what kubectl uses): the CRUD dispatcher's watch listener writes its events into a
+   * chunked response, one JSON event per line, instead of into a WebSocket.
+   */
+  private final class HttpWatch implements WebSocket {
+    private final HttpServerRequest event;
+    private final RecordedRequest request;
+    private final WebSocketListener listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    HttpWatch(HttpServerRequest event, RecordedRequest request, MockResponse response) {
+      this.event = event;
+      this.request = request;
+      this.listener = response.getWebSocketListener();
+      HttpServerResponse http = event.response();
+      http.setStatusCode(200).putHeader("Content-Type", "application/json").setChunked(true);
+      httpWatches.add(this);
+      http.closeHandler(v -> close(1000, "client went away"));
+      listener.onOpen(this, response);
+    }
+
+    @Override
+    public RecordedRequest request() {
+      return request;
+    }
+
+    @Override
+    public boolean send(String text) {
+      HttpServerResponse http = event.response();
+      if (closed.get() || http.ended() || http.closed()) {
+        return false;
+      }
+      http.write(text + "\n");
+      return true;
+    }
+
+    @Override
+    public boolean send(byte[] bytes) {
+      return send(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean close(int code, String reason) {
+      if (!closed.compareAndSet(false, true)) {
+        return false;
+      }
+      httpWatches.remove(this);
+      HttpServerResponse http = event.response();
+      if (!http.ended() && !http.closed()) {
+        http.end();
+      }
+      // The listener waits for its sender to stop, which must not block the event loop.
+      vertx.executeBlocking(() -> {
+        listener.onClosed(this, code, reason);
+        return null;
+      }, false);
+      return true;
+    }
+  }
+
+  private void servePodLog(HttpServerRequest event, String namespace, String pod, String follow, String tailLines) {
     HttpServerResponse response = event.response();
     if (!logs.exists(namespace, pod)) {
       String message = "container in pod \"" + pod + "\" is waiting to start: ContainerCreating";
@@ -117,8 +247,17 @@ final class SandboxApiServer implements AutoCloseable {
       return;
     }
     response.setStatusCode(200).putHeader("Content-Type", "text/plain");
+    int tail = -1;
+    try {
+      tail = tailLines == null ? -1 : Integer.parseInt(tailLines);
+    } catch (NumberFormatException e) {
+      // As the API server: an unparsable tailLines means the whole log.
+    }
     if (!"true".equals(follow)) {
       List<String> lines = logs.lines(namespace, pod);
+      if (tail >= 0 && lines.size() > tail) {
+        lines = lines.subList(lines.size() - tail, lines.size());
+      }
       StringBuilder body = new StringBuilder();
       lines.forEach(l -> body.append(l).append('\n'));
       response.end(body.toString());
@@ -141,7 +280,7 @@ final class SandboxApiServer implements AutoCloseable {
       }
     };
     response.closeHandler(v -> logs.unfollow(namespace, pod, follower));
-    logs.follow(namespace, pod, follower);
+    logs.follow(namespace, pod, tail, follower);
   }
 
   private static RecordedRequest recorded(HttpServerRequest event, io.vertx.core.buffer.Buffer body) {

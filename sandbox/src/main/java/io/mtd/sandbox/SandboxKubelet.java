@@ -77,6 +77,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private static final long FAULT_DELAY_MS = 150;
   private static final long READY_DELAY_MS = 150;
   private static final long CRASH_LOOP_PERIOD_MS = 200;
+  private static final long CONFIG_RETRY_MS = 300;
 
   private final KubernetesClient client;
   private final StatusWriter status;
@@ -180,6 +181,11 @@ public final class SandboxKubelet implements AutoCloseable {
     }
   }
 
+  /** Kills every container process at once; used when the JVM exits without closing the sandbox. */
+  void killAll() {
+    runs.values().forEach(r -> r.stop("Deleted"));
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -215,6 +221,7 @@ public final class SandboxKubelet implements AutoCloseable {
     private Process process;
     private volatile String killReason;
     private volatile boolean stopped;
+    private boolean terminal;
 
     PodRun(Pod pod, Fault fault) {
       this.pod = pod;
@@ -307,14 +314,25 @@ public final class SandboxKubelet implements AutoCloseable {
     }
 
     private void runProcess() {
-      Map<String, String> env;
-      try {
-        env = podEnv();
-      } catch (ContainerConfigError e) {
-        waiting("CreateContainerConfigError", e.getMessage());
-        publish();
-        return;
+      Map<String, String> resolved = null;
+      String lastError = null;
+      // Like the kubelet, keep retrying: the Pod starts once the missing Secret or ConfigMap (or key) appears.
+      while (resolved == null) {
+        try {
+          resolved = podEnv();
+        } catch (ContainerConfigError e) {
+          if (!e.getMessage().equals(lastError)) {
+            lastError = e.getMessage();
+            waiting("CreateContainerConfigError", e.getMessage());
+            publish();
+          }
+          sleep(CONFIG_RETRY_MS);
+          if (stopped || closed) {
+            return;
+          }
+        }
       }
+      Map<String, String> env = resolved;
       Path podDir = podsDir.resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
       Map<String, Path> mounts = materializeVolumes(podDir);
       SandboxImage image = images.get(repositoryOf(container.getImage()));
@@ -496,9 +514,11 @@ public final class SandboxKubelet implements AutoCloseable {
     }
 
     private synchronized void publish() {
-      if (closed || ("Deleted".equals(killReason))) {
+      // Succeeded and Failed are final: nothing written later (say by a config retry) may revive the Pod.
+      if (closed || "Deleted".equals(killReason) || terminal) {
         return;
       }
+      terminal = "Succeeded".equals(phase) || "Failed".equals(phase);
       PodStatus podStatus = new PodStatusBuilder().withPhase(phase).withReason(reason).withMessage(message)
           .withConditions(new ArrayList<>(conditions)).withHostIP("127.0.0.1").withStartTime(startTime)
           .withQosClass("BestEffort")

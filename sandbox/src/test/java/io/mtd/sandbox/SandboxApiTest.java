@@ -2,7 +2,12 @@ package io.mtd.sandbox;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -69,6 +74,34 @@ class SandboxApiTest {
   }
 
   @Test
+  void plainWatchIsReopenedByTheClientAfterADrop() {
+    try (KubernetesClient client = sandbox.client()) {
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      try (Watch watch = client.secrets().watch(new Watcher<Secret>() {
+        @Override
+        public void eventReceived(Action action, Secret secret) {
+          seen.add(secret.getMetadata().getName());
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {
+          seen.add("closed:" + cause.getMessage());
+        }
+      })) {
+        client.secrets().resource(secret("first")).create();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("first"));
+        int opened = sandbox.watchesOpened();
+
+        sandbox.dropWatches();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.watchesOpened() > opened);
+        client.secrets().resource(secret("second")).create();
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("second"));
+      }
+    }
+  }
+
+  @Test
   void kubeconfigReachesTheSandbox(@TempDir Path dir) throws Exception {
     Path file = sandbox.writeKubeconfig(dir.resolve("kube/config"));
 
@@ -96,6 +129,10 @@ class SandboxApiTest {
     } finally {
       sandbox.kubelet().clearFaults();
     }
+  }
+
+  private static Secret secret(String name) {
+    return new SecretBuilder().withNewMetadata().withName(name).endMetadata().addToStringData("k", "v").build();
   }
 
   private static ConfigMap configMap(String name) {

@@ -100,6 +100,8 @@ class SandboxJobTest {
     assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
     assertThat(pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getReason()).isEqualTo("Completed");
     assertThat(client.pods().withName(pod.getMetadata().getName()).getLog()).isEqualTo("hi\n");
+    assertThat(client.batch().v1().jobs().withName("hello").getLog()).isEqualTo("hi\n");
+    assertThat(done.getSpec().getSelector().getMatchLabels()).containsEntry("batch.kubernetes.io/job-name", "hello");
   }
 
   @Test
@@ -224,6 +226,36 @@ class SandboxJobTest {
 
     assertThat(status.getState().getWaiting().getMessage()).isEqualTo("secret \"shop-db\" not found");
     assertThat(podsOf("nosecret").get(0).getStatus().getPhase()).isEqualTo("Pending");
+  }
+
+  @Test
+  void podStartsOnceTheMissingSecretIsCreated() {
+    Job job = job("latesecret", "echo $TOKEN");
+    job.getSpec().getTemplate().getSpec().getContainers().get(0).setEnv(List.of(
+        new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("TOKEN").withNewValueFrom()
+            .withNewSecretKeyRef().withName("late").withKey("token").endSecretKeyRef().endValueFrom().build()));
+    client.batch().v1().jobs().resource(job).create();
+    awaitWaiting("latesecret", "CreateContainerConfigError");
+
+    client.secrets().resource(new SecretBuilder().withNewMetadata().withName("late").endMetadata()
+        .addToStringData("token", "t0k3n").build()).create();
+
+    awaitCondition("latesecret", "Complete");
+    assertThat(client.pods().withName(podsOf("latesecret").get(0).getMetadata().getName()).getLog()).isEqualTo("t0k3n\n");
+  }
+
+  @Test
+  void deadlineAlsoFailsAJobWhosePodNeverStarted() {
+    sandbox.kubelet().injectFault("registry.example.com/stuck", Fault.IMAGE_PULL_BACKOFF);
+    Job job = job("stuck", "exit 0");
+    job.getSpec().setActiveDeadlineSeconds(1L);
+    job.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/stuck:1");
+    client.batch().v1().jobs().resource(job).create();
+
+    Job failed = awaitCondition("stuck", "Failed");
+
+    assertThat(condition(failed, "Failed").getReason()).isEqualTo("DeadlineExceeded");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "Failed".equals(podsOf("stuck").get(0).getStatus().getPhase()));
   }
 
   @Test
