@@ -17,7 +17,8 @@ import java.util.Optional;
  * engine and with the real kubectl, prints a Markdown table and writes every number as JSON.
  *
  * <p>Options: {@code --jobs N} (completion samples, default 50), {@code --scale 1,100,1000}, {@code --log-lines N}
- * (default 200000), {@code --repeat N} (failure and end-to-end repetitions, default 3), {@code --out FILE}
+ * (default 200000), {@code --repeat N} (failure and end-to-end repetitions, default 5), {@code --engine-threads N}
+ * (the scale engine's scheduler threads, default 2 as the engine's own), {@code --out FILE}
  * (default bench/results/latest.json).
  */
 public final class Bench {
@@ -52,7 +53,7 @@ public final class Bench {
             progress("2/5 failure detection: ImagePullBackOff and a missing Secret");
             List<FailureDetection.Row> failures = new FailureDetection(setup).run(o.repeat);
             progress("3/5 scale: " + Arrays.toString(o.scale) + " waits at once in one engine");
-            List<Scale.Row> scale = new Scale(setup).run(o.scale);
+            List<Scale.Row> scale = new Scale(setup).run(o.engineThreads, o.scale);
             progress("4/5 log streaming: seq 1 " + o.logLines);
             LogStreaming.Result logs = new LogStreaming(setup).run(o.logLines);
             progress("5/5 end to end: two environments, engine and a kubectl script");
@@ -84,12 +85,13 @@ public final class Bench {
     }
 
     /** Command-line options. */
-    record Options(int jobs, int[] scale, int logLines, int repeat, Path out) {
+    record Options(int jobs, int[] scale, int logLines, int repeat, int engineThreads, Path out) {
         static Options parse(String[] args) {
             int jobs = 50;
             int[] scale = {1, 100, 1000};
             int logLines = 200_000;
-            int repeat = 3;
+            int repeat = 5;
+            int engineThreads = 2;
             Path out = Path.of("bench", "results", "latest.json");
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
@@ -109,16 +111,19 @@ public final class Bench {
                     case "--repeat":
                         repeat = Integer.parseInt(value);
                         break;
+                    case "--engine-threads":
+                        engineThreads = Integer.parseInt(value);
+                        break;
                     case "--out":
                         out = Path.of(value);
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[i]
-                                + ": use --jobs, --scale, --log-lines, --repeat or --out");
+                                + ": use --jobs, --scale, --log-lines, --repeat, --engine-threads or --out");
                 }
                 i++;
             }
-            return new Options(jobs, scale, logLines, repeat, out);
+            return new Options(jobs, scale, logLines, repeat, engineThreads, out);
         }
     }
 }

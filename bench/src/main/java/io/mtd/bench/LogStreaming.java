@@ -31,7 +31,11 @@ final class LogStreaming {
         }
     }
 
-    record Result(int lines, Follower engine, Follower kubectl) {}
+    /**
+     * The engine, {@code kubectl logs -f} (null without kubectl), and for reference the fabric8 client's own
+     * {@code watchLog} that the engine reads through, all three following the same Pod at once.
+     */
+    record Result(int lines, Follower engine, Follower kubectl, Follower fabric8) {}
 
     private final Setup setup;
 
@@ -53,14 +57,16 @@ final class LogStreaming {
         CompletableFuture<Follower> kubectl = setup.kubectl().isPresent()
                 ? CompletableFuture.supplyAsync(() -> followWithKubectl(plan, env, lines))
                 : CompletableFuture.completedFuture(null);
+        CompletableFuture<Follower> fabric8 = CompletableFuture.supplyAsync(() -> followWithFabric8(plan, env, lines));
         RunReport report = run.report().get(2, TimeUnit.MINUTES);
         if (!report.succeeded()) {
             throw new IllegalStateException("the chatty migration ended " + report.outcome() + ": " + report.failure());
         }
         Follower k = kubectl.get(2, TimeUnit.MINUTES);
+        Follower f = fabric8.get(2, TimeUnit.MINUTES);
         setup.events().route(e -> { });
         setup.jobs().clear(NAMESPACE);
-        return new Result(lines, engine.result(), k);
+        return new Result(lines, engine.result(), k, f);
     }
 
     private Follower followWithKubectl(Plan plan, Environment env, int lines) {
@@ -79,6 +85,30 @@ final class LogStreaming {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+        return counter.result();
+    }
+
+    private Follower followWithFabric8(Plan plan, Environment env, int lines) {
+        String pod = runningPod(MigrationJob.nameFor(plan.app(), env.name(), plan.image()));
+        Counter counter = new Counter(lines);
+        java.io.ByteArrayOutputStream current = new java.io.ByteArrayOutputStream();
+        java.io.OutputStream out = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                if (b == '\n') {
+                    counter.line(current.toString(StandardCharsets.UTF_8));
+                    current.reset();
+                } else {
+                    current.write(b);
+                }
+            }
+        };
+        try (io.fabric8.kubernetes.client.dsl.LogWatch watch = setup.client().pods().inNamespace(NAMESPACE).withName(pod)
+                .inContainer("migrate").withReadyWaitTimeout(0).watchLog(out)) {
+            watch.onClose().toCompletableFuture().get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IllegalStateException("the fabric8 log watch on Pod " + pod + " failed: " + e.getMessage(), e);
         }
         return counter.result();
     }

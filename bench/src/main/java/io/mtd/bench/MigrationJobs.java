@@ -49,7 +49,7 @@ final class MigrationJobs {
         return new MigrationJob(plan, env, plan.image(), IDENTITY).manifest();
     }
 
-    /** The manifest as kubectl would apply it, under another name and namespace so that the engine never sees it. */
+    /** The manifest as kubectl would apply it (with {@code --validate=false}: the sandbox serves no OpenAPI schema), under another name and namespace so that the engine never sees it. */
     static String asKubectlYaml(Plan plan, Environment env, String name, String namespace) {
         Job job = manifest(plan, env);
         job.getMetadata().setName(name);

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -25,10 +24,12 @@ final class Scale {
 
     /**
      * One size: the JVM's live threads and heap used after GC before the Jobs existed and while all of them are waited
-     * on; the engine's watch connections and those the sandbox's API server accepted from this engine so far.
+     * on; the engine's watch connections and those the sandbox's API server accepted from this engine so far; the
+     * engine's scheduler backlog (tasks past due) and the sandbox's GET latency while all of them wait.
      */
     record Row(int waits, int threadsBefore, int threadsWaiting, long heapBeforeBytes, long heapWaitingBytes,
-            int engineWatchConnections, int sandboxWatchesOpened, double millisUntilAllWaiting, Percentiles latency) {
+            int engineWatchConnections, int sandboxWatchesOpened, double millisUntilAllWaiting, Percentiles latency,
+            java.util.Map<String, Integer> threadsAdded, int engineBacklog, double apiGetMillis) {
 
         long heapPerWaitBytes() {
             return Math.max(0, heapWaitingBytes - heapBeforeBytes) / waits;
@@ -36,17 +37,32 @@ final class Scale {
     }
 
     private final Setup setup;
+    private java.util.concurrent.ScheduledThreadPoolExecutor scheduler;
 
     Scale(Setup setup) {
         this.setup = setup;
     }
 
-    /** Runs every size, in order, against one engine of its own. */
-    List<Row> run(int... sizes) throws Exception {
+    /**
+     * Runs every size, in order, against one engine of its own whose scheduler has {@code engineThreads} threads (the
+     * engine's default is 2): the benchmark owns the scheduler only to count its backlog.
+     */
+    List<Row> run(int engineThreads, int... sizes) throws Exception {
         int watchesBefore = setup.sandbox().watchesOpened();
         List<Row> rows = new ArrayList<>();
-        ExecutorService creators = Executors.newFixedThreadPool(4);
+        // the harness's own Job creators start before the first count, so that only the engine's threads are counted
+        java.util.concurrent.ThreadPoolExecutor creators = new java.util.concurrent.ThreadPoolExecutor(4, 4, 1, TimeUnit.HOURS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> new Thread(r, "bench-job-creator"));
+        creators.prestartAllCoreThreads();
+        java.util.concurrent.ScheduledThreadPoolExecutor scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(
+                engineThreads, r -> {
+                    Thread t = new Thread(r, "mtd-engine");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.scheduler = scheduler;
         try (MigrateThenDeploy engine = MigrateThenDeploy.builder()
+                .scheduler(scheduler)
                 .clusters(env -> setup.sandbox().client())
                 .listener(setup.events())
                 .identity(MigrationJobs.IDENTITY)
@@ -57,11 +73,13 @@ final class Scale {
             }
         } finally {
             creators.shutdownNow();
+            scheduler.shutdownNow();
         }
         return rows;
     }
 
     private Row size(MigrateThenDeploy engine, int n, int watchesBefore, ExecutorService creators) throws Exception {
+        java.util.Map<String, Integer> namesBefore = threadNames();
         int threadsBefore = liveThreads();
         long heapBefore = heapAfterGc();
         Environment env = MigrationJobs.environment("bench", NAMESPACE);
@@ -97,10 +115,15 @@ final class Scale {
         double untilWaiting = Percentiles.millisBetween(start, System.nanoTime());
         Thread.sleep(100);
         int threadsWaiting = liveThreads();
+        java.util.Map<String, Integer> added = threadNames();
+        namesBefore.forEach((k, v) -> added.merge(k, -v, Integer::sum));
+        added.values().removeIf(v -> v == 0);
         long heapWaiting = heapAfterGc();
         int engineWatches = engine.watchConnections();
         int sandboxWatches = setup.sandbox().watchesOpened() - watchesBefore;
 
+        int overdue = overdueTasks();
+        double apiMillis = apiGetMillis(names.get(0));
         long[] written = new long[n];
         for (int i = 0; i < n; i++) {
             written[i] = System.nanoTime();
@@ -116,7 +139,38 @@ final class Scale {
             latency.add(Percentiles.millisBetween(written[i], done[i]));
         }
         return new Row(n, threadsBefore, threadsWaiting, heapBefore, heapWaiting, engineWatches, sandboxWatches,
-                untilWaiting, Percentiles.of(latency));
+                untilWaiting, Percentiles.of(latency), added, overdue, apiMillis);
+    }
+
+    /** Live threads by name with digits dropped (pools number their threads), to say where added threads come from. */
+    static java.util.Map<String, Integer> threadNames() {
+        java.util.Map<String, Integer> names = new java.util.TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            names.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        }
+        return names;
+    }
+
+    /** Tasks in the engine's scheduler that should have run already: its backlog. */
+    private int overdueTasks() {
+        int overdue = 0;
+        for (Runnable r : scheduler.getQueue()) {
+            if (r instanceof java.util.concurrent.Delayed d && d.getDelay(TimeUnit.MILLISECONDS) <= 0) {
+                overdue++;
+            }
+        }
+        return overdue + scheduler.getActiveCount();
+    }
+
+    /** Median milliseconds of a GET of one Job from the harness: how busy the sandbox's API server is. */
+    private double apiGetMillis(String job) {
+        List<Double> samples = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            long start = System.nanoTime();
+            setup.client().batch().v1().jobs().inNamespace(NAMESPACE).withName(job).get();
+            samples.add(Percentiles.millisBetween(start, System.nanoTime()));
+        }
+        return Percentiles.of(samples).p50();
     }
 
     static int liveThreads() {

@@ -46,10 +46,12 @@ final class Table {
             rows.add(new String[] {
                 String.format(Locale.ROOT, "%,d migration%s waited on at once: threads, heap, watches; p50 / p99 noticed",
                         s.waits(), s.waits() == 1 ? "" : "s"),
-                String.format(Locale.ROOT, "%+d threads, %s heap (%s per wait), %d watch connections (sandbox accepted %d); %s / %s",
+                String.format(Locale.ROOT, "%+d threads, %s heap (%s per wait), %d watch connections (sandbox accepted %d); %s / %s%s",
                         s.threadsWaiting() - s.threadsBefore(), mib(Math.max(0, s.heapWaitingBytes() - s.heapBeforeBytes())),
                         kib(s.heapPerWaitBytes()), s.engineWatchConnections(), s.sandboxWatchesOpened(),
-                        ms(s.latency().p50()), ms(s.latency().p99())),
+                        ms(s.latency().p50()), ms(s.latency().p99()),
+                        s.engineBacklog() == 0 ? "" : String.format(Locale.ROOT,
+                                " (engine scheduler %,d tasks behind while waiting)", s.engineBacklog())),
                 kubectl,
                 "",
             });
@@ -57,10 +59,12 @@ final class Table {
         LogStreaming.Result l = r.logs();
         rows.add(new String[] {
             String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
-            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost", l.engine().linesPerSecond(), l.engine().lost()),
+            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost (the fabric8 client it reads through, alone: %,.0f lines/s)",
+                    l.engine().linesPerSecond(), l.engine().lost(), l.fabric8().linesPerSecond()),
             l.kubectl() == null ? none : String.format(Locale.ROOT, "`kubectl logs -f`: %,.0f lines/s, %,d lost",
                     l.kubectl().linesPerSecond(), l.kubectl().lost()),
-            l.kubectl() == null ? "" : ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond()) + " the rate",
+            l.kubectl() == null ? "" : "engine at " + ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond())
+                    + " kubectl's rate",
         });
         EndToEnd.Result e = r.endToEnd();
         rows.add(new String[] {
@@ -81,7 +85,7 @@ final class Table {
     }
 
     static String ms(double millis) {
-        return String.format(Locale.ROOT, millis < 10 ? "%.1f ms" : "%.0f ms", millis);
+        return String.format(Locale.ROOT, millis < 10 ? "%.1f ms" : "%,.0f ms", millis);
     }
 
     static String s(double millis) {
