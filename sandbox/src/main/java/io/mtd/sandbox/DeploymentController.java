@@ -1,5 +1,6 @@
 package io.mtd.sandbox;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -37,14 +38,15 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * The apps/v1 Deployment and ReplicaSet controllers as Kubernetes documents them, simplified: one ReplicaSet per Pod
- * template with a revision annotation, the new ReplicaSet scaled up at once and the old ones scaled down when its
- * Pods are Ready, and the Available and Progressing conditions that {@code kubectl rollout status} reads.
+ * The apps/v1 Deployment and ReplicaSet controllers as Kubernetes documents them: one ReplicaSet per Pod template with
+ * a revision annotation, RollingUpdate (maxSurge, maxUnavailable) and Recreate strategies, and the status and the
+ * Available and Progressing conditions that {@code kubectl rollout status} reads.
  */
 final class DeploymentController implements AutoCloseable {
 
@@ -58,6 +60,7 @@ final class DeploymentController implements AutoCloseable {
   private final SandboxKubelet kubelet;
   private final StatusWriter status;
   private final SecureRandom random = new SecureRandom();
+  private final AtomicBoolean poked = new AtomicBoolean();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
       SandboxKubelet.daemon("sandbox-deployment-controller"));
   /** Pods created per ReplicaSet uid and not yet seen in the cache, so that a slow cache does not double them. */
@@ -66,6 +69,7 @@ final class DeploymentController implements AutoCloseable {
   private final Map<String, Long> lastProgress = new HashMap<>();
   private final Map<String, String> progressSignature = new HashMap<>();
   private final Map<String, Object> written = new HashMap<>();
+  private final Map<String, Integer> scaledTo = new HashMap<>();
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<ReplicaSet> replicaSets;
 
@@ -98,8 +102,12 @@ final class DeploymentController implements AutoCloseable {
   }
 
   private void poke() {
-    if (!loop.isShutdown()) {
-      loop.execute(this::reconcileAll);
+    // Bursts of events need one reconcile, not one each.
+    if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
+      loop.execute(() -> {
+        poked.set(false);
+        reconcileAll();
+      });
     }
   }
 
@@ -133,7 +141,12 @@ final class DeploymentController implements AutoCloseable {
     int revision;
     if (current == null) {
       revision = maxRevision + 1;
-      createReplicaSet(deployment, template, hash, rsName, desired, revision);
+      int existing = owned.stream().mapToInt(this::replicas).sum();
+      boolean recreate = deployment.getSpec().getStrategy() != null
+          && "Recreate".equals(deployment.getSpec().getStrategy().getType());
+      int initial = owned.isEmpty() ? desired : recreate ? 0
+          : Math.max(0, Math.min(desired, desired + rollingParameter(deployment, true, desired) - existing));
+      createReplicaSet(deployment, template, hash, rsName, initial, revision);
       lastProgress.put(uid, System.currentTimeMillis());
       return;
     }
@@ -152,19 +165,103 @@ final class DeploymentController implements AutoCloseable {
               .build());
       return;
     }
-    int currentReady = readyReplicas(current);
-    if (replicas(current) != desired) {
-      scale(current, desired);
-    }
     List<ReplicaSet> old = owned.stream().filter(rs -> rs != current).collect(Collectors.toList());
-    if (currentReady >= desired) {
+    if (!roll(deployment, desired, current, old)) {
+      writeStatus(deployment, desired, current, old);
+    }
+  }
+
+  /**
+   * One step of the Deployment's strategy, as the deployment controller takes it: RollingUpdate scales the new
+   * ReplicaSet up within maxSurge and the old ones down within maxUnavailable (unavailable old Pods first); Recreate
+   * scales the old ones to zero before the new one up. Returns whether it scaled anything.
+   */
+  private boolean roll(Deployment deployment, int desired, ReplicaSet current, List<ReplicaSet> old) {
+    int newReplicas = replicas(current);
+    int allReplicas = newReplicas + old.stream().mapToInt(this::replicas).sum();
+    if (newReplicas > desired) {
+      scale(current, desired);
+      return true;
+    }
+    boolean recreate = deployment.getSpec().getStrategy() != null
+        && "Recreate".equals(deployment.getSpec().getStrategy().getType());
+    if (recreate) {
+      boolean scaled = false;
       for (ReplicaSet rs : old) {
-        if (replicas(rs) != 0) {
+        if (replicas(rs) > 0) {
           scale(rs, 0);
+          scaled = true;
         }
       }
+      if (scaled || old.stream().anyMatch(rs -> !podsOf(rs).isEmpty())) {
+        return scaled;
+      }
+      if (newReplicas < desired) {
+        scale(current, desired);
+        return true;
+      }
+      return false;
     }
-    writeStatus(deployment, desired, current, old);
+    int maxSurge = rollingParameter(deployment, true, desired);
+    int maxUnavailable = rollingParameter(deployment, false, desired);
+    if (maxSurge == 0 && maxUnavailable == 0) {
+      // The API server rejects both zero; progress as it would with the smallest legal setting.
+      maxUnavailable = 1;
+    }
+    if (newReplicas < desired) {
+      int up = Math.min(desired + maxSurge - allReplicas, desired - newReplicas);
+      if (up > 0) {
+        scale(current, newReplicas + up);
+        return true;
+      }
+    }
+    int minAvailable = desired - maxUnavailable;
+    int newUnavailable = newReplicas - readyReplicas(current);
+    int maxScaledDown = allReplicas - minAvailable - newUnavailable;
+    if (maxScaledDown <= 0) {
+      return false;
+    }
+    boolean scaled = false;
+    List<ReplicaSet> oldestFirst = new ArrayList<>(old);
+    oldestFirst.sort(Comparator.comparingInt(DeploymentController::revision));
+    for (ReplicaSet rs : oldestFirst) {
+      int unavailable = replicas(rs) - readyReplicas(rs);
+      int cut = Math.min(Math.max(unavailable, 0), maxScaledDown);
+      if (cut > 0) {
+        scale(rs, replicas(rs) - cut);
+        maxScaledDown -= cut;
+        scaled = true;
+      }
+    }
+    if (scaled) {
+      return true;
+    }
+    int available = readyReplicas(current) + old.stream().mapToInt(this::readyReplicas).sum();
+    int canScaleDown = Math.min(maxScaledDown, available - minAvailable);
+    for (ReplicaSet rs : oldestFirst) {
+      int cut = Math.min(replicas(rs), canScaleDown);
+      if (cut > 0) {
+        scale(rs, replicas(rs) - cut);
+        canScaleDown -= cut;
+        scaled = true;
+      }
+    }
+    return scaled;
+  }
+
+  /** maxSurge (rounded up) or maxUnavailable (rounded down) of a RollingUpdate strategy, 25% by default. */
+  private static int rollingParameter(Deployment deployment, boolean surge, int desired) {
+    IntOrString value = null;
+    if (deployment.getSpec().getStrategy() != null && deployment.getSpec().getStrategy().getRollingUpdate() != null) {
+      value = surge ? deployment.getSpec().getStrategy().getRollingUpdate().getMaxSurge()
+          : deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable();
+    }
+    if (value != null && value.getIntVal() != null) {
+      return value.getIntVal();
+    }
+    String percent = value == null || value.getStrVal() == null ? "25%" : value.getStrVal();
+    int p = Integer.parseInt(percent.replace("%", "").trim());
+    return surge ? (desired * p + 99) / 100 : desired * p / 100;
   }
 
   private void writeStatus(Deployment deployment, int desired, ReplicaSet current, List<ReplicaSet> old) {
@@ -176,7 +273,8 @@ final class DeploymentController implements AutoCloseable {
     int total = allPods.size();
     int ready = (int) allPods.stream().filter(DeploymentController::isReady).count();
     int updatedReady = (int) currentPods.stream().filter(DeploymentController::isReady).count();
-    int unavailable = Math.max(0, desired - ready);
+    int specReplicas = replicas(current) + old.stream().mapToInt(this::replicas).sum();
+    int unavailable = Math.max(0, specReplicas - ready);
     boolean complete = updated == desired && updatedReady == desired && total == desired;
     String signature = updated + "/" + updatedReady + "/" + total + "/" + current.getMetadata().getName();
     long now = System.currentTimeMillis();
@@ -200,8 +298,7 @@ final class DeploymentController implements AutoCloseable {
       progressing = condition("Progressing", "True", "ReplicaSetUpdated",
           "ReplicaSet \"" + rsName + "\" is progressing.", previousProgressing);
     }
-    int maxUnavailable = desired / 4;
-    boolean available = ready >= desired - maxUnavailable;
+    boolean available = ready >= desired - rollingParameter(deployment, false, desired);
     DeploymentCondition availableCondition = available
         ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.",
             condition(deployment.getStatus(), "Available"))
@@ -304,6 +401,7 @@ final class DeploymentController implements AutoCloseable {
   }
 
   private void scale(ReplicaSet rs, int replicas) {
+    scaledTo.put(rs.getMetadata().getUid(), replicas);
     client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
         .edit(r -> new ReplicaSetBuilder(r).editSpec().withReplicas(replicas).endSpec().build());
   }
@@ -383,6 +481,7 @@ final class DeploymentController implements AutoCloseable {
       }
     }
     expectedPods.keySet().retainAll(rsUids);
+    scaledTo.keySet().retainAll(rsUids);
   }
 
   private static boolean createdBefore(ObjectMeta meta, int seconds) {
@@ -429,7 +528,12 @@ final class DeploymentController implements AutoCloseable {
     return (int) podsOf(rs).stream().filter(DeploymentController::isReady).count();
   }
 
-  private static int replicas(ReplicaSet rs) {
+  private int replicas(ReplicaSet rs) {
+    // What this controller last set wins over a cache that may not have seen the write yet.
+    Integer scaled = scaledTo.get(rs.getMetadata().getUid());
+    if (scaled != null) {
+      return scaled;
+    }
     return rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
   }
 

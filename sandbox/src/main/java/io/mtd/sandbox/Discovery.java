@@ -82,6 +82,43 @@ final class Discovery {
     return null;
   }
 
+  /**
+   * The apiVersion and list kind (say {@code apps/v1} and {@code ReplicaSetList}) of a collection path, or null when
+   * the path is not a collection of a known kind; typed clients such as kubectl's reject the mock's generic "List".
+   */
+  static String[] listKind(String path) {
+    String[] parts = path.split("/");
+    String groupVersion;
+    int rest;
+    if (parts.length >= 4 && parts[1].equals("api")) {
+      groupVersion = parts[2];
+      rest = 3;
+    } else if (parts.length >= 5 && parts[1].equals("apis")) {
+      groupVersion = parts[2] + "/" + parts[3];
+      rest = 4;
+    } else {
+      return null;
+    }
+    String plural;
+    if (parts.length == rest + 1) {
+      plural = parts[rest];
+    } else if (parts.length == rest + 3 && parts[rest].equals("namespaces")) {
+      plural = parts[rest + 2];
+    } else {
+      return null;
+    }
+    List<Resource> resources = GROUP_VERSIONS.get(groupVersion);
+    if (resources == null) {
+      return null;
+    }
+    for (Resource r : resources) {
+      if (r.name().equals(plural)) {
+        return new String[] {groupVersion, r.kind() + "List"};
+      }
+    }
+    return null;
+  }
+
   private static String group(String groupVersion) {
     String name = groupVersion.substring(0, groupVersion.indexOf('/'));
     String version = groupVersion.substring(groupVersion.indexOf('/') + 1);

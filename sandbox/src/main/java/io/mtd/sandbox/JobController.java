@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,6 +47,7 @@ final class JobController implements AutoCloseable {
   private final SandboxKubelet kubelet;
   private final StatusWriter status;
   private final SecureRandom random = new SecureRandom();
+  private final AtomicBoolean poked = new AtomicBoolean();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
       SandboxKubelet.daemon("sandbox-job-controller"));
   private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
@@ -107,8 +109,12 @@ final class JobController implements AutoCloseable {
   }
 
   private void poke() {
-    if (!loop.isShutdown()) {
-      loop.execute(this::reconcileAll);
+    // Bursts of events need one reconcile, not one each.
+    if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
+      loop.execute(() -> {
+        poked.set(false);
+        reconcileAll();
+      });
     }
   }
 

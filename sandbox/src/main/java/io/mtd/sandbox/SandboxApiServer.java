@@ -1,5 +1,8 @@
 package io.mtd.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,6 +23,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +47,7 @@ final class SandboxApiServer implements AutoCloseable {
   private static final Pattern JOBS_PATH = Pattern.compile("^/apis/batch/v1/namespaces/[^/]+/jobs/?(\\?.*)?$");
   private static final Pattern LOG_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
   private final KubernetesCrudDispatcher dispatcher;
   private final PodLogs logs;
@@ -123,6 +128,9 @@ final class SandboxApiServer implements AutoCloseable {
       MockResponse response;
       try {
         response = dispatch(recorded(event, body));
+        if (event.method() == io.vertx.core.http.HttpMethod.GET && response.code() == 200) {
+          response = typedList(event.path(), response);
+        }
       } catch (RuntimeException e) {
         failed(event, e);
         return;
@@ -138,7 +146,54 @@ final class SandboxApiServer implements AutoCloseable {
     if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
       request = withJobDefaults(request);
     }
+    String contentType = request.getHeader("Content-Type");
+    if (request.method() == HttpMethod.PATCH && contentType != null
+        && contentType.startsWith("application/strategic-merge-patch+json")) {
+      return strategicMergePatch(request);
+    }
     return dispatcher.dispatch(request);
+  }
+
+  private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
+
+  /** Gives a collection response its real apiVersion and kind (ReplicaSetList...) instead of the mock's "List". */
+  private static MockResponse typedList(String path, MockResponse response) {
+    String[] kind = Discovery.listKind(path);
+    if (kind == null || response.getBody() == null) {
+      return response;
+    }
+    String body = response.getBody().readUtf8();
+    if (!body.startsWith(GENERIC_LIST)) {
+      return response.setBody(body);
+    }
+    return response.setBody("{\"apiVersion\":\"" + kind[0] + "\",\"kind\":\"" + kind[1] + "\","
+        + body.substring(GENERIC_LIST.length()));
+  }
+
+  /** Applies a strategic merge patch as a read, a merge and a replace, since the CRUD mock knows only the others. */
+  private MockResponse strategicMergePatch(RecordedRequest request) {
+    String path = request.getPath();
+    MockResponse current = dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, path,
+        Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
+    if (current.code() != 200) {
+      return current;
+    }
+    JsonNode merged;
+    try {
+      String resource = current.getBody().readUtf8();
+      JsonNode target = JSON.readTree(resource);
+      merged = StrategicMergePatch.apply(target, JSON.readTree(request.getUtf8Body()));
+    } catch (IOException | RuntimeException e) {
+      return status(422, "Invalid", "invalid strategic merge patch: " + e.getMessage());
+    }
+    if (merged.has("metadata") && merged.get("metadata").isObject()) {
+      ((ObjectNode) merged.get("metadata")).remove("resourceVersion");
+    }
+    byte[] body = merged.toString().getBytes(StandardCharsets.UTF_8);
+    String putPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+    return dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, putPath,
+        Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(body.length))
+            .build(), new io.fabric8.mockwebserver.http.Buffer(body)));
   }
 
   /**
@@ -241,9 +296,7 @@ final class SandboxApiServer implements AutoCloseable {
   private void servePodLog(HttpServerRequest event, String namespace, String pod, String follow, String tailLines) {
     HttpServerResponse response = event.response();
     if (!logs.exists(namespace, pod)) {
-      String message = "container in pod \"" + pod + "\" is waiting to start: ContainerCreating";
-      send(event, json(400, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
-          + jsonString(message) + ",\"reason\":\"BadRequest\",\"code\":400}"));
+      send(event, noLogYet(namespace, pod));
       return;
     }
     response.setStatusCode(200).putHeader("Content-Type", "text/plain");
@@ -281,6 +334,36 @@ final class SandboxApiServer implements AutoCloseable {
     };
     response.closeHandler(v -> logs.unfollow(namespace, pod, follower));
     logs.follow(namespace, pod, tail, follower);
+  }
+
+  /** The API server's answer for the log of a Pod whose container never started, with the reason it waits. */
+  private MockResponse noLogYet(String namespace, String pod) {
+    MockResponse found = dispatcher.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET,
+        "/api/v1/namespaces/" + namespace + "/pods/" + pod, Headers.builder().build(),
+        new io.fabric8.mockwebserver.http.Buffer()));
+    if (found.code() != 200) {
+      return status(404, "NotFound", "pods \"" + pod + "\" not found");
+    }
+    String container = "";
+    String reason = "ContainerCreating";
+    try {
+      JsonNode podJson = JSON.readTree(found.getBody().readUtf8());
+      container = podJson.path("spec").path("containers").path(0).path("name").asText("");
+      String waiting = podJson.path("status").path("containerStatuses").path(0).path("state").path("waiting")
+          .path("reason").asText("");
+      if (!waiting.isEmpty()) {
+        reason = waiting;
+      }
+    } catch (IOException e) {
+      // Keep the generic reason.
+    }
+    return status(400, "BadRequest", "container \"" + container + "\" in pod \"" + pod + "\" is waiting to start: "
+        + reason);
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    return json(code, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+        + "\"message\":" + jsonString(message) + ",\"reason\":\"" + reason + "\",\"code\":" + code + "}");
   }
 
   private static RecordedRequest recorded(HttpServerRequest event, io.vertx.core.buffer.Buffer body) {

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -77,7 +79,7 @@ class SandboxApiTest {
   void plainWatchIsReopenedByTheClientAfterADrop() {
     try (KubernetesClient client = sandbox.client()) {
       Set<String> seen = ConcurrentHashMap.newKeySet();
-      try (Watch watch = client.secrets().watch(new Watcher<Secret>() {
+      Watch watch = client.secrets().watch(new Watcher<Secret>() {
         @Override
         public void eventReceived(Action action, Secret secret) {
           seen.add(secret.getMetadata().getName());
@@ -87,7 +89,8 @@ class SandboxApiTest {
         public void onClose(WatcherException cause) {
           seen.add("closed:" + cause.getMessage());
         }
-      })) {
+      });
+      try {
         client.secrets().resource(secret("first")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("first"));
         int opened = sandbox.watchesOpened();
@@ -97,7 +100,32 @@ class SandboxApiTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.watchesOpened() > opened);
         client.secrets().resource(secret("second")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("second"));
+      } finally {
+        watch.close();
       }
+    }
+  }
+
+  @Test
+  void strategicMergePatchMergesListsByTheirKey() {
+    try (KubernetesClient client = sandbox.client()) {
+      client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("patched")
+          .endMetadata().withNewSpec()
+          .addNewContainer().withName("a").withImage("x/a:1").addNewEnv().withName("KEEP").withValue("1").endEnv()
+          .addNewEnv().withName("CHANGE").withValue("old").endEnv().endContainer()
+          .addNewContainer().withName("b").withImage("x/b:1").endContainer()
+          .endSpec().build()).create();
+
+      client.pods().withName("patched").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+          "{\"metadata\":{\"labels\":{\"tier\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x/a:2\","
+              + "\"env\":[{\"name\":\"CHANGE\",\"value\":\"new\"}]}]}}");
+
+      io.fabric8.kubernetes.api.model.Pod pod = client.pods().withName("patched").get();
+      assertThat(pod.getMetadata().getLabels()).containsEntry("tier", "web");
+      assertThat(pod.getSpec().getContainers()).extracting(c -> c.getName() + "=" + c.getImage())
+          .containsExactly("a=x/a:2", "b=x/b:1");
+      assertThat(pod.getSpec().getContainers().get(0).getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+          .containsExactly("KEEP=1", "CHANGE=new");
     }
   }
 
@@ -125,7 +153,9 @@ class SandboxApiTest {
 
       assertThatThrownBy(() -> client.pods().withName("lonely").getLog())
           .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400))
-          .hasMessageContaining("is waiting to start");
+          .hasMessageContaining("container \"c\" in pod \"lonely\" is waiting to start: ContainerCreating");
+      assertThatThrownBy(() -> client.pods().withName("nobody").getLog())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
     } finally {
       sandbox.kubelet().clearFaults();
     }

@@ -156,19 +156,39 @@ class SandboxDeploymentTest {
 
     setImage("sleepy", "registry.example.com/sleepy:2");
 
+    // maxSurge 25% of 2 is 1 and maxUnavailable 25% of 2 is 0: one new Pod, and no old Pod goes until it is Ready.
     await().atMost(Duration.ofSeconds(10)).until(() -> {
       Deployment d = get("sleepy");
-      return d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getUpdatedReplicas())
+      return d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus().getUpdatedReplicas())
           && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration())
-          && crashingPods("sleepy:2").size() == 2 && crashingPods("sleepy:2").stream()
-              .allMatch(p -> "Running".equals(p.getStatus().getPhase()));
+          && crashingPods("sleepy:2").size() == 1
+          && "Running".equals(crashingPods("sleepy:2").get(0).getStatus().getPhase());
     });
     Deployment stuck = get("sleepy");
     assertThat(condition(stuck, "Progressing").getReason()).isEqualTo("ReplicaSetUpdated");
-    assertThat(stuck.getStatus().getReplicas()).isEqualTo(4);
+    assertThat(condition(stuck, "Available").getStatus()).isEqualTo("True");
+    assertThat(stuck.getStatus().getReplicas()).isEqualTo(3);
     assertThat(stuck.getStatus().getReadyReplicas()).isEqualTo(2);
+    assertThat(stuck.getStatus().getUnavailableReplicas()).isEqualTo(1);
     assertThat(crashingPods("sleepy:2")).allSatisfy(p -> assertThat(p.getStatus().getConditions())
         .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=False")));
+  }
+
+  @Test
+  void recreateStrategyRemovesTheOldPodsBeforeStartingNewOnes() {
+    Deployment recreate = deployment("recreate", "registry.example.com/recreate:1");
+    recreate.getSpec().setStrategy(new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
+        .withType("Recreate").build());
+    client.apps().deployments().resource(recreate).create();
+    awaitRolledOut("recreate");
+    sandbox.kubelet().injectFault("registry.example.com/recreate", Fault.NEVER_READY);
+
+    setImage("recreate", "registry.example.com/recreate:2");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("recreate:2").size() == 2);
+    assertThat(client.pods().withLabel("app", "recreate").list().getItems())
+        .allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).endsWith(":2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "False".equals(condition(get("recreate"), "Available").getStatus()));
   }
 
   @Test

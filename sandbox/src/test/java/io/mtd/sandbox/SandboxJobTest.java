@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class SandboxJobTest {
@@ -226,6 +227,9 @@ class SandboxJobTest {
 
     assertThat(status.getState().getWaiting().getMessage()).isEqualTo("secret \"shop-db\" not found");
     assertThat(podsOf("nosecret").get(0).getStatus().getPhase()).isEqualTo("Pending");
+    String pod = podsOf("nosecret").get(0).getMetadata().getName();
+    assertThatThrownBy(() -> client.pods().withName(pod).getLog())
+        .hasMessageContaining("container \"main\" in pod \"" + pod + "\" is waiting to start: CreateContainerConfigError");
   }
 
   @Test
@@ -320,6 +324,24 @@ class SandboxJobTest {
       assertThat(lines.readLine()).isNull();
     }
     awaitCondition("follow", "Complete");
+  }
+
+  @Test
+  void jobLevelWatchLogStreamsLive(@TempDir Path dir) throws Exception {
+    Path go = dir.resolve("go");
+    client.batch().v1().jobs().resource(job("reader",
+        "echo ready; while [ ! -f " + go + " ]; do sleep 0.05; done; echo done; exit 4")).create();
+    // fabric8 gives no reader while the Job has no Pod yet, as against a real cluster.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !podsOf("reader").isEmpty());
+
+    try (LogWatch watch = client.batch().v1().jobs().withName("reader").watchLog();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+      assertThat(lines.readLine()).isEqualTo("ready");
+      Files.createFile(go);
+      assertThat(lines.readLine()).isEqualTo("done");
+      assertThat(lines.readLine()).isNull();
+    }
+    assertThat(condition(awaitCondition("reader", "Failed"), "Failed").getReason()).isEqualTo("BackoffLimitExceeded");
   }
 
   @Test

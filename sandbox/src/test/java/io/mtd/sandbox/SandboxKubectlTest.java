@@ -99,5 +99,40 @@ class SandboxKubectlTest {
 
     assertThat(status.exitCode()).as(status.output()).isZero();
     assertThat(status.output()).contains("successfully rolled out");
+
+    Result set = kubectl("set", "image", "deployment/api", "api=registry.example.com/api:2");
+    assertThat(set.exitCode()).as(set.output()).isZero();
+    assertThat(kubectl("rollout", "status", "deployment/api", "--timeout=20s").exitCode()).isZero();
+    Result undo = kubectl("rollout", "undo", "deployment/api");
+    assertThat(undo.exitCode()).as(undo.output()).isZero();
+    assertThat(kubectl("rollout", "status", "deployment/api", "--timeout=20s").exitCode()).isZero();
+    try (KubernetesClient client = sandbox.client()) {
+      var deployment = client.apps().deployments().withName("api").get();
+      assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .isEqualTo("registry.example.com/api:1");
+      assertThat(deployment.getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "3");
+    }
+  }
+
+  @Test
+  void kubectlRolloutStatusFailsWhenTheProgressDeadlineIsExceeded() throws Exception {
+    sandbox.kubelet().injectFault("registry.example.com/bad", Fault.CRASH_LOOP);
+    try (KubernetesClient client = sandbox.client()) {
+      client.apps().deployments().resource(new DeploymentBuilder().withNewMetadata().withName("bad").endMetadata()
+          .withNewSpec().withReplicas(1).withProgressDeadlineSeconds(1).withNewSelector().addToMatchLabels("app", "bad")
+          .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "bad").endMetadata()
+          .withNewSpec().addNewContainer().withName("bad").withImage("registry.example.com/bad:1").endContainer()
+          .endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    Result status;
+    try {
+      status = kubectl("rollout", "status", "deployment/bad", "--timeout=20s");
+    } finally {
+      sandbox.kubelet().clearFaults();
+    }
+
+    assertThat(status.exitCode()).as(status.output()).isNotZero();
+    assertThat(status.output()).contains("exceeded its progress deadline");
   }
 }
