@@ -25,7 +25,9 @@ import io.mtd.report.MigrationReport;
 import io.mtd.report.RolloutReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
+import io.mtd.rollout.CallbackRollout;
 import io.mtd.rollout.RolloutCallback;
+import io.mtd.rollout.RolloutStage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -138,6 +140,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final CompletableFuture<RunReport> report = new CompletableFuture<>();
         private final List<EnvironmentReport> environments = new ArrayList<>();
         private final MigrationStage migrations = new MigrationStage(scheduler, clock, unschedulableGrace);
+        private final RolloutStage rollouts = new RolloutStage(scheduler);
         private volatile ImageReport image;
 
         private Run(Plan plan, ProgressListener events, SecretMasker masker) {
@@ -254,7 +257,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 return;
             }
             MigrationStage.Target target = new MigrationStage.Target(plan, env, image.pinned(), identity, client, watch, events,
-                    masker, cancelled);
+                    masker, cancelled, workspace);
             migrations.run(target).whenCompleteAsync((outcome, error) -> {
                 if (error != null) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
@@ -289,12 +292,54 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }, scheduler);
         }
 
+        /** For a Flyway migration, what Flyway reported in the Pod's log: versions, scripts applied, the failing one. */
         private MigrationReport withFlyway(MigrationStage.Outcome outcome) {
-            return outcome.report();
+            MigrationReport m = outcome.report();
+            if (plan.migration().flyway() == null || m.job() == null) {
+                return m;
+            }
+            return io.mtd.flyway.FlywayOutput.parse(outcome.log()).map(f -> {
+                String message = m.message();
+                if (f.error() != null && m.outcome() != StageOutcome.SUCCEEDED) {
+                    String script = f.failed() == null ? "" : (f.failed().script() != null ? f.failed().script() : "V" + f.failed().version()) + ": ";
+                    message = script + f.error() + (message == null ? "" : " (" + message + ")");
+                }
+                return new MigrationReport(m.job(), m.outcome(), m.reason(), message, m.exitCode(), m.attempts(), m.duration(), f);
+            }).orElse(m);
         }
 
+        /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments, else none. */
         private CompletableFuture<RolloutReport> rollOut(KubernetesClient client, Environment env) {
-            return CompletableFuture.completedFuture(null);
+            CompletableFuture<RolloutReport> rollout;
+            if (rolloutCallback != null) {
+                events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
+                // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
+                rollout = new CallbackRollout(rolloutCallback).roll(client, env, image.pinned(), events);
+                Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
+                scheduler.schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
+                        + io.mtd.plan.Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else if (!env.deployments().isEmpty()) {
+                events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
+                        + " to " + image.pinned()));
+                rollout = rollouts.roll(client, env, image.pinned(), plan.rolloutOrDefaults(), events);
+            } else {
+                events.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), "no deployments named: nothing to roll out"));
+                return CompletableFuture.completedFuture(null);
+            }
+            Instant began = clock.instant();
+            cancelled.thenAccept(why -> rollout.cancel(false));
+            return rollout.handle((r, error) -> {
+                Throwable cause = error == null ? null : unwrap(error);
+                RolloutReport report = error == null ? r : new RolloutReport(rolloutCallback != null ? CallbackRollout.MODE
+                        : RolloutStage.MODE, cause instanceof java.util.concurrent.CancellationException ? StageOutcome.CANCELLED
+                        : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
+                        cause instanceof java.util.concurrent.CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
+                                : message(cause), Duration.between(began, clock.instant()), List.of());
+                events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
+                        report.duration() != null ? report.duration() : Duration.between(began, clock.instant()),
+                        report.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : report.reason()));
+                return report;
+            });
         }
 
         private void finish(RunOutcome outcome, String failure, int reachedUpTo) {

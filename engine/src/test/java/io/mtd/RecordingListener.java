@@ -21,6 +21,13 @@ public final class RecordingListener implements ProgressListener {
                 .map(e -> ((ProgressEvent.LogLine) e).line()).toList();
     }
 
+    /** The last stage that finished. */
+    public ProgressEvent.StageFinished finished() {
+        return events.stream().filter(e -> e instanceof ProgressEvent.StageFinished)
+                .map(e -> (ProgressEvent.StageFinished) e).reduce((a, b) -> b).orElseThrow();
+    }
+
+    /** Everything shown to the user, one event a line (to check, for example, that no secret is in it). */
     public String text() {
         return events.stream().map(Object::toString).collect(Collectors.joining("\n"));
     }

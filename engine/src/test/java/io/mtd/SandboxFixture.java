@@ -46,6 +46,29 @@ public final class SandboxFixture implements AutoCloseable {
                 .build()).create();
     }
 
+    /** A Deployment {@code name} with one container "web" running {@code image}, rolled out and available. */
+    public void deployment(String namespace, String name, String image) {
+        Map<String, String> labels = Map.of("app", name);
+        client.apps().deployments().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(2).withProgressDeadlineSeconds(600)
+                .withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().addNewContainer().withName("web").withImage(image).endContainer().endSpec()
+                .endTemplate().endSpec().build()).create();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+            var d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+            return d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas())
+                    && Integer.valueOf(2).equals(d.getStatus().getUpdatedReplicas());
+        });
+    }
+
+    /** The image the Deployment's container "web" runs now. */
+    public String deployedImage(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withName(name).get()
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
     @Override
     public void close() {
         client.close();

@@ -49,12 +49,15 @@ final class DemoCommand implements Callable<Integer> {
         try (SandboxDatabase db = SandboxDatabase.start();
                 SandboxSession cluster = SandboxSession.start(plan, example.toAbsolutePath())) {
             for (Environment env : plan.environments()) {
-                String database = "shop_" + env.name();
+                String database = database(plan, env);
                 db.createDatabase(database);
-                cluster.secret(env.namespaceOrDefault(), "shop-db", Map.of(
-                        "DATABASE_URL", db.jdbcUrl(database), "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password()));
+                String url = db.jdbcUrl(database);
+                // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) example find their keys
+                cluster.secret(env.namespaceOrDefault(), secretName(plan), Map.of(
+                        "DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
+                        "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password()));
                 for (String deployment : env.deployments()) {
-                    cluster.deployment(env.namespaceOrDefault(), deployment, "registry.example.com/shop:1.3.0", 2);
+                    cluster.deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/]+$", ":previous"), 2);
                 }
             }
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
@@ -76,16 +79,31 @@ final class DemoCommand implements Callable<Integer> {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
                 .approvals(new TerminalApprovals(Set.of("production"), null))
+                .workspace(cluster.workspace())
                 .clusters(cluster.clusters());
+    }
+
+    private static String database(Plan plan, Environment env) {
+        return plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
+    }
+
+    private static String secretName(Plan plan) {
+        if (plan.migration().flyway() != null) {
+            return plan.migration().flyway().secret();
+        }
+        return plan.migration().envFromSecret().isEmpty() ? plan.app() + "-db" : plan.migration().envFromSecret().get(0);
     }
 
     private static void printSchemas(SandboxDatabase db, Plan plan) throws SQLException {
         System.out.println();
+        String history = plan.migration().flyway() != null
+                ? "select version || ' ' || description from flyway_schema_history where success order by installed_rank"
+                : "select name from shop_migrations order by name";
         for (Environment env : plan.environments()) {
-            String database = "shop_" + env.name();
+            String database = database(plan, env);
             try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password())) {
                 List<String> applied = new ArrayList<>();
-                try (ResultSet rs = c.createStatement().executeQuery("select name from shop_migrations order by name")) {
+                try (ResultSet rs = c.createStatement().executeQuery(history)) {
                     while (rs.next()) {
                         applied.add(rs.getString(1));
                     }

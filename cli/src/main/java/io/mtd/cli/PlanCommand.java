@@ -2,16 +2,24 @@ package io.mtd.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.mtd.flyway.FlywayPreflight;
+import io.mtd.flyway.Preflight;
+import io.mtd.kube.KubeconfigClusters;
 import io.mtd.migration.MigrationJob;
+import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
-import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
 import io.mtd.promotion.RunIdentity;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code mtd plan PLAN}: the resolved plan and the Job manifests it would create, with no cluster. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -20,30 +28,73 @@ import picocli.CommandLine.Parameters;
         footer = ExitCode.HELP)
 final class PlanCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
-    Path planFile;
+    @Mixin
+    PlanFile planFile;
+
+    @Option(names = "--offline", description = "Do not ask any cluster or database (Flyway: pending migrations unknown).")
+    boolean offline;
 
     @Override
     public Integer call() throws JsonProcessingException {
-        Plan plan;
-        try {
-            plan = PlanLoader.load(planFile);
-        } catch (InvalidPlanException e) {
-            System.err.println(planFile + ": " + e.getMessage());
+        Plan plan = planFile.load();
+        if (plan == null) {
             return ExitCode.INVALID;
         }
-        System.out.println("# Plan " + planFile + " (valid)");
+        Path dir = planFile.workspace();
+        Flyway flyway = plan.migration().flyway();
+        System.out.println("# Plan " + planFile.file + " (valid)");
         System.out.print(PlanLoader.yaml().writeValueAsString(plan));
         KubernetesSerialization yaml = new KubernetesSerialization();
         RunIdentity identity = RunIdentity.local();
         for (Environment env : plan.environments()) {
-            MigrationJob job = new MigrationJob(plan, env, plan.image(), identity);
+            MigrationJob job;
+            try {
+                job = new MigrationJob(plan, env, plan.image(), identity, dir);
+            } catch (IllegalArgumentException e) {
+                System.err.println(planFile.file + ": " + e.getMessage());
+                return ExitCode.INVALID;
+            }
             System.out.println("---");
             System.out.println("# " + env.name() + ": migration Job " + job.name() + " in namespace " + job.namespace()
                     + (env.requiresApproval() ? " (after approval)" : "")
                     + (env.deployments().isEmpty() ? "" : "; then rolls out " + String.join(", ", env.deployments())));
+            if (flyway != null) {
+                System.out.println("# " + env.name() + ": " + pending(flyway, dir, env));
+            }
+            for (var cm : job.configMaps()) {
+                System.out.println("# ConfigMap " + cm.getMetadata().getName() + " (" + cm.getData().size() + " scripts), created before the Job");
+            }
             System.out.print(yaml.asYaml(job.manifest()).replaceFirst("^---\\n", ""));
         }
         return ExitCode.OK;
+    }
+
+    /** The Flyway migrations pending in {@code env}, where its cluster and database can be reached from here. */
+    private String pending(Flyway flyway, Path dir, Environment env) {
+        if (offline) {
+            return "pending migrations unknown (--offline)";
+        }
+        Config config;
+        try {
+            config = KubeconfigClusters.config(env);
+        } catch (RuntimeException e) {
+            return "pending migrations unknown (no kubeconfig for this environment: " + e.getMessage() + ")";
+        }
+        // plan must stay quick where the cluster is out of reach: no retries, short timeouts
+        config.setConnectionTimeout(3000);
+        config.setRequestTimeout(5000);
+        config.setRequestRetryBackoffLimit(0);
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+            Preflight p = FlywayPreflight.check(flyway, dir, client, env.namespaceOrDefault());
+            if (!p.ok()) {
+                return "pre-flight problems: " + String.join("; ", p.errors());
+            }
+            return p.pending().map(list -> list.isEmpty() ? "no pending migrations"
+                    : list.size() + " pending migration(s): " + list.stream().map(m -> "V" + m.version() + " " + m.description())
+                            .collect(Collectors.joining(", ")))
+                    .orElse("pending migrations unknown (" + p.note() + ")");
+        } catch (RuntimeException e) {
+            return "pending migrations unknown (cluster not reachable: " + e.getMessage() + ")";
+        }
     }
 }

@@ -1,20 +1,24 @@
 package io.mtd.cli;
 
 import io.mtd.MigrateThenDeploy;
+import io.mtd.image.ImageResolver;
+import io.mtd.image.ImageStage;
 import io.mtd.kube.KubeconfigClusters;
-import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
+import io.mtd.progress.MaskingListener;
+import io.mtd.progress.ProgressListener;
 import io.mtd.report.ReportJson;
+import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code mtd run PLAN}: runs a plan against the clusters of its environments, or the built-in sandbox. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -22,8 +26,10 @@ import picocli.CommandLine.Parameters;
         footer = ExitCode.HELP)
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
-    Path planFile;
+    private static final AtomicReference<ProgressListener> HOOK_OUTPUT = new AtomicReference<>(ProgressListener.NONE);
+
+    @Mixin
+    PlanFile planFile;
 
     @Option(names = "--sandbox", description = "Run against the built-in sandbox cluster instead of KUBECONFIG.")
     boolean sandbox;
@@ -38,29 +44,37 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
     boolean retry;
 
-    @Option(names = "--workspace", paramLabel = "DIR",
-            description = "Directory the plan's relative paths are resolved against (default: the plan file's directory).")
-    Path workspace;
+    @Option(names = "--rollout-hook", paramLabel = "COMMAND",
+            description = "Roll out with this shell command instead of the plan's Deployments: run once per environment after"
+                    + " its migration succeeded, with MTD_ENVIRONMENT, MTD_NAMESPACE, MTD_IMAGE and KUBECONFIG set."
+                    + " A non-zero exit fails the rollout.")
+    String rolloutHook;
+
+    @Option(names = "--no-pin", description = "Use the plan's image reference as written instead of building (if the plan"
+            + " says so) and pinning it by its registry digest. Implied by --sandbox, whose images are local processes.")
+    boolean noPin;
 
     @Override
     public Integer call() throws Exception {
-        Plan plan;
-        try {
-            plan = PlanLoader.load(planFile);
-        } catch (InvalidPlanException e) {
-            System.err.println(planFile + ": " + e.getMessage());
+        Plan plan = planFile.load();
+        if (plan == null) {
             return ExitCode.INVALID;
         }
         if (retry) {
             plan = Plans.withRetry(plan);
         }
-        Path dir = workspace != null ? workspace : planFile.toAbsolutePath().getParent();
+        Path dir = planFile.workspace();
         try (SandboxSession session = sandbox ? SandboxSession.start(plan, dir) : null) {
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))
                     .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
                     .workspace(dir)
+                    .images(sandbox || noPin ? ImageResolver.AS_WRITTEN : new ImageStage(dir))
                     .clusters(session != null ? session.clusters() : new KubeconfigClusters());
+            if (rolloutHook != null) {
+                // the hook's output goes through the run's masker, which only exists once the run starts
+                builder.rolloutCallback(new CommandRolloutCallback(rolloutHook, dir, event -> HOOK_OUTPUT.get().on(event)));
+            }
             return execute(builder, plan, report);
         }
     }
@@ -69,6 +83,7 @@ final class RunCommand implements Callable<Integer> {
     static int execute(MigrateThenDeploy.Builder builder, Plan plan, Path reportFile) {
         try (MigrateThenDeploy engine = builder.build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
+            HOOK_OUTPUT.set(new MaskingListener(new ConsoleProgress(System.out), run.masker()));
             Thread onInterrupt = new Thread(() -> {
                 run.cancel("interrupted (Ctrl-C)");
                 run.report().join();

@@ -8,6 +8,7 @@ import io.mtd.plan.Plan;
 import io.mtd.sandbox.Sandbox;
 import io.mtd.sandbox.SandboxImage;
 import io.mtd.sandbox.SandboxKubelet;
+import io.mtd.sandbox.flyway.FlywayCli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -24,16 +25,24 @@ final class SandboxSession implements AutoCloseable {
     private final Sandbox sandbox;
     private final KubernetesClient admin;
 
-    private SandboxSession(Sandbox sandbox) {
+    private final Path workspace;
+
+    private SandboxSession(Sandbox sandbox, Path workspace) {
         this.sandbox = sandbox;
         this.admin = sandbox.client();
+        this.workspace = workspace;
     }
 
     static SandboxSession start(Plan plan, Path workspace) {
-        SandboxSession s = new SandboxSession(Sandbox.start());
+        SandboxSession s = new SandboxSession(Sandbox.start(), workspace);
         s.sandbox.kubelet().registerImage(SandboxKubelet.repositoryOf(plan.image()),
                 new SandboxImage(workspace, List.of(), Map.of("CLASSPATH", postgresDriverJar())));
+        FlywayCli.registerWith(s.sandbox.kubelet());
         return s;
+    }
+
+    Path workspace() {
+        return workspace;
     }
 
     ClusterConnector clusters() {

@@ -94,4 +94,30 @@ class MtdTest {
         assertThat(code).isZero();
         assertThat(out.toString()).contains("staging | migrating").contains("production | migrating");
     }
+
+    @Test
+    void aRolloutHookRunsOncePerEnvironmentWithItsTargetAndItsFailureStopsThePromotion() throws Exception {
+        Path calls = dir.resolve("calls.txt");
+        String hook = "echo \"$MTD_ENVIRONMENT $MTD_NAMESPACE $MTD_IMAGE $(test -f \"$KUBECONFIG\" && echo kubeconfig)\" >> " + calls;
+        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production",
+                "--rollout-hook", hook);
+        assertThat(code).isZero();
+        assertThat(Files.readAllLines(calls)).containsExactly("staging staging shop:1 kubeconfig", "production production shop:1 kubeconfig");
+
+        int failed = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true").replace("shop:1", "shop:2")).toString(), "--sandbox",
+                "--approve", "production", "--rollout-hook", "echo deploying $MTD_ENVIRONMENT; exit 3");
+        assertThat(failed).isEqualTo(ExitCode.ROLLOUT_FAILED);
+        assertThat(out.toString()).contains("deploying staging").doesNotContain("deploying production").contains("exit");
+    }
+
+    @Test
+    void lintChecksAFlywayPlansScriptsOffline() throws Exception {
+        Files.createDirectories(dir.resolve("db/migration"));
+        Files.writeString(dir.resolve("db/migration/V1__create.sql"), "create table a (id int);");
+        Files.writeString(dir.resolve("db/migration/V1__again.sql"), "create table b (id int);");
+        Path p = plan("app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db}}\n"
+                + "environments: [{name: staging}]\n");
+        assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("Flyway scripts have problems").contains("V1");
+    }
 }

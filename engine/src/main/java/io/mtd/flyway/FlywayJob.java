@@ -64,10 +64,12 @@ public final class FlywayJob {
     private final List<Volume> volumes;
     private final List<VolumeMount> volumeMounts;
     private final List<Container> initContainers;
+    private final String scriptsHash;
 
     private FlywayJob(Flyway flyway, List<String> args, List<EnvVar> env, List<ConfigMap> configMaps, List<Volume> volumes,
-            List<VolumeMount> volumeMounts, List<Container> initContainers) {
+            List<VolumeMount> volumeMounts, List<Container> initContainers, String scriptsHash) {
         this.flyway = flyway;
+        this.scriptsHash = scriptsHash;
         this.args = List.copyOf(args);
         this.env = List.copyOf(env);
         this.configMaps = List.copyOf(configMaps);
@@ -92,10 +94,11 @@ public final class FlywayJob {
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         List<Container> initContainers = new ArrayList<>();
+        String hash = null;
         if (flyway.shipsFromWorkspace()) {
             List<Script> scripts = scripts(flyway, workspace);
             List<List<Script>> parts = pack(scripts, configMapBytes);
-            String hash = contentHash(scripts);
+            hash = contentHash(scripts);
             for (int i = 0; i < parts.size(); i++) {
                 String volume = "flyway-sql-" + i;
                 String dir = MOUNT_ROOT + "/part-" + i;
@@ -131,7 +134,15 @@ public final class FlywayJob {
             }
             mounts.add(new VolumeMountBuilder().withName(volume).withMountPath(dir).withReadOnly(true).build());
         }
-        return new FlywayJob(flyway, args(flyway, locations), env(flyway), configMaps, volumes, mounts, initContainers);
+        return new FlywayJob(flyway, args(flyway, locations), env(flyway), configMaps, volumes, mounts, initContainers, hash);
+    }
+
+    /**
+     * The content hash of the shipped scripts, or null for {@code source: image}: with scripts from the workspace the
+     * image alone does not say what the migration does, so the Job's name must depend on them too.
+     */
+    public String scriptsHash() {
+        return scriptsHash;
     }
 
     public String image() {

@@ -1,6 +1,7 @@
 package io.mtd.migration;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
@@ -17,12 +18,15 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.mtd.flyway.FlywayJob;
 import io.mtd.kube.Labels;
+import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
 import io.mtd.plan.KubeNames;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.promotion.RunIdentity;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,12 +48,47 @@ public final class MigrationJob {
     private final Environment environment;
     private final String image;
     private final RunIdentity identity;
+    private final String name;
+    private final FlywayJob flyway;
 
-    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
+    /**
+     * The migration Job of {@code environment} for {@code image}; {@code workspace} is where a Flyway plan's scripts are.
+     *
+     * @throws IllegalArgumentException when a Flyway location is missing or empty, or a script too big for a ConfigMap
+     */
+    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity, Path workspace) {
         this.plan = plan;
         this.environment = environment;
         this.image = image;
         this.identity = identity;
+        Flyway f = plan.migration().flyway();
+        if (f == null) {
+            this.name = nameFor(plan.app(), environment.name(), image);
+            this.flyway = null;
+        } else {
+            String hash = f.shipsFromWorkspace() ? FlywayJob.of(f, image, workspace, "probe").scriptsHash() : null;
+            this.name = nameFor(plan.app(), environment.name(), hash == null ? image : image + "#" + hash);
+            this.flyway = FlywayJob.of(f, image, workspace, name);
+        }
+    }
+
+    /** The Job of a command migration (no workspace needed). */
+    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
+        this(plan, environment, image, identity, Path.of("."));
+    }
+
+    /** The ConfigMaps to create before the Job (a Flyway plan's shipped scripts), or none. */
+    public List<ConfigMap> configMaps() {
+        return flyway == null ? List.of() : flyway.configMaps();
+    }
+
+    /** The same ConfigMaps, owned by the created {@code job} so that they are deleted with it. */
+    public List<ConfigMap> configMapsOwnedBy(Job job) {
+        return flyway == null ? List.of() : flyway.configMapsOwnedBy(job);
+    }
+
+    public boolean isFlyway() {
+        return flyway != null;
     }
 
     /** {@code <app>-<env>-migrate-<hash of image>}: a DNS-1123 label of at most 63 characters. */
@@ -58,7 +97,7 @@ public final class MigrationJob {
     }
 
     public String name() {
-        return nameFor(plan.app(), environment.name(), image);
+        return name;
     }
 
     public String namespace() {
@@ -104,7 +143,9 @@ public final class MigrationJob {
                             .withRestartPolicy("Never")
                             .withServiceAccountName(m.serviceAccount())
                             .withSecurityContext(podSecurityContext(m.podSecurityOrDefaults()))
+                            .withInitContainers(initContainers(m))
                             .withContainers(container(m))
+                            .withVolumes(flyway == null ? List.of() : flyway.volumes())
                         .endSpec()
                     .endTemplate()
                 .endSpec()
@@ -112,6 +153,16 @@ public final class MigrationJob {
     }
 
     private Container container(Migration m) {
+        if (flyway != null) {
+            // Flyway's own image and entrypoint; named like every migration container so its log is found the same way
+            return new ContainerBuilder(flyway.container())
+                    .withName(CONTAINER)
+                    .addAllToEnv(env(m))
+                    .withEnvFrom(envFrom(m))
+                    .withResources(resources(m.resources()))
+                    .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
+                    .build();
+        }
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(image)
@@ -121,6 +172,16 @@ public final class MigrationJob {
                 .withResources(resources(m.resources()))
                 .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
                 .build();
+    }
+
+    private List<Container> initContainers(Migration m) {
+        if (flyway == null) {
+            return List.of();
+        }
+        return flyway.initContainers().stream().map(c -> new ContainerBuilder(c)
+                .withResources(resources(m.resources()))
+                .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
+                .build()).toList();
     }
 
     private static List<EnvVar> env(Migration m) {

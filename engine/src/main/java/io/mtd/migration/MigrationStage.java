@@ -1,10 +1,13 @@
 package io.mtd.migration;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.flyway.FlywayPreflight;
+import io.mtd.flyway.Preflight;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.plan.Durations;
@@ -20,6 +23,7 @@ import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.MigrationReport;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,14 +61,31 @@ public final class MigrationStage {
     /** What one migration needs. */
     public record Target(Plan plan, Environment environment, String image, RunIdentity identity,
             KubernetesClient client, NamespaceWatch watch, ProgressListener listener, SecretMasker masker,
-            CompletableFuture<String> cancelled) {}
+            CompletableFuture<String> cancelled, Path workspace) {}
 
     /** Runs the migration; the report's outcome says how it ended (the future itself fails only on programming errors). */
     public CompletableFuture<Outcome> run(Target t) {
         Instant start = clock.instant();
-        MigrationJob job = new MigrationJob(t.plan(), t.environment(), t.image(), t.identity());
         String env = t.environment().name();
         Migration m = t.plan().migration();
+        MigrationJob job;
+        try {
+            job = new MigrationJob(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(failedBeforeJob(t, start, "InvalidMigrations", e.getMessage()));
+        }
+        if (m.flyway() != null) {
+            Preflight preflight = FlywayPreflight.check(m.flyway(), t.workspace(), t.client(), job.namespace());
+            if (!preflight.ok()) {
+                return CompletableFuture.completedFuture(failedBeforeJob(t, start, "PreflightFailed",
+                        "the Flyway pre-flight found problems before any Job was created: " + String.join("; ", preflight.errors())));
+            }
+            note(t, preflight.pending()
+                    .map(p -> p.isEmpty() ? "pre-flight: no pending migrations"
+                            : "pre-flight: " + p.size() + " pending: " + p.stream().map(x -> "V" + x.version() + " " + x.description())
+                                    .collect(java.util.stream.Collectors.joining(", ")))
+                    .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
+        }
         LeaseLock lock = new LeaseLock(t.client(), job.namespace(), lockName(t.plan().app(), env), t.identity().id(),
                 m.lockOrDefaults().leaseDurationOrDefault(), job.labels(), scheduler, clock);
 
@@ -114,8 +135,23 @@ public final class MigrationStage {
 
     private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job) {
         try {
-            t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(job.manifest()).create();
-            note(t, "created Job " + job.name());
+            for (ConfigMap cm : job.configMaps()) {
+                try {
+                    t.client().configMaps().inNamespace(job.namespace()).resource(cm).create();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409) { // named by content: one that exists holds the same scripts
+                        throw e;
+                    }
+                }
+            }
+            Job created = t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(job.manifest()).create();
+            for (ConfigMap owned : job.configMapsOwnedBy(created)) {
+                t.client().configMaps().inNamespace(job.namespace()).withName(owned.getMetadata().getName())
+                        .edit(cm -> new io.fabric8.kubernetes.api.model.ConfigMapBuilder(cm).editMetadata()
+                                .withOwnerReferences(owned.getMetadata().getOwnerReferences()).endMetadata().build());
+            }
+            note(t, "created Job " + job.name() + (job.configMaps().isEmpty() ? ""
+                    : " with " + job.configMaps().size() + " ConfigMap(s) of migration scripts"));
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
@@ -193,6 +229,14 @@ public final class MigrationStage {
                         + "); grant 'get' on secrets to keep them out of the log");
             }
         }
+    }
+
+    private Outcome failedBeforeJob(Target t, Instant start, String reason, String message) {
+        Duration took = Duration.between(start, clock.instant());
+        MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason, message, null, 0, took, null);
+        t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, t.environment().name(), StageOutcome.FAILED, took,
+                reason + ": " + message));
+        return new Outcome(report, List.of());
     }
 
     private Outcome report(Target t, MigrationJob job, Instant start, MigrationResult r, Throwable error) {

@@ -1,0 +1,143 @@
+package io.jenkins.plugins.mtd;
+
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardCredentials;
+import hudson.AbortException;
+import hudson.model.Run;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.mtd.kube.ClusterConnector;
+import io.mtd.kube.KubeconfigClusters;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Plan;
+import io.mtd.plan.PlanLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jenkinsci.plugins.plaincredentials.FileCredentials;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+
+/**
+ * Reaches each environment's cluster with the Jenkins credentials its {@code credentialsId} names: a Secret file holding
+ * a kubeconfig, or a Secret text holding a bearer token for {@code serverUrl}. Environments without credentials use the
+ * controller's own kubeconfig, as the CLI does.
+ */
+final class CredentialClusters implements ClusterConnector {
+
+    /** How to reach one environment: the client configuration, and the kubeconfig handed to a rollout body. */
+    private record Access(Config config, String kubeconfig) {}
+
+    private final Map<String, Access> byEnvironment;
+    private final Set<String> secrets;
+
+    private CredentialClusters(Map<String, Access> byEnvironment, Set<String> secrets) {
+        this.byEnvironment = byEnvironment;
+        this.secrets = secrets;
+    }
+
+    /** Looks up and tracks every environment's credentials for {@code build}; fails naming the environment and the fix. */
+    @SuppressWarnings("removal") // fabric8 7 has no other way to pick a context from kubeconfig content
+    static CredentialClusters resolve(Plan plan, Run<?, ?> build) throws IOException {
+        Map<String, Access> access = new HashMap<>();
+        Set<String> secrets = new LinkedHashSet<>();
+        for (Environment e : plan.environments()) {
+            String id = e.credentialsId();
+            if (id == null || id.isBlank()) {
+                continue;
+            }
+            StandardCredentials c = CredentialsProvider.findCredentialById(id, StandardCredentials.class, build);
+            if (c == null) {
+                throw new AbortException(Messages.CredentialClusters_NotFound(e.name(), id));
+            }
+            CredentialsProvider.track(build, c);
+            if (c instanceof FileCredentials) {
+                String kubeconfig;
+                try (InputStream in = ((FileCredentials) c).getContent()) {
+                    kubeconfig = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                Config config;
+                try {
+                    // the three-argument form is the only one that picks a context from content (deprecated in 7.x)
+                    config = e.context() == null ? Config.fromKubeconfig(kubeconfig)
+                            : Config.fromKubeconfig(e.context(), kubeconfig, null);
+                } catch (RuntimeException x) {
+                    // the parser's message may quote the file; name the credential instead
+                    throw new AbortException(Messages.CredentialClusters_BadKubeconfig(e.name(), id));
+                }
+                secrets.addAll(secretValues(config));
+                access.put(e.name(), new Access(config, kubeconfig));
+            } else if (c instanceof StringCredentials) {
+                if (e.serverUrl() == null || e.serverUrl().isBlank()) {
+                    throw new AbortException(Messages.CredentialClusters_TokenNeedsServer(e.name(), id));
+                }
+                String token = ((StringCredentials) c).getSecret().getPlainText();
+                secrets.add(token);
+                Config config = new ConfigBuilder(Config.empty()).withMasterUrl(e.serverUrl()).withOauthToken(token).build();
+                access.put(e.name(), new Access(config, tokenKubeconfig(e, token)));
+            } else {
+                throw new AbortException(Messages.CredentialClusters_WrongType(e.name(), id, c.getClass().getSimpleName()));
+            }
+        }
+        return new CredentialClusters(access, secrets);
+    }
+
+    @Override
+    public KubernetesClient connect(Environment environment) {
+        Access a = byEnvironment.get(environment.name());
+        if (a == null) {
+            return new KubeconfigClusters().connect(environment);
+        }
+        return new KubernetesClientBuilder().withConfig(a.config()).build();
+    }
+
+    /** The kubeconfig a rollout body gets for {@code environment}, or null when it has no credentials. */
+    String kubeconfig(String environment) {
+        Access a = byEnvironment.get(environment);
+        return a == null ? null : a.kubeconfig();
+    }
+
+    /** Every secret value these credentials hold, for masking. */
+    Collection<String> secrets() {
+        return secrets;
+    }
+
+    private static List<String> secretValues(Config config) {
+        List<String> out = new ArrayList<>();
+        // a kubeconfig user's token is read into autoOAuthToken, not oauthToken
+        for (String s : new String[] {config.getOauthToken(), config.getAutoOAuthToken(), config.getClientKeyData(),
+                config.getPassword()}) {
+            if (s != null && !s.isBlank()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** A one-context kubeconfig for a bearer token, so that kubectl and helm in a rollout body reach the cluster. */
+    private static String tokenKubeconfig(Environment e, String token) throws IOException {
+        Map<String, Object> cluster = new LinkedHashMap<>();
+        cluster.put("server", e.serverUrl());
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("cluster", e.name());
+        context.put("user", e.name());
+        context.put("namespace", e.namespaceOrDefault());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("apiVersion", "v1");
+        doc.put("kind", "Config");
+        doc.put("clusters", List.of(Map.of("name", e.name(), "cluster", cluster)));
+        doc.put("users", List.of(Map.of("name", e.name(), "user", Map.of("token", token))));
+        doc.put("contexts", List.of(Map.of("name", e.name(), "context", context)));
+        doc.put("current-context", e.name());
+        return PlanLoader.yaml().writeValueAsString(doc);
+    }
+}

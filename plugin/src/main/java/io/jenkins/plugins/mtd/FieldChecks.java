@@ -1,0 +1,99 @@
+package io.jenkins.plugins.mtd;
+
+import hudson.model.Item;
+import hudson.util.FormValidation;
+import io.mtd.plan.Build;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Flyway;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.plan.PlanError;
+import io.mtd.plan.PlanValidator;
+import io.mtd.plan.Rollout;
+import java.util.ArrayList;
+import java.util.List;
+import jenkins.model.Jenkins;
+
+/**
+ * Form field checks answered by the engine's {@link PlanValidator}: a plan holding just the field being edited is
+ * validated, and only the errors at that field's path are shown, so the form and {@code mtd lint} always agree.
+ */
+final class FieldChecks {
+
+    private static final String FIRST_ENVIRONMENT = "environments[0].";
+
+    private FieldChecks() {}
+
+    static Plan top(String app, String image, Rollout rollout) {
+        return new Plan(app, image, null, null, rollout, List.of());
+    }
+
+    static Plan build(Build build) {
+        return new Plan(null, null, build, null, null, List.of());
+    }
+
+    static Plan migration(Migration migration) {
+        return new Plan(null, null, null, migration, null, List.of());
+    }
+
+    static Migration flywayMigration(Flyway flyway) {
+        return new Migration(null, flyway, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    static Plan environment(String name, String namespace, List<String> deployments, String container, String serverUrl) {
+        Environment e = new Environment(blankToNull(name), null, null, null, blankToNull(serverUrl), blankToNull(namespace),
+                deployments, blankToNull(container), null, null);
+        return new Plan(null, null, null, null, null, List.of(e));
+    }
+
+    static FormValidation checkApp(Item item, String value) {
+        // blank is fine here: a plan file may give it, and the whole plan is validated when the build starts
+        if (blankToNull(value) == null) {
+            return FormValidation.ok();
+        }
+        return check(item, top(blankToNull(value), null, null), "app");
+    }
+
+    static FormValidation checkImage(Item item, String value) {
+        if (blankToNull(value) == null) {
+            return FormValidation.ok();
+        }
+        return check(item, top(null, blankToNull(value), null), "image");
+    }
+
+    static FormValidation checkRolloutTimeout(Item item, String value) {
+        return check(item, top(null, null, new Rollout(blankToNull(value), null, null, null)), "rollout.timeout");
+    }
+
+    static FormValidation checkApprovalTimeout(Item item, String value) {
+        return check(item, top(null, null, new Rollout(null, null, null, blankToNull(value))), "rollout.approvalTimeout");
+    }
+
+    /** The validator's answer for {@code field} (a plan path such as {@code migration.timeout} or {@code name}). */
+    static FormValidation check(Item item, Plan plan, String field) {
+        if (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER) : !item.hasPermission(Item.CONFIGURE)) {
+            return FormValidation.ok();
+        }
+        List<String> messages = messagesFor(PlanValidator.validate(plan), field);
+        return messages.isEmpty() ? FormValidation.ok() : FormValidation.error(String.join("\n", messages));
+    }
+
+    /** Messages of the errors at {@code field} or below it; environment paths are matched without their index. */
+    static List<String> messagesFor(List<PlanError> errors, String field) {
+        List<String> out = new ArrayList<>();
+        for (PlanError e : errors) {
+            String path = e.path() == null ? "" : e.path();
+            if (path.startsWith(FIRST_ENVIRONMENT)) {
+                path = path.substring(FIRST_ENVIRONMENT.length());
+            }
+            if (path.equals(field) || path.startsWith(field + ".") || path.startsWith(field + "[")) {
+                out.add(e.message());
+            }
+        }
+        return out;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.trim().isEmpty() ? null : s.trim();
+    }
+}

@@ -1,0 +1,45 @@
+package io.jenkins.plugins.mtd;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.sf.json.JSONArray;
+import net.sf.json.JSONObject;
+
+/** List fields as the forms show them: one value per line in a textarea, a trimmed list without blanks in the bean. */
+final class FormLists {
+
+    private FormLists() {}
+
+    static List<String> clean(List<String> values) {
+        List<String> out = new ArrayList<>();
+        if (values != null) {
+            for (String v : values) {
+                if (v != null && !v.trim().isEmpty()) {
+                    out.add(v.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Values separated by new lines or commas. */
+    static List<String> split(String text) {
+        return text == null ? new ArrayList<>() : clean(Arrays.asList(text.split("[\\r\\n,]+")));
+    }
+
+    static String join(List<String> values) {
+        return values == null ? "" : String.join("\n", values);
+    }
+
+    /** The form with each named textarea turned into the list its bean property takes. */
+    static JSONObject splitFields(JSONObject form, String... fields) {
+        for (String field : fields) {
+            Object value = form.opt(field);
+            if (value instanceof String) {
+                form.put(field, JSONArray.fromObject(split((String) value)));
+            }
+        }
+        return form;
+    }
+}

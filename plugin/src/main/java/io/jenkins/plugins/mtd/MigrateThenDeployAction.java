@@ -1,0 +1,246 @@
+package io.jenkins.plugins.mtd;
+
+import hudson.Util;
+import hudson.model.Failure;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.model.User;
+import io.mtd.promotion.ApprovalGate;
+import io.mtd.report.ReportJson;
+import io.mtd.report.RunReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import jenkins.model.IdStrategy;
+import jenkins.model.Jenkins;
+import jenkins.model.RunAction2;
+import org.kohsuke.stapler.HttpResponse;
+import org.kohsuke.stapler.HttpResponses;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.interceptor.RequirePOST;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+
+/**
+ * The build page's view of a run: live progress per environment while it runs, the report once it ended, and the
+ * approval form of every environment waiting for one.
+ */
+public final class MigrateThenDeployAction implements RunAction2 {
+
+    private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployAction.class.getName());
+
+    private transient Run<?, ?> run;
+    private transient volatile RunReport report;
+    private transient Map<String, PendingApproval> pending;
+
+    /** The report as the engine writes it: records cannot be written by XStream, and JSON is what the CLI writes too. */
+    private String reportJson;
+    /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
+    private final Map<String, String> progress = new LinkedHashMap<>();
+
+    /** The action of {@code run}, added if it has none yet. */
+    static MigrateThenDeployAction of(Run<?, ?> run) {
+        synchronized (MigrateThenDeployAction.class) {
+            MigrateThenDeployAction a = run.getAction(MigrateThenDeployAction.class);
+            if (a == null) {
+                a = new MigrateThenDeployAction();
+                run.addAction(a);
+            }
+            return a;
+        }
+    }
+
+    @Override
+    public String getIconFileName() {
+        return "symbol-cube";
+    }
+
+    @Override
+    public String getDisplayName() {
+        return Messages.MigrateThenDeployAction_DisplayName();
+    }
+
+    @Override
+    public String getUrlName() {
+        return "migrate-then-deploy";
+    }
+
+    @Override
+    public void onAttached(Run<?, ?> r) {
+        this.run = r;
+    }
+
+    @Override
+    public void onLoad(Run<?, ?> r) {
+        this.run = r;
+    }
+
+    public Run<?, ?> getRun() {
+        return run;
+    }
+
+    void progress(String environment, String line) {
+        synchronized (progress) {
+            progress.put(environment == null ? "" : environment, line);
+        }
+    }
+
+    /** Latest progress line per environment, for the page while the run is going. */
+    public Map<String, String> getProgress() {
+        synchronized (progress) {
+            return new LinkedHashMap<>(progress);
+        }
+    }
+
+    /** Records the run's report and saves the build so the page shows it after a restart. */
+    void complete(RunReport finished) {
+        this.report = finished;
+        this.reportJson = ReportJson.write(finished);
+        try {
+            if (run != null) {
+                run.save();
+            }
+        } catch (IOException e) {
+            LOGGER.log(Level.WARNING, "Could not save the migrate-then-deploy report of " + run, e);
+        }
+    }
+
+    /** The report, once the run ended; null while it runs. */
+    public RunReport getReport() {
+        RunReport r = report;
+        if (r == null && reportJson != null) {
+            try {
+                r = ReportJson.read(reportJson);
+                report = r;
+            } catch (UncheckedIOException e) {
+                LOGGER.log(Level.WARNING, "Unreadable migrate-then-deploy report in " + run, e);
+            }
+        }
+        return r;
+    }
+
+    /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
+    public String duration(Duration d) {
+        return d == null ? "" : Util.getTimeSpanString(d.toMillis());
+    }
+
+    private synchronized Map<String, PendingApproval> pending() {
+        if (pending == null) {
+            pending = new ConcurrentHashMap<>();
+        }
+        return pending;
+    }
+
+    /** Approvals waiting for an answer on this page. */
+    public List<PendingApproval> getPendingApprovals() {
+        return new ArrayList<>(pending().values());
+    }
+
+    /**
+     * Asks for an approval on this page; the future completes when someone allowed to answers, and is dropped from the
+     * page when the engine cancels it (run aborted, approval timed out).
+     */
+    CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request) {
+        PendingApproval p = new PendingApproval(request);
+        if (request.timeout() != null) {
+            // the engine times out its own copy; drop this one from the page at the same moment
+            p.future.orTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        pending().put(request.environment(), p);
+        p.future.whenComplete((d, e) -> pending().remove(request.environment(), p));
+        return p.future;
+    }
+
+    /** Cancels every approval still waiting, when the run is stopped. */
+    void cancelPending() {
+        for (PendingApproval p : getPendingApprovals()) {
+            p.future.cancel(false);
+        }
+    }
+
+    /** Whether the current user may answer {@code p}: the plan's approvers (user or group ids), else anyone who may build the job. */
+    public boolean canDecide(PendingApproval p) {
+        if (run == null) {
+            return false;
+        }
+        if (p.getApprovers().isEmpty()) {
+            return run.getParent().hasPermission(Item.BUILD);
+        }
+        Jenkins j = Jenkins.get();
+        if (j.hasPermission(Jenkins.ADMINISTER)) {
+            return true;
+        }
+        Authentication a = Jenkins.getAuthentication2();
+        IdStrategy users = j.getSecurityRealm().getUserIdStrategy();
+        IdStrategy groups = j.getSecurityRealm().getGroupIdStrategy();
+        for (String approver : p.getApprovers()) {
+            if (users.equals(a.getName(), approver)) {
+                return true;
+            }
+            for (GrantedAuthority g : a.getAuthorities()) {
+                if (groups.equals(g.getAuthority(), approver)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Approves ({@code approve} present, the button's name) or rejects an environment's promotion, recording who. */
+    @RequirePOST
+    public HttpResponse doSubmit(@QueryParameter String environment, @QueryParameter String comment,
+            @QueryParameter String approve) {
+        PendingApproval p = pending().get(Util.fixNull(environment));
+        if (p == null) {
+            throw new Failure(Messages.MigrateThenDeployAction_NothingToApprove(environment));
+        }
+        if (!canDecide(p)) {
+            throw new Failure(p.getApprovers().isEmpty()
+                    ? Messages.MigrateThenDeployAction_NeedBuildPermission()
+                    : Messages.MigrateThenDeployAction_NotAnApprover(String.join(", ", p.getApprovers())));
+        }
+        User user = User.current();
+        String by = user != null ? user.getId() : Jenkins.getAuthentication2().getName();
+        String note = Util.fixEmptyAndTrim(comment);
+        p.future.complete(approve != null
+                ? new ApprovalGate.Decision(true, by, note)
+                : ApprovalGate.Decision.denied(by, note));
+        return HttpResponses.redirectToDot();
+    }
+
+    /** An environment waiting for someone to approve its promotion. */
+    public static final class PendingApproval {
+        private final ApprovalGate.Request request;
+        private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
+
+        PendingApproval(ApprovalGate.Request request) {
+            this.request = request;
+        }
+
+        public String getEnvironment() {
+            return request.environment();
+        }
+
+        public String getNamespace() {
+            return request.namespace();
+        }
+
+        public String getImage() {
+            return request.image();
+        }
+
+        public List<String> getApprovers() {
+            return request.approvers() == null ? List.of() : request.approvers();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.jenkins.plugins.mtd;
+
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.Extension;
+import hudson.Util;
+import hudson.model.Item;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.util.FormValidation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.jenkinsci.plugins.workflow.steps.Step;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * {@code migrateThenDeploy}: builds or takes the image, then per environment runs the migration Job from that image and,
+ * only once it succeeded, rolls the image out (by the engine, or by the step's body run once per environment).
+ *
+ * <p>Every option is optional in the constructor because a plan file may give them all; the engine's validator reports
+ * every missing or wrong value, by name, before anything touches a cluster.
+ */
+public final class MigrateThenDeployStep extends Step implements DeployOptions {
+
+    private String plan;
+    private String app;
+    private String image;
+    private ImageBuild build;
+    private MigrationSpec migration;
+    private List<DeployEnvironment> environments = new ArrayList<>();
+    private String rolloutTimeout;
+    private String approvalTimeout;
+    private boolean undoOnFailure = true;
+    private boolean resolveDigest = true;
+
+    @DataBoundConstructor
+    public MigrateThenDeployStep() {}
+
+    @Override
+    public String getPlan() {
+        return plan;
+    }
+
+    @DataBoundSetter
+    public void setPlan(String plan) {
+        this.plan = Util.fixEmptyAndTrim(plan);
+    }
+
+    @Override
+    public String getApp() {
+        return app;
+    }
+
+    @DataBoundSetter
+    public void setApp(String app) {
+        this.app = Util.fixEmptyAndTrim(app);
+    }
+
+    @Override
+    public String getImage() {
+        return image;
+    }
+
+    @DataBoundSetter
+    public void setImage(String image) {
+        this.image = Util.fixEmptyAndTrim(image);
+    }
+
+    @Override
+    public ImageBuild getBuild() {
+        return build;
+    }
+
+    @DataBoundSetter
+    public void setBuild(ImageBuild build) {
+        this.build = build;
+    }
+
+    @Override
+    public MigrationSpec getMigration() {
+        return migration;
+    }
+
+    @DataBoundSetter
+    public void setMigration(MigrationSpec migration) {
+        this.migration = migration;
+    }
+
+    @Override
+    public List<DeployEnvironment> getEnvironments() {
+        return environments;
+    }
+
+    @DataBoundSetter
+    public void setEnvironments(List<DeployEnvironment> environments) {
+        this.environments = environments == null ? new ArrayList<>() : new ArrayList<>(environments);
+    }
+
+    @Override
+    public String getRolloutTimeout() {
+        return rolloutTimeout;
+    }
+
+    @DataBoundSetter
+    public void setRolloutTimeout(String rolloutTimeout) {
+        this.rolloutTimeout = Util.fixEmptyAndTrim(rolloutTimeout);
+    }
+
+    @Override
+    public String getApprovalTimeout() {
+        return approvalTimeout;
+    }
+
+    @DataBoundSetter
+    public void setApprovalTimeout(String approvalTimeout) {
+        this.approvalTimeout = Util.fixEmptyAndTrim(approvalTimeout);
+    }
+
+    @Override
+    public boolean isUndoOnFailure() {
+        return undoOnFailure;
+    }
+
+    @DataBoundSetter
+    public void setUndoOnFailure(boolean undoOnFailure) {
+        this.undoOnFailure = undoOnFailure;
+    }
+
+    @Override
+    public boolean isResolveDigest() {
+        return resolveDigest;
+    }
+
+    @DataBoundSetter
+    public void setResolveDigest(boolean resolveDigest) {
+        this.resolveDigest = resolveDigest;
+    }
+
+    @Override
+    public StepExecution start(StepContext context) {
+        return new MigrateThenDeployExecution(this, context);
+    }
+
+    /** The step's function name, its body, and the form checks shared with the freestyle builder. */
+    @Extension
+    public static final class DescriptorImpl extends StepDescriptor {
+
+        @Override
+        public String getFunctionName() {
+            return "migrateThenDeploy";
+        }
+
+        @NonNull
+        @Override
+        public String getDisplayName() {
+            return Messages.MigrateThenDeployStep_DisplayName();
+        }
+
+        /** The optional body is the rollout, run once per environment after its migration succeeded. */
+        @Override
+        public boolean takesImplicitBlockArgument() {
+            return true;
+        }
+
+        @Override
+        public Set<? extends Class<?>> getRequiredContext() {
+            return Set.of(Run.class, TaskListener.class);
+        }
+
+        @POST
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
+            return FieldChecks.checkApp(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
+            return FieldChecks.checkImage(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckRolloutTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            return FieldChecks.checkRolloutTimeout(item, value);
+        }
+
+        @POST
+        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            return FieldChecks.checkApprovalTimeout(item, value);
+        }
+    }
+}

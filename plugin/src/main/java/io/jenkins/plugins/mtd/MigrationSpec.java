@@ -1,0 +1,236 @@
+package io.jenkins.plugins.mtd;
+
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.Extension;
+import hudson.Util;
+import hudson.model.Describable;
+import hudson.model.Descriptor;
+import hudson.model.Item;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.mtd.plan.Migration;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
+import org.jenkinsci.Symbol;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
+import org.kohsuke.stapler.verb.POST;
+
+/** The migration run as a one-off Kubernetes Job from the application image: a command, or Flyway. */
+public final class MigrationSpec implements Describable<MigrationSpec>, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private List<String> command = new ArrayList<>();
+    private FlywaySpec flyway;
+    private String envFromSecret;
+    private String timeout;
+    private Integer backoffLimit;
+    private boolean retry;
+    private String onCancel;
+    private String serviceAccount;
+
+    @DataBoundConstructor
+    public MigrationSpec() {}
+
+    public List<String> getCommand() {
+        return command;
+    }
+
+    @DataBoundSetter
+    public void setCommand(List<String> command) {
+        this.command = FormLists.clean(command);
+    }
+
+    public FlywaySpec getFlyway() {
+        return flyway;
+    }
+
+    @DataBoundSetter
+    public void setFlyway(FlywaySpec flyway) {
+        this.flyway = flyway;
+    }
+
+    public String getEnvFromSecret() {
+        return envFromSecret;
+    }
+
+    /** One Secret name, or several separated by commas, whose keys all become the migration's environment. */
+    @DataBoundSetter
+    public void setEnvFromSecret(String envFromSecret) {
+        this.envFromSecret = Util.fixEmptyAndTrim(envFromSecret);
+    }
+
+    public String getTimeout() {
+        return timeout;
+    }
+
+    @DataBoundSetter
+    public void setTimeout(String timeout) {
+        this.timeout = Util.fixEmptyAndTrim(timeout);
+    }
+
+    public Integer getBackoffLimit() {
+        return backoffLimit;
+    }
+
+    @DataBoundSetter
+    public void setBackoffLimit(Integer backoffLimit) {
+        this.backoffLimit = backoffLimit;
+    }
+
+    public boolean isRetry() {
+        return retry;
+    }
+
+    @DataBoundSetter
+    public void setRetry(boolean retry) {
+        this.retry = retry;
+    }
+
+    public String getOnCancel() {
+        return onCancel;
+    }
+
+    @DataBoundSetter
+    public void setOnCancel(String onCancel) {
+        this.onCancel = Util.fixEmptyAndTrim(onCancel);
+    }
+
+    public String getServiceAccount() {
+        return serviceAccount;
+    }
+
+    @DataBoundSetter
+    public void setServiceAccount(String serviceAccount) {
+        this.serviceAccount = Util.fixEmptyAndTrim(serviceAccount);
+    }
+
+    Migration toPlan() {
+        return new Migration(command, flyway == null ? null : flyway.toPlan(), null, FormLists.split(envFromSecret), null,
+                null, timeout, backoffLimit, retry ? Boolean.TRUE : null, null, onCancel, serviceAccount, null, null, null);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Descriptor<MigrationSpec> getDescriptor() {
+        return Jenkins.get().getDescriptorOrDie(getClass());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof MigrationSpec)) {
+            return false;
+        }
+        MigrationSpec m = (MigrationSpec) o;
+        return retry == m.retry && Objects.equals(command, m.command) && Objects.equals(flyway, m.flyway)
+                && Objects.equals(envFromSecret, m.envFromSecret) && Objects.equals(timeout, m.timeout)
+                && Objects.equals(backoffLimit, m.backoffLimit) && Objects.equals(onCancel, m.onCancel)
+                && Objects.equals(serviceAccount, m.serviceAccount);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(command, flyway, timeout);
+    }
+
+    /** Form support for the migration. */
+    @Extension
+    @Symbol("migration")
+    public static final class DescriptorImpl extends Descriptor<MigrationSpec> {
+
+        @NonNull
+        @Override
+        public String getDisplayName() {
+            return Messages.MigrationSpec_DisplayName();
+        }
+
+        public ListBoxModel doFillOnCancelItems() {
+            ListBoxModel model = new ListBoxModel();
+            // "leave" is the default, so it is the unset value
+            model.add(Messages.MigrationSpec_OnCancel_Leave(), "");
+            model.add(Messages.MigrationSpec_OnCancel_Delete(), "delete");
+            return model;
+        }
+
+        @POST
+        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
+            MigrationSpec m = new MigrationSpec();
+            m.setCommand(lines(Util.fixNull(value)));
+            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
+        }
+
+        @POST
+        public FormValidation doCheckEnvFromSecret(@AncestorInPath Item item, @QueryParameter String value) {
+            MigrationSpec m = new MigrationSpec();
+            m.setCommand(List.of("migrate"));
+            m.setEnvFromSecret(value);
+            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.envFromSecret");
+        }
+
+        @POST
+        public FormValidation doCheckTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            MigrationSpec m = new MigrationSpec();
+            m.setCommand(List.of("migrate"));
+            m.setTimeout(value);
+            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.timeout");
+        }
+
+        @POST
+        public FormValidation doCheckBackoffLimit(@AncestorInPath Item item, @QueryParameter String value) {
+            MigrationSpec m = new MigrationSpec();
+            m.setCommand(List.of("migrate"));
+            try {
+                m.setBackoffLimit(Util.fixEmptyAndTrim(value) == null ? null : Integer.valueOf(value.trim()));
+            } catch (NumberFormatException e) {
+                return FormValidation.error(Messages.MigrationSpec_BackoffLimit_NotANumber(value));
+            }
+            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.backoffLimit");
+        }
+
+        @POST
+        public FormValidation doCheckServiceAccount(@AncestorInPath Item item, @QueryParameter String value) {
+            MigrationSpec m = new MigrationSpec();
+            m.setCommand(List.of("migrate"));
+            m.setServiceAccount(value);
+            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.serviceAccount");
+        }
+
+        /**
+         * The command textarea holds one argument per line (an argument may contain spaces or commas), the bean a list.
+         */
+        @Override
+        public MigrationSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            // an empty number box means "the default", not zero
+            if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
+                formData.remove("backoffLimit");
+            }
+            Object command = formData.opt("command");
+            if (command instanceof String) {
+                formData.put("command", net.sf.json.JSONArray.fromObject(lines((String) command)));
+            }
+            return super.newInstance(req, formData);
+        }
+
+        public String lines(List<String> values) {
+            return FormLists.join(values);
+        }
+
+        private static List<String> lines(String text) {
+            List<String> out = new ArrayList<>();
+            for (String line : text.split("\\R")) {
+                if (!line.trim().isEmpty()) {
+                    out.add(line.trim());
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.jenkins.plugins.mtd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import hudson.model.Item;
+import hudson.model.Result;
+import io.mtd.progress.StageOutcome;
+import io.mtd.report.EnvironmentReport;
+import jenkins.model.Jenkins;
+import org.htmlunit.html.HtmlForm;
+import org.htmlunit.html.HtmlPage;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.MockAuthorizationStrategy;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** The approval gate on the build page: who may answer, what the answer does, and that it is recorded. */
+@WithJenkins
+class ApprovalTest {
+
+    private ClusterFixture cluster;
+
+    @BeforeEach
+    void startCluster() {
+        cluster = new ClusterFixture();
+    }
+
+    @AfterEach
+    void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void anApproverWithBuildPermissionPromotesAndIsRecorded(JenkinsRule r) throws Exception {
+        WorkflowRun b = startWaitingForApproval(r);
+        JenkinsRule.WebClient reader = r.createWebClient().login("reader");
+        HtmlPage readerPage = reader.getPage(b, "migrate-then-deploy");
+        assertThat(readerPage.getWebResponse().getContentAsString(), containsString("You may not answer this approval."));
+        assertThat("no production Job before the approval", cluster.jobs("production"), empty());
+
+        JenkinsRule.WebClient alice = r.createWebClient().login("alice");
+        HtmlForm form = alice.getPage(b, "migrate-then-deploy").getFormByName("approval-production");
+        form.getInputByName("comment").setValue("ship it");
+        r.submit(form, "approve");
+
+        r.assertBuildStatusSuccess(r.waitForCompletion(b));
+        EnvironmentReport production = b.getAction(MigrateThenDeployAction.class).getReport().environments().get(1);
+        assertThat(production.approval().outcome(), is(StageOutcome.SUCCEEDED));
+        assertThat(production.approval().by(), is("alice"));
+        assertThat(production.approval().comment(), is("ship it"));
+        assertThat(cluster.jobs("production"), not(empty()));
+    }
+
+    @Test
+    void aRejectionStopsThePromotionBeforeTheEnvironmentIsTouched(JenkinsRule r) throws Exception {
+        WorkflowRun b = startWaitingForApproval(r);
+        JenkinsRule.WebClient alice = r.createWebClient().login("alice");
+        r.submit(alice.getPage(b, "migrate-then-deploy").getFormByName("approval-production"), "reject");
+
+        r.assertBuildStatus(Result.FAILURE, r.waitForCompletion(b));
+        assertThat(JenkinsRule.getLog(b), containsString("DENIED"));
+        assertThat(b.getAction(MigrateThenDeployAction.class).getReport().environments().get(1).approval().by(), is("alice"));
+        assertThat("production was never migrated", cluster.jobs("production"), empty());
+    }
+
+    private WorkflowRun startWaitingForApproval(JenkinsRule r) throws Exception {
+        r.jenkins.setSecurityRealm(r.createDummySecurityRealm());
+        r.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
+                .grant(Jenkins.READ, Item.READ).everywhere().to("reader", "alice")
+                .grant(Item.BUILD).everywhere().to("alice"));
+        cluster.addKubeconfigCredential();
+        WorkflowJob p = r.createProject(WorkflowJob.class, "deploy");
+        p.setDefinition(new CpsFlowDefinition("migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo migrated']],\n"
+                + "    environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'],\n"
+                + "                   [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
+                + "', namespace: 'production', approval: true]])", true));
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        r.waitForMessage("Waiting for approval to promote to production", b);
+        return b;
+    }
+}

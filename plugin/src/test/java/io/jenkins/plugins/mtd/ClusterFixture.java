@@ -1,0 +1,72 @@
+package io.jenkins.plugins.mtd;
+
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.SecretBytes;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
+import hudson.util.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+
+/** The sandbox cluster the tests promote to, and the Jenkins credentials that reach it. */
+final class ClusterFixture implements AutoCloseable {
+
+    static final String KUBECONFIG_ID = "kube-sandbox";
+    static final String TOKEN_ID = "kube-sandbox-token";
+
+    final Sandbox sandbox = Sandbox.start();
+    final KubernetesClient client = sandbox.client();
+
+    /** Stores a Secret file credential holding the sandbox's kubeconfig, as an admin would upload it. */
+    void addKubeconfigCredential() throws IOException {
+        Path file = Files.createTempFile("sandbox-kubeconfig", ".yaml");
+        try {
+            byte[] content = Files.readAllBytes(sandbox.writeKubeconfig(file));
+            SystemCredentialsProvider.getInstance().getCredentials().add(new FileCredentialsImpl(CredentialsScope.GLOBAL,
+                    KUBECONFIG_ID, "sandbox", "kubeconfig", SecretBytes.fromRawBytes(content)));
+            SystemCredentialsProvider.getInstance().save();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Stores a Secret text credential holding {@code token} (the sandbox's API server accepts any token). */
+    void addTokenCredential(String token) throws IOException {
+        SystemCredentialsProvider.getInstance().getCredentials().add(new StringCredentialsImpl(CredentialsScope.GLOBAL,
+                TOKEN_ID, "sandbox token", Secret.fromString(token)));
+        SystemCredentialsProvider.getInstance().save();
+    }
+
+    String serverUrl() {
+        return sandbox.config().getMasterUrl();
+    }
+
+    void secret(String namespace, String name, Map<String, String> data) {
+        client.secrets().inNamespace(namespace).resource(new SecretBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withData(data.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                        e -> Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8)))))
+                .build()).create();
+    }
+
+    List<Job> jobs(String namespace) {
+        return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        sandbox.close();
+    }
+}

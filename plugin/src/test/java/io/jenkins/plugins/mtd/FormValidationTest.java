@@ -1,0 +1,78 @@
+package io.jenkins.plugins.mtd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import hudson.model.FreeStyleProject;
+import hudson.model.Item;
+import hudson.model.User;
+import hudson.security.ACL;
+import hudson.security.ACLContext;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import jenkins.model.Jenkins;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.MockAuthorizationStrategy;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** Form checks answer with the engine validator's messages, and only to users allowed to configure the job. */
+@WithJenkins
+class FormValidationTest {
+
+    @Test
+    void fieldsAreCheckedByThePlanValidator(JenkinsRule r) throws Exception {
+        FreeStyleProject p = r.createFreeStyleProject();
+        MigrateThenDeployStep.DescriptorImpl step = r.jenkins.getDescriptorByType(MigrateThenDeployStep.DescriptorImpl.class);
+        DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
+        MigrationSpec.DescriptorImpl migration = r.jenkins.getDescriptorByType(MigrationSpec.DescriptorImpl.class);
+
+        assertError(step.doCheckApp(p, "Shop_App"), "is not a valid Kubernetes name");
+        assertThat(step.doCheckApp(p, "shop").kind, is(FormValidation.Kind.OK));
+        assertError(step.doCheckImage(p, "not an image!"), "is not an image reference");
+        assertError(step.doCheckRolloutTimeout(p, "0s"), "longer than zero");
+        assertError(env.doCheckName(p, ""), "missing: name the environment");
+        assertError(env.doCheckNamespace(p, "Shop Staging"), "is not a valid Kubernetes name");
+        assertError(env.doCheckDeployments(p, "shop-web\nShop_Worker"), "not a valid Deployment name");
+        assertError(env.doCheckServerUrl(p, "api.example.com"), "is not a URL");
+        assertThat(env.doCheckServerUrl(p, "https://api.example.com:6443").kind, is(FormValidation.Kind.OK));
+        assertError(migration.doCheckCommand(p, ""), "give the command that migrates");
+        assertError(migration.doCheckBackoffLimit(p, "11"), "out of range");
+        assertError(migration.doCheckBackoffLimit(p, "many"), "is not a whole number");
+    }
+
+    @Test
+    void usersWhoCannotConfigureLearnNothing(JenkinsRule r) throws Exception {
+        r.jenkins.setSecurityRealm(r.createDummySecurityRealm());
+        r.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
+                .grant(Jenkins.READ, Item.READ).everywhere().to("reader"));
+        FreeStyleProject p = r.createFreeStyleProject();
+        MigrateThenDeployStep.DescriptorImpl step = r.jenkins.getDescriptorByType(MigrateThenDeployStep.DescriptorImpl.class);
+        DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
+        try (ACLContext ignored = ACL.as2(User.getById("reader", true).impersonate2())) {
+            assertThat(step.doCheckApp(p, "Shop_App").kind, is(FormValidation.Kind.OK));
+            ListBoxModel credentials = env.doFillCredentialsIdItems(p, "current-id", null);
+            assertThat(credentials.size(), is(1));
+            assertThat(credentials.get(0).value, is("current-id"));
+        }
+    }
+
+    @Test
+    void everyFieldHasHelp(JenkinsRule r) throws Exception {
+        String top = "plan,app,image,build,migration,environments,rolloutTimeout,approvalTimeout,undoOnFailure,resolveDigest";
+        r.assertHelpExists(MigrateThenDeployStep.class, top);
+        r.assertHelpExists(MigrateThenDeployBuilder.class, top);
+        r.assertHelpExists(DeployEnvironment.class,
+                "name,credentialsId,serverUrl,context,namespace,deployments,container,approval,approvers");
+        r.assertHelpExists(ImageBuild.class, "context,dockerfile,target,builder");
+        r.assertHelpExists(MigrationSpec.class,
+                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount");
+        r.assertHelpExists(FlywaySpec.class, "locations,secret,source,imagePath,image");
+    }
+
+    private static void assertError(FormValidation v, String text) {
+        assertThat(v.kind, is(FormValidation.Kind.ERROR));
+        assertThat(v.getMessage(), containsString(text));
+    }
+}

@@ -1,0 +1,86 @@
+package io.jenkins.plugins.mtd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
+import hudson.model.Result;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/** The freestyle build step: its form keeps every option, and it runs the same promotion, blocking its executor. */
+@WithJenkins
+class MigrateThenDeployBuilderTest {
+
+    private ClusterFixture cluster;
+
+    @BeforeEach
+    void startCluster() {
+        cluster = new ClusterFixture();
+    }
+
+    @AfterEach
+    void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void configRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {
+        MigrateThenDeployBuilder builder = builder("shop", "sh", "-c", "true");
+        builder.getEnvironments().get(0).setApproval(true);
+        builder.getEnvironments().get(0).setApprovers(List.of("alice", "release-managers"));
+        builder.getEnvironments().get(0).setDeployments(List.of("shop-web"));
+        FlywaySpec flyway = new FlywaySpec();
+        flyway.setLocations(List.of("db/migration", "db/seed"));
+        flyway.setSecret("shop-db");
+        builder.getMigration().setFlyway(flyway);
+        builder.getMigration().setCommand(List.of());
+        builder.setApprovalTimeout("4h");
+        builder.setResolveDigest(false);
+
+        MigrateThenDeployBuilder back = r.configRoundtrip(builder);
+
+        r.assertEqualDataBoundBeans(builder, back);
+    }
+
+    @Test
+    void runsThePromotionAndFailsWithTheEnginesReason(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        FreeStyleProject ok = r.createFreeStyleProject("ok");
+        ok.getBuildersList().add(builder("shop", "sh", "-c", "echo FREESTYLE-MIGRATION"));
+        FreeStyleBuild success = r.buildAndAssertSuccess(ok);
+        assertThat(JenkinsRule.getLog(success), containsString("FREESTYLE-MIGRATION"));
+        assertThat(cluster.jobs("staging"), hasSize(1));
+        MigrateThenDeployAction action = success.getAction(MigrateThenDeployAction.class);
+        assertThat(action.getReport().image().pinned(), is("registry.example.com/shop:1"));
+
+        FreeStyleProject failing = r.createFreeStyleProject("failing");
+        // another app, so that its migration Job is not the one that already succeeded for the same image
+        failing.getBuildersList().add(builder("billing", "sh", "-c", "exit 4"));
+        FreeStyleBuild failure = r.assertBuildStatus(Result.FAILURE, failing.scheduleBuild2(0));
+        assertThat(JenkinsRule.getLog(failure), containsString("migrateThenDeploy MIGRATION_FAILED"));
+    }
+
+    private static MigrateThenDeployBuilder builder(String app, String... command) {
+        MigrateThenDeployBuilder b = new MigrateThenDeployBuilder();
+        b.setApp(app);
+        b.setImage("registry.example.com/" + app + ":${BUILD_NUMBER}");
+        b.setResolveDigest(false);
+        MigrationSpec m = new MigrationSpec();
+        m.setCommand(List.of(command));
+        m.setTimeout("2m");
+        b.setMigration(m);
+        DeployEnvironment staging = new DeployEnvironment("staging");
+        staging.setCredentialsId(ClusterFixture.KUBECONFIG_ID);
+        staging.setNamespace("staging");
+        b.setEnvironments(List.of(staging));
+        return b;
+    }
+}

@@ -1,0 +1,67 @@
+package io.jenkins.plugins.mtd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
+
+/** A controller restart while the step waits on a migration: the step re-attaches to the same Job and finishes. */
+class MigrateThenDeployRestartTest {
+
+    /** Outlives the Jenkins sessions, as a real cluster outlives a controller restart. */
+    private static ClusterFixture cluster;
+    private static Path release;
+
+    @RegisterExtension
+    private final JenkinsSessionExtension sessions = new JenkinsSessionExtension();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new ClusterFixture();
+        release = Files.createTempDirectory("mtd-restart").resolve("release");
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        cluster.close();
+        Files.deleteIfExists(release);
+    }
+
+    @Test
+    void reattachesToTheRunningMigrationAfterARestart() throws Throwable {
+        sessions.then(r -> {
+            cluster.addKubeconfigCredential();
+            WorkflowJob p = r.createProject(WorkflowJob.class, "deploy");
+            p.setDefinition(new CpsFlowDefinition("node {\n"
+                    + "  def report = migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:2.0', resolveDigest: false,\n"
+                    + "      migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; while [ ! -f " + release
+                    + " ]; do sleep 0.2; done'], timeout: '5m'],\n"
+                    + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
+                    + "', namespace: 'staging']])\n"
+                    + "  echo \"OUTCOME ${report.outcome}\"\n"
+                    + "}", true));
+            WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+            r.waitForMessage("MIGRATION-WAITING", b);
+        });
+        sessions.then(r -> {
+            WorkflowRun b = r.jenkins.getItemByFullName("deploy", WorkflowJob.class).getBuildByNumber(1);
+            // the migration is still waiting, so the resumed step can only attach to it or start another one
+            r.waitForMessage("Jenkins restarted: starting the same plan again", b);
+            Files.writeString(release, "go");
+            r.assertBuildStatusSuccess(r.waitForCompletion(b));
+            assertThat(JenkinsRule.getLog(b), containsString("OUTCOME SUCCEEDED"));
+            assertThat("the restart re-attached instead of starting a second Job", cluster.jobs("staging"), hasSize(1));
+        });
+    }
+}
