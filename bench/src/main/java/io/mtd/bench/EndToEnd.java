@@ -13,14 +13,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Measure 5: a whole two-environment plan (staging then production) with instant migrations, run by the engine, beside
- * a shell script doing the same with kubectl: apply the Job, wait for it, print its log, per environment in order.
- * The engine on this branch has no rollout stage yet, so neither side rolls out.
+ * Measure 5: a whole two-environment plan (staging then production) with instant migrations and a two-replica
+ * Deployment rolled out after each, run by the engine, beside a shell script doing the same with kubectl: apply the
+ * Job, wait for it, print its log, set the Deployment's image, wait for the rollout, per environment in order.
  */
 final class EndToEnd {
 
     private static final String[] ENVIRONMENTS = {"staging", "production"};
     private static final String SCRIPT = "echo migrating; echo migrated";
+    private static final String DEPLOYMENT = "shop-web";
+    private static final String CONTAINER = "web";
 
     /** Wall-clock milliseconds of whole runs. */
     record Result(int repetitions, Percentiles engine, Percentiles script) {}
@@ -34,6 +36,10 @@ final class EndToEnd {
     Result run(int repetitions) throws Exception {
         List<Double> engine = new ArrayList<>();
         List<Double> script = new ArrayList<>();
+        for (String env : ENVIRONMENTS) {
+            deploy("e2e-" + env);
+            deploy("e2e-kubectl-" + env);
+        }
         for (int r = 0; r < repetitions; r++) {
             engine.add(engineOnce(r));
             if (setup.kubectl().isPresent()) {
@@ -41,8 +47,10 @@ final class EndToEnd {
             }
         }
         for (String env : ENVIRONMENTS) {
-            setup.jobs().clear("e2e-" + env);
-            setup.jobs().clear("e2e-kubectl-" + env);
+            for (String ns : List.of("e2e-" + env, "e2e-kubectl-" + env)) {
+                setup.jobs().clear(ns);
+                setup.client().apps().deployments().inNamespace(ns).delete();
+            }
         }
         return new Result(repetitions, Percentiles.of(engine), script.isEmpty() ? null : Percentiles.of(script));
     }
@@ -60,6 +68,9 @@ final class EndToEnd {
             if (e.migration() == null || e.migration().outcome() != io.mtd.progress.StageOutcome.SUCCEEDED) {
                 throw new IllegalStateException("the migration in " + e.name() + " did not run: " + e.migration());
             }
+            if (e.rollout() == null || e.rollout().outcome() != io.mtd.progress.StageOutcome.SUCCEEDED) {
+                throw new IllegalStateException("the rollout in " + e.name() + " did not succeed: " + e.rollout());
+            }
         }
         return millis;
     }
@@ -75,7 +86,10 @@ final class EndToEnd {
             sh.append("echo \"== ").append(env.name()).append("\"\n")
                     .append("kubectl apply --validate=false -f ").append(manifest).append('\n')
                     .append("kubectl wait --for=condition=complete --timeout=60s -n ").append(ns).append(" job/").append(name).append('\n')
-                    .append("kubectl logs -n ").append(ns).append(" job/").append(name).append('\n');
+                    .append("kubectl logs -n ").append(ns).append(" job/").append(name).append('\n')
+                    .append("kubectl set image -n ").append(ns).append(" deployment/").append(DEPLOYMENT).append(' ')
+                    .append(CONTAINER).append('=').append(plan.image()).append('\n')
+                    .append("kubectl rollout status --timeout=60s -n ").append(ns).append(" deployment/").append(DEPLOYMENT).append('\n');
         }
         Path file = Files.writeString(setup.work().resolve("migrate-" + r + ".sh"), sh.toString(), StandardCharsets.UTF_8);
         Kubectl kubectl = setup.kubectl().orElseThrow();
@@ -100,8 +114,29 @@ final class EndToEnd {
     private static Environment[] environments(String namespacePrefix) {
         Environment[] envs = new Environment[ENVIRONMENTS.length];
         for (int i = 0; i < envs.length; i++) {
-            envs[i] = MigrationJobs.environment(ENVIRONMENTS[i], namespacePrefix + ENVIRONMENTS[i]);
+            envs[i] = Environment.of(ENVIRONMENTS[i], namespacePrefix + ENVIRONMENTS[i], List.of(DEPLOYMENT));
         }
         return envs;
+    }
+
+    /** Creates the two-replica Deployment in {@code namespace} and waits until it is available (not timed). */
+    private void deploy(String namespace) throws InterruptedException {
+        setup.client().apps().deployments().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata().withName(DEPLOYMENT).withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", DEPLOYMENT).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", DEPLOYMENT).endMetadata()
+                .withNewSpec().addNewContainer().withName(CONTAINER).withImage("bench/shop:before").endContainer().endSpec()
+                .endTemplate().endSpec().build()).create();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < until) {
+            io.fabric8.kubernetes.api.model.apps.Deployment d = setup.client().apps().deployments().inNamespace(namespace)
+                    .withName(DEPLOYMENT).get();
+            if (d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas())
+                    && Integer.valueOf(2).equals(d.getStatus().getUpdatedReplicas())) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the Deployment " + DEPLOYMENT + " in " + namespace + " did not become available within 60s");
     }
 }

@@ -68,9 +68,9 @@ final class Table {
         });
         EndToEnd.Result e = r.endToEnd();
         rows.add(new String[] {
-            "Two-environment plan, instant migrations (no rollout stage yet), p50 of " + e.repetitions(),
+            "Two-environment plan: instant migration, then a 2-replica rollout, per environment; p50 of " + e.repetitions(),
             s(e.engine().p50()),
-            e.script() == null ? none : "kubectl script (apply, wait, logs ×2): " + s(e.script().p50()),
+            e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
             e.script() == null ? "" : ratio(e.script().p50(), e.engine().p50()),
         });
 
