@@ -18,12 +18,20 @@ final class CompletionLatency {
 
     static final String NAMESPACE = "latency";
     private static final int WARMUP = 3;
+    /**
+     * Both waiters sit this long in their wait before the condition is written: a freshly started kubectl is still
+     * busy for tens of milliseconds after its watch opens, and a wait in a pipeline has long settled.
+     */
+    static final long SETTLE_MILLIS = 300;
 
     /**
      * Both waiters' latencies in milliseconds (kubectl's is null without kubectl), and what one waiting
-     * {@code kubectl wait} process holds: resident memory and OS threads, read from /proc while it waits.
+     * {@code kubectl wait} process holds: resident memory and OS threads, read from /proc while it waits; how long the
+     * status write itself takes, and the GET and PUT of a Lease that the engine makes to release its migration lock
+     * before it reports (kubectl takes no lock).
      */
-    record Result(int jobs, Percentiles engine, Percentiles kubectl, Long kubectlRssBytes, Integer kubectlThreads) {}
+    record Result(int jobs, Percentiles engine, Percentiles kubectl, Long kubectlRssBytes, Integer kubectlThreads,
+            Percentiles statusWrite, Percentiles leaseRelease) {}
 
     private final Setup setup;
 
@@ -34,10 +42,13 @@ final class CompletionLatency {
     Result run(int jobs) throws Exception {
         List<Double> engine = new ArrayList<>();
         List<Double> kubectl = new ArrayList<>();
+        List<Double> writes = new ArrayList<>();
+        List<Double> releases = new ArrayList<>();
         long rss = 0;
         int threads = 0;
         for (int i = 0; i < WARMUP + jobs; i++) {
-            double e = engineOnce(i);
+            double e = engineOnce(i, writes);
+            releases.add(leaseRoundTrip());
             long[] held = new long[2];
             Double k = setup.kubectl().isPresent() ? kubectlOnce(i, held) : null;
             rss = Math.max(rss, held[0]);
@@ -50,21 +61,24 @@ final class CompletionLatency {
             }
         }
         return new Result(jobs, Percentiles.of(engine), kubectl.isEmpty() ? null : Percentiles.of(kubectl),
-                rss == 0 ? null : rss, threads == 0 ? null : threads);
+                rss == 0 ? null : rss, threads == 0 ? null : threads, Percentiles.of(writes.subList(WARMUP, writes.size())),
+                Percentiles.of(releases.subList(WARMUP, releases.size())));
     }
 
     /** Latency of one engine wait, measured by {@link #timeCompletion}. */
-    private double engineOnce(int i) throws Exception {
+    private double engineOnce(int i, List<Double> writes) throws Exception {
         Environment env = MigrationJobs.environment("bench", NAMESPACE);
         Plan plan = MigrationJobs.plan("latency", "bench/app:" + i, "true", env);
-        return timeCompletion(setup, setup.engine(), plan, env);
+        return timeCompletion(setup, setup.engine(), plan, env, writes);
     }
 
     /**
      * Creates the plan's Job suspended, lets the engine attach to it, writes its Complete condition and returns the
-     * milliseconds from just before that write to the run's report completing.
+     * milliseconds from just before that write to the run's report completing; adds the write's own duration to
+     * {@code writes}.
      */
-    static double timeCompletion(Setup setup, MigrateThenDeploy engine, Plan plan, Environment env) throws Exception {
+    static double timeCompletion(Setup setup, MigrateThenDeploy engine, Plan plan, Environment env, List<Double> writes)
+            throws Exception {
         String name = setup.jobs().createSuspended(plan, env);
         CountDownLatch attached = new CountDownLatch(1);
         setup.events().route(event -> {
@@ -79,14 +93,25 @@ final class CompletionLatency {
         }
         long[] done = new long[1];
         CompletableFuture<RunReport> timed = run.report().whenComplete((r, e) -> done[0] = System.nanoTime());
-        Thread.sleep(20); // the waiter subscribes right after the note
+        Thread.sleep(SETTLE_MILLIS);
         long written = System.nanoTime();
         setup.jobs().complete(env.namespaceOrDefault(), name);
+        writes.add(Percentiles.millisBetween(written, System.nanoTime()));
         RunReport report = timed.get(30, TimeUnit.SECONDS);
         if (!report.succeeded()) {
             throw new IllegalStateException("the engine reported " + report.outcome() + " for Job " + name + ": " + report.failure());
         }
         return Percentiles.millisBetween(written, done[0]);
+    }
+
+    /** Milliseconds of a GET and a PUT of the (free) migration lock's Lease, as the engine's release makes them. */
+    private double leaseRoundTrip() {
+        String name = setup.client().leases().inNamespace(NAMESPACE).list().getItems().get(0).getMetadata().getName();
+        long start = System.nanoTime();
+        io.fabric8.kubernetes.api.model.coordination.v1.Lease lease = setup.client().leases().inNamespace(NAMESPACE).withName(name).get();
+        lease.getSpec().setHolderIdentity(null);
+        setup.client().leases().inNamespace(NAMESPACE).resource(lease).update();
+        return Percentiles.millisBetween(start, System.nanoTime());
     }
 
     /** Latency of one {@code kubectl wait}: its watch is open (the sandbox counted it) before the condition is written. */
@@ -104,7 +129,7 @@ final class CompletionLatency {
             }
             Thread.sleep(2);
         }
-        Thread.sleep(20);
+        Thread.sleep(SETTLE_MILLIS);
         readProcStatus(wait.pid(), held);
         long written = System.nanoTime();
         setup.jobs().complete(NAMESPACE, name);

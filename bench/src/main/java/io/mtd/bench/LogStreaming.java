@@ -24,8 +24,11 @@ final class LogStreaming {
 
     static final String NAMESPACE = "logs";
 
-    /** One follower's count: lines received, distinct numbers missing, first-to-last seconds. */
-    record Follower(long received, long lost, double seconds) {
+    /**
+     * One follower's count: lines received, distinct numbers missing, the first missing number (0 when none: when
+     * only a tail is missing, the follower was cut off), first-to-last seconds.
+     */
+    record Follower(long received, long lost, long firstLost, double seconds) {
         double linesPerSecond() {
             return seconds <= 0 ? 0 : received / seconds;
         }
@@ -163,7 +166,9 @@ final class LogStreaming {
         }
 
         synchronized Follower result() {
-            return new Follower(received, expected - seen.cardinality(), (last - first) / 1e9);
+            int firstLost = seen.nextClearBit(1);
+            return new Follower(received, expected - seen.cardinality(), firstLost > expected ? 0 : firstLost,
+                    (last - first) / 1e9);
         }
     }
 }

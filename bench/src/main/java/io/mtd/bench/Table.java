@@ -16,8 +16,10 @@ final class Table {
 
         CompletionLatency.Result c = r.completion();
         rows.add(new String[] {
-            "Job completion noticed, p50 / p99 (" + c.jobs() + " Jobs)",
-            ms(c.engine().p50()) + " / " + ms(c.engine().p99()),
+            "Job completion noticed, p50 / p99 of " + c.jobs() + " Jobs, from the start of the status write (which itself takes "
+                    + ms(c.statusWrite().p50()) + " here)",
+            ms(c.engine().p50()) + " / " + ms(c.engine().p99()) + " (includes releasing the migration lock before reporting: "
+                    + ms(c.leaseRelease().p50()) + ")",
             hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
             hasKubectl ? ratio(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
         });
@@ -36,6 +38,7 @@ final class Table {
                 ratio,
             });
         }
+        boolean first = true;
         for (Scale.Row s : r.scale()) {
             String kubectl = none;
             if (c.kubectlRssBytes() != null) {
@@ -44,8 +47,8 @@ final class Table {
                         mib(c.kubectlRssBytes() * s.waits()), c.kubectlThreads() * s.waits(), s.waits());
             }
             rows.add(new String[] {
-                String.format(Locale.ROOT, "%,d migration%s waited on at once: threads, heap, watches; p50 / p99 noticed",
-                        s.waits(), s.waits() == 1 ? "" : "s"),
+                String.format(Locale.ROOT, "%,d migration%s waited on at once: threads, heap, watches; p50 / p99 noticed%s",
+                        s.waits(), s.waits() == 1 ? "" : "s", first ? " (the first size opens the client and watches)" : ""),
                 String.format(Locale.ROOT, "%+d threads, %s heap (%s per wait), %d watch connections (sandbox accepted %d); %s / %s%s",
                         s.threadsWaiting() - s.threadsBefore(), mib(Math.max(0, s.heapWaitingBytes() - s.heapBeforeBytes())),
                         kib(s.heapPerWaitBytes()), s.engineWatchConnections(), s.sandboxWatchesOpened(),
@@ -55,12 +58,15 @@ final class Table {
                 kubectl,
                 "",
             });
+            first = false;
         }
         LogStreaming.Result l = r.logs();
         rows.add(new String[] {
             String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
-            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost (the fabric8 client it reads through, alone: %,.0f lines/s)",
-                    l.engine().linesPerSecond(), l.engine().lost(), l.fabric8().linesPerSecond()),
+            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (the fabric8 client it reads through, alone: %,.0f lines/s)",
+                    l.engine().linesPerSecond(), l.engine().lost(),
+                    l.engine().lost() == 0 ? "" : String.format(Locale.ROOT, " from line %,d on", l.engine().firstLost()),
+                    l.fabric8().linesPerSecond()),
             l.kubectl() == null ? none : String.format(Locale.ROOT, "`kubectl logs -f`: %,.0f lines/s, %,d lost",
                     l.kubectl().linesPerSecond(), l.kubectl().lost()),
             l.kubectl() == null ? "" : "engine at " + ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond())
