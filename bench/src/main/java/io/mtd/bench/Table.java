@@ -21,7 +21,7 @@ final class Table {
             ms(c.engine().p50()) + " / " + ms(c.engine().p99()) + " (includes releasing the migration lock before reporting: "
                     + ms(c.leaseRelease().p50()) + ")",
             hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
-            hasKubectl ? ratio(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
+            hasKubectl ? sooner(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
         });
         for (FailureDetection.Row f : r.failures()) {
             String kubectl = none;
@@ -29,7 +29,8 @@ final class Table {
             if (f.kubectlWait() != null) {
                 kubectl = "`kubectl wait --timeout=20s`: " + s(f.kubectlWait()) + ", " + f.kubectlWaitResult()
                         + "; 2 s poller: " + s(f.poller().p50()) + " (saw " + f.pollerSaw() + ")";
-                ratio = ratio(f.kubectlWait(), f.engine().p50()) + " / " + ratio(f.poller().p50(), f.engine().p50());
+                ratio = "engine " + ratio(f.kubectlWait(), f.engine().p50()) + " sooner than the wait, "
+                        + ratio(f.poller().p50(), f.engine().p50()) + " than the poller";
             }
             rows.add(new String[] {
                 "Failure reported: " + f.failure().what + ", p50 of " + f.engine().count(),
@@ -77,13 +78,13 @@ final class Table {
             "Two-environment plan: instant migration, then a 2-replica rollout, per environment; p50 of " + e.repetitions(),
             s(e.engine().p50()),
             e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
-            e.script() == null ? "" : ratio(e.script().p50(), e.engine().p50()),
+            e.script() == null ? "" : sooner(e.script().p50(), e.engine().p50()).replace("sooner", "faster"),
         });
 
         StringBuilder out = new StringBuilder();
         out.append("Sandbox API server on 127.0.0.1, ").append(r.machine()).append(", Java ").append(r.java())
                 .append(", ").append(r.kubectl()).append(", ").append(r.date()).append("\n\n");
-        out.append("| Measure | mtd engine | kubectl | kubectl ÷ engine |\n|---|---|---|---|\n");
+        out.append("| Measure | mtd engine | kubectl | Ratio |\n|---|---|---|---|\n");
         for (String[] row : rows) {
             out.append("| ").append(String.join(" | ", row)).append(" |\n");
         }
@@ -104,6 +105,12 @@ final class Table {
 
     static String kib(long bytes) {
         return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+
+    /** Which side took less time and how many times less, e.g. "engine 3.2× sooner". */
+    static String sooner(double kubectlMillis, double engineMillis) {
+        return kubectlMillis >= engineMillis ? "engine " + ratio(kubectlMillis, engineMillis) + " sooner"
+                : "kubectl " + ratio(engineMillis, kubectlMillis) + " sooner";
     }
 
     /** How many times {@code a} is {@code b}, e.g. "3.2×". */
