@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Headers;
@@ -51,7 +50,7 @@ final class SandboxApiServer implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
-  private final KubernetesCrudDispatcher dispatcher;
+  private final SandboxCrudDispatcher dispatcher;
   private final PodLogs logs;
   private final Set<ServerWebSocket> watches = ConcurrentHashMap.newKeySet();
   private final Set<HttpWatch> httpWatches = ConcurrentHashMap.newKeySet();
@@ -59,7 +58,7 @@ final class SandboxApiServer implements AutoCloseable {
   private final ExecutorService closer = Executors.newCachedThreadPool(SandboxKubelet.daemon("sandbox-watch-close"));
   private HttpServer server;
 
-  SandboxApiServer(KubernetesCrudDispatcher dispatcher, PodLogs logs) {
+  SandboxApiServer(SandboxCrudDispatcher dispatcher, PodLogs logs) {
     this.dispatcher = dispatcher;
     this.logs = logs;
   }
@@ -92,7 +91,7 @@ final class SandboxApiServer implements AutoCloseable {
 
   private void handle(HttpServerRequest event) {
     String upgrade = event.getHeader("Upgrade");
-    if (isWatch(event) && tooOld(event.getParam("resourceVersion"))) {
+    if (isWatch(event) && tooOld(event.getParam("resourceVersion"), event.uri())) {
       expire(event, upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket"));
       return;
     }
@@ -160,13 +159,7 @@ final class SandboxApiServer implements AutoCloseable {
         && contentType.startsWith("application/strategic-merge-patch+json")) {
       return strategicMergePatch(request);
     }
-    MockResponse response = dispatcher.dispatch(request);
-    if (request.method() == HttpMethod.DELETE) {
-      // The mock does not count a deletion as a change; watchers from before it must not be resumed as if nothing
-      // happened (see tooOld).
-      dispatcher.requestResourceVersion();
-    }
-    return response;
+    return dispatcher.dispatch(request);
   }
 
   private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
@@ -292,21 +285,19 @@ final class SandboxApiServer implements AutoCloseable {
   }
 
   /**
-   * Whether a watch from {@code resourceVersion} would miss changes: the CRUD mock keeps no event history, so, as an
-   * API server whose history window has passed, it answers 410 Gone and the client relists (informers do so on their
-   * own), rather than silently losing the deletions made since.
+   * Whether a watch resumed from {@code resourceVersion} would miss a deletion (the mock replays current objects but
+   * not deletions): then, as an API server whose history no longer reaches back, it answers 410 Gone and the client
+   * relists (informers do so on their own) instead of keeping the deleted object.
    */
-  private boolean tooOld(String resourceVersion) {
+  private boolean tooOld(String resourceVersion, String watchPath) {
     if (resourceVersion == null || resourceVersion.isEmpty() || "0".equals(resourceVersion)) {
       return false;
     }
-    long requested;
     try {
-      requested = Long.parseLong(resourceVersion);
+      return dispatcher.deletedSince(Long.parseLong(resourceVersion), watchPath);
     } catch (NumberFormatException e) {
       return false;
     }
-    return requested < currentResourceVersion();
   }
 
   /** Ends a watch the way the API server does when its resourceVersion is too old: one ERROR event with 410. */
@@ -321,18 +312,6 @@ final class SandboxApiServer implements AutoCloseable {
     }
     event.response().setStatusCode(200).putHeader("Content-Type", "application/json").setChunked(true);
     event.response().end(gone + "\n");
-  }
-
-  private long currentResourceVersion() {
-    // An empty list reports the store's current resourceVersion without changing it.
-    MockResponse list = dispatcher.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET,
-        "/api/v1/namespaces/sandbox-resource-version/configmaps", Headers.builder().build(),
-        new io.fabric8.mockwebserver.http.Buffer()));
-    try {
-      return JSON.readTree(list.getBody().readUtf8()).path("metadata").path("resourceVersion").asLong(0);
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   private static boolean isWatch(HttpServerRequest event) {
