@@ -65,7 +65,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final Clock clock;
     private final Duration unschedulableGrace;
     private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
-    private final Map<String, NamespaceWatch> watches = new ConcurrentHashMap<>();
+    private final Map<WatchKey, NamespaceWatch> watches = new ConcurrentHashMap<>();
+
+    /** One namespace of one client: fabric8 clients compare by identity, which is what is meant here. */
+    private record WatchKey(KubernetesClient client, String namespace) {}
 
     private MigrateThenDeploy(Builder b) {
         this.clusters = b.clusters;
@@ -127,7 +130,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
     }
 
     private NamespaceWatch watch(KubernetesClient client, String namespace) {
-        return watches.computeIfAbsent(System.identityHashCode(client) + "/" + namespace, k -> new NamespaceWatch(client, namespace));
+        return watches.computeIfAbsent(new WatchKey(client, namespace), k -> new NamespaceWatch(client, namespace));
     }
 
     /** One run of a plan. */

@@ -62,7 +62,7 @@ public final class AuthFile implements CredentialSource {
     @Override
     public Optional<RegistryCredentials> lookup(String registry) {
         String host = hostOf(registry);
-        for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = auths.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             if (sameRegistry(host, hostOf(entry.getKey()))) {
                 Optional<RegistryCredentials> found = credentialsOf(entry.getKey(), entry.getValue());

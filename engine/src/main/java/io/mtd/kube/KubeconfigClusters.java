@@ -4,8 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.mtd.plan.Environment;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,18 +17,14 @@ public final class KubeconfigClusters implements ClusterConnector {
 
     /** The client configuration for {@code environment}, failing with the environment's name if its context is unknown. */
     public static Config config(Environment environment) {
-        try {
-            if (environment.kubeconfig() != null) {
-                Path file = Path.of(environment.kubeconfig());
-                if (!Files.isReadable(file)) {
-                    throw new IllegalArgumentException("environment '" + environment.name() + "': kubeconfig "
-                            + file + " does not exist or cannot be read");
-                }
-                return Config.fromKubeconfig(environment.context(), Files.readString(file), file.toString());
+        if (environment.kubeconfig() != null) {
+            Path file = Path.of(environment.kubeconfig());
+            if (!Files.isReadable(file)) {
+                throw new IllegalArgumentException("environment '" + environment.name() + "': kubeconfig "
+                        + file + " does not exist or cannot be read");
             }
-            return Config.autoConfigure(environment.context());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return Config.fromKubeconfig(environment.context(), file.toFile());
         }
+        return Config.autoConfigure(environment.context());
     }
 }

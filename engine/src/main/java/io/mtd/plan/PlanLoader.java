@@ -102,7 +102,7 @@ public final class PlanLoader {
             for (RecordComponent rc : raw.getRecordComponents()) {
                 components.put(rc.getName(), rc.getGenericType());
             }
-            node.fields().forEachRemaining(field -> {
+            node.properties().forEach(field -> {
                 String p = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
                 Type fieldType = components.get(field.getKey());
                 if (fieldType == null) {

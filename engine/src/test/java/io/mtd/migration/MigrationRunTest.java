@@ -212,6 +212,22 @@ class MigrationRunTest {
     }
 
     @Test
+    void aCancelDeletesTheJobWhenThePlanSaysSo() throws Exception {
+        Migration m = new Migration(List.of("sh", "-c", "echo started; sleep 30"), null, null, null, null, null, "2m",
+                null, null, null, "delete", null, null, null, null);
+        RecordingListener events = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(events, "run-1")) {
+            MigrateThenDeploy.Run run = engine.start(plan("shop:cancel-delete", m, "cancel-staging"));
+            org.awaitility.Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> events.logLines().contains("started"));
+            run.cancel("aborted by the user");
+            RunReport report = run.report().get(20, TimeUnit.SECONDS);
+            assertThat(report.outcome()).isEqualTo(RunOutcome.CANCELLED);
+            assertThat(report.environments().get(0).migration().message()).contains("aborted by the user").contains("was deleted");
+        }
+        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> jobs("cancel-staging").isEmpty());
+    }
+
+    @Test
     void twoPipelinesAtOnceRunOneJobAndTheOtherWaitsOnTheLock() {
         Plan plan = plan("shop:concurrent", "sleep 2; echo migrated", "lock-staging");
         RecordingListener a = new RecordingListener();
