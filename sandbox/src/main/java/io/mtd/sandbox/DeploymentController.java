@@ -138,37 +138,34 @@ final class DeploymentController implements AutoCloseable {
     ReplicaSet current = owned.stream().filter(rs -> hash.equals(labels(rs.getMetadata()).get(TEMPLATE_HASH)))
         .findFirst().orElse(null);
     String rsName = deployment.getMetadata().getName() + "-" + hash;
-    int revision;
+    // Like the deployment controller's sync: new ReplicaSet and revisions first, then one scaling step, then status.
     if (current == null) {
-      revision = maxRevision + 1;
       int existing = owned.stream().mapToInt(this::replicas).sum();
       boolean recreate = deployment.getSpec().getStrategy() != null
           && "Recreate".equals(deployment.getSpec().getStrategy().getType());
       int initial = owned.isEmpty() ? desired : recreate ? 0
           : Math.max(0, Math.min(desired, desired + rollingParameter(deployment, true, desired) - existing));
-      createReplicaSet(deployment, template, hash, rsName, initial, revision);
+      current = createReplicaSet(deployment, template, hash, rsName, initial, maxRevision + 1);
       lastProgress.put(uid, System.currentTimeMillis());
-      return;
-    }
-    revision = revision(current);
-    if (revision < maxRevision) {
+      if (current == null) {
+        return;
+      }
+    } else if (revision(current) < maxRevision) {
       // A template equal to an old ReplicaSet's (as after a rollout undo) brings that ReplicaSet back as the newest.
-      revision = maxRevision + 1;
-      setRevision(current, revision);
+      current = setRevision(current, maxRevision + 1);
       lastProgress.put(uid, System.currentTimeMillis());
-      return;
     }
+    int revision = revision(current);
     if (!String.valueOf(revision).equals(annotations(deployment.getMetadata()).get(REVISION))) {
-      int rev = revision;
-      client.apps().deployments().inNamespace(namespace).withName(deployment.getMetadata().getName())
-          .edit(d -> new DeploymentBuilder(d).editMetadata().addToAnnotations(REVISION, String.valueOf(rev)).endMetadata()
-              .build());
-      return;
+      deployment = client.apps().deployments().inNamespace(namespace).withName(deployment.getMetadata().getName())
+          .edit(d -> new DeploymentBuilder(d).editMetadata().addToAnnotations(REVISION, String.valueOf(revision))
+              .endMetadata().build());
     }
-    List<ReplicaSet> old = owned.stream().filter(rs -> rs != current).collect(Collectors.toList());
-    if (!roll(deployment, desired, current, old)) {
-      writeStatus(deployment, desired, current, old);
-    }
+    String currentUid = current.getMetadata().getUid();
+    List<ReplicaSet> old = owned.stream().filter(rs -> !rs.getMetadata().getUid().equals(currentUid))
+        .collect(Collectors.toList());
+    roll(deployment, desired, current, old);
+    writeStatus(deployment, desired, current, old);
   }
 
   /**
@@ -365,8 +362,9 @@ final class DeploymentController implements AutoCloseable {
         .withLastTransitionTime(transition).withLastUpdateTime(update).build();
   }
 
-  private void createReplicaSet(Deployment deployment, PodTemplateSpec template, String hash, String name, int replicas,
-      int revision) {
+  /** Creates the ReplicaSet for a new template; null when it exists already (the cache has not seen it yet). */
+  private ReplicaSet createReplicaSet(Deployment deployment, PodTemplateSpec template, String hash, String name,
+      int replicas, int revision) {
     PodTemplateSpec rsTemplate = new PodTemplateSpecBuilder(template).editOrNewMetadata()
         .addToLabels(TEMPLATE_HASH, hash).endMetadata().build();
     Map<String, String> selector = new LinkedHashMap<>();
@@ -386,16 +384,17 @@ final class DeploymentController implements AutoCloseable {
         .withTemplate(rsTemplate).endSpec()
         .build();
     try {
-      client.apps().replicaSets().inNamespace(deployment.getMetadata().getNamespace()).resource(rs).create();
+      return client.apps().replicaSets().inNamespace(deployment.getMetadata().getNamespace()).resource(rs).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
+      return null;
     }
   }
 
-  private void setRevision(ReplicaSet rs, int revision) {
-    client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
+  private ReplicaSet setRevision(ReplicaSet rs, int revision) {
+    return client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
         .edit(r -> new ReplicaSetBuilder(r).editMetadata().addToAnnotations(REVISION, String.valueOf(revision))
             .endMetadata().build());
   }

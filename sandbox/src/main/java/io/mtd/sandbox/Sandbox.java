@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +50,7 @@ public final class Sandbox implements AutoCloseable {
       throw new UncheckedIOException("cannot create the sandbox's working directory under java.io.tmpdir", e);
     }
     PodLogs logs = new PodLogs();
-    SandboxApiServer apiServer = new SandboxApiServer(new KubernetesCrudDispatcher(), logs);
+    SandboxApiServer apiServer = new SandboxApiServer(new SandboxCrudDispatcher(), logs);
     int port = apiServer.start();
     Config config = new ConfigBuilder(Config.empty())
         .withMasterUrl("http://127.0.0.1:" + port)

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Headers;
@@ -31,6 +30,8 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,14 +50,15 @@ final class SandboxApiServer implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Vertx vertx = Vertx.vertx();
-  private final KubernetesCrudDispatcher dispatcher;
+  private final SandboxCrudDispatcher dispatcher;
   private final PodLogs logs;
   private final Set<ServerWebSocket> watches = ConcurrentHashMap.newKeySet();
   private final Set<HttpWatch> httpWatches = ConcurrentHashMap.newKeySet();
   private final AtomicInteger watchesOpened = new AtomicInteger();
+  private final ExecutorService closer = Executors.newCachedThreadPool(SandboxKubelet.daemon("sandbox-watch-close"));
   private HttpServer server;
 
-  SandboxApiServer(KubernetesCrudDispatcher dispatcher, PodLogs logs) {
+  SandboxApiServer(SandboxCrudDispatcher dispatcher, PodLogs logs) {
     this.dispatcher = dispatcher;
     this.logs = logs;
   }
@@ -89,14 +91,20 @@ final class SandboxApiServer implements AutoCloseable {
 
   private void handle(HttpServerRequest event) {
     String upgrade = event.getHeader("Upgrade");
+    if (isWatch(event) && tooOld(event.getParam("resourceVersion"), event.uri())) {
+      expire(event, upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket"));
+      return;
+    }
     if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
       RecordedRequest request = recorded(event, null);
       MockResponse response = dispatcher.dispatch(request);
       if (response.getWebSocketListener() != null) {
+        MockResponse offloaded = new MockResponse().setResponseCode(response.code()).setHeaders(response.getHeaders())
+            .withWebSocketUpgrade(new OffLoopClose(response.getWebSocketListener()));
         event.toWebSocket().onSuccess(ws -> {
           watches.add(ws);
           watchesOpened.incrementAndGet();
-          new ServerWebSocketHandler(request, response).handle(ws);
+          new ServerWebSocketHandler(request, offloaded).handle(ws);
         }).onFailure(err -> failed(event, err));
         return;
       }
@@ -229,6 +237,83 @@ final class SandboxApiServer implements AutoCloseable {
         new io.fabric8.mockwebserver.http.Buffer(body));
   }
 
+  /**
+   * Runs a watch listener's close callbacks on a worker: the CRUD mock's listener waits there for its sender thread,
+   * and on the event loop that wait stalls every connection while many watches are dropped at once.
+   */
+  private final class OffLoopClose extends WebSocketListener {
+    private final WebSocketListener delegate;
+
+    OffLoopClose(WebSocketListener delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket webSocket, io.fabric8.mockwebserver.http.Response response) {
+      delegate.onBeforeAccept(webSocket, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, io.fabric8.mockwebserver.http.Response response) {
+      delegate.onOpen(webSocket, response);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      delegate.onMessage(webSocket, text);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, byte[] bytes) {
+      delegate.onMessage(webSocket, bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      closer.execute(() -> delegate.onClosing(webSocket, code, reason));
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      closer.execute(() -> delegate.onClosed(webSocket, code, reason));
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable t, io.fabric8.mockwebserver.http.Response response) {
+      closer.execute(() -> delegate.onFailure(webSocket, t, response));
+    }
+  }
+
+  /**
+   * Whether a watch resumed from {@code resourceVersion} would miss a deletion (the mock replays current objects but
+   * not deletions): then, as an API server whose history no longer reaches back, it answers 410 Gone and the client
+   * relists (informers do so on their own) instead of keeping the deleted object.
+   */
+  private boolean tooOld(String resourceVersion, String watchPath) {
+    if (resourceVersion == null || resourceVersion.isEmpty() || "0".equals(resourceVersion)) {
+      return false;
+    }
+    try {
+      return dispatcher.deletedSince(Long.parseLong(resourceVersion), watchPath);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Ends a watch the way the API server does when its resourceVersion is too old: one ERROR event with 410. */
+  private void expire(HttpServerRequest event, boolean webSocket) {
+    String gone = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+        + "\"status\":\"Failure\",\"message\":" + jsonString("too old resource version: "
+        + event.getParam("resourceVersion")) + ",\"reason\":\"Expired\",\"code\":410}}";
+    if (webSocket) {
+      event.toWebSocket().onSuccess(ws -> ws.writeTextMessage(gone).onComplete(v -> ws.close((short) 1000, "expired")))
+          .onFailure(err -> failed(event, err));
+      return;
+    }
+    event.response().setStatusCode(200).putHeader("Content-Type", "application/json").setChunked(true);
+    event.response().end(gone + "\n");
+  }
+
   private static boolean isWatch(HttpServerRequest event) {
     return "true".equals(event.getParam("watch")) || "1".equals(event.getParam("watch"));
   }
@@ -285,10 +370,7 @@ final class SandboxApiServer implements AutoCloseable {
         http.end();
       }
       // The listener waits for its sender to stop, which must not block the event loop.
-      vertx.executeBlocking(() -> {
-        listener.onClosed(this, code, reason);
-        return null;
-      }, false);
+      closer.execute(() -> listener.onClosed(this, code, reason));
       return true;
     }
   }
@@ -414,6 +496,7 @@ final class SandboxApiServer implements AutoCloseable {
       await(server.close());
     }
     await(vertx.close());
+    closer.shutdownNow();
   }
 
   private static <T> T await(Future<T> future) {

@@ -149,6 +149,41 @@ class SandboxDeploymentTest {
   }
 
   @Test
+  void crashLoopingRolloutNeverLooksCompleteToAWatcher() {
+    client.apps().deployments().resource(deployment("watched", "registry.example.com/watched:1")).create();
+    awaitRolledOut("watched");
+    sandbox.kubelet().injectFault("registry.example.com/watched", Fault.CRASH_LOOP);
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (io.fabric8.kubernetes.client.Watch watch = client.apps().deployments().withName("watched").watch(
+        new io.fabric8.kubernetes.client.Watcher<Deployment>() {
+          @Override
+          public void eventReceived(Action action, Deployment d) {
+            if (d.getMetadata().getGeneration() == 2L && d.getStatus() != null
+                && Long.valueOf(2).equals(d.getStatus().getObservedGeneration())) {
+              seen.add(d.getStatus().getUpdatedReplicas() + "/" + d.getStatus().getAvailableReplicas() + "/"
+                  + d.getStatus().getReplicas());
+            }
+          }
+
+          @Override
+          public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+          }
+        })) {
+      setImage("watched", "registry.example.com/watched:2");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("watched:2").stream().anyMatch(p ->
+          p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 3));
+    }
+    // updated/available/replicas, complete as kubectl rollout status defines it: updated >= 2, available >= updated,
+    // replicas <= updated
+    assertThat(seen).contains("1/2/3").noneSatisfy(s -> {
+      String[] n = s.split("/");
+      assertThat(Integer.parseInt(n[0]) >= 2 && Integer.parseInt(n[1]) >= Integer.parseInt(n[0])
+          && Integer.parseInt(n[2]) <= Integer.parseInt(n[0])).isTrue();
+    });
+  }
+
+  @Test
   void neverReadyRolloutKeepsTheOldPodsServing() {
     client.apps().deployments().resource(deployment("sleepy", "registry.example.com/sleepy:1")).create();
     awaitRolledOut("sleepy");
@@ -172,6 +207,30 @@ class SandboxDeploymentTest {
     assertThat(stuck.getStatus().getUnavailableReplicas()).isEqualTo(1);
     assertThat(crashingPods("sleepy:2")).allSatisfy(p -> assertThat(p.getStatus().getConditions())
         .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Ready=False")));
+  }
+
+  @Test
+  void controllersCarryOnAfterEveryWatchIsDroppedMidRollout() {
+    client.apps().deployments().resource(deployment("dropped", "registry.example.com/dropped:1")).create();
+    awaitRolledOut("dropped");
+    sandbox.kubelet().injectFault("registry.example.com/dropped", Fault.NEVER_READY);
+    List<io.fabric8.kubernetes.client.informers.SharedIndexInformer<?>> informers = List.of(
+        client.apps().deployments().inform(), client.apps().replicaSets().inform(), client.pods().inform());
+    try {
+      setImage("dropped", "registry.example.com/dropped:2");
+      await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("dropped:2").size() == 1
+          && "Running".equals(crashingPods("dropped:2").get(0).getStatus().getPhase()));
+
+      sandbox.dropWatches();
+      sandbox.kubelet().clearFaults();
+      crashingPods("dropped:2").forEach(p -> client.pods().resource(p).delete());
+
+      Deployment done = awaitRolledOut("dropped");
+      assertThat(done.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).endsWith(":2");
+      assertThat(revision(done)).isEqualTo("2");
+    } finally {
+      informers.forEach(io.fabric8.kubernetes.client.informers.SharedIndexInformer::close);
+    }
   }
 
   @Test

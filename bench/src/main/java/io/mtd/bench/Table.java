@@ -1,0 +1,124 @@
+package io.mtd.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Renders the results as the Markdown table for the README's Performance section. */
+final class Table {
+
+    private Table() {}
+
+    static String render(Bench.Results r) {
+        List<String[]> rows = new ArrayList<>();
+        boolean hasKubectl = r.completion().kubectl() != null;
+        String none = Kubectl.ABSENT;
+
+        CompletionLatency.Result c = r.completion();
+        rows.add(new String[] {
+            "Job completion noticed, p50 / p99 of " + c.jobs() + " Jobs, from the start of the status write (which itself takes "
+                    + ms(c.statusWrite().p50()) + " here)",
+            ms(c.engine().p50()) + " / " + ms(c.engine().p99()) + " (includes releasing the migration lock before reporting: "
+                    + ms(c.leaseRelease().p50()) + ")",
+            hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
+            hasKubectl ? sooner(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
+        });
+        for (FailureDetection.Row f : r.failures()) {
+            String kubectl = none;
+            String ratio = "";
+            if (f.kubectlWait() != null) {
+                kubectl = "`kubectl wait --timeout=20s`: " + s(f.kubectlWait()) + ", " + f.kubectlWaitResult()
+                        + "; 2 s poller: " + s(f.poller().p50()) + " (saw " + f.pollerSaw() + ")";
+                ratio = "engine " + ratio(f.kubectlWait(), f.engine().p50()) + " sooner than the wait, "
+                        + ratio(f.poller().p50(), f.engine().p50()) + " than the poller";
+            }
+            rows.add(new String[] {
+                "Failure reported: " + f.failure().what + ", p50 of " + f.engine().count(),
+                s(f.engine().p50()) + " (" + f.engineReason() + ")",
+                kubectl,
+                ratio,
+            });
+        }
+        boolean first = true;
+        for (Scale.Row s : r.scale()) {
+            String kubectl = none;
+            if (c.kubectlRssBytes() != null) {
+                kubectl = String.format(Locale.ROOT, "%,d process%s, %,d watch%s, %s RSS, %,d OS threads (1 measured × %,d)",
+                        s.waits(), s.waits() == 1 ? "" : "es", s.waits(), s.waits() == 1 ? "" : "es",
+                        mib(c.kubectlRssBytes() * s.waits()), c.kubectlThreads() * s.waits(), s.waits());
+            }
+            rows.add(new String[] {
+                String.format(Locale.ROOT, "%,d migration%s waited on at once: threads, heap, watches; p50 / p99 noticed%s",
+                        s.waits(), s.waits() == 1 ? "" : "s", first ? " (the first size opens the client and watches)" : ""),
+                String.format(Locale.ROOT, "%+d threads, %s heap (%s per wait), %d watch connections (sandbox accepted %d); %s / %s%s",
+                        s.threadsWaiting() - s.threadsBefore(), mib(Math.max(0, s.heapWaitingBytes() - s.heapBeforeBytes())),
+                        kib(s.heapPerWaitBytes()), s.engineWatchConnections(), s.sandboxWatchesOpened(),
+                        ms(s.latency().p50()), ms(s.latency().p99()),
+                        s.engineBacklog() == 0 ? "" : String.format(Locale.ROOT,
+                                " (engine scheduler %,d tasks behind while waiting)", s.engineBacklog())),
+                kubectl,
+                "",
+            });
+            first = false;
+        }
+        LogStreaming.Result l = r.logs();
+        rows.add(new String[] {
+            String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
+            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (the fabric8 client it reads through, alone: %,.0f lines/s)",
+                    l.engine().linesPerSecond(), l.engine().lost(),
+                    l.engine().lost() == 0 ? "" : String.format(Locale.ROOT, " from line %,d on", l.engine().firstLost()),
+                    l.fabric8().linesPerSecond()),
+            l.kubectl() == null ? none : String.format(Locale.ROOT, "`kubectl logs -f`: %,.0f lines/s, %,d lost",
+                    l.kubectl().linesPerSecond(), l.kubectl().lost()),
+            l.kubectl() == null ? "" : "engine at " + ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond())
+                    + " kubectl's rate",
+        });
+        EndToEnd.Result e = r.endToEnd();
+        rows.add(new String[] {
+            "Two-environment plan: instant migration, then a 2-replica rollout, per environment; p50 of " + e.repetitions(),
+            s(e.engine().p50()),
+            e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
+            e.script() == null ? "" : sooner(e.script().p50(), e.engine().p50()).replace("sooner", "faster"),
+        });
+
+        StringBuilder out = new StringBuilder();
+        out.append("Sandbox API server on 127.0.0.1, ").append(r.machine()).append(", Java ").append(r.java())
+                .append(", ").append(r.kubectl()).append(", ").append(r.date()).append("\n\n");
+        out.append("| Measure | mtd engine | kubectl | Ratio |\n|---|---|---|---|\n");
+        for (String[] row : rows) {
+            out.append("| ").append(String.join(" | ", row)).append(" |\n");
+        }
+        return out.toString();
+    }
+
+    static String ms(double millis) {
+        return String.format(Locale.ROOT, millis < 10 ? "%.1f ms" : "%,.0f ms", millis);
+    }
+
+    static String s(double millis) {
+        return String.format(Locale.ROOT, "%.2f s", millis / 1000);
+    }
+
+    static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    static String kib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+
+    /** Which side took less time and how many times less, e.g. "engine 3.2× sooner". */
+    static String sooner(double kubectlMillis, double engineMillis) {
+        return kubectlMillis >= engineMillis ? "engine " + ratio(kubectlMillis, engineMillis) + " sooner"
+                : "kubectl " + ratio(engineMillis, kubectlMillis) + " sooner";
+    }
+
+    /** How many times {@code a} is {@code b}, e.g. "3.2×". */
+    static String ratio(double a, double b) {
+        if (b <= 0) {
+            return "n/a";
+        }
+        double x = a / b;
+        return String.format(Locale.ROOT, x >= 10 ? "%.0f×" : "%.1f×", x);
+    }
+}
