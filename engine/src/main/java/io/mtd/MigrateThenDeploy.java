@@ -40,6 +40,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
@@ -62,6 +63,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final List<String> secrets;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    private final ExecutorService api;
+    private final MigrationStage migrations;
+    private final RolloutStage rollouts;
     private final Clock clock;
     private final Duration unschedulableGrace;
     private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
@@ -87,6 +91,13 @@ public final class MigrateThenDeploy implements AutoCloseable {
         });
         this.clock = b.clock;
         this.unschedulableGrace = b.unschedulableGrace;
+        this.api = Executors.newFixedThreadPool(b.apiThreads, r -> {
+            Thread t = new Thread(r, "mtd-api");
+            t.setDaemon(true);
+            return t;
+        });
+        this.migrations = new MigrationStage(scheduler, api, clock, unschedulableGrace);
+        this.rollouts = new RolloutStage(scheduler);
     }
 
     public static Builder builder() {
@@ -115,6 +126,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
     @Override
     public void close() {
+        migrations.awaitReleases(Duration.ofSeconds(5));
+        api.shutdown();
         watches.values().forEach(NamespaceWatch::close);
         watches.clear();
         clients.values().forEach(KubernetesClient::close);
@@ -142,8 +155,6 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final CompletableFuture<String> cancelled = new CompletableFuture<>();
         private final CompletableFuture<RunReport> report = new CompletableFuture<>();
         private final List<EnvironmentReport> environments = new ArrayList<>();
-        private final MigrationStage migrations = new MigrationStage(scheduler, clock, unschedulableGrace);
-        private final RolloutStage rollouts = new RolloutStage(scheduler);
         private volatile ImageReport image;
 
         private Run(Plan plan, ProgressListener events, SecretMasker masker) {
@@ -395,6 +406,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private Clock clock = Clock.systemUTC();
         private Duration unschedulableGrace = Duration.ofMinutes(2);
+        private int apiThreads = 8;
 
         public Builder clusters(ClusterConnector clusters) {
             this.clusters = Objects.requireNonNull(clusters);
@@ -442,6 +454,15 @@ public final class MigrateThenDeploy implements AutoCloseable {
         /** A shared executor for timers and retries (the engine makes a two-thread one otherwise). */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = scheduler;
+            return this;
+        }
+
+        /** Threads of the pool that makes blocking API calls: lock attempts, renewals and releases (default 8). */
+        public Builder apiThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("apiThreads must be at least 1");
+            }
+            this.apiThreads = threads;
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +34,13 @@ public final class LeaseLock {
     private final String holder;
     private final Duration leaseDuration;
     private final ScheduledExecutorService scheduler;
+    private final Executor api;
     private final Clock clock;
     private final Map<String, String> labels;
     private volatile String tookOver;
 
     public LeaseLock(KubernetesClient client, String namespace, String name, String holder, Duration leaseDuration,
-            Map<String, String> labels, ScheduledExecutorService scheduler, Clock clock) {
+            Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.name = name;
@@ -46,6 +48,7 @@ public final class LeaseLock {
         this.leaseDuration = leaseDuration;
         this.labels = labels;
         this.scheduler = scheduler;
+        this.api = api;
         this.clock = clock;
     }
 
@@ -60,7 +63,7 @@ public final class LeaseLock {
     public CompletableFuture<Held> acquire(Duration maxWait, Consumer<String> onWait) {
         CompletableFuture<Held> result = new CompletableFuture<>();
         Instant deadline = clock.instant().plus(maxWait);
-        attempt(result, deadline, onWait, Instant.MIN);
+        api.execute(() -> attempt(result, deadline, onWait, Instant.MIN));
         return result;
     }
 
@@ -89,7 +92,7 @@ public final class LeaseLock {
                 noted = now;
             }
             Instant n = noted;
-            scheduler.schedule(() -> attempt(result, deadline, onWait, n), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> api.execute(() -> attempt(result, deadline, onWait, n)), RETRY.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
@@ -179,7 +182,8 @@ public final class LeaseLock {
 
         private Held() {
             long period = Math.max(200, leaseDuration.toMillis() / 3);
-            renewal = scheduler.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
+            // the timer only hands the renewal to the API pool: a thousand held locks must not stall the scheduler
+            renewal = scheduler.scheduleAtFixedRate(() -> api.execute(this::renew), period, period, TimeUnit.MILLISECONDS);
         }
 
         private void renew() {
@@ -215,6 +219,11 @@ public final class LeaseLock {
             } catch (RuntimeException e) {
                 // the lease expires by itself
             }
+        }
+
+        /** Releases the lock on the API pool; the returned future completes when it is done (or failed: it then expires). */
+        public CompletableFuture<Void> releaseAsync() {
+            return CompletableFuture.runAsync(this::release, api);
         }
 
         @Override

@@ -34,6 +34,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
@@ -49,13 +51,31 @@ public final class MigrationStage {
     private static final Duration GONE_WAIT = Duration.ofSeconds(60);
 
     private final ScheduledExecutorService scheduler;
+    private final Executor api;
     private final Clock clock;
     private final Duration unschedulableGrace;
+    private final Set<CompletableFuture<Void>> releasing = ConcurrentHashMap.newKeySet();
 
-    public MigrationStage(ScheduledExecutorService scheduler, Clock clock, Duration unschedulableGrace) {
+    /**
+     * @param scheduler timers and the quick continuations of every wait
+     * @param api the small pool that makes the blocking API calls (lock attempts, renewals, releases)
+     */
+    public MigrationStage(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
         this.scheduler = scheduler;
+        this.api = api;
         this.clock = clock;
         this.unschedulableGrace = unschedulableGrace;
+    }
+
+    /** Waits, at most {@code max}, for locks still being released; the engine calls it before it shuts its pools down. */
+    public void awaitReleases(Duration max) {
+        try {
+            CompletableFuture.allOf(releasing.toArray(CompletableFuture[]::new)).get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // a lock not released in time expires by itself after its lease duration
+        }
     }
 
     /** What one migration needs. */
@@ -87,7 +107,7 @@ public final class MigrationStage {
                     .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
         }
         LeaseLock lock = new LeaseLock(t.client(), job.namespace(), lockName(t.plan().app(), env), t.identity().id(),
-                m.lockOrDefaults().leaseDurationOrDefault(), job.labels(), scheduler, clock);
+                m.lockOrDefaults().leaseDurationOrDefault(), job.labels(), scheduler, api, clock);
 
         t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, env,
                 "Job " + job.name() + " in namespace " + job.namespace() + " from " + t.image()));
@@ -99,7 +119,14 @@ public final class MigrationStage {
             if (lock.tookOverFrom() != null) {
                 note(t, "took over the migration lock from " + lock.tookOverFrom() + ", whose lease had expired");
             }
-            return migrate(t, job).whenCompleteAsync((r, e) -> held.release(), scheduler);
+            CompletableFuture<MigrationResult> migrated = migrate(t, job);
+            // report as soon as the Job ended; the lock is given back meanwhile, not before
+            migrated.whenComplete((r, e) -> {
+                CompletableFuture<Void> release = held.releaseAsync();
+                releasing.add(release);
+                release.whenComplete((v, x) -> releasing.remove(release));
+            });
+            return migrated;
         }, scheduler).handleAsync((result, error) -> report(t, job, start, result, error), scheduler);
     }
 

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 final class MigrationWaiter {
 
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
-    private static final Duration LOG_DRAIN = Duration.ofSeconds(5);
+    /** After the Job ended, the log is read on while lines keep arriving, and given up after this long without any. */
+    private static final Duration LOG_IDLE = Duration.ofSeconds(5);
     private static final int LOG_LINES_KEPT = 20_000;
 
     private final KubernetesClient client;
@@ -52,6 +53,7 @@ final class MigrationWaiter {
     private final Map<String, String> phases = new HashMap<>();
     private final Deque<String> logLines = new ArrayDeque<>();
     private final Instant started;
+    private volatile long lastLineNanos = System.nanoTime();
     private boolean seenJob;
     private boolean finishing;
     private ScheduledFuture<?> heartbeat;
@@ -188,6 +190,7 @@ final class MigrationWaiter {
         }
         String source = name;
         logs.put(name, PodLogStream.follow(client, watch.namespace(), name, MigrationJob.CONTAINER, line -> {
+            lastLineNanos = System.nanoTime();
             String masked = masker.mask(line);
             synchronized (logLines) {
                 logLines.addLast(masked);
@@ -224,17 +227,25 @@ final class MigrationWaiter {
         if (stopFollowing) {
             logs.values().forEach(PodLogStream::close);
         }
-        // let the last lines of the log arrive before the result is reported, so nothing printed after it is missing
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((v, t) -> {
-                    logs.values().forEach(PodLogStream::close);
-                    List<String> lines;
-                    synchronized (logLines) {
-                        lines = List.copyOf(logLines);
-                    }
-                    result.complete(new MigrationResult(r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), lines));
-                });
+        // let the last lines of the log arrive before the result is reported, so nothing printed after it is missing;
+        // the quiet period counts from now, as the Job's end may be seen before its last bytes arrive
+        lastLineNanos = System.nanoTime();
+        drain(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)), r);
+    }
+
+    /** Reports {@code r} once every log stream ended, or went quiet for {@link #LOG_IDLE} (a stream that broke). */
+    private void drain(CompletableFuture<Void> logsEnded, MigrationResult r) {
+        boolean idle = System.nanoTime() - lastLineNanos > LOG_IDLE.toNanos();
+        if (!logsEnded.isDone() && !idle) {
+            scheduler.schedule(() -> drain(logsEnded, r), 100, TimeUnit.MILLISECONDS);
+            return;
+        }
+        logs.values().forEach(PodLogStream::close);
+        List<String> lines;
+        synchronized (logLines) {
+            lines = List.copyOf(logLines);
+        }
+        result.complete(new MigrationResult(r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), lines));
     }
 
     private int attempts() {
