@@ -130,6 +130,11 @@ public final class SandboxKubelet implements AutoCloseable {
     faults.put(repository, fault);
   }
 
+  /** Removes the fault injected for {@code repository}; Pods that already have it keep it. */
+  public void clearFault(String repository) {
+    faults.remove(repository);
+  }
+
   /** Removes every injected fault; Pods that already have one keep it. */
   public void clearFaults() {
     faults.clear();
