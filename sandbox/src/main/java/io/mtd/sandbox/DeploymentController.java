@@ -496,6 +496,7 @@ final class DeploymentController implements AutoCloseable {
     String uid = rs.getMetadata().getUid();
     return kubelet.informer().getStore().list().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(DeploymentController::isActive)
         .filter(p -> {
           OwnerReference owner = controller(p.getMetadata());
           return owner != null && uid.equals(owner.getUid());
@@ -516,6 +517,12 @@ final class DeploymentController implements AutoCloseable {
     }
     return meta.getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst()
         .orElse(null);
+  }
+
+  /** Succeeded and Failed (say evicted) Pods do not count for a ReplicaSet, which makes replacements. */
+  private static boolean isActive(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return !"Succeeded".equals(phase) && !"Failed".equals(phase);
   }
 
   private static boolean isReady(Pod pod) {

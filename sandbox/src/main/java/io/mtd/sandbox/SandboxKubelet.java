@@ -68,7 +68,8 @@ import java.util.regex.Pattern;
  * {@code -locations=filesystem:/sql} reach the volume too.
  *
  * <p>Pods owned by a ReplicaSet (Deployment Pods) run no process: they become Running and Ready after a short delay,
- * unless a {@link Fault} says otherwise.
+ * unless a {@link Fault} says otherwise (OOM_KILLED crash-loops with OOMKilled as the last termination, EVICTED fails
+ * the Pod, which the ReplicaSet then replaces).
  */
 public final class SandboxKubelet implements AutoCloseable {
 
@@ -128,6 +129,11 @@ public final class SandboxKubelet implements AutoCloseable {
   /** Makes every new Pod whose image has {@code repository} (without tag and digest) suffer {@code fault}. */
   public void injectFault(String repository, Fault fault) {
     faults.put(repository, fault);
+  }
+
+  /** Removes the fault injected for {@code repository}; Pods that already have it keep it. */
+  public void clearFault(String repository) {
+    faults.remove(repository);
   }
 
   /** Removes every injected fault; Pods that already have one keep it. */
@@ -285,7 +291,14 @@ public final class SandboxKubelet implements AutoCloseable {
       if (stopped) {
         return;
       }
-      if (fault == Fault.CRASH_LOOP) {
+      if (fault == Fault.EVICTED) {
+        reason = "Evicted";
+        message = "The node was low on resource: memory.";
+        terminated(137, "Error", null);
+        return;
+      }
+      if (fault == Fault.CRASH_LOOP || fault == Fault.OOM_KILLED) {
+        boolean oom = fault == Fault.OOM_KILLED;
         int restarts = 0;
         phase = "Running";
         while (!stopped && !closed) {
@@ -294,7 +307,8 @@ public final class SandboxKubelet implements AutoCloseable {
                   .withMessage("back-off " + (10 << Math.min(restarts, 5)) + "s restarting failed container="
                       + container.getName() + " pod=" + name + "_" + namespace + "(" + pod.getMetadata().getUid() + ")")
                   .endWaiting().build())
-              .withLastState(new ContainerStateBuilder().withNewTerminated().withExitCode(1).withReason("Error")
+              .withLastState(new ContainerStateBuilder().withNewTerminated().withExitCode(oom ? 137 : 1)
+                  .withReason(oom ? "OOMKilled" : "Error")
                   .withStartedAt(now()).withFinishedAt(now()).endTerminated().build())
               .build();
           readiness(false, "ContainersNotReady", "containers with unready status: [" + container.getName() + "]");

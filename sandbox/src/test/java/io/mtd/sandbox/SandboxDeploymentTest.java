@@ -264,6 +264,34 @@ class SandboxDeploymentTest {
     assertThat(condition(get("ghost"), "Available").getStatus()).isEqualTo("False");
   }
 
+  @Test
+  void oomKilledDeploymentPodsCrashLoopWithOomKilledAsTheirLastState() {
+    sandbox.kubelet().injectFault("registry.example.com/oom", Fault.OOM_KILLED);
+
+    client.apps().deployments().resource(deployment("oom", "registry.example.com/oom:1")).create();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("oom:1").stream().anyMatch(p ->
+        p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1));
+    var status = crashingPods("oom:1").get(0).getStatus().getContainerStatuses().get(0);
+    assertThat(status.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
+    assertThat(status.getLastState().getTerminated().getReason()).isEqualTo("OOMKilled");
+    assertThat(status.getLastState().getTerminated().getExitCode()).isEqualTo(137);
+  }
+
+  @Test
+  void evictedDeploymentPodIsReplacedByItsReplicaSet() {
+    sandbox.kubelet().injectFault("registry.example.com/evict", Fault.EVICTED);
+    client.apps().deployments().resource(deployment("evict", "registry.example.com/evict:1")).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> crashingPods("evict:1").stream()
+        .anyMatch(p -> "Evicted".equals(p.getStatus().getReason())));
+
+    sandbox.kubelet().clearFault("registry.example.com/evict");
+
+    Deployment done = awaitRolledOut("evict");
+    assertThat(done.getStatus().getReadyReplicas()).isEqualTo(2);
+    assertThat(crashingPods("evict:1")).anySatisfy(p -> assertThat(p.getStatus().getPhase()).isEqualTo("Failed"));
+  }
+
   private List<Pod> crashingPods(String imageSuffix) {
     return client.pods().list().getItems().stream()
         .filter(p -> p.getSpec().getContainers().get(0).getImage().endsWith(imageSuffix))

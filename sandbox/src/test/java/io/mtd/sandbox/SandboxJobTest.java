@@ -170,6 +170,24 @@ class SandboxJobTest {
   }
 
   @Test
+  void clearingOneRepositorysFaultKeepsTheOthers() {
+    sandbox.kubelet().injectFault("registry.example.com/cleared", Fault.UNSCHEDULABLE);
+    sandbox.kubelet().injectFault("registry.example.com/kept", Fault.UNSCHEDULABLE);
+
+    sandbox.kubelet().clearFault("registry.example.com/cleared");
+
+    Job cleared = job("cleared", "exit 0");
+    cleared.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/cleared:1");
+    client.batch().v1().jobs().resource(cleared).create();
+    Job kept = job("kept", "exit 0");
+    kept.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/kept:1");
+    client.batch().v1().jobs().resource(kept).create();
+    awaitCondition("cleared", "Complete");
+    await().atMost(Duration.ofSeconds(10)).until(() -> podCondition("kept", "PodScheduled") != null);
+    assertThat(podCondition("kept", "PodScheduled").getReason()).isEqualTo("Unschedulable");
+  }
+
+  @Test
   void unschedulablePodStaysPendingWithThePodScheduledReason() {
     sandbox.kubelet().injectFault("registry.example.com/big", Fault.UNSCHEDULABLE);
     Job job = job("big", "exit 0");
