@@ -335,7 +335,7 @@ class RolloutStageTest {
                 last[0] = now;
                 return settled;
             });
-            sandbox.kubelet().clearFaults();
+            sandbox.kubelet().clearFault(io.mtd.sandbox.SandboxKubelet.repositoryOf(NEVER_READY));
             // Pods keep the fault they started with; their replacements become ready
             newPods(NEVER_READY).forEach(p -> client.pods().inNamespace(namespace).resource(p).delete());
 
