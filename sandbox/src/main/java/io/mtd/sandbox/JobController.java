@@ -38,265 +38,265 @@ import java.util.logging.Logger;
  */
 final class JobController implements AutoCloseable {
 
-  private static final Logger LOG = Logger.getLogger(JobController.class.getName());
-  private static final long RETRY_BACKOFF_MS = 200;
-  private static final int DEFAULT_BACKOFF_LIMIT = 6;
-  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    private static final Logger LOG = Logger.getLogger(JobController.class.getName());
+    private static final long RETRY_BACKOFF_MS = 200;
+    private static final int DEFAULT_BACKOFF_LIMIT = 6;
+    private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-  private final KubernetesClient client;
-  private final SandboxKubelet kubelet;
-  private final StatusWriter status;
-  private final SecureRandom random = new SecureRandom();
-  private final AtomicBoolean poked = new AtomicBoolean();
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
-      SandboxKubelet.daemon("sandbox-job-controller"));
-  private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
-  private SharedIndexInformer<Job> jobs;
+    private final KubernetesClient client;
+    private final SandboxKubelet kubelet;
+    private final StatusWriter status;
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicBoolean poked = new AtomicBoolean();
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
+            SandboxKubelet.daemon("sandbox-job-controller"));
+    private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
+    private SharedIndexInformer<Job> jobs;
 
-  /** What the controller remembers of one Job between reconciles, as the real one keeps "expectations". */
-  private static final class JobRun {
-    private final List<String> pods = new ArrayList<>();
-    private final Map<String, String> podPhases = new HashMap<>();
-    private String activePod;
-    private long activeSince;
-    private int failed;
-    private int succeeded;
-    private long nextPodAt;
-    private String startTime;
-    private JobStatus written;
-  }
-
-  JobController(KubernetesClient client, SandboxKubelet kubelet) {
-    this.client = client;
-    this.kubelet = kubelet;
-    this.status = new StatusWriter(client);
-  }
-
-  void start() {
-    jobs = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<Job>() {
-      @Override
-      public void onAdd(Job job) {
-        poke();
-      }
-
-      @Override
-      public void onUpdate(Job oldJob, Job job) {
-        poke();
-      }
-
-      @Override
-      public void onDelete(Job job, boolean deletedFinalStateUnknown) {
-        loop.execute(() -> collect(job));
-      }
-    }, 0);
-    kubelet.informer().addEventHandler(new ResourceEventHandler<Pod>() {
-      @Override
-      public void onAdd(Pod pod) {
-        poke();
-      }
-
-      @Override
-      public void onUpdate(Pod oldPod, Pod pod) {
-        poke();
-      }
-
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-        poke();
-      }
-    });
-    loop.scheduleWithFixedDelay(this::reconcileAll, 100, 100, TimeUnit.MILLISECONDS);
-  }
-
-  private void poke() {
-    // Bursts of events need one reconcile, not one each.
-    if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
-      loop.execute(() -> {
-        poked.set(false);
-        reconcileAll();
-      });
+    /** What the controller remembers of one Job between reconciles, as the real one keeps "expectations". */
+    private static final class JobRun {
+        private final List<String> pods = new ArrayList<>();
+        private final Map<String, String> podPhases = new HashMap<>();
+        private String activePod;
+        private long activeSince;
+        private int failed;
+        private int succeeded;
+        private long nextPodAt;
+        private String startTime;
+        private JobStatus written;
     }
-  }
 
-  private void reconcileAll() {
-    for (Job job : jobs.getStore().list()) {
-      try {
-        reconcile(job);
-      } catch (KubernetesClientException e) {
-        LOG.log(Level.FINE, "Job reconcile failed, retried on the next tick", e);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "Job reconcile failed for " + job.getMetadata().getName(), e);
-      }
+    JobController(KubernetesClient client, SandboxKubelet kubelet) {
+        this.client = client;
+        this.kubelet = kubelet;
+        this.status = new StatusWriter(client);
     }
-  }
 
-  private void reconcile(Job job) {
-    String uid = job.getMetadata().getUid();
-    JobRun run = runs.computeIfAbsent(uid, k -> new JobRun());
-    if (run.written == null && job.getStatus() != null && finished(job.getStatus())) {
-      run.written = job.getStatus();
+    void start() {
+        jobs = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<Job>() {
+            @Override
+            public void onAdd(Job job) {
+                poke();
+            }
+
+            @Override
+            public void onUpdate(Job oldJob, Job job) {
+                poke();
+            }
+
+            @Override
+            public void onDelete(Job job, boolean deletedFinalStateUnknown) {
+                loop.execute(() -> collect(job));
+            }
+        }, 0);
+        kubelet.informer().addEventHandler(new ResourceEventHandler<Pod>() {
+            @Override
+            public void onAdd(Pod pod) {
+                poke();
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod pod) {
+                poke();
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                poke();
+            }
+        });
+        loop.scheduleWithFixedDelay(this::reconcileAll, 100, 100, TimeUnit.MILLISECONDS);
     }
-    if (run.written != null && finished(run.written)) {
-      expire(job, run);
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (run.startTime == null) {
-      run.startTime = SandboxKubelet.now();
-      run.activeSince = now;
-    }
-    List<JobCondition> conditions = new ArrayList<>();
-    String completionTime = null;
-    boolean ready = false;
-    if (run.activePod != null) {
-      Pod pod = jobPod(job, run.activePod);
-      String phase = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      if (pod != null) {
-        run.podPhases.put(run.activePod, phase);
-      }
-      if ("Succeeded".equals(phase)) {
-        run.succeeded++;
-        run.activePod = null;
-      } else if ("Failed".equals(phase) || pod == null && run.podPhases.containsKey(run.activePod)) {
-        // A Pod that disappears after it was seen counts as failed, as with Pod failure tracking.
-        run.failed++;
-        run.activePod = null;
-        run.nextPodAt = now + RETRY_BACKOFF_MS;
-      } else if (pod != null) {
-        ready = isReady(pod);
-      }
-    }
-    int backoffLimit = job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT : job.getSpec().getBackoffLimit();
-    Long deadline = job.getSpec().getActiveDeadlineSeconds();
-    if (run.succeeded > 0) {
-      completionTime = SandboxKubelet.now();
-      conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
-      conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
-    } else if (run.failed > backoffLimit) {
-      conditions.add(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
-      conditions.add(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
-    } else if (deadline != null && now - run.activeSince >= deadline * 1000) {
-      if (run.activePod != null) {
-        Pod pod = jobPod(job, run.activePod);
-        if (pod != null) {
-          kubelet.failPod(pod.getMetadata().getUid(), "DeadlineExceeded",
-              "Pod was active on the node longer than the specified deadline");
+
+    private void poke() {
+        // Bursts of events need one reconcile, not one each.
+        if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                poked.set(false);
+                reconcileAll();
+            });
         }
-        run.failed++;
-        run.activePod = null;
-      }
-      conditions.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
-      conditions.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
-    } else if (run.activePod == null && now >= run.nextPodAt && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-      run.activePod = createPod(job);
-      run.pods.add(run.activePod);
     }
-    JobStatus next = new JobStatusBuilder()
-        .withStartTime(run.startTime)
-        .withActive(run.activePod == null ? null : 1)
-        .withReady(ready ? 1 : 0)
-        .withSucceeded(run.succeeded == 0 ? null : run.succeeded)
-        .withFailed(run.failed == 0 ? null : run.failed)
-        .withTerminating(0)
-        .withCompletionTime(completionTime)
-        .withConditions(conditions.isEmpty() ? null : conditions)
-        .build();
-    if (!Objects.equals(next, run.written)) {
-      Job update = new JobBuilder().withNewMetadata().withName(job.getMetadata().getName())
-          .withNamespace(job.getMetadata().getNamespace()).endMetadata().withStatus(next).build();
-      update.setKind("Job");
-      update.setApiVersion("batch/v1");
-      if (status.put(update)) {
-        run.written = next;
-      }
-    }
-  }
 
-  private static boolean finished(JobStatus jobStatus) {
-    return jobStatus.getConditions() != null && jobStatus.getConditions().stream()
-        .anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));
-  }
+    private void reconcileAll() {
+        for (Job job : jobs.getStore().list()) {
+            try {
+                reconcile(job);
+            } catch (KubernetesClientException e) {
+                LOG.log(Level.FINE, "Job reconcile failed, retried on the next tick", e);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Job reconcile failed for " + job.getMetadata().getName(), e);
+            }
+        }
+    }
 
-  private void expire(Job job, JobRun run) {
-    Integer ttl = job.getSpec().getTtlSecondsAfterFinished();
-    if (ttl == null) {
-      return;
+    private void reconcile(Job job) {
+        String uid = job.getMetadata().getUid();
+        JobRun run = runs.computeIfAbsent(uid, k -> new JobRun());
+        if (run.written == null && job.getStatus() != null && finished(job.getStatus())) {
+            run.written = job.getStatus();
+        }
+        if (run.written != null && finished(run.written)) {
+            expire(job, run);
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (run.startTime == null) {
+            run.startTime = SandboxKubelet.now();
+            run.activeSince = now;
+        }
+        List<JobCondition> conditions = new ArrayList<>();
+        String completionTime = null;
+        boolean ready = false;
+        if (run.activePod != null) {
+            Pod pod = jobPod(job, run.activePod);
+            String phase = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            if (pod != null) {
+                run.podPhases.put(run.activePod, phase);
+            }
+            if ("Succeeded".equals(phase)) {
+                run.succeeded++;
+                run.activePod = null;
+            } else if ("Failed".equals(phase) || pod == null && run.podPhases.containsKey(run.activePod)) {
+                // A Pod that disappears after it was seen counts as failed, as with Pod failure tracking.
+                run.failed++;
+                run.activePod = null;
+                run.nextPodAt = now + RETRY_BACKOFF_MS;
+            } else if (pod != null) {
+                ready = isReady(pod);
+            }
+        }
+        int backoffLimit = job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT : job.getSpec().getBackoffLimit();
+        Long deadline = job.getSpec().getActiveDeadlineSeconds();
+        if (run.succeeded > 0) {
+            completionTime = SandboxKubelet.now();
+            conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
+            conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
+        } else if (run.failed > backoffLimit) {
+            conditions.add(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+            conditions.add(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+        } else if (deadline != null && now - run.activeSince >= deadline * 1000) {
+            if (run.activePod != null) {
+                Pod pod = jobPod(job, run.activePod);
+                if (pod != null) {
+                    kubelet.failPod(pod.getMetadata().getUid(), "DeadlineExceeded",
+                            "Pod was active on the node longer than the specified deadline");
+                }
+                run.failed++;
+                run.activePod = null;
+            }
+            conditions.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
+            conditions.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
+        } else if (run.activePod == null && now >= run.nextPodAt && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+            run.activePod = createPod(job);
+            run.pods.add(run.activePod);
+        }
+        JobStatus next = new JobStatusBuilder()
+                .withStartTime(run.startTime)
+                .withActive(run.activePod == null ? null : 1)
+                .withReady(ready ? 1 : 0)
+                .withSucceeded(run.succeeded == 0 ? null : run.succeeded)
+                .withFailed(run.failed == 0 ? null : run.failed)
+                .withTerminating(0)
+                .withCompletionTime(completionTime)
+                .withConditions(conditions.isEmpty() ? null : conditions)
+                .build();
+        if (!Objects.equals(next, run.written)) {
+            Job update = new JobBuilder().withNewMetadata().withName(job.getMetadata().getName())
+                    .withNamespace(job.getMetadata().getNamespace()).endMetadata().withStatus(next).build();
+            update.setKind("Job");
+            update.setApiVersion("batch/v1");
+            if (status.put(update)) {
+                run.written = next;
+            }
+        }
     }
-    String finishedAt = run.written.getConditions().stream().filter(c -> "True".equals(c.getStatus()))
-        .map(JobCondition::getLastTransitionTime).filter(Objects::nonNull).reduce((a, b) -> b).orElse(null);
-    Instant finished = finishedAt == null ? Instant.now() : Instant.parse(finishedAt);
-    if (!Instant.now().isBefore(finished.plusSeconds(ttl))) {
-      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
-          .delete();
-    }
-  }
 
-  /** Emulates the garbage collector: a deleted Job's Pods go with it, and with them their processes. */
-  private void collect(Job job) {
-    String uid = job.getMetadata().getUid();
-    runs.remove(uid);
-    try {
-      client.pods().inNamespace(job.getMetadata().getNamespace()).withLabel("controller-uid", uid).delete();
-    } catch (KubernetesClientException e) {
-      LOG.log(Level.FINE, "could not delete the Pods of a deleted Job", e);
+    private static boolean finished(JobStatus jobStatus) {
+        return jobStatus.getConditions() != null && jobStatus.getConditions().stream()
+                .anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));
     }
-  }
 
-  private Pod jobPod(Job job, String podName) {
-    return kubelet.informer().getStore().getByKey(job.getMetadata().getNamespace() + "/" + podName);
-  }
+    private void expire(Job job, JobRun run) {
+        Integer ttl = job.getSpec().getTtlSecondsAfterFinished();
+        if (ttl == null) {
+            return;
+        }
+        String finishedAt = run.written.getConditions().stream().filter(c -> "True".equals(c.getStatus()))
+                .map(JobCondition::getLastTransitionTime).filter(Objects::nonNull).reduce((a, b) -> b).orElse(null);
+        Instant finished = finishedAt == null ? Instant.now() : Instant.parse(finishedAt);
+        if (!Instant.now().isBefore(finished.plusSeconds(ttl))) {
+            client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+                    .delete();
+        }
+    }
 
-  private static boolean isReady(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return false;
+    /** Emulates the garbage collector: a deleted Job's Pods go with it, and with them their processes. */
+    private void collect(Job job) {
+        String uid = job.getMetadata().getUid();
+        runs.remove(uid);
+        try {
+            client.pods().inNamespace(job.getMetadata().getNamespace()).withLabel("controller-uid", uid).delete();
+        } catch (KubernetesClientException e) {
+            LOG.log(Level.FINE, "could not delete the Pods of a deleted Job", e);
+        }
     }
-    for (PodCondition c : pod.getStatus().getConditions()) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
-  }
 
-  private static JobCondition condition(String type, String reason, String message) {
-    String now = SandboxKubelet.now();
-    return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
-        .withLastProbeTime(now).withLastTransitionTime(now).build();
-  }
+    private Pod jobPod(Job job, String podName) {
+        return kubelet.informer().getStore().getByKey(job.getMetadata().getNamespace() + "/" + podName);
+    }
 
-  private String createPod(Job job) {
-    StringBuilder suffix = new StringBuilder();
-    for (int i = 0; i < 5; i++) {
-      suffix.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+    private static boolean isReady(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return false;
+        }
+        for (PodCondition c : pod.getStatus().getConditions()) {
+            if ("Ready".equals(c.getType())) {
+                return "True".equals(c.getStatus());
+            }
+        }
+        return false;
     }
-    String jobName = job.getMetadata().getName();
-    String name = jobName + "-" + suffix;
-    String uid = job.getMetadata().getUid();
-    Map<String, String> labels = new LinkedHashMap<>();
-    if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
-      labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
-    }
-    labels.put("controller-uid", uid);
-    labels.put("batch.kubernetes.io/controller-uid", uid);
-    labels.put("job-name", jobName);
-    labels.put("batch.kubernetes.io/job-name", jobName);
-    Pod pod = new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace(job.getMetadata().getNamespace()).withLabels(labels)
-        .withAnnotations(job.getSpec().getTemplate().getMetadata() == null ? null
-            : job.getSpec().getTemplate().getMetadata().getAnnotations())
-        .withOwnerReferences(new OwnerReference("batch/v1", true, true, "Job", jobName, uid))
-        .endMetadata()
-        .withSpec(job.getSpec().getTemplate().getSpec())
-        .build();
-    client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
-    return name;
-  }
 
-  @Override
-  public void close() {
-    loop.shutdownNow();
-    if (jobs != null) {
-      jobs.close();
+    private static JobCondition condition(String type, String reason, String message) {
+        String now = SandboxKubelet.now();
+        return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
+                .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
-  }
+
+    private String createPod(Job job) {
+        StringBuilder suffix = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            suffix.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+        }
+        String jobName = job.getMetadata().getName();
+        String name = jobName + "-" + suffix;
+        String uid = job.getMetadata().getUid();
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
+        }
+        labels.put("controller-uid", uid);
+        labels.put("batch.kubernetes.io/controller-uid", uid);
+        labels.put("job-name", jobName);
+        labels.put("batch.kubernetes.io/job-name", jobName);
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(job.getMetadata().getNamespace()).withLabels(labels)
+                .withAnnotations(job.getSpec().getTemplate().getMetadata() == null ? null
+                        : job.getSpec().getTemplate().getMetadata().getAnnotations())
+                .withOwnerReferences(new OwnerReference("batch/v1", true, true, "Job", jobName, uid))
+                .endMetadata()
+                .withSpec(job.getSpec().getTemplate().getSpec())
+                .build();
+        client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+        return name;
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        if (jobs != null) {
+            jobs.close();
+        }
+    }
 }

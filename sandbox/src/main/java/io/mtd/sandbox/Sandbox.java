@@ -18,129 +18,129 @@ import java.util.stream.Stream;
  */
 public final class Sandbox implements AutoCloseable {
 
-  private final SandboxApiServer apiServer;
-  private final Config config;
-  private final KubernetesClient controlPlane;
-  private final SandboxKubelet kubelet;
-  private final JobController jobs;
-  private final DeploymentController deployments;
-  private final Path workDir;
-  private final Thread killOnExit;
+    private final SandboxApiServer apiServer;
+    private final Config config;
+    private final KubernetesClient controlPlane;
+    private final SandboxKubelet kubelet;
+    private final JobController jobs;
+    private final DeploymentController deployments;
+    private final Path workDir;
+    private final Thread killOnExit;
 
-  private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
-      JobController jobs, DeploymentController deployments, Path workDir) {
-    this.apiServer = apiServer;
-    this.config = config;
-    this.controlPlane = controlPlane;
-    this.kubelet = kubelet;
-    this.jobs = jobs;
-    this.deployments = deployments;
-    this.workDir = workDir;
-    // Container processes outlive the JVM unless killed; a forgotten close() must not leave them running.
-    this.killOnExit = new Thread(kubelet::killAll, "sandbox-kill-processes");
-    Runtime.getRuntime().addShutdownHook(killOnExit);
-  }
-
-  /** Starts the API server, the kubelet and the controllers. */
-  public static Sandbox start() {
-    Path workDir;
-    try {
-      workDir = Files.createTempDirectory("mtd-sandbox-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the sandbox's working directory under java.io.tmpdir", e);
+    private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
+            JobController jobs, DeploymentController deployments, Path workDir) {
+        this.apiServer = apiServer;
+        this.config = config;
+        this.controlPlane = controlPlane;
+        this.kubelet = kubelet;
+        this.jobs = jobs;
+        this.deployments = deployments;
+        this.workDir = workDir;
+        // Container processes outlive the JVM unless killed; a forgotten close() must not leave them running.
+        this.killOnExit = new Thread(kubelet::killAll, "sandbox-kill-processes");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
-    PodLogs logs = new PodLogs();
-    SandboxApiServer apiServer = new SandboxApiServer(new SandboxCrudDispatcher(), logs);
-    int port = apiServer.start();
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl("http://127.0.0.1:" + port)
-        .withNamespace("default")
-        .withTrustCerts(true)
-        .withHttp2Disable(true)
-        .build();
-    KubernetesClient controlPlane = new KubernetesClientBuilder().withConfig(config).build();
-    SandboxKubelet kubelet = new SandboxKubelet(controlPlane, logs, workDir.resolve("pods"));
-    kubelet.start();
-    JobController jobs = new JobController(controlPlane, kubelet);
-    jobs.start();
-    DeploymentController deployments = new DeploymentController(controlPlane, kubelet);
-    deployments.start();
-    return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, workDir);
-  }
 
-  /** A new client to the sandbox's API server; the caller closes it. */
-  public KubernetesClient client() {
-    return new KubernetesClientBuilder().withConfig(config).build();
-  }
-
-  /** The client configuration that reaches the sandbox's API server. */
-  public Config config() {
-    return config;
-  }
-
-  /** Writes a kubeconfig whose cluster, user and context are all named "sandbox", and returns its path. */
-  public Path writeKubeconfig(Path file) {
-    String yaml = "apiVersion: v1\n"
-        + "kind: Config\n"
-        + "clusters:\n"
-        + "- name: sandbox\n"
-        + "  cluster:\n"
-        + "    server: " + config.getMasterUrl().replaceAll("/+$", "") + "\n"
-        + "users:\n"
-        + "- name: sandbox\n"
-        + "  user:\n"
-        + "    token: sandbox\n"
-        + "contexts:\n"
-        + "- name: sandbox\n"
-        + "  context:\n"
-        + "    cluster: sandbox\n"
-        + "    user: sandbox\n"
-        + "    namespace: default\n"
-        + "current-context: sandbox\n";
-    try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      Files.writeString(file, yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the sandbox kubeconfig to " + file, e);
+    /** Starts the API server, the kubelet and the controllers. */
+    public static Sandbox start() {
+        Path workDir;
+        try {
+            workDir = Files.createTempDirectory("mtd-sandbox-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the sandbox's working directory under java.io.tmpdir", e);
+        }
+        PodLogs logs = new PodLogs();
+        SandboxApiServer apiServer = new SandboxApiServer(new SandboxCrudDispatcher(), logs);
+        int port = apiServer.start();
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl("http://127.0.0.1:" + port)
+                .withNamespace("default")
+                .withTrustCerts(true)
+                .withHttp2Disable(true)
+                .build();
+        KubernetesClient controlPlane = new KubernetesClientBuilder().withConfig(config).build();
+        SandboxKubelet kubelet = new SandboxKubelet(controlPlane, logs, workDir.resolve("pods"));
+        kubelet.start();
+        JobController jobs = new JobController(controlPlane, kubelet);
+        jobs.start();
+        DeploymentController deployments = new DeploymentController(controlPlane, kubelet);
+        deployments.start();
+        return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, workDir);
     }
-    return file;
-  }
 
-  /** The sandbox's only node. */
-  public SandboxKubelet kubelet() {
-    return kubelet;
-  }
-
-  /** Closes every open watch connection server-side; clients must re-watch and informers relist. */
-  public void dropWatches() {
-    apiServer.dropWatches();
-  }
-
-  /** How many watch connections the API server has accepted so far. */
-  public int watchesOpened() {
-    return apiServer.watchesOpened();
-  }
-
-  /** Stops the controllers and the API server and kills every process the kubelet started. */
-  @Override
-  public void close() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(killOnExit);
-    } catch (IllegalStateException e) {
-      // The JVM is already exiting and the hook is running.
+    /** A new client to the sandbox's API server; the caller closes it. */
+    public KubernetesClient client() {
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
-    jobs.close();
-    deployments.close();
-    kubelet.close();
-    controlPlane.close();
-    apiServer.close();
-    try (Stream<Path> files = Files.walk(workDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Leftover temp files do no harm.
+
+    /** The client configuration that reaches the sandbox's API server. */
+    public Config config() {
+        return config;
     }
-  }
+
+    /** Writes a kubeconfig whose cluster, user and context are all named "sandbox", and returns its path. */
+    public Path writeKubeconfig(Path file) {
+        String yaml = "apiVersion: v1\n"
+                + "kind: Config\n"
+                + "clusters:\n"
+                + "- name: sandbox\n"
+                + "  cluster:\n"
+                + "    server: " + config.getMasterUrl().replaceAll("/+$", "") + "\n"
+                + "users:\n"
+                + "- name: sandbox\n"
+                + "  user:\n"
+                + "    token: sandbox\n"
+                + "contexts:\n"
+                + "- name: sandbox\n"
+                + "  context:\n"
+                + "    cluster: sandbox\n"
+                + "    user: sandbox\n"
+                + "    namespace: default\n"
+                + "current-context: sandbox\n";
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the sandbox kubeconfig to " + file, e);
+        }
+        return file;
+    }
+
+    /** The sandbox's only node. */
+    public SandboxKubelet kubelet() {
+        return kubelet;
+    }
+
+    /** Closes every open watch connection server-side; clients must re-watch and informers relist. */
+    public void dropWatches() {
+        apiServer.dropWatches();
+    }
+
+    /** How many watch connections the API server has accepted so far. */
+    public int watchesOpened() {
+        return apiServer.watchesOpened();
+    }
+
+    /** Stops the controllers and the API server and kills every process the kubelet started. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is already exiting and the hook is running.
+        }
+        jobs.close();
+        deployments.close();
+        kubelet.close();
+        controlPlane.close();
+        apiServer.close();
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Leftover temp files do no harm.
+        }
+    }
 
 }

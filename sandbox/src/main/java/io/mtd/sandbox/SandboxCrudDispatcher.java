@@ -18,53 +18,53 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 final class SandboxCrudDispatcher extends KubernetesCrudDispatcher {
 
-  private static final int REMEMBERED = 10_000;
+    private static final int REMEMBERED = 10_000;
 
-  /** A deletion: the resourceVersion it was given and the deleted object's attributes. */
-  private record Deletion(long resourceVersion, AttributeSet attributes) {
-  }
+    /** A deletion: the resourceVersion it was given and the deleted object's attributes. */
+    private record Deletion(long resourceVersion, AttributeSet attributes) {
+    }
 
-  private final Deque<Deletion> deletions = new ConcurrentLinkedDeque<>();
+    private final Deque<Deletion> deletions = new ConcurrentLinkedDeque<>();
 
-  @Override
-  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
-      GenericKubernetesResource resource, String newState) {
-    if (newState == null && oldAttributes != null && map.containsKey(oldAttributes)) {
-      // A deletion is a change with its own resourceVersion, as in the API server.
-      deletions.addLast(new Deletion(requestResourceVersion(), oldAttributes));
-      while (deletions.size() > REMEMBERED) {
-        deletions.pollFirst();
-      }
+    @Override
+    public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+            GenericKubernetesResource resource, String newState) {
+        if (newState == null && oldAttributes != null && map.containsKey(oldAttributes)) {
+            // A deletion is a change with its own resourceVersion, as in the API server.
+            deletions.addLast(new Deletion(requestResourceVersion(), oldAttributes));
+            while (deletions.size() > REMEMBERED) {
+                deletions.pollFirst();
+            }
+        }
+        super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
     }
-    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-  }
 
-  /** Whether an object that the watch at {@code watchPath} would see was deleted after {@code resourceVersion}. */
-  boolean deletedSince(long resourceVersion, String watchPath) {
-    AttributeSet query = getAttributeExtractor().fromPath(watchPath);
-    String name = watchedName(watchPath);
-    if (name != null) {
-      query = query.add(new Attribute("name", name));
+    /** Whether an object that the watch at {@code watchPath} would see was deleted after {@code resourceVersion}. */
+    boolean deletedSince(long resourceVersion, String watchPath) {
+        AttributeSet query = getAttributeExtractor().fromPath(watchPath);
+        String name = watchedName(watchPath);
+        if (name != null) {
+            query = query.add(new Attribute("name", name));
+        }
+        for (Deletion deletion : deletions) {
+            if (deletion.resourceVersion() > resourceVersion && deletion.attributes().matches(query)) {
+                return true;
+            }
+        }
+        return false;
     }
-    for (Deletion deletion : deletions) {
-      if (deletion.resourceVersion() > resourceVersion && deletion.attributes().matches(query)) {
-        return true;
-      }
-    }
-    return false;
-  }
 
-  private static String watchedName(String path) {
-    int query = path.indexOf('?');
-    if (query < 0) {
-      return null;
+    private static String watchedName(String path) {
+        int query = path.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String param : path.substring(query + 1).split("&")) {
+            String decoded = URLDecoder.decode(param, StandardCharsets.UTF_8);
+            if (decoded.startsWith("fieldSelector=metadata.name=")) {
+                return decoded.substring("fieldSelector=metadata.name=".length());
+            }
+        }
+        return null;
     }
-    for (String param : path.substring(query + 1).split("&")) {
-      String decoded = URLDecoder.decode(param, StandardCharsets.UTF_8);
-      if (decoded.startsWith("fieldSelector=metadata.name=")) {
-        return decoded.substring("fieldSelector=metadata.name=".length());
-      }
-    }
-    return null;
-  }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
  * container has no {@code command}; the container's {@code args} are appended) and the environment it bakes in.
  */
 public record SandboxImage(Path workingDir, List<String> entrypoint, Map<String, String> env) {
-  public SandboxImage {
-    entrypoint = entrypoint == null ? List.of() : List.copyOf(entrypoint);
-    env = env == null ? Map.of() : Map.copyOf(env);
-  }
+    public SandboxImage {
+        entrypoint = entrypoint == null ? List.of() : List.copyOf(entrypoint);
+        env = env == null ? Map.of() : Map.copyOf(env);
+    }
 }

@@ -36,192 +36,192 @@ import org.flywaydb.core.api.output.ValidateResult;
  */
 public final class FlywayCli {
 
-    /** Flags the real CLI handles itself rather than passing to Flyway's configuration. */
-    private static final Set<String> CLI_ONLY = Set.of("outputType", "outputFile", "color", "skipCheckForUpdate", "outputLogsInJson");
-    private static final Set<String> COMMANDS = Set.of("migrate", "info", "validate");
+        /** Flags the real CLI handles itself rather than passing to Flyway's configuration. */
+        private static final Set<String> CLI_ONLY = Set.of("outputType", "outputFile", "color", "skipCheckForUpdate", "outputLogsInJson");
+        private static final Set<String> COMMANDS = Set.of("migrate", "info", "validate");
 
-    /** Repositories of the Flyway images this stands in for (Docker Hub's flyway/flyway and Redgate's). */
-    public static final List<String> REPOSITORIES = List.of("flyway/flyway", "redgate/flyway");
+        /** Repositories of the Flyway images this stands in for (Docker Hub's flyway/flyway and Redgate's). */
+        public static final List<String> REPOSITORIES = List.of("flyway/flyway", "redgate/flyway");
 
-    private FlywayCli() {}
+        private FlywayCli() {}
 
-    /** The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path. */
-    public static SandboxImage sandboxImage() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new SandboxImage(null, List.of(java, "-cp", System.getProperty("java.class.path"), FlywayCli.class.getName()), Map.of());
-    }
+        /** The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path. */
+        public static SandboxImage sandboxImage() {
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                return new SandboxImage(null, List.of(java, "-cp", System.getProperty("java.class.path"), FlywayCli.class.getName()), Map.of());
+        }
 
-    /** Registers {@link #sandboxImage()} with {@code kubelet} under every repository in {@link #REPOSITORIES}. */
-    public static void registerWith(SandboxKubelet kubelet) {
-        REPOSITORIES.forEach(repository -> kubelet.registerImage(repository, sandboxImage()));
-    }
+        /** Registers {@link #sandboxImage()} with {@code kubelet} under every repository in {@link #REPOSITORIES}. */
+        public static void registerWith(SandboxKubelet kubelet) {
+                REPOSITORIES.forEach(repository -> kubelet.registerImage(repository, sandboxImage()));
+        }
 
-    public static void main(String[] args) {
-        int exit = run(Arrays.asList(args), System.getenv(), System.out);
-        System.out.flush();
-        System.exit(exit);
-    }
+        public static void main(String[] args) {
+                int exit = run(Arrays.asList(args), System.getenv(), System.out);
+                System.out.flush();
+                System.exit(exit);
+        }
 
-    /** Runs one command line with {@code env} as the environment, printing to {@code out}; returns the exit code. */
-    public static int run(List<String> args, Map<String, String> env, PrintStream out) {
-        Map<String, String> config = new LinkedHashMap<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith("FLYWAY_") && value != null) {
-                config.put("flyway." + camelCase(name.substring("FLYWAY_".length())), value);
-            }
-        });
-        List<String> commands = new ArrayList<>();
-        boolean json = false;
-        for (String arg : args) {
-            if (arg.startsWith("-") && arg.contains("=")) {
-                String key = arg.substring(1, arg.indexOf('='));
-                String value = arg.substring(arg.indexOf('=') + 1);
-                key = key.startsWith("flyway.") ? key.substring("flyway.".length()) : key;
-                if ("outputType".equals(key)) {
-                    json = "json".equalsIgnoreCase(value);
-                } else if (!CLI_ONLY.contains(key)) {
-                    config.put("flyway." + key, value);
+        /** Runs one command line with {@code env} as the environment, printing to {@code out}; returns the exit code. */
+        public static int run(List<String> args, Map<String, String> env, PrintStream out) {
+                Map<String, String> config = new LinkedHashMap<>();
+                env.forEach((name, value) -> {
+                        if (name.startsWith("FLYWAY_") && value != null) {
+                                config.put("flyway." + camelCase(name.substring("FLYWAY_".length())), value);
+                        }
+                });
+                List<String> commands = new ArrayList<>();
+                boolean json = false;
+                for (String arg : args) {
+                        if (arg.startsWith("-") && arg.contains("=")) {
+                                String key = arg.substring(1, arg.indexOf('='));
+                                String value = arg.substring(arg.indexOf('=') + 1);
+                                key = key.startsWith("flyway.") ? key.substring("flyway.".length()) : key;
+                                if ("outputType".equals(key)) {
+                                        json = "json".equalsIgnoreCase(value);
+                                } else if (!CLI_ONLY.contains(key)) {
+                                        config.put("flyway." + key, value);
+                                }
+                        } else if (arg.startsWith("-")) {
+                                // -X, -q and the like change only how much is logged
+                                continue;
+                        } else {
+                                commands.add(arg);
+                        }
                 }
-            } else if (arg.startsWith("-")) {
-                // -X, -q and the like change only how much is logged
-                continue;
-            } else {
-                commands.add(arg);
-            }
-        }
-        boolean jsonOutput = json;
-        // like the real CLI: its console log is Flyway's fallback, chosen by loggers=console whatever else is on the class path
-        LogFactory.setFallbackLogCreator(jsonOutput ? type -> new ConsoleLog(null) : type -> new ConsoleLog(out));
-        config.putIfAbsent("flyway.loggers", "console");
-        try {
-            if (commands.size() != 1 || !COMMANDS.contains(commands.get(0))) {
-                throw new FlywayException("Invalid command line: give exactly one of " + COMMANDS + ", got " + commands);
-            }
-            Flyway flyway = Flyway.configure().configuration(config).load();
-            OperationResult result = execute(flyway, commands.get(0), jsonOutput, out);
-            if (jsonOutput) {
-                out.println(json(result));
-            }
-            if (result instanceof ValidateResult && !((ValidateResult) result).validationSuccessful) {
-                return 1;
-            }
-            return 0;
-        } catch (Exception e) {
-            if (jsonOutput) {
-                out.println(json(ErrorOutput.toOperationResult(e)));
-            } else {
-                out.println("ERROR: " + messages(e));
-            }
-            return 1;
-        } finally {
-            out.flush();
-        }
-    }
-
-    private static OperationResult execute(Flyway flyway, String command, boolean json, PrintStream out) {
-        switch (command) {
-            case "migrate":
-                return flyway.migrate();
-            case "validate":
-                if (json) {
-                    return flyway.validateWithResult();
+                boolean jsonOutput = json;
+                // like the real CLI: its console log is Flyway's fallback, chosen by loggers=console whatever else is on the class path
+                LogFactory.setFallbackLogCreator(jsonOutput ? type -> new ConsoleLog(null) : type -> new ConsoleLog(out));
+                config.putIfAbsent("flyway.loggers", "console");
+                try {
+                        if (commands.size() != 1 || !COMMANDS.contains(commands.get(0))) {
+                                throw new FlywayException("Invalid command line: give exactly one of " + COMMANDS + ", got " + commands);
+                        }
+                        Flyway flyway = Flyway.configure().configuration(config).load();
+                        OperationResult result = execute(flyway, commands.get(0), jsonOutput, out);
+                        if (jsonOutput) {
+                                out.println(json(result));
+                        }
+                        if (result instanceof ValidateResult && !((ValidateResult) result).validationSuccessful) {
+                                return 1;
+                        }
+                        return 0;
+                } catch (Exception e) {
+                        if (jsonOutput) {
+                                out.println(json(ErrorOutput.toOperationResult(e)));
+                        } else {
+                                out.println("ERROR: " + messages(e));
+                        }
+                        return 1;
+                } finally {
+                        out.flush();
                 }
-                flyway.validate();
-                return null;
-            default:
-                MigrationInfoService info = flyway.info();
-                if (!json) {
-                    MigrationInfo current = info.current();
-                    out.println("Schema version: " + (current == null || current.getVersion() == null ? "<< Empty Schema >>" : current.getVersion()));
-                    out.println();
-                    for (MigrationInfo m : info.all()) {
-                        out.println("| " + (m.getVersion() == null ? "" : m.getVersion()) + " | " + m.getDescription() + " | "
-                                + m.getScript() + " | " + m.getState().getDisplayName() + " |");
-                    }
+        }
+
+        private static OperationResult execute(Flyway flyway, String command, boolean json, PrintStream out) {
+                switch (command) {
+                        case "migrate":
+                                return flyway.migrate();
+                        case "validate":
+                                if (json) {
+                                        return flyway.validateWithResult();
+                                }
+                                flyway.validate();
+                                return null;
+                        default:
+                                MigrationInfoService info = flyway.info();
+                                if (!json) {
+                                        MigrationInfo current = info.current();
+                                        out.println("Schema version: " + (current == null || current.getVersion() == null ? "<< Empty Schema >>" : current.getVersion()));
+                                        out.println();
+                                        for (MigrationInfo m : info.all()) {
+                                                out.println("| " + (m.getVersion() == null ? "" : m.getVersion()) + " | " + m.getDescription() + " | "
+                                                                + m.getScript() + " | " + m.getState().getDisplayName() + " |");
+                                        }
+                                }
+                                return info.getInfoResult();
                 }
-                return info.getInfoResult();
-        }
-    }
-
-    /** Serialises like the real CLI's mapper: indented, nulls kept, transient fields left out, dates as ISO text. */
-    static String json(Object result) {
-        ObjectMapper mapper = JsonMapper.builder()
-                .addModule(new JavaTimeModule())
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-                .enable(MapperFeature.PROPAGATE_TRANSIENT_MARKER)
-                .build();
-        try {
-            return mapper.writeValueAsString(result);
-        } catch (Exception e) {
-            throw new IllegalStateException("Flyway's result could not be written as JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder s = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t != e) {
-                s.append(System.lineSeparator()).append("Caused by: ");
-            }
-            s.append(t instanceof FlywayException ? t.getMessage() : t.toString());
-        }
-        return s.toString();
-    }
-
-    /** FLYWAY_BASELINE_ON_MIGRATE to baselineOnMigrate, as Flyway maps its environment variables. */
-    static String camelCase(String snake) {
-        String[] words = snake.toLowerCase(Locale.ROOT).split("_");
-        StringBuilder s = new StringBuilder(words[0]);
-        for (int i = 1; i < words.length; i++) {
-            if (!words[i].isEmpty()) {
-                s.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
-            }
-        }
-        return s.toString();
-    }
-
-    /** Flyway's console log: info plain, warnings and errors prefixed; nothing at all when {@code out} is null. */
-    private static final class ConsoleLog implements Log {
-        private final PrintStream out;
-
-        ConsoleLog(PrintStream out) {
-            this.out = out;
         }
 
-        @Override
-        public void debug(String message) {}
-
-        @Override
-        public void info(String message) {
-            print(message);
+        /** Serialises like the real CLI's mapper: indented, nulls kept, transient fields left out, dates as ISO text. */
+        static String json(Object result) {
+                ObjectMapper mapper = JsonMapper.builder()
+                                .addModule(new JavaTimeModule())
+                                .enable(SerializationFeature.INDENT_OUTPUT)
+                                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                                .enable(MapperFeature.PROPAGATE_TRANSIENT_MARKER)
+                                .build();
+                try {
+                        return mapper.writeValueAsString(result);
+                } catch (Exception e) {
+                        throw new IllegalStateException("Flyway's result could not be written as JSON: " + e.getMessage(), e);
+                }
         }
 
-        @Override
-        public void warn(String message) {
-            print("WARNING: " + message);
+        private static String messages(Throwable e) {
+                StringBuilder s = new StringBuilder();
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                        if (t != e) {
+                                s.append(System.lineSeparator()).append("Caused by: ");
+                        }
+                        s.append(t instanceof FlywayException ? t.getMessage() : t.toString());
+                }
+                return s.toString();
         }
 
-        @Override
-        public void error(String message) {
-            print("ERROR: " + message);
+        /** FLYWAY_BASELINE_ON_MIGRATE to baselineOnMigrate, as Flyway maps its environment variables. */
+        static String camelCase(String snake) {
+                String[] words = snake.toLowerCase(Locale.ROOT).split("_");
+                StringBuilder s = new StringBuilder(words[0]);
+                for (int i = 1; i < words.length; i++) {
+                        if (!words[i].isEmpty()) {
+                                s.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+                        }
+                }
+                return s.toString();
         }
 
-        @Override
-        public void error(String message, Exception e) {
-            print("ERROR: " + message + System.lineSeparator() + messages(e));
-        }
+        /** Flyway's console log: info plain, warnings and errors prefixed; nothing at all when {@code out} is null. */
+        private static final class ConsoleLog implements Log {
+                private final PrintStream out;
 
-        @Override
-        public void notice(String message) {
-            print(message);
-        }
+                ConsoleLog(PrintStream out) {
+                        this.out = out;
+                }
 
-        private void print(String message) {
-            if (out != null) {
-                out.println(message);
-            }
+                @Override
+                public void debug(String message) {}
+
+                @Override
+                public void info(String message) {
+                        print(message);
+                }
+
+                @Override
+                public void warn(String message) {
+                        print("WARNING: " + message);
+                }
+
+                @Override
+                public void error(String message) {
+                        print("ERROR: " + message);
+                }
+
+                @Override
+                public void error(String message, Exception e) {
+                        print("ERROR: " + message + System.lineSeparator() + messages(e));
+                }
+
+                @Override
+                public void notice(String message) {
+                        print(message);
+                }
+
+                private void print(String message) {
+                        if (out != null) {
+                                out.println(message);
+                        }
+                }
         }
-    }
 }
