@@ -27,11 +27,10 @@ final class CompletionLatency {
     /**
      * Both waiters' latencies in milliseconds (kubectl's is null without kubectl), and what one waiting
      * {@code kubectl wait} process holds: resident memory and OS threads, read from /proc while it waits; how long the
-     * status write itself takes, and the GET and PUT of a Lease that the engine makes to release its migration lock
-     * before it reports (kubectl takes no lock).
+     * status write itself takes.
      */
     record Result(int jobs, Percentiles engine, Percentiles kubectl, Long kubectlRssBytes, Integer kubectlThreads,
-            Percentiles statusWrite, Percentiles leaseRelease) {}
+            Percentiles statusWrite) {}
 
     private final Setup setup;
 
@@ -43,12 +42,10 @@ final class CompletionLatency {
         List<Double> engine = new ArrayList<>();
         List<Double> kubectl = new ArrayList<>();
         List<Double> writes = new ArrayList<>();
-        List<Double> releases = new ArrayList<>();
         long rss = 0;
         int threads = 0;
         for (int i = 0; i < WARMUP + jobs; i++) {
             double e = engineOnce(i, writes);
-            releases.add(leaseRoundTrip());
             long[] held = new long[2];
             Double k = setup.kubectl().isPresent() ? kubectlOnce(i, held) : null;
             rss = Math.max(rss, held[0]);
@@ -61,8 +58,7 @@ final class CompletionLatency {
             }
         }
         return new Result(jobs, Percentiles.of(engine), kubectl.isEmpty() ? null : Percentiles.of(kubectl),
-                rss == 0 ? null : rss, threads == 0 ? null : threads, Percentiles.of(writes.subList(WARMUP, writes.size())),
-                Percentiles.of(releases.subList(WARMUP, releases.size())));
+                rss == 0 ? null : rss, threads == 0 ? null : threads, Percentiles.of(writes.subList(WARMUP, writes.size())));
     }
 
     /** Latency of one engine wait, measured by {@link #timeCompletion}. */
@@ -102,16 +98,6 @@ final class CompletionLatency {
             throw new IllegalStateException("the engine reported " + report.outcome() + " for Job " + name + ": " + report.failure());
         }
         return Percentiles.millisBetween(written, done[0]);
-    }
-
-    /** Milliseconds of a GET and a PUT of the (free) migration lock's Lease, as the engine's release makes them. */
-    private double leaseRoundTrip() {
-        String name = setup.client().leases().inNamespace(NAMESPACE).list().getItems().get(0).getMetadata().getName();
-        long start = System.nanoTime();
-        io.fabric8.kubernetes.api.model.coordination.v1.Lease lease = setup.client().leases().inNamespace(NAMESPACE).withName(name).get();
-        lease.getSpec().setHolderIdentity(null);
-        setup.client().leases().inNamespace(NAMESPACE).resource(lease).update();
-        return Percentiles.millisBetween(start, System.nanoTime());
     }
 
     /** Latency of one {@code kubectl wait}: its watch is open (the sandbox counted it) before the condition is written. */

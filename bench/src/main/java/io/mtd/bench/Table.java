@@ -18,8 +18,7 @@ final class Table {
         rows.add(new String[] {
             "Job completion noticed, p50 / p99 of " + c.jobs() + " Jobs, from the start of the status write (which itself takes "
                     + ms(c.statusWrite().p50()) + " here)",
-            ms(c.engine().p50()) + " / " + ms(c.engine().p99()) + " (includes releasing the migration lock before reporting: "
-                    + ms(c.leaseRelease().p50()) + ")",
+            ms(c.engine().p50()) + " / " + ms(c.engine().p99()),
             hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
             hasKubectl ? sooner(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
         });
