@@ -7,7 +7,10 @@ import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.migration.MigrationStage;
+import io.mtd.flyway.FlywayPreflight;
 import io.mtd.plan.Environment;
+import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.PlanError;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanValidator;
 import io.mtd.progress.MaskingListener;
@@ -104,9 +107,20 @@ public final class MigrateThenDeploy implements AutoCloseable {
         return new Builder();
     }
 
-    /** Validates {@code plan} (throwing {@link io.mtd.plan.InvalidPlanException} with every error) and starts running it. */
+    /**
+     * Validates {@code plan}, and a Flyway plan's scripts, throwing {@link InvalidPlanException} with every error; then
+     * starts running it.
+     */
     public Run start(Plan plan) {
         PlanValidator.requireValid(plan);
+        if (plan.migration().flyway() != null) {
+            // the scripts are part of the plan: check them offline before an image is built or a cluster is touched
+            List<String> problems = FlywayPreflight.check(plan.migration().flyway(), workspace, java.util.Optional.empty()).errors();
+            if (!problems.isEmpty()) {
+                throw new InvalidPlanException(problems.stream()
+                        .map(p -> new PlanError("migration.flyway.locations", p)).toList());
+            }
+        }
         SecretMasker masker = new SecretMasker();
         secrets.forEach(masker::add);
         Run run = new Run(plan, new MaskingListener(listener, masker), masker);

@@ -155,4 +155,16 @@ class FlywayRunTest {
         String after = new io.mtd.migration.MigrationJob(plan, plan.environments().get(0), "shop:1", new RunIdentity("x", null), workspace).name();
         assertThat(after).isNotEqualTo(before);
     }
+
+    @Test
+    void brokenScriptsAreRejectedWhenTheRunStartsBeforeAnythingIsTouched() throws IOException {
+        scripts("duplicate");
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> {
+            throw new AssertionError("no cluster may be reached for a plan with broken scripts");
+        }).workspace(workspace).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.start(plan("shop:1", "fw-dup")))
+                    .isInstanceOf(io.mtd.plan.InvalidPlanException.class)
+                    .hasMessageContaining("migration.flyway.locations");
+        }
+    }
 }
