@@ -2,16 +2,18 @@ package io.mtd;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.flyway.FlywayOutput;
+import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.migration.MigrationStage;
-import io.mtd.flyway.FlywayPreflight;
+import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
-import io.mtd.plan.PlanError;
 import io.mtd.plan.Plan;
+import io.mtd.plan.PlanError;
 import io.mtd.plan.PlanValidator;
 import io.mtd.progress.MaskingListener;
 import io.mtd.progress.ProgressEvent;
@@ -38,14 +40,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -115,7 +122,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         PlanValidator.requireValid(plan);
         if (plan.migration().flyway() != null) {
             // the scripts are part of the plan: check them offline before an image is built or a cluster is touched
-            List<String> problems = FlywayPreflight.check(plan.migration().flyway(), workspace, java.util.Optional.empty()).errors();
+            List<String> problems = FlywayPreflight.check(plan.migration().flyway(), workspace, Optional.empty()).errors();
             if (!problems.isEmpty()) {
                 throw new InvalidPlanException(problems.stream()
                         .map(p -> new PlanError("migration.flyway.locations", p)).toList());
@@ -242,14 +249,14 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 return CompletableFuture.completedFuture(null);
             }
             Duration timeout = plan.rolloutOrDefaults().approvalTimeoutOrDefault();
-            events.on(new ProgressEvent.StageStarted(Stage.APPROVAL, env.name(), "waiting up to " + io.mtd.plan.Durations.format(timeout)
+            events.on(new ProgressEvent.StageStarted(Stage.APPROVAL, env.name(), "waiting up to " + Durations.format(timeout)
                     + " for approval to promote " + image.pinned() + " to " + env.name()));
             Instant asked = clock.instant();
             CompletableFuture<ApprovalGate.Decision> decision = approvals.request(new ApprovalGate.Request(plan.app(), env.name(),
                     env.namespaceOrDefault(), image.pinned(), env.approvers(), timeout)).toCompletableFuture();
-            CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
             cancelled.thenAccept(why -> {
-                bounded.completeExceptionally(new java.util.concurrent.CancellationException(why));
+                bounded.completeExceptionally(new CancellationException(why));
                 decision.cancel(false);
             });
             return bounded.handle((d, error) -> {
@@ -257,8 +264,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 if (error != null) {
                     Throwable cause = unwrap(error);
                     if (cause instanceof TimeoutException) {
-                        r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + io.mtd.plan.Durations.format(timeout), clock.instant());
-                    } else if (cause instanceof java.util.concurrent.CancellationException) {
+                        r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + Durations.format(timeout), clock.instant());
+                    } else if (cause instanceof CancellationException) {
                         r = new ApprovalReport(StageOutcome.CANCELLED, null, message(cause), clock.instant());
                     } else {
                         throw new CompletionException(cause);
@@ -297,7 +304,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), mo, approval, migration, null));
                     finish(migrationRunOutcome(migration), env.name() + ": migration " + migration.job() + " "
-                            + mo.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
+                            + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
                             + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
                     return;
                 }
@@ -311,7 +318,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                     if (!ok) {
                         RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
                                 : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
-                        finish(o, env.name() + ": rollout " + r.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                        finish(o, env.name() + ": rollout " + r.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ')
                                 + ": " + r.reason(), index + 1);
                         return;
                     }
@@ -326,7 +333,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             if (plan.migration().flyway() == null || m.job() == null) {
                 return m;
             }
-            return io.mtd.flyway.FlywayOutput.parse(outcome.log()).map(f -> {
+            return FlywayOutput.parse(outcome.log()).map(f -> {
                 String message = m.message();
                 if (f.error() != null && m.outcome() != StageOutcome.SUCCEEDED) {
                     String script = f.failed() == null ? "" : (f.failed().script() != null ? f.failed().script() : "V" + f.failed().version()) + ": ";
@@ -345,7 +352,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 rollout = new CallbackRollout(rolloutCallback).roll(client, env, image.pinned(), events);
                 Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
                 scheduler.schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
-                        + io.mtd.plan.Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        + Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), TimeUnit.MILLISECONDS);
             } else if (!env.deployments().isEmpty()) {
                 events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
                         + " to " + image.pinned()));
@@ -359,9 +366,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return rollout.handle((r, error) -> {
                 Throwable cause = error == null ? null : unwrap(error);
                 RolloutReport report = error == null ? r : new RolloutReport(rolloutCallback != null ? CallbackRollout.MODE
-                        : RolloutStage.MODE, cause instanceof java.util.concurrent.CancellationException ? StageOutcome.CANCELLED
+                        : RolloutStage.MODE, cause instanceof CancellationException ? StageOutcome.CANCELLED
                         : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
-                        cause instanceof java.util.concurrent.CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
+                        cause instanceof CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
                                 : message(cause), Duration.between(began, clock.instant()), List.of());
                 events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
                         report.duration() != null ? report.duration() : Duration.between(began, clock.instant()),
@@ -394,7 +401,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
     private static Throwable unwrap(Throwable t) {
         Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
             c = c.getCause();
         }
         return c;
