@@ -36,6 +36,8 @@ final class MigrationWaiter {
     /** After the Job ended, the log is read on while lines keep arriving, and given up after this long without any. */
     private static final Duration LOG_IDLE = Duration.ofSeconds(5);
     private static final int LOG_LINES_KEPT = 20_000;
+    /** How long after the Job's end its Pods may still look unfinished in the (separate) Pod informer. */
+    private static final Duration POD_SETTLE = Duration.ofSeconds(3);
 
     private final KubernetesClient client;
     private final NamespaceWatch watch;
@@ -55,6 +57,7 @@ final class MigrationWaiter {
     private final Instant started;
     private volatile long lastLineNanos = System.nanoTime();
     private boolean seenJob;
+    private long endSeenNanos;
     private boolean finishing;
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> deadline;
@@ -115,11 +118,19 @@ final class MigrationWaiter {
                 notePhase(pod);
                 followLog(pod);
             }
+            boolean ended = condition(job, "Complete").isPresent() || condition(job, "Failed").isPresent();
+            if (ended && !podsSettled(pods)) {
+                // the Job and Pod informers run apart: the Job's end can arrive before its Pod's, which holds the exit
+                // code, the reason and the log to follow; give the Pod view a moment to catch up
+                scheduler.schedule(this::evaluateLater, 100, TimeUnit.MILLISECONDS);
+                return;
+            }
             Optional<JobCondition> complete = condition(job, "Complete");
             if (complete.isPresent()) {
                 Pod last = pods.isEmpty() ? null : pods.get(pods.size() - 1);
-                finish(new MigrationResult(StageOutcome.SUCCEEDED, null, null,
-                        last == null ? null : PodDiagnosis.exitCode(last), attempts(pods), null));
+                Integer exitCode = last == null ? null : PodDiagnosis.exitCode(last);
+                finish(new MigrationResult(StageOutcome.SUCCEEDED, null, null, exitCode == null ? 0 : exitCode,
+                        attempts(pods), null));
                 return;
             }
             Optional<JobCondition> failed = condition(job, "Failed");
@@ -146,6 +157,18 @@ final class MigrationWaiter {
             finish(new MigrationResult(StageOutcome.FAILED, "EngineError", "could not read the Job's state: " + e.getMessage(),
                     null, attempts(), null));
         }
+    }
+
+    /** Whether every known Pod of the ended Job shows its end too, or long enough has passed to stop expecting it. */
+    private boolean podsSettled(List<Pod> pods) {
+        if (endSeenNanos == 0) {
+            endSeenNanos = System.nanoTime();
+        }
+        if (System.nanoTime() - endSeenNanos > POD_SETTLE.toNanos()) {
+            return true;
+        }
+        // no Pod at all (deleted, or never seen): nothing to wait for
+        return pods.stream().allMatch(PodDiagnosis::isTerminal);
     }
 
     private MigrationResult failure(JobCondition failed, List<Pod> pods) {
