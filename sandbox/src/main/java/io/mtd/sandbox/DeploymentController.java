@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -35,10 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -60,9 +55,7 @@ final class DeploymentController implements AutoCloseable {
     private final SandboxKubelet kubelet;
     private final StatusWriter status;
     private final SecureRandom random = new SecureRandom();
-    private final AtomicBoolean poked = new AtomicBoolean();
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
-            SandboxKubelet.daemon("sandbox-deployment-controller"));
+    private final ReconcileLoop loop = new ReconcileLoop("sandbox-deployment-controller", this::reconcileAll);
     /** Pods created per ReplicaSet uid and not yet seen in the cache, so that a slow cache does not double them. */
     private final Map<String, List<String>> expectedPods = new HashMap<>();
     /** When each Deployment (by uid) last made progress, for progressDeadlineSeconds. */
@@ -80,35 +73,9 @@ final class DeploymentController implements AutoCloseable {
     }
 
     void start() {
-        ResourceEventHandler<Object> poke = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object obj) {
-                poke();
-            }
-
-            @Override
-            public void onUpdate(Object oldObj, Object obj) {
-                poke();
-            }
-
-            @Override
-            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-                poke();
-            }
-        };
-        deployments = client.apps().deployments().inAnyNamespace().inform(poke, 0);
-        replicaSets = client.apps().replicaSets().inAnyNamespace().inform(poke, 0);
-        loop.scheduleWithFixedDelay(this::reconcileAll, 100, 100, TimeUnit.MILLISECONDS);
-    }
-
-    private void poke() {
-        // Bursts of events need one reconcile, not one each.
-        if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
-            loop.execute(() -> {
-                poked.set(false);
-                reconcileAll();
-            });
-        }
+        deployments = client.apps().deployments().inAnyNamespace().inform(loop.pokeOnChange(), 0);
+        replicaSets = client.apps().replicaSets().inAnyNamespace().inform(loop.pokeOnChange(), 0);
+        loop.start();
     }
 
     private void reconcileAll() {
@@ -586,7 +553,7 @@ final class DeploymentController implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownNow();
+        loop.close();
         if (deployments != null) {
             deployments.close();
         }

@@ -24,10 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,9 +43,7 @@ final class JobController implements AutoCloseable {
     private final SandboxKubelet kubelet;
     private final StatusWriter status;
     private final SecureRandom random = new SecureRandom();
-    private final AtomicBoolean poked = new AtomicBoolean();
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
-            SandboxKubelet.daemon("sandbox-job-controller"));
+    private final ReconcileLoop loop = new ReconcileLoop("sandbox-job-controller", this::reconcileAll);
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> jobs;
 
@@ -76,12 +70,12 @@ final class JobController implements AutoCloseable {
         jobs = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<Job>() {
             @Override
             public void onAdd(Job job) {
-                poke();
+                loop.poke();
             }
 
             @Override
             public void onUpdate(Job oldJob, Job job) {
-                poke();
+                loop.poke();
             }
 
             @Override
@@ -89,33 +83,8 @@ final class JobController implements AutoCloseable {
                 loop.execute(() -> collect(job));
             }
         }, 0);
-        kubelet.informer().addEventHandler(new ResourceEventHandler<Pod>() {
-            @Override
-            public void onAdd(Pod pod) {
-                poke();
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod pod) {
-                poke();
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                poke();
-            }
-        });
-        loop.scheduleWithFixedDelay(this::reconcileAll, 100, 100, TimeUnit.MILLISECONDS);
-    }
-
-    private void poke() {
-        // Bursts of events need one reconcile, not one each.
-        if (!loop.isShutdown() && poked.compareAndSet(false, true)) {
-            loop.execute(() -> {
-                poked.set(false);
-                reconcileAll();
-            });
-        }
+        kubelet.informer().addEventHandler(loop.<Pod>pokeOnChange());
+        loop.start();
     }
 
     private void reconcileAll() {
@@ -294,7 +263,7 @@ final class JobController implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownNow();
+        loop.close();
         if (jobs != null) {
             jobs.close();
         }

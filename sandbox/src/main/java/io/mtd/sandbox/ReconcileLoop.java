@@ -1,0 +1,71 @@
+package io.mtd.sandbox;
+
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A controller's one thread: it reconciles everything on a short tick and whenever an informer reports a change,
+ * folding a burst of changes into a single pass, as Kubernetes controllers do with their work queues.
+ */
+final class ReconcileLoop implements AutoCloseable {
+
+    private static final long TICK_MILLIS = 100;
+
+    private final ScheduledExecutorService thread;
+    private final Runnable reconcileAll;
+    private final AtomicBoolean poked = new AtomicBoolean();
+
+    ReconcileLoop(String threadName, Runnable reconcileAll) {
+        this.thread = Executors.newSingleThreadScheduledExecutor(SandboxKubelet.daemon(threadName));
+        this.reconcileAll = reconcileAll;
+    }
+
+    void start() {
+        thread.scheduleWithFixedDelay(reconcileAll, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks for a pass soon; a pass already asked for and not yet begun covers this one too. */
+    void poke() {
+        if (!thread.isShutdown() && poked.compareAndSet(false, true)) {
+            thread.execute(() -> {
+                poked.set(false);
+                reconcileAll.run();
+            });
+        }
+    }
+
+    /** Runs {@code task} on the controller's thread, so that it never races a pass. */
+    void execute(Runnable task) {
+        if (!thread.isShutdown()) {
+            thread.execute(task);
+        }
+    }
+
+    /** An informer handler that asks for a pass on every add, update and delete. */
+    <T> ResourceEventHandler<T> pokeOnChange() {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                poke();
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                poke();
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                poke();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
