@@ -2,10 +2,9 @@ package io.mtd.flyway;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.kube.SecretValues;
 import io.mtd.plan.Flyway;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -45,10 +44,11 @@ public record DatabaseAccess(String url, String user, String password) {
                     + namespace + "'; create it with the keys " + flyway.urlKeyOrDefault() + ", " + flyway.userKeyOrDefault()
                     + " and " + flyway.passwordKeyOrDefault());
         }
+        Map<String, String> values = SecretValues.of(secret);
         List<String> missing = new ArrayList<>();
-        String url = value(secret, flyway.urlKeyOrDefault(), missing);
-        String user = value(secret, flyway.userKeyOrDefault(), missing);
-        String password = value(secret, flyway.passwordKeyOrDefault(), missing);
+        String url = value(values, flyway.urlKeyOrDefault(), missing);
+        String user = value(values, flyway.userKeyOrDefault(), missing);
+        String password = value(values, flyway.passwordKeyOrDefault(), missing);
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("migration.flyway.secret: Secret '" + flyway.secret() + "' in namespace '" + namespace
                     + "' has no key " + String.join(", ", missing) + "; add it, or name the key it uses with migration.flyway."
@@ -57,16 +57,11 @@ public record DatabaseAccess(String url, String user, String password) {
         return new DatabaseAccess(url, user, password);
     }
 
-    private static String value(Secret secret, String key, List<String> missing) {
-        Map<String, String> data = secret.getData();
-        if (data != null && data.get(key) != null) {
-            return new String(Base64.getDecoder().decode(data.get(key)), StandardCharsets.UTF_8);
+    private static String value(Map<String, String> values, String key, List<String> missing) {
+        String value = values.get(key);
+        if (value == null) {
+            missing.add(key);
         }
-        Map<String, String> stringData = secret.getStringData();
-        if (stringData != null && stringData.get(key) != null) {
-            return stringData.get(key);
-        }
-        missing.add(key);
-        return null;
+        return value;
     }
 }

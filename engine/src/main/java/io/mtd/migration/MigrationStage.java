@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
 import io.mtd.kube.LeaseLock;
+import io.mtd.kube.SecretValues;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
@@ -22,12 +23,10 @@ import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.MigrationReport;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -136,11 +135,11 @@ public final class MigrationStage {
         return t.watch().synced().thenComposeAsync(v -> {
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
             if (existing != null) {
-                if (hasCondition(existing, "Complete")) {
+                if (MigrationWaiter.condition(existing, "Complete").isPresent()) {
                     return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, "AlreadySucceeded",
                             "already migrated for this image" + ranBy(existing), 0, 0, null));
                 }
-                Optional<JobCondition> failed = condition(existing, "Failed");
+                Optional<JobCondition> failed = MigrationWaiter.condition(existing, "Failed");
                 if (failed.isPresent()) {
                     if (!t.plan().migration().retries()) {
                         return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
@@ -245,12 +244,7 @@ public final class MigrationStage {
                 if (secret == null) {
                     continue; // the Pod will report CreateContainerConfigError, with the fix
                 }
-                if (secret.getData() != null) {
-                    secret.getData().values().forEach(v -> t.masker().add(decode(v)));
-                }
-                if (secret.getStringData() != null) {
-                    secret.getStringData().values().forEach(t.masker()::add);
-                }
+                SecretValues.of(secret).values().forEach(t.masker()::add);
             } catch (KubernetesClientException e) {
                 note(t, "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
                         + "); grant 'get' on secrets to keep them out of the log");
@@ -319,28 +313,8 @@ public final class MigrationStage {
         return run == null ? "" : " (started by " + run + ")";
     }
 
-    private static boolean hasCondition(Job job, String type) {
-        return condition(job, type).isPresent();
-    }
-
-    private static Optional<JobCondition> condition(Job job, String type) {
-        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
-            return Optional.empty();
-        }
-        return job.getStatus().getConditions().stream()
-                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
-    }
-
     private static MigrationResult withMessage(MigrationResult r, String message) {
         return new MigrationResult(r.outcome(), r.reason(), message, r.exitCode(), r.attempts(), r.log());
-    }
-
-    private static String decode(String base64) {
-        try {
-            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return base64;
-        }
     }
 
     private static String orElse(String s, String fallback) {

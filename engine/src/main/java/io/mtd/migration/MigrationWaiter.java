@@ -289,7 +289,8 @@ final class MigrationWaiter {
         listener.on(new ProgressEvent.Note(Stage.MIGRATION, environment, message));
     }
 
-    private static Optional<JobCondition> condition(Job job, String type) {
+    /** The Job's condition of that type, if it is true. */
+    static Optional<JobCondition> condition(Job job, String type) {
         if (job.getStatus() == null || job.getStatus().getConditions() == null) {
             return Optional.empty();
         }
