@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.sun.net.httpserver.HttpServer;
 import hudson.AbortException;
 import hudson.FilePath;
 import hudson.model.Executor;
@@ -20,10 +21,13 @@ import hudson.model.FreeStyleBuild;
 import hudson.model.Label;
 import hudson.model.Result;
 import hudson.slaves.DumbSlave;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import jenkins.model.CauseOfInterruption;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
@@ -210,6 +214,55 @@ class MigrateThenDeployStepTest {
         assertThat(JenkinsRule.getLog(b), containsString("The plan builds registry.example.com/shop:1.0 from the workspace:"
                 + " call the step inside a node block"));
         assertThat(cluster.jobs("staging"), empty());
+    }
+
+    /**
+     * Digest pinning needs no workspace: outside node, a prebuilt image is pinned by asking its registry from the
+     * controller, and a later stage of the build runs the digest the first one pinned even if the tag moved meanwhile.
+     */
+    @Test
+    void aPrebuiltImageIsPinnedWithoutAWorkspaceAndEveryStageRunsTheFirstDigest(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        String first = "sha256:" + "a".repeat(64);
+        String moved = "sha256:" + "b".repeat(64);
+        AtomicInteger asked = new AtomicInteger();
+        HttpServer registry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        registry.createContext("/v2/shop/manifests/1.0", exchange -> {
+            // the tag moves after the first answer
+            exchange.getResponseHeaders().add("Docker-Content-Digest", asked.getAndIncrement() == 0 ? first : moved);
+            exchange.getResponseHeaders().add("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        registry.start();
+        try {
+            String image = "127.0.0.1:" + registry.getAddress().getPort() + "/shop:1.0";
+            StringBuilder script = new StringBuilder();
+            for (String env : List.of("staging", "production")) {
+                script.append("stage('").append(env).append("') {\n")
+                        .append("  def m = migrateDatabase(app: 'shop', image: '").append(image).append("',\n")
+                        .append("      migration: [command: ['sh', '-c', 'echo migrated']],\n")
+                        .append("      environment: [name: '").append(env).append("', credentialsId: '")
+                        .append(ClusterFixture.KUBECONFIG_ID).append("', namespace: '").append(env).append("'])\n")
+                        .append("  echo \"PINNED ").append(env).append(" ${m.image.pinned}\"\n")
+                        .append("}\n");
+            }
+            WorkflowRun b = run(r, script.toString());
+
+            r.assertBuildStatusSuccess(b);
+            String log = JenkinsRule.getLog(b);
+            assertThat(log, allOf(containsString("PINNED staging "), containsString("PINNED production "),
+                    containsString("pinned earlier in this build"), not(containsString(moved))));
+            assertThat(log.substring(log.indexOf("PINNED staging ")), containsString("@" + first));
+            assertThat(log.substring(log.indexOf("PINNED production ")), containsString("@" + first));
+            assertThat("the registry was asked once, by the first stage", asked.get(), is(1));
+            for (String env : List.of("staging", "production")) {
+                assertThat(cluster.jobs(env).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+                        containsString("@" + first));
+            }
+        } finally {
+            registry.stop(0);
+        }
     }
 
     /** One engine per controller: two builds waiting on migrations in one namespace share one client and one watch. */
