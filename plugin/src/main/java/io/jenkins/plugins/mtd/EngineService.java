@@ -112,11 +112,12 @@ public final class EngineService {
         }
         LiveRun started = new LiveRun(engine, run, r.images());
         live.add(started);
-        // this run's engine gives back its clients; the pool closes those no other run uses
-        run.report().whenComplete((report, error) -> {
+        // this run's engine gives back its clients (the pool closes those no other run uses) once its lock releases
+        // are done, which close() waits for: off the shared scheduler, whose few threads serve every build's waits
+        run.report().whenCompleteAsync((report, error) -> {
             live.remove(started);
             engine.close();
-        });
+        }, clientTasks);
         return started;
     }
 
@@ -160,6 +161,11 @@ public final class EngineService {
                 return;
             }
         }
+    }
+
+    /** Whether {@link #close} ended every thread of the engine. */
+    boolean isTerminated() {
+        return scheduler.isTerminated() && api.isTerminated() && clientTasks.isTerminated();
     }
 
     /** A started run, until it ends or the controller shuts down. */

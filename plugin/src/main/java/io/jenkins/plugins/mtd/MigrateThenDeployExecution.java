@@ -185,6 +185,11 @@ public final class MigrateThenDeployExecution extends StepExecution {
         StepContext ctx = getContext();
         FilePath workspace = ctx.get(FilePath.class);
         Plan plan = PlanValidator.requireValid(source.plan(workspace));
+        if (onlyEnvironment != null && plan.environments().stream().anyMatch(e -> onlyEnvironment.equals(e.name()))) {
+            // migrateDatabase with a plan file: only this environment's credentials and cluster matter (the engine
+            // rejects a name the plan does not have, naming the ones it has)
+            plan = plan.onlyEnvironment(onlyEnvironment);
+        }
         ImageSource.checkBuildable(plan, workspace);
         Path copied = WorkspaceFiles.copyFlywayScripts(plan, workspace, ctx.get(Run.class));
         scripts = copied == null ? null : copied.toString();

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import jenkins.model.CauseOfInterruption;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
@@ -287,6 +289,30 @@ class MigrateThenDeployStepTest {
             Thread.sleep(100);
         }
         assertThat("closed once no build uses it", engine.clusterPool().clients(), is(0));
+    }
+
+    /**
+     * Shutting down (the @Terminator) detaches a waiting build without cancelling its migration, closes the clients and
+     * waits for the engine's threads, so none of them runs on after the plugin's classes are gone.
+     */
+    @Test
+    void shutdownClosesTheClientsAndAwaitsEveryEngineThreadLeavingTheMigrationRunning(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "    migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        r.waitForMessage("MIGRATION-WAITING", b);
+        EngineService engine = EngineService.get();
+        assertThat(engine.clusterPool().watches(), is(1));
+
+        engine.close(30, TimeUnit.SECONDS);
+
+        assertThat("every executor of the engine ended", engine.isTerminated(), is(true));
+        assertThat(engine.clusterPool().clients(), is(0));
+        assertThat(engine.clusterPool().watches(), is(0));
+        assertThat("the migration was detached, not cancelled", cluster.jobs("staging"), hasSize(1));
+        assertThat(cluster.jobs("staging").get(0).getMetadata().getDeletionTimestamp(), nullValue());
+        assertThat(b.isBuilding(), is(true));
     }
 
     private static String waitingMigration(String app, Path release) {
