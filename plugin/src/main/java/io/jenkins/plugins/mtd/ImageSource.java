@@ -228,7 +228,9 @@ final class ImageSource implements ImageResolver {
         }
 
         ImageReport toReport() {
-            return new ImageReport(reference, pinned, digest, built, buildMillis < 0 ? null : Duration.ofMillis(buildMillis));
+            // "built" in a report means built by that run: a reused image was built (if at all) by an earlier one
+            return new ImageReport(reference, pinned, digest, built && buildMillis >= 0,
+                    buildMillis < 0 ? null : Duration.ofMillis(buildMillis));
         }
     }
 }
