@@ -12,7 +12,6 @@ import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +36,10 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
 final class CredentialClusters implements ClusterConnector {
 
     /**
-     * How to reach one environment: the client configuration, the kubeconfig a tool would need, and what identifies the
-     * cluster and credential (a digest of their content, so builds of different jobs share a client only when they use
+     * How to reach one environment: the client configuration, and what identifies the cluster and credential (a digest of their content, so builds of different jobs share a client only when they use
      * the same credential against the same server, and no secret is kept in the key).
      */
-    private record Access(Config config, String kubeconfig, String key) {}
+    private record Access(Config config, String key) {}
 
     private final Map<String, Access> byEnvironment;
     private final Set<String> secrets;
@@ -82,7 +79,7 @@ final class CredentialClusters implements ClusterConnector {
                     throw new AbortException(Messages.CredentialClusters_BadKubeconfig(e.name(), id));
                 }
                 secrets.addAll(secretValues(config));
-                access.put(e.name(), new Access(config, kubeconfig, digest("kubeconfig", kubeconfig, e.context())));
+                access.put(e.name(), new Access(config, digest("kubeconfig", kubeconfig, e.context())));
             } else if (c instanceof StringCredentials) {
                 if (e.serverUrl() == null || e.serverUrl().isBlank()) {
                     throw new AbortException(Messages.CredentialClusters_TokenNeedsServer(e.name(), id));
@@ -90,7 +87,7 @@ final class CredentialClusters implements ClusterConnector {
                 String token = ((StringCredentials) c).getSecret().getPlainText();
                 secrets.add(token);
                 Config config = new ConfigBuilder(Config.empty()).withMasterUrl(e.serverUrl()).withOauthToken(token).build();
-                access.put(e.name(), new Access(config, tokenKubeconfig(e, token), digest("token", e.serverUrl(), token)));
+                access.put(e.name(), new Access(config, digest("token", e.serverUrl(), token)));
             } else {
                 throw new AbortException(Messages.CredentialClusters_WrongType(e.name(), id, c.getClass().getSimpleName()));
             }
@@ -141,23 +138,5 @@ final class CredentialClusters implements ClusterConnector {
             }
         }
         return out;
-    }
-
-    /** A one-context kubeconfig for a bearer token, so that kubectl and helm in a rollout body reach the cluster. */
-    private static String tokenKubeconfig(Environment e, String token) throws IOException {
-        Map<String, Object> cluster = new LinkedHashMap<>();
-        cluster.put("server", e.serverUrl());
-        Map<String, Object> context = new LinkedHashMap<>();
-        context.put("cluster", e.name());
-        context.put("user", e.name());
-        context.put("namespace", e.namespaceOrDefault());
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("apiVersion", "v1");
-        doc.put("kind", "Config");
-        doc.put("clusters", List.of(Map.of("name", e.name(), "cluster", cluster)));
-        doc.put("users", List.of(Map.of("name", e.name(), "user", Map.of("token", token))));
-        doc.put("contexts", List.of(Map.of("name", e.name(), "context", context)));
-        doc.put("current-context", e.name());
-        return PlanLoader.yaml().writeValueAsString(doc);
     }
 }
