@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -47,9 +48,9 @@ public final class MigrateThenDeployAction implements RunAction2 {
      * Each run's report as the engine writes it (records cannot be written by XStream, and JSON is what the CLI writes
      * too), in the order they ended: one for {@code migrateThenDeploy}, one per {@code migrateDatabase} stage.
      */
-    private List<String> reportsJson = new ArrayList<>();
+    private List<String> reportsJson = new CopyOnWriteArrayList<>();
     /** Image references pinned in this build, so that every later stage runs the image the first one pinned. */
-    private Map<String, ImageSource.PinnedImage> pinnedImages = new LinkedHashMap<>();
+    private Map<String, ImageSource.PinnedImage> pinnedImages = new ConcurrentHashMap<>();
     /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
     private final Map<String, String> progress = new LinkedHashMap<>();
 
@@ -109,12 +110,9 @@ public final class MigrateThenDeployAction implements RunAction2 {
 
     /** XStream leaves the fields an older build.xml lacks unset. */
     protected Object readResolve() {
-        if (reportsJson == null) {
-            reportsJson = new ArrayList<>();
-        }
-        if (pinnedImages == null) {
-            pinnedImages = new LinkedHashMap<>();
-        }
+        // concurrent collections: parallel stages add to them while the build is being saved
+        reportsJson = reportsJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(reportsJson);
+        pinnedImages = pinnedImages == null ? new ConcurrentHashMap<>() : new ConcurrentHashMap<>(pinnedImages);
         return this;
     }
 
