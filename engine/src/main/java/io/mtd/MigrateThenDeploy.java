@@ -6,6 +6,7 @@ import io.mtd.flyway.FlywayOutput;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
+import io.mtd.kube.ClusterPool;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.migration.MigrationStage;
@@ -41,13 +42,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,15 +73,14 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final ExecutorService api;
+    private final boolean ownsApi;
     private final MigrationStage migrations;
     private final RolloutStage rollouts;
     private final Clock clock;
     private final Duration unschedulableGrace;
-    private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
-    private final Map<WatchKey, NamespaceWatch> watches = new ConcurrentHashMap<>();
-
-    /** One namespace of one client: fabric8 clients compare by identity, which is what is meant here. */
-    private record WatchKey(KubernetesClient client, String namespace) {}
+    private final ClusterPool pool;
+    private final boolean ownsPool;
+    private final ClusterPool.Lease connections;
 
     private MigrateThenDeploy(Builder b) {
         this.clusters = b.clusters;
@@ -101,11 +99,15 @@ public final class MigrateThenDeploy implements AutoCloseable {
         });
         this.clock = b.clock;
         this.unschedulableGrace = b.unschedulableGrace;
-        this.api = Executors.newFixedThreadPool(b.apiThreads, r -> {
+        this.ownsApi = b.api == null;
+        this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, r -> {
             Thread t = new Thread(r, "mtd-api");
             t.setDaemon(true);
             return t;
         });
+        this.ownsPool = b.pool == null;
+        this.pool = b.pool != null ? b.pool : new ClusterPool();
+        this.connections = pool.lease();
         this.migrations = new MigrationStage(scheduler, api, clock, unschedulableGrace);
         this.rollouts = new RolloutStage(scheduler);
     }
@@ -119,6 +121,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
      * starts running it.
      */
     public Run start(Plan plan) {
+        return start(plan, false);
+    }
+
+    private Run start(Plan plan, boolean withoutRollout) {
         PlanValidator.requireValid(plan);
         if (plan.migration().flyway() != null) {
             // the scripts are part of the plan: check them offline before an image is built or a cluster is touched
@@ -130,9 +136,25 @@ public final class MigrateThenDeploy implements AutoCloseable {
         }
         SecretMasker masker = new SecretMasker();
         secrets.forEach(masker::add);
-        Run run = new Run(plan, new MaskingListener(listener, masker), masker);
+        Run run = new Run(plan, new MaskingListener(listener, masker), masker, withoutRollout);
         run.begin();
         return run;
+    }
+
+    /**
+     * Runs only {@code environment}'s part of {@code plan}: the image (as the resolver does it), the environment's approval
+     * if the plan asks for one, its lock and migration Job, and the report; no rollout. For callers that roll out with
+     * their own tools once the migration succeeded (a Jenkins stage's own steps). The Job is the one a whole run would
+     * create for that environment and image, so both forms attach to, skip or wait for each other's migrations.
+     *
+     * @throws InvalidPlanException when the plan is invalid or has no such environment
+     */
+    public Run startMigration(Plan plan, String environment) {
+        if (plan.environments().stream().noneMatch(e -> Objects.equals(e.name(), environment))) {
+            throw new InvalidPlanException(List.of(new PlanError("environments", "the plan has no environment '"
+                    + environment + "'; name one of " + plan.environments().stream().map(Environment::name).toList())));
+        }
+        return start(plan.onlyEnvironment(environment), true);
     }
 
     /** Runs {@code plan} to its end on the calling thread. */
@@ -142,29 +164,34 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
     /** Open watch connections, for the scale benchmark. */
     public int watchConnections() {
-        return watches.values().stream().mapToInt(NamespaceWatch::watchConnections).sum();
+        return pool.watchConnections();
     }
 
+    /**
+     * Waits briefly for lock releases, then gives back this engine's clients: a shared {@link ClusterPool} closes those no
+     * other engine uses, a private one closes them all. Shared executors stay up.
+     */
     @Override
     public void close() {
         migrations.awaitReleases(Duration.ofSeconds(5));
-        api.shutdown();
-        watches.values().forEach(NamespaceWatch::close);
-        watches.clear();
-        clients.values().forEach(KubernetesClient::close);
-        clients.clear();
+        if (ownsApi) {
+            api.shutdown();
+        }
+        connections.close();
+        if (ownsPool) {
+            pool.close();
+        }
         if (ownsScheduler) {
             scheduler.shutdownNow();
         }
     }
 
     private KubernetesClient client(Environment env) {
-        String key = env.name() + "|" + env.kubeconfig() + "|" + env.context() + "|" + env.credentialsId() + "|" + env.serverUrl();
-        return clients.computeIfAbsent(key, k -> clusters.connect(env));
+        return connections.client(clusters, env);
     }
 
     private NamespaceWatch watch(KubernetesClient client, String namespace) {
-        return watches.computeIfAbsent(new WatchKey(client, namespace), k -> new NamespaceWatch(client, namespace));
+        return connections.watch(client, namespace);
     }
 
     /** One run of a plan. */
@@ -176,12 +203,14 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final CompletableFuture<String> cancelled = new CompletableFuture<>();
         private final CompletableFuture<RunReport> report = new CompletableFuture<>();
         private final List<EnvironmentReport> environments = new ArrayList<>();
+        private final boolean withoutRollout;
         private volatile ImageReport image;
 
-        private Run(Plan plan, ProgressListener events, SecretMasker masker) {
+        private Run(Plan plan, ProgressListener events, SecretMasker masker, boolean withoutRollout) {
             this.plan = plan;
             this.events = events;
             this.masker = masker;
+            this.withoutRollout = withoutRollout;
             this.started = clock.instant();
         }
 
@@ -346,6 +375,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
         /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments, else none. */
         private CompletableFuture<RolloutReport> rollOut(KubernetesClient client, Environment env) {
             CompletableFuture<RolloutReport> rollout;
+            if (withoutRollout) {
+                return CompletableFuture.completedFuture(null); // the caller rolls out with its own tools
+            }
             if (rolloutCallback != null) {
                 events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
                 // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
@@ -428,6 +460,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration unschedulableGrace = Duration.ofMinutes(2);
         private int apiThreads = 8;
+        private ExecutorService api;
+        private ClusterPool pool;
 
         public Builder clusters(ClusterConnector clusters) {
             this.clusters = Objects.requireNonNull(clusters);
@@ -484,6 +518,24 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 throw new IllegalArgumentException("apiThreads must be at least 1");
             }
             this.apiThreads = threads;
+            return this;
+        }
+
+        /**
+         * A pool for the blocking API calls shared with other engines (the caller shuts it down); without one the engine
+         * makes its own of {@link #apiThreads} threads.
+         */
+        public Builder api(ExecutorService api) {
+            this.api = api;
+            return this;
+        }
+
+        /**
+         * Clients and namespace watches shared with other engines (one per cluster and credential, one per namespace):
+         * a long-lived process gives every run's engine the same pool. Without one the engine keeps its own.
+         */
+        public Builder clusterPool(ClusterPool pool) {
+            this.pool = pool;
             return this;
         }
 

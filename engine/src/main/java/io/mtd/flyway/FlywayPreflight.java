@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.Driver;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.flywaydb.core.api.CoreErrorCode;
@@ -92,7 +93,9 @@ public final class FlywayPreflight {
     }
 
     private static FluentConfiguration configuration(Flyway flyway, List<Path> locations) {
-        FluentConfiguration config = org.flywaydb.core.Flyway.configure()
+        // the engine's own class loader finds Flyway's database support and the JDBC driver, whatever the thread's
+        // context class loader is (inside Jenkins, the plugin's loader is not the one DriverManager searches)
+        FluentConfiguration config = org.flywaydb.core.Flyway.configure(FlywayPreflight.class.getClassLoader())
                 .locations(locations.stream().map(p -> "filesystem:" + p).toArray(String[]::new))
                 .validateMigrationNaming(true)
                 // pending ones are what the Job is for; future ones (applied by a newer release) are fine as in migrate
@@ -215,7 +218,16 @@ public final class FlywayPreflight {
         props.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
         props.setProperty("loginTimeout", CONNECT_TIMEOUT_SECONDS);
         try {
-            Connection connection = DriverManager.getConnection(db.url(), props);
+            Driver driver = driver(db.url()).orElse(null);
+            if (driver == null) {
+                return Optional.of("pending migrations unknown: no JDBC driver here accepts the database URL in Secret '"
+                        + plan.secret() + "' (" + db.mask(scheme(db.url())) + "); the scripts were checked offline only");
+            }
+            Connection connection = driver.connect(db.url(), props);
+            if (connection == null) {
+                return Optional.of("pending migrations unknown: the JDBC driver " + driver.getClass().getName()
+                        + " did not accept the database URL in Secret '" + plan.secret() + "'; the scripts were checked offline only");
+            }
             connection.close();
             return Optional.empty();
         } catch (SQLException e) {
@@ -227,6 +239,32 @@ public final class FlywayPreflight {
             return Optional.of("pending migrations unknown: the database is not reachable from here (" + db.mask(firstLine(e.getMessage()))
                     + (state.isEmpty() ? "" : ", SQL State " + state) + "); the scripts were checked offline only");
         }
+    }
+
+    /**
+     * The JDBC driver for {@code url} among those this class's loader provides. Not {@link java.sql.DriverManager}: it
+     * only offers drivers visible to the system class loader or already registered, which inside a Jenkins plugin holds
+     * pgjdbc only by chance.
+     */
+    static Optional<Driver> driver(String url) {
+        for (Driver d : ServiceLoader.load(Driver.class, FlywayPreflight.class.getClassLoader())) {
+            try {
+                if (d.acceptsURL(url)) {
+                    return Optional.of(d);
+                }
+            } catch (SQLException e) {
+                // a driver that cannot tell is not the one
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String scheme(String url) {
+        if (url == null) {
+            return "no URL";
+        }
+        int second = url.indexOf(':', url.indexOf(':') + 1);
+        return second < 0 ? url : url.substring(0, second + 1) + "...";
     }
 
     private static String firstLine(String s) {

@@ -38,6 +38,11 @@ public record Plan(
                 .orElseThrow(() -> new IllegalArgumentException("The plan has no environment '" + name + "'"));
     }
 
+    /** The same plan with only the environment of that name (which it must have). */
+    public Plan onlyEnvironment(String name) {
+        return new Plan(app, image, build, migration, rollout, List.of(environment(name)));
+    }
+
     /** The same plan with another image reference (for example pinned by digest). */
     public Plan withImage(String newImage) {
         return new Plan(app, newImage, build, migration, rollout, environments);

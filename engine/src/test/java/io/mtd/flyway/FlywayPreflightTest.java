@@ -125,6 +125,43 @@ class FlywayPreflightTest {
         assertThat(result.note()).isEqualTo("database at version 1, 2 pending migrations");
     }
 
+    /**
+     * Inside Jenkins pgjdbc sits in the plugin's class loader, where {@link java.sql.DriverManager} does not look: with
+     * the driver unknown to DriverManager, the pre-flight still reaches the database through its own class loader.
+     */
+    @Test
+    void reachesTheDatabaseWithoutTheDriverRegisteredInDriverManager() throws Exception {
+        Path dir = copy("good");
+        String url = db.newDatabase();
+        migrate(url, dir, "-target=1");
+        java.sql.Driver registered = java.sql.DriverManager.getDriver(url);
+        java.sql.DriverManager.deregisterDriver(registered);
+        try {
+            assertThat(java.util.Collections.list(java.sql.DriverManager.getDrivers()))
+                    .noneMatch(d -> d.getClass() == registered.getClass());
+
+            Preflight result = FlywayPreflight.check(flyway("db/migration"), workspace, Optional.of(access(url)));
+
+            assertThat(result.errors()).isEmpty();
+            assertThat(result.note()).isEqualTo("database at version 1, 2 pending migrations");
+        } finally {
+            java.sql.DriverManager.registerDriver(registered);
+        }
+    }
+
+    @Test
+    void aUrlNoDriverAcceptsLeavesPendingUnknownAndSaysSo() throws IOException {
+        copy("good");
+        DatabaseAccess unknown = new DatabaseAccess("jdbc:nosuchdb://db.example:5432/shop?password=" + PASSWORD_IN_URL, "shop", "pw");
+
+        Preflight result = FlywayPreflight.check(flyway("db/migration"), workspace, Optional.of(unknown));
+
+        assertThat(result.ok()).isTrue();
+        assertThat(result.pending()).isEmpty();
+        assertThat(result.note()).startsWith("pending migrations unknown: no JDBC driver here accepts the database URL in Secret 'shop-db'")
+                .contains("jdbc:nosuchdb:").doesNotContain(PASSWORD_IN_URL);
+    }
+
     @Test
     void anEmptyDatabaseHasEverythingPending() throws Exception {
         copy("good");

@@ -12,14 +12,15 @@ import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,11 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  */
 final class CredentialClusters implements ClusterConnector {
 
-    /** How to reach one environment: the client configuration, and the kubeconfig handed to a rollout body. */
-    private record Access(Config config, String kubeconfig) {}
+    /**
+     * How to reach one environment: the client configuration, and what identifies the cluster and credential (a digest of their content, so builds of different jobs share a client only when they use
+     * the same credential against the same server, and no secret is kept in the key).
+     */
+    private record Access(Config config, String key) {}
 
     private final Map<String, Access> byEnvironment;
     private final Set<String> secrets;
@@ -75,7 +79,7 @@ final class CredentialClusters implements ClusterConnector {
                     throw new AbortException(Messages.CredentialClusters_BadKubeconfig(e.name(), id));
                 }
                 secrets.addAll(secretValues(config));
-                access.put(e.name(), new Access(config, kubeconfig));
+                access.put(e.name(), new Access(config, digest("kubeconfig", kubeconfig, e.context())));
             } else if (c instanceof StringCredentials) {
                 if (e.serverUrl() == null || e.serverUrl().isBlank()) {
                     throw new AbortException(Messages.CredentialClusters_TokenNeedsServer(e.name(), id));
@@ -83,7 +87,7 @@ final class CredentialClusters implements ClusterConnector {
                 String token = ((StringCredentials) c).getSecret().getPlainText();
                 secrets.add(token);
                 Config config = new ConfigBuilder(Config.empty()).withMasterUrl(e.serverUrl()).withOauthToken(token).build();
-                access.put(e.name(), new Access(config, tokenKubeconfig(e, token)));
+                access.put(e.name(), new Access(config, digest("token", e.serverUrl(), token)));
             } else {
                 throw new AbortException(Messages.CredentialClusters_WrongType(e.name(), id, c.getClass().getSimpleName()));
             }
@@ -91,19 +95,32 @@ final class CredentialClusters implements ClusterConnector {
         return new CredentialClusters(access, secrets);
     }
 
+    /** A client on the controller's engine's task executor, so that shutdown can wait for its callbacks to end. */
     @Override
     public KubernetesClient connect(Environment environment) {
         Access a = byEnvironment.get(environment.name());
-        if (a == null) {
-            return new KubeconfigClusters().connect(environment);
-        }
-        return new KubernetesClientBuilder().withConfig(a.config()).build();
+        Config config = a == null ? KubeconfigClusters.config(environment) : a.config();
+        return new KubernetesClientBuilder().withConfig(config).withTaskExecutor(EngineService.get().clientTasks()).build();
     }
 
-    /** The kubeconfig a rollout body gets for {@code environment}, or null when it has no credentials. */
-    String kubeconfig(String environment) {
-        Access a = byEnvironment.get(environment);
-        return a == null ? null : a.kubeconfig();
+    /** One client per cluster and credential for the whole controller; without credentials, the controller's kubeconfig. */
+    @Override
+    public Object key(Environment environment) {
+        Access a = byEnvironment.get(environment.name());
+        return a != null ? a.key() : "controller-kubeconfig|" + environment.kubeconfig() + "|" + environment.context();
+    }
+
+    private static String digest(String kind, String... parts) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String p : parts) {
+                sha.update(String.valueOf(p).getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return kind + ":" + HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException x) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", x);
+        }
     }
 
     /** Every secret value these credentials hold, for masking. */
@@ -121,23 +138,5 @@ final class CredentialClusters implements ClusterConnector {
             }
         }
         return out;
-    }
-
-    /** A one-context kubeconfig for a bearer token, so that kubectl and helm in a rollout body reach the cluster. */
-    private static String tokenKubeconfig(Environment e, String token) throws IOException {
-        Map<String, Object> cluster = new LinkedHashMap<>();
-        cluster.put("server", e.serverUrl());
-        Map<String, Object> context = new LinkedHashMap<>();
-        context.put("cluster", e.name());
-        context.put("user", e.name());
-        context.put("namespace", e.namespaceOrDefault());
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("apiVersion", "v1");
-        doc.put("kind", "Config");
-        doc.put("clusters", List.of(Map.of("name", e.name(), "cluster", cluster)));
-        doc.put("users", List.of(Map.of("name", e.name(), "user", Map.of("token", token))));
-        doc.put("contexts", List.of(Map.of("name", e.name(), "context", context)));
-        doc.put("current-context", e.name());
-        return PlanLoader.yaml().writeValueAsString(doc);
     }
 }

@@ -10,6 +10,8 @@ import hudson.Util;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
 import hudson.model.Item;
+import hudson.model.Queue;
+import hudson.model.queue.Tasks;
 import hudson.security.ACL;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
@@ -127,6 +129,12 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
         this.approvers = FormLists.clean(approvers);
     }
 
+    /** Whether anything but the name is set (with a plan file, migrateDatabase names the plan's environment only). */
+    boolean hasMoreThanName() {
+        return credentialsId != null || serverUrl != null || context != null || namespace != null || !deployments.isEmpty()
+                || container != null || approval || !approvers.isEmpty();
+    }
+
     /** This environment as the engine's plan describes it. */
     Environment toPlan() {
         return new Environment(name, context, null, credentialsId, serverUrl, namespace, deployments, container,
@@ -167,7 +175,11 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
             return Messages.DeployEnvironment_DisplayName();
         }
 
-        /** Lists the kubeconfig files and tokens the job can use; only to users who may configure it. */
+        /**
+         * Lists the kubeconfig files and tokens the job's builds can use: looked up as the job's builds run (its
+         * authentication, as the credentials plugin's consumer guide asks), not as SYSTEM; only to users who may
+         * configure the job.
+         */
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId,
                 @QueryParameter String serverUrl) {
@@ -178,7 +190,8 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
                 return model;
             }
             model.includeEmptyValue()
-                    .includeMatchingAs(ACL.SYSTEM2, item, StandardCredentials.class,
+                    .includeMatchingAs(item instanceof Queue.Task ? Tasks.getAuthenticationOf2((Queue.Task) item) : ACL.SYSTEM2,
+                            item, StandardCredentials.class,
                             URIRequirementBuilder.fromUri(Util.fixEmptyAndTrim(serverUrl)).build(),
                             CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(FileCredentials.class),
                                     CredentialsMatchers.instanceOf(StringCredentials.class)))

@@ -55,7 +55,8 @@ final class FieldChecks {
     }
 
     static FormValidation checkImage(Item item, String value) {
-        if (blankToNull(value) == null) {
+        // blank: a plan file may give it; a variable reference ($GIT_COMMIT) is only known when the build runs
+        if (blankToNull(value) == null || value.contains("$")) {
             return FormValidation.ok();
         }
         return check(item, top(null, blankToNull(value), null), "image");

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,11 +41,16 @@ public final class MigrateThenDeployAction implements RunAction2 {
     private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployAction.class.getName());
 
     private transient Run<?, ?> run;
-    private transient volatile RunReport report;
+    private transient volatile List<RunReport> reports;
     private transient Map<String, PendingApproval> pending;
 
-    /** The report as the engine writes it: records cannot be written by XStream, and JSON is what the CLI writes too. */
-    private String reportJson;
+    /**
+     * Each run's report as the engine writes it (records cannot be written by XStream, and JSON is what the CLI writes
+     * too), in the order they ended: one for {@code migrateThenDeploy}, one per {@code migrateDatabase} stage.
+     */
+    private List<String> reportsJson = new CopyOnWriteArrayList<>();
+    /** Image references pinned in this build, so that every later stage runs the image the first one pinned. */
+    private Map<String, ImageSource.PinnedImage> pinnedImages = new ConcurrentHashMap<>();
     /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
     private final Map<String, String> progress = new LinkedHashMap<>();
 
@@ -102,10 +108,30 @@ public final class MigrateThenDeployAction implements RunAction2 {
         }
     }
 
-    /** Records the run's report and saves the build so the page shows it after a restart. */
+    /** XStream leaves the fields an older build.xml lacks unset. */
+    protected Object readResolve() {
+        // concurrent collections: parallel stages add to them while the build is being saved
+        reportsJson = reportsJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(reportsJson);
+        pinnedImages = pinnedImages == null ? new ConcurrentHashMap<>() : new ConcurrentHashMap<>(pinnedImages);
+        return this;
+    }
+
+    /** The image pinned earlier in this build for {@code reference}, or null. */
+    synchronized ImageSource.PinnedImage pinnedImage(String reference) {
+        return reference == null ? null : pinnedImages.get(reference);
+    }
+
+    /** Remembers the image a run pinned, for the build's later stages (saved with the next report). */
+    synchronized void recordPinned(ImageSource.PinnedImage image) {
+        pinnedImages.putIfAbsent(image.reference(), image);
+    }
+
+    /** Records a run's report and saves the build so the page shows it after a restart. */
     void complete(RunReport finished) {
-        this.report = finished;
-        this.reportJson = ReportJson.write(finished);
+        synchronized (this) {
+            reportsJson.add(ReportJson.write(finished));
+            reports = null;
+        }
         try {
             if (run != null) {
                 run.save();
@@ -115,19 +141,29 @@ public final class MigrateThenDeployAction implements RunAction2 {
         }
     }
 
-    /** The report, once the run ended; null while it runs. */
-    public RunReport getReport() {
-        RunReport r = report;
-        if (r == null && reportJson != null) {
-            try {
-                r = ReportJson.read(reportJson);
-                report = r;
-            } catch (UncheckedIOException e) {
-                LOGGER.log(Level.WARNING, "Unreadable migrate-then-deploy report in " + run, e);
+    /** The reports of the runs that ended in this build, oldest first. */
+    public synchronized List<RunReport> getReports() {
+        List<RunReport> r = reports;
+        if (r == null) {
+            r = new ArrayList<>();
+            for (String json : reportsJson) {
+                try {
+                    r.add(ReportJson.read(json));
+                } catch (UncheckedIOException e) {
+                    LOGGER.log(Level.WARNING, "Unreadable migrate-then-deploy report in " + run, e);
+                }
             }
+            reports = r;
         }
         return r;
     }
+
+    /** The latest report, or null while the first run is going. */
+    public RunReport getReport() {
+        List<RunReport> r = getReports();
+        return r.isEmpty() ? null : r.get(r.size() - 1);
+    }
+
 
     /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
     public String duration(Duration d) {

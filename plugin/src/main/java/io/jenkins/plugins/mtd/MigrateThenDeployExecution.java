@@ -3,11 +3,10 @@ package io.jenkins.plugins.mtd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
+import hudson.EnvVars;
 import hudson.FilePath;
-import hudson.console.ConsoleLogFilter;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.slaves.WorkspaceList;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
@@ -17,64 +16,70 @@ import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
-import io.mtd.rollout.RolloutCallback;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.HashMap;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import jenkins.model.CauseOfInterruption;
 import jenkins.util.Timer;
-import org.jenkinsci.plugins.workflow.steps.BodyExecutionCallback;
-import org.jenkinsci.plugins.workflow.steps.BodyInvoker;
-import org.jenkinsci.plugins.workflow.steps.EnvironmentExpander;
+import org.jenkinsci.plugins.workflow.steps.FlowInterruptedException;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 
 /**
- * Runs {@code migrateThenDeploy} without holding an executor or the CPS thread: the engine's report future completes the
- * step. Written to survive a controller restart: what it has learnt (the plan, each body's and approval's outcome) lives
- * in serializable fields saved as it changes, and {@link #onResume()} starts the engine again with the same plan, which
- * re-attaches to the migration Job by its deterministic name and skips what already succeeded.
+ * Runs {@code migrateThenDeploy} (the whole plan) or {@code migrateDatabase} (one environment's migration) without
+ * holding an executor or the CPS thread: the engine's report future completes the step.
+ *
+ * <p>Written to survive a controller restart: what it has learnt (the plan, the pinned image, each approval's answer)
+ * lives in typed serializable fields saved as they change, and {@link #onResume()} starts the engine again with the same
+ * plan, which re-attaches to the migration Job by its deterministic name and skips what already succeeded.
  */
 public final class MigrateThenDeployExecution extends StepExecution {
 
     private static final long serialVersionUID = 1L;
-    private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployExecution.class.getName());
-    private static final String BODY_RUNNING = "\u0000running";
-    private static final String BODY_SUCCEEDED = "\u0000succeeded";
 
-    /** Only used while starting; everything needed later is copied into the fields below. */
+    /** How the step turns its options (and the plan file in the workspace, if it names one) into a plan. */
+    @FunctionalInterface
+    interface PlanSource {
+        Plan plan(FilePath workspace) throws IOException, InterruptedException;
+    }
+
+    /** Only used while starting; everything needed later is in the fields below. */
     @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "Only used when starting.")
-    private final transient MigrateThenDeployStep step;
-    private transient volatile EngineLauncher.LiveRun running;
-    private transient Map<String, CompletableFuture<Void>> bodyWaiters;
+    private final transient PlanSource source;
+    private transient volatile EngineService.LiveRun running;
 
+    /** The environment {@code migrateDatabase} migrates, or null for the whole plan. */
+    private final String onlyEnvironment;
     private final boolean resolveDigest;
-    private boolean hasBody;
+    /** The validated plan, as the engine's JSON (the engine's records are not Java-serializable). */
     private volatile String planJson;
+    /** The controller directory holding the Flyway scripts copied from the workspace, or null. */
+    private volatile String scripts;
+    /** The image every environment of this step runs, once pinned. */
+    private volatile ImageSource.PinnedImage image;
+    private final Map<String, RecordedDecision> decisions = new ConcurrentHashMap<>();
     private boolean finished;
     private volatile String status = "preparing the plan";
-    /** Per environment: running, succeeded, or the failure message of the rollout body. */
-    private final Map<String, String> bodies = new ConcurrentHashMap<>();
-    private final Map<String, RecordedDecision> decisions = new ConcurrentHashMap<>();
 
-    MigrateThenDeployExecution(MigrateThenDeployStep step, StepContext context) {
+    MigrateThenDeployExecution(StepContext context, PlanSource source, String onlyEnvironment, boolean resolveDigest) {
         super(context);
-        this.step = step;
-        this.resolveDigest = step.isResolveDigest();
+        this.source = source;
+        this.onlyEnvironment = onlyEnvironment;
+        this.resolveDigest = resolveDigest;
     }
 
     @Override
     public boolean start() throws Exception {
-        hasBody = getContext().hasBody();
-        // reading the plan file and the credentials is I/O, which the CPS thread must not do
+        // reading the plan file, the scripts and the credentials is I/O, which the CPS thread must not do
         Timer.get().submit(() -> {
             try {
                 prepare();
@@ -113,13 +118,22 @@ public final class MigrateThenDeployExecution extends StepExecution {
             first = !finished;
             finished = true;
         }
-        // end the step first: nothing below may keep it from ending
+        String why = Messages.MigrateThenDeployExecution_Aborted(who(cause), leftRunning());
         if (first) {
+            try {
+                TaskListener listener = getContext().get(TaskListener.class);
+                if (listener != null) {
+                    listener.getLogger().println(BuildLog.PREFIX + why);
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                // the step ends below all the same
+            }
+            // end the step first: nothing below may keep it from ending
             getContext().onFailure(cause);
         }
-        EngineLauncher.LiveRun r = running;
+        EngineService.LiveRun r = running;
         if (r != null) {
-            Timer.get().submit(() -> r.cancel(Messages.MigrateThenDeployExecution_Aborted(String.valueOf(cause.getMessage()))));
+            Timer.get().submit(() -> r.cancel(why));
         }
         try {
             Run<?, ?> build = getContext().get(Run.class);
@@ -131,6 +145,37 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
     }
 
+    /** Who or what stopped the step ("Aborted by alice", a timeout's own words), never "null". */
+    static String who(Throwable cause) {
+        if (cause instanceof FlowInterruptedException) {
+            List<String> causes = new ArrayList<>();
+            for (CauseOfInterruption c : ((FlowInterruptedException) cause).getCauses()) {
+                causes.add(c.getShortDescription());
+            }
+            if (!causes.isEmpty()) {
+                return String.join("; ", causes);
+            }
+        }
+        if (cause != null && cause.getMessage() != null) {
+            return cause.getMessage();
+        }
+        return cause == null ? "unknown cause" : cause.getClass().getSimpleName();
+    }
+
+    /** What an abort leaves behind, as the plan says (a migration Job is never killed unless the plan asks). */
+    private String leftRunning() {
+        try {
+            Plan plan = planJson == null ? null : readPlan();
+            if (plan == null || plan.migration() == null) {
+                return Messages.MigrateThenDeployExecution_NothingStarted();
+            }
+            return plan.migration().deletesOnCancel() ? Messages.MigrateThenDeployExecution_JobDeleted()
+                    : Messages.MigrateThenDeployExecution_JobKeepsRunning();
+        } catch (AbortException e) {
+            return Messages.MigrateThenDeployExecution_JobKeepsRunning();
+        }
+    }
+
     @Override
     public String getStatus() {
         return status;
@@ -138,19 +183,16 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private void prepare() throws IOException, InterruptedException {
         StepContext ctx = getContext();
-        String text = null;
-        if (step.getPlan() != null) {
-            FilePath workspace = ctx.get(FilePath.class);
-            if (workspace == null) {
-                throw new AbortException(Messages.MigrateThenDeployExecution_PlanNeedsWorkspace(step.getPlan()));
-            }
-            FilePath file = workspace.child(step.getPlan());
-            if (!file.exists()) {
-                throw new AbortException(Messages.MigrateThenDeployExecution_PlanMissing(step.getPlan(), workspace.getRemote()));
-            }
-            text = file.readToString();
+        FilePath workspace = ctx.get(FilePath.class);
+        Plan plan = PlanValidator.requireValid(source.plan(workspace));
+        if (onlyEnvironment != null && plan.environments().stream().anyMatch(e -> onlyEnvironment.equals(e.name()))) {
+            // migrateDatabase with a plan file: only this environment's credentials and cluster matter (the engine
+            // rejects a name the plan does not have, naming the ones it has)
+            plan = plan.onlyEnvironment(onlyEnvironment);
         }
-        Plan plan = PlanValidator.requireValid(PlanMapping.plan(step, text));
+        ImageSource.checkBuildable(plan, workspace);
+        Path copied = WorkspaceFiles.copyFlywayScripts(plan, workspace, ctx.get(Run.class));
+        scripts = copied == null ? null : copied.toString();
         planJson = PlanLoader.json().writeValueAsString(plan);
         status = "starting";
         ctx.saveState();
@@ -163,24 +205,30 @@ public final class MigrateThenDeployExecution extends StepExecution {
         StepContext ctx = getContext();
         Run<?, ?> build = ctx.get(Run.class);
         TaskListener listener = ctx.get(TaskListener.class);
-        FilePath workspace = ctx.get(FilePath.class);
         Plan plan = readPlan();
         CredentialClusters clusters = CredentialClusters.resolve(plan, build);
         MigrateThenDeployAction action = MigrateThenDeployAction.of(build);
         if (resumed) {
             listener.getLogger().println(BuildLog.PREFIX + Messages.MigrateThenDeployExecution_Resumed());
         }
+        ImageSource.PinnedImage known = image != null ? image : action.pinnedImage(plan.image());
+        // the workspace and the node's environment matter only for a build not done yet (after a restart the agent
+        // may be gone, which a prebuilt or already pinned image does not care about)
+        boolean builds = known == null && plan.build() != null;
+        FilePath workspace = builds ? ctx.get(FilePath.class) : null;
+        EnvVars env = builds ? ctx.get(EnvVars.class) : null;
+        ImageSource images = new ImageSource(known, workspace, env, resolveDigest, listener, pinned -> imagePinned(action, pinned));
         ApprovalGate approvals = request -> approve(action, listener, build, request);
-        RolloutCallback rollout = hasBody ? target -> rollout(target, clusters) : null;
-        EngineLauncher.LiveRun r = EngineLauncher.start(plan, build, workspace, listener.getLogger(), action, clusters,
-                approvals, rollout, resolveDigest, this::stageEnded);
+        EngineService.LiveRun r = EngineService.get().start(new EngineService.Request(plan, build,
+                new BuildLog(listener.getLogger(), action, this::stageEnded), clusters, approvals, images,
+                scripts == null ? null : Path.of(scripts), onlyEnvironment));
         running = r;
         if (isFinished()) {
             // stop() came while the engine started and found nothing to cancel yet
-            r.cancel(Messages.MigrateThenDeployExecution_Aborted("aborted while starting"));
+            r.cancel(Messages.MigrateThenDeployExecution_AbortedWhileStarting());
             return;
         }
-        status = "running " + plan.app();
+        status = "running " + plan.app() + (onlyEnvironment == null ? "" : " in " + onlyEnvironment);
         r.whenFinished(report -> {
             listener.getLogger().print(ReportSummary.render(report));
             finish(action, report);
@@ -189,6 +237,12 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private synchronized boolean isFinished() {
         return finished;
+    }
+
+    private void imagePinned(MigrateThenDeployAction action, ImageSource.PinnedImage pinned) {
+        image = pinned;
+        action.recordPinned(pinned);
+        getContext().saveState();
     }
 
     /** Saves the execution after each stage, so its status and recorded answers survive a restart at any point. */
@@ -245,164 +299,19 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private CompletionStage<ApprovalGate.Decision> approve(MigrateThenDeployAction action, TaskListener listener,
             Run<?, ?> build, ApprovalGate.Request request) {
-        synchronized (this) {
-            RecordedDecision known = decisions.get(request.environment());
-            if (known != null) {
-                return CompletableFuture.completedFuture(known.toDecision());
-            }
+        RecordedDecision known = decisions.get(request.environment());
+        if (known != null) {
+            return CompletableFuture.completedFuture(known.toDecision());
         }
         // on the page first, so that whoever follows the link finds the form
         CompletionStage<ApprovalGate.Decision> answer = action.request(request);
         BuildLog.waitingForApproval(listener, build, action, request.environment());
         status = "waiting for approval of " + request.environment();
         return answer.thenApply(d -> {
-            synchronized (this) {
-                decisions.put(request.environment(), new RecordedDecision(d));
-            }
+            decisions.put(request.environment(), new RecordedDecision(d));
             getContext().saveState();
             return d;
         });
-    }
-
-    private CompletionStage<Void> rollout(RolloutCallback.Target target, CredentialClusters clusters) {
-        String env = target.environment();
-        CompletableFuture<Void> waiter;
-        boolean invoke;
-        synchronized (this) {
-            String state = bodies.get(env);
-            if (BODY_SUCCEEDED.equals(state)) {
-                return CompletableFuture.completedFuture(null);
-            }
-            if (state != null && !BODY_RUNNING.equals(state)) {
-                return CompletableFuture.failedFuture(new AbortException(state));
-            }
-            // after a restart a body that was running goes on by itself; wait for it instead of starting it again
-            waiter = waiters().computeIfAbsent(env, k -> new CompletableFuture<>());
-            invoke = state == null;
-            if (invoke) {
-                bodies.put(env, BODY_RUNNING);
-            }
-        }
-        if (invoke) {
-            status = "rolling out " + env;
-            try {
-                getContext().saveState();
-                startBody(target, clusters);
-            } catch (Exception e) {
-                bodyFinished(env, e.getMessage() == null ? e.toString() : e.getMessage());
-            }
-        }
-        return waiter;
-    }
-
-    private void startBody(RolloutCallback.Target target, CredentialClusters clusters)
-            throws IOException, InterruptedException {
-        StepContext ctx = getContext();
-        String kubeconfig = clusters.kubeconfig(target.environment());
-        Map<String, String> vars = new HashMap<>();
-        vars.put("MTD_ENVIRONMENT", target.environment());
-        vars.put("MTD_NAMESPACE", target.namespace());
-        vars.put("MTD_IMAGE", target.image());
-        String kubeconfigPath = null;
-        if (kubeconfig != null) {
-            FilePath workspace = ctx.get(FilePath.class);
-            if (workspace == null) {
-                throw new AbortException(Messages.MigrateThenDeployExecution_BodyNeedsWorkspace(target.environment()));
-            }
-            FilePath tmp = WorkspaceList.tempDir(workspace);
-            if (tmp == null) {
-                tmp = workspace;
-            }
-            tmp.mkdirs();
-            FilePath file = tmp.createTempFile("kubeconfig-" + target.environment() + "-", ".yaml");
-            // restrict before writing, so the credentials are never readable by others
-            file.chmod(0600);
-            file.write(kubeconfig, "UTF-8");
-            kubeconfigPath = file.getRemote();
-            vars.put("KUBECONFIG", kubeconfigPath);
-        }
-        ctx.newBodyInvoker()
-                .withContext(EnvironmentExpander.merge(ctx.get(EnvironmentExpander.class), EnvironmentExpander.constant(vars)))
-                .withContext(BodyInvoker.mergeConsoleLogFilters(ctx.get(ConsoleLogFilter.class),
-                        new BodyLogMasking(clusters.secrets())))
-                .withCallback(new BodyDone(this, target.environment(), kubeconfigPath))
-                .start();
-    }
-
-    void bodyFinished(String environment, String failure) {
-        CompletableFuture<Void> waiter;
-        synchronized (this) {
-            bodies.put(environment, failure == null ? BODY_SUCCEEDED : failure);
-            waiter = waiters().remove(environment);
-        }
-        getContext().saveState();
-        if (waiter != null) {
-            if (failure == null) {
-                waiter.complete(null);
-            } else {
-                waiter.completeExceptionally(new AbortException(failure));
-            }
-        }
-    }
-
-    private synchronized Map<String, CompletableFuture<Void>> waiters() {
-        if (bodyWaiters == null) {
-            bodyWaiters = new HashMap<>();
-        }
-        return bodyWaiters;
-    }
-
-    /** Reports the end of one environment's body to the execution and deletes that environment's kubeconfig. */
-    private static final class BodyDone extends BodyExecutionCallback {
-        private static final long serialVersionUID = 1L;
-
-        private final MigrateThenDeployExecution execution;
-        private final String environment;
-        private final String kubeconfig;
-
-        BodyDone(MigrateThenDeployExecution execution, String environment, String kubeconfig) {
-            this.execution = execution;
-            this.environment = environment;
-            this.kubeconfig = kubeconfig;
-        }
-
-        @Override
-        public void onSuccess(StepContext context, Object result) {
-            finished(context, null);
-        }
-
-        @Override
-        public void onFailure(StepContext context, Throwable t) {
-            finished(context, Messages.MigrateThenDeployExecution_BodyFailed(environment,
-                    t.getMessage() == null ? t.toString() : t.getMessage()));
-        }
-
-        /**
-         * Deletes the kubeconfig before the engine moves on, so it is gone by the time the step ends; on a pool thread,
-         * because this callback runs on the CPS thread and the file may be on an agent.
-         */
-        private void finished(StepContext context, String failure) {
-            FilePath file = null;
-            if (kubeconfig != null) {
-                try {
-                    FilePath workspace = context.get(FilePath.class);
-                    file = workspace == null ? null : new FilePath(workspace.getChannel(), kubeconfig);
-                } catch (IOException | InterruptedException e) {
-                    LOGGER.log(Level.WARNING, "Cannot reach the workspace to delete " + kubeconfig, e);
-                }
-            }
-            FilePath toDelete = file;
-            Timer.get().submit(() -> {
-                if (toDelete != null) {
-                    try {
-                        toDelete.delete();
-                    } catch (IOException | InterruptedException e) {
-                        LOGGER.log(Level.WARNING, "Could not delete " + kubeconfig, e);
-                    }
-                }
-                execution.bodyFinished(environment, failure);
-            });
-        }
     }
 
     /** An approval decision as saved with the execution (plain fields: the Pipeline state is not written by Jackson). */

@@ -22,12 +22,15 @@ import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code migrateThenDeploy}: builds or takes the image, then per environment runs the migration Job from that image and,
- * only once it succeeded, rolls the image out (by the engine, or by the step's body run once per environment).
+ * only once it succeeded, rolls the image out to the environment's Deployments. Users who roll out with their own steps
+ * use {@link MigrateDatabaseStep} in each stage instead.
  *
- * <p>Every option is optional in the constructor because a plan file may give them all; the engine's validator reports
- * every missing or wrong value, by name, before anything touches a cluster.
+ * <p>Also the options type of the freestyle {@link MigrateThenDeployBuilder}, which runs the same plan. Every option is
+ * optional in the constructor because a plan file may give them all; the engine's validator reports every missing or
+ * wrong value, by name, before anything touches a cluster.
  */
-public final class MigrateThenDeployStep extends Step implements DeployOptions {
+public final class MigrateThenDeployStep extends Step {
+
 
     private String plan;
     private String app;
@@ -43,17 +46,11 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
     @DataBoundConstructor
     public MigrateThenDeployStep() {}
 
-    @Override
-    public String getPlan() {
-        return plan;
-    }
-
     @DataBoundSetter
     public void setPlan(String plan) {
         this.plan = Util.fixEmptyAndTrim(plan);
     }
 
-    @Override
     public String getApp() {
         return app;
     }
@@ -63,7 +60,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.app = Util.fixEmptyAndTrim(app);
     }
 
-    @Override
     public String getImage() {
         return image;
     }
@@ -73,7 +69,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.image = Util.fixEmptyAndTrim(image);
     }
 
-    @Override
     public ImageBuild getBuild() {
         return build;
     }
@@ -83,7 +78,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.build = build;
     }
 
-    @Override
     public MigrationSpec getMigration() {
         return migration;
     }
@@ -93,7 +87,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.migration = migration;
     }
 
-    @Override
     public List<DeployEnvironment> getEnvironments() {
         return environments;
     }
@@ -103,7 +96,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.environments = environments == null ? new ArrayList<>() : new ArrayList<>(environments);
     }
 
-    @Override
     public String getRolloutTimeout() {
         return rolloutTimeout;
     }
@@ -113,7 +105,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.rolloutTimeout = Util.fixEmptyAndTrim(rolloutTimeout);
     }
 
-    @Override
     public String getApprovalTimeout() {
         return approvalTimeout;
     }
@@ -123,7 +114,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.approvalTimeout = Util.fixEmptyAndTrim(approvalTimeout);
     }
 
-    @Override
     public boolean isUndoOnFailure() {
         return undoOnFailure;
     }
@@ -133,7 +123,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.undoOnFailure = undoOnFailure;
     }
 
-    @Override
     public boolean isResolveDigest() {
         return resolveDigest;
     }
@@ -143,12 +132,30 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         this.resolveDigest = resolveDigest;
     }
 
-    @Override
-    public StepExecution start(StepContext context) {
-        return new MigrateThenDeployExecution(this, context);
+    /** Workspace-relative path of a plan file, instead of the options (image may still override its image). */
+    public String getPlan() {
+        return plan;
     }
 
-    /** The step's function name, its body, and the form checks shared with the freestyle builder. */
+    @Override
+    public StepExecution start(StepContext context) {
+        return new MigrateThenDeployExecution(context, workspace -> PlanMapping.plan(this,
+                plan == null ? null : WorkspaceFiles.planFile(workspace, plan)), null, resolveDigest);
+    }
+
+    /** XStream leaves fields a job's saved config lacks unset; start from the defaults then. */
+    protected Object readResolve() {
+        if (environments == null) {
+            environments = new ArrayList<>();
+        }
+        return this;
+    }
+
+    /**
+     * The step's function name and the form checks shared with the freestyle builder. It takes no body: workflow-cps
+     * then demands one on every call (DSL.invokeStep), so a body cannot be optional; rolling out with your own steps is
+     * what {@code migrateDatabase} in each stage is for.
+     */
     @Extension
     public static final class DescriptorImpl extends StepDescriptor {
 
@@ -161,12 +168,6 @@ public final class MigrateThenDeployStep extends Step implements DeployOptions {
         @Override
         public String getDisplayName() {
             return Messages.MigrateThenDeployStep_DisplayName();
-        }
-
-        /** The optional body is the rollout, run once per environment after its migration succeeded. */
-        @Override
-        public boolean takesImplicitBlockArgument() {
-            return true;
         }
 
         @Override

@@ -9,19 +9,18 @@ import io.mtd.plan.Rollout;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns a job's options, or the plan file they name, into the engine's {@link Plan}. */
+/** Turns a step's or builder's options, or the plan file they name, into the engine's {@link Plan}. */
 final class PlanMapping {
 
     private PlanMapping() {}
 
     /**
-     * The plan to run.
+     * The plan {@code migrateThenDeploy} (or the freestyle builder) runs.
      *
-     * @param options the step's or builder's options
-     * @param planFileText the content of {@link DeployOptions#getPlan()}, or null when no plan file is named
+     * @param planFileText the content of {@link MigrateThenDeployStep#getPlan()}, or null when no plan file is named
      * @throws InvalidPlanException listing every error, including a plan file combined with inline options
      */
-    static Plan plan(DeployOptions options, String planFileText) {
+    static Plan plan(MigrateThenDeployStep options, String planFileText) {
         if (planFileText != null) {
             if (options.getApp() != null || options.getMigration() != null || !options.getEnvironments().isEmpty()
                     || options.getBuild() != null) {
@@ -44,5 +43,39 @@ final class PlanMapping {
                 options.getBuild() == null ? null : options.getBuild().toPlan(),
                 options.getMigration() == null ? null : options.getMigration().toPlan(),
                 rollout, environments);
+    }
+
+    /**
+     * The plan {@code migrateDatabase} migrates one environment of: its own options, or a plan file whose environment of
+     * that name it picks (the step then names the environment only).
+     *
+     * @throws InvalidPlanException listing every error, by the step's field names
+     */
+    static Plan migration(MigrateDatabaseStep step, String planFileText) {
+        DeployEnvironment env = step.getEnvironment();
+        List<PlanError> errors = new ArrayList<>();
+        if (env == null || env.getName() == null) {
+            errors.add(new PlanError("environment.name", "name the environment to migrate, e.g. environment: [name: 'staging', ...]"));
+        } else if (!env.getDeployments().isEmpty() || env.getContainer() != null) {
+            errors.add(new PlanError("environment.deployments", "migrateDatabase only migrates: roll out with your own steps"
+                    + " after it in the same stage, or use migrateThenDeploy to roll out Deployments"));
+        }
+        if (planFileText != null) {
+            if (step.getApp() != null || step.getMigration() != null || (env != null && env.hasMoreThanName())) {
+                errors.add(new PlanError("plan", "with a plan file give only environment: [name: '...'] (and optionally"
+                        + " image); the environment's cluster and the migration come from the plan file"));
+            }
+            if (!errors.isEmpty()) {
+                throw new InvalidPlanException(errors);
+            }
+            Plan fromFile = PlanLoader.parse(planFileText);
+            return step.getImage() == null ? fromFile : fromFile.withImage(step.getImage());
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
+        Rollout rollout = step.getApprovalTimeout() == null ? null : new Rollout(null, null, null, step.getApprovalTimeout());
+        return new Plan(step.getApp(), step.getImage(), null,
+                step.getMigration() == null ? null : step.getMigration().toPlan(), rollout, List.of(env.toPlan()));
     }
 }

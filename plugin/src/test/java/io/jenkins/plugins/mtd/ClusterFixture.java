@@ -5,6 +5,7 @@ import com.cloudbees.plugins.credentials.SecretBytes;
 import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.util.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.sandbox.Sandbox;
@@ -58,6 +59,24 @@ final class ClusterFixture implements AutoCloseable {
                 .withData(data.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                         e -> Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8)))))
                 .build()).create();
+    }
+
+    /** A Deployment {@code name} with one container "web" running {@code image} (the sandbox rolls it out). */
+    void deployment(String namespace, String name, String image) {
+        Map<String, String> labels = Map.of("app", name);
+        client.apps().deployments().inNamespace(namespace).resource(new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(1).withProgressDeadlineSeconds(600)
+                .withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().addNewContainer().withName("web").withImage(image).endContainer().endSpec()
+                .endTemplate().endSpec().build()).create();
+    }
+
+    /** The image the Deployment's container "web" runs now. */
+    String deployedImage(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withName(name).get()
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
 
     List<Job> jobs(String namespace) {

@@ -4,6 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import com.cloudbees.plugins.credentials.CredentialsScope;
+import com.cloudbees.plugins.credentials.SystemCredentialsProvider;
 import hudson.model.FreeStyleProject;
 import hudson.model.Item;
 import hudson.model.User;
@@ -11,10 +13,15 @@ import hudson.security.ACL;
 import hudson.security.ACLContext;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import hudson.util.Secret;
+import java.util.List;
 import jenkins.model.Jenkins;
+import jenkins.security.QueueItemAuthenticatorConfiguration;
+import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.junit.jupiter.api.Test;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.MockAuthorizationStrategy;
+import org.jvnet.hudson.test.MockQueueItemAuthenticator;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
 /** Form checks answer with the engine validator's messages, and only to users allowed to configure the job. */
@@ -31,6 +38,8 @@ class FormValidationTest {
         assertError(step.doCheckApp(p, "Shop_App"), "is not a valid Kubernetes name");
         assertThat(step.doCheckApp(p, "shop").kind, is(FormValidation.Kind.OK));
         assertError(step.doCheckImage(p, "not an image!"), "is not an image reference");
+        assertThat("a build variable is only known when the build runs",
+                step.doCheckImage(p, "registry.example.com/shop:$GIT_COMMIT").kind, is(FormValidation.Kind.OK));
         assertError(step.doCheckRolloutTimeout(p, "0s"), "longer than zero");
         assertError(env.doCheckName(p, ""), "missing: name the environment");
         assertError(env.doCheckNamespace(p, "Shop Staging"), "is not a valid Kubernetes name");
@@ -58,11 +67,38 @@ class FormValidationTest {
         }
     }
 
+    /**
+     * The list is filled as the job's builds look credentials up (the credentials consumer guide), not as SYSTEM: a job
+     * whose builds run as a user is not offered the global credentials that user's builds cannot use.
+     */
+    @Test
+    void theCredentialsListShowsOnlyWhatTheJobsBuildsMayUse(JenkinsRule r) throws Exception {
+        r.jenkins.setSecurityRealm(r.createDummySecurityRealm());
+        r.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy().grant(Jenkins.ADMINISTER).everywhere().to("admin"));
+        SystemCredentialsProvider.getInstance().getCredentials().add(new StringCredentialsImpl(CredentialsScope.GLOBAL,
+                "kube-token", "token", Secret.fromString("t0ken")));
+        SystemCredentialsProvider.getInstance().save();
+        FreeStyleProject asSystem = r.createFreeStyleProject("as-system");
+        FreeStyleProject asBob = r.createFreeStyleProject("as-bob");
+        QueueItemAuthenticatorConfiguration.get().getAuthenticators().add(new MockQueueItemAuthenticator()
+                .authenticate("as-bob", User.getById("bob", true).impersonate2()));
+        DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
+        try (ACLContext ignored = ACL.as2(User.getById("admin", true).impersonate2())) {
+            assertThat(ids(env.doFillCredentialsIdItems(asSystem, "", null)).contains("kube-token"), is(true));
+            assertThat("bob's builds cannot use global credentials, so they are not offered",
+                    ids(env.doFillCredentialsIdItems(asBob, "", null)).contains("kube-token"), is(false));
+        }
+    }
+
+    private static List<String> ids(ListBoxModel model) {
+        return model.stream().map(o -> o.value).toList();
+    }
+
     @Test
     void everyFieldHasHelp(JenkinsRule r) throws Exception {
         String top = "plan,app,image,build,migration,environments,rolloutTimeout,approvalTimeout,undoOnFailure,resolveDigest";
         r.assertHelpExists(MigrateThenDeployStep.class, top);
-        r.assertHelpExists(MigrateThenDeployBuilder.class, top);
+        r.assertHelpExists(MigrateDatabaseStep.class, "environment,plan,app,image,migration,approvalTimeout,resolveDigest");
         r.assertHelpExists(DeployEnvironment.class,
                 "name,credentialsId,serverUrl,context,namespace,deployments,container,approval,approvers");
         r.assertHelpExists(ImageBuild.class, "context,dockerfile,target,builder");

@@ -34,20 +34,22 @@ class MigrateThenDeployBuilderTest {
     @Test
     void configRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {
         MigrateThenDeployBuilder builder = builder("shop", "sh", "-c", "true");
-        builder.getEnvironments().get(0).setApproval(true);
-        builder.getEnvironments().get(0).setApprovers(List.of("alice", "release-managers"));
-        builder.getEnvironments().get(0).setDeployments(List.of("shop-web"));
+        MigrateThenDeployStep options = builder.getDeploy();
+        options.getEnvironments().get(0).setApproval(true);
+        options.getEnvironments().get(0).setApprovers(List.of("alice", "release-managers"));
+        options.getEnvironments().get(0).setDeployments(List.of("shop-web"));
         FlywaySpec flyway = new FlywaySpec();
         flyway.setLocations(List.of("db/migration", "db/seed"));
         flyway.setSecret("shop-db");
-        builder.getMigration().setFlyway(flyway);
-        builder.getMigration().setCommand(List.of());
-        builder.setApprovalTimeout("4h");
-        builder.setResolveDigest(false);
+        options.getMigration().setFlyway(flyway);
+        options.getMigration().setCommand(List.of());
+        options.setApprovalTimeout("4h");
+        options.setResolveDigest(false);
 
         MigrateThenDeployBuilder back = r.configRoundtrip(builder);
 
         r.assertEqualDataBoundBeans(builder, back);
+        assertThat(back.getDeploy().getMigration().getFlyway().getLocations(), is(List.of("db/migration", "db/seed")));
     }
 
     @Test
@@ -65,11 +67,11 @@ class MigrateThenDeployBuilderTest {
         // another app, so that its migration Job is not the one that already succeeded for the same image
         failing.getBuildersList().add(builder("billing", "sh", "-c", "exit 4"));
         FreeStyleBuild failure = r.assertBuildStatus(Result.FAILURE, failing.scheduleBuild2(0));
-        assertThat(JenkinsRule.getLog(failure), containsString("migrateThenDeploy MIGRATION_FAILED"));
+        assertThat(JenkinsRule.getLog(failure), containsString("MIGRATION_FAILED: "));
     }
 
     private static MigrateThenDeployBuilder builder(String app, String... command) {
-        MigrateThenDeployBuilder b = new MigrateThenDeployBuilder();
+        MigrateThenDeployStep b = new MigrateThenDeployStep();
         b.setApp(app);
         b.setImage("registry.example.com/" + app + ":${BUILD_NUMBER}");
         b.setResolveDigest(false);
@@ -81,6 +83,6 @@ class MigrateThenDeployBuilderTest {
         staging.setCredentialsId(ClusterFixture.KUBECONFIG_ID);
         staging.setNamespace("staging");
         b.setEnvironments(List.of(staging));
-        return b;
+        return new MigrateThenDeployBuilder(b);
     }
 }

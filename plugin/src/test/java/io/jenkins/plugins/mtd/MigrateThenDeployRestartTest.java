@@ -64,4 +64,33 @@ class MigrateThenDeployRestartTest {
             assertThat("the restart re-attached instead of starting a second Job", cluster.jobs("staging"), hasSize(1));
         });
     }
+
+    /** The same for migrateDatabase in a stage: after the restart it migrates the same environment only, then the stage goes on. */
+    @Test
+    void migrateDatabaseResumesItsOneEnvironmentAfterARestart() throws Throwable {
+        Path go = release.resolveSibling("release-stage");
+        sessions.then(r -> {
+            cluster.addKubeconfigCredential();
+            WorkflowJob p = r.createProject(WorkflowJob.class, "stages");
+            p.setDefinition(new CpsFlowDefinition("stage('production') {\n"
+                    + "  def m = migrateDatabase(app: 'cart', image: 'registry.example.com/cart:2.0', resolveDigest: false,\n"
+                    + "      migration: [command: ['sh', '-c', 'echo STAGE-MIGRATION-WAITING; while [ ! -f " + go
+                    + " ]; do sleep 0.2; done'], timeout: '5m'],\n"
+                    + "      environment: [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
+                    + "', namespace: 'production'])\n"
+                    + "  echo \"ROLLOUT AFTER ${m.environments.collect { it.name + '=' + it.migration.outcome }}\"\n"
+                    + "}", true));
+            WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+            r.waitForMessage("STAGE-MIGRATION-WAITING", b);
+        });
+        sessions.then(r -> {
+            WorkflowRun b = r.jenkins.getItemByFullName("stages", WorkflowJob.class).getBuildByNumber(1);
+            r.waitForMessage("Jenkins restarted: starting the same plan again", b);
+            Files.writeString(go, "go");
+            r.assertBuildStatusSuccess(r.waitForCompletion(b));
+            assertThat(JenkinsRule.getLog(b), containsString("ROLLOUT AFTER [production=SUCCEEDED]"));
+            assertThat("re-attached to the one Job", cluster.jobs("production"), hasSize(1));
+            Files.deleteIfExists(go);
+        });
+    }
 }

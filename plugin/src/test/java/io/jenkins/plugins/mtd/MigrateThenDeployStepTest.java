@@ -8,14 +8,29 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.sun.net.httpserver.HttpServer;
+import hudson.AbortException;
+import hudson.FilePath;
+import hudson.model.Executor;
+import hudson.model.FreeStyleBuild;
+import hudson.model.Label;
 import hudson.model.Result;
+import hudson.slaves.DumbSlave;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import jenkins.model.CauseOfInterruption;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
@@ -26,7 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
-/** The Pipeline step against the sandbox cluster: promotion order, gating, the body, the returned report, masking. */
+/** The Pipeline steps against the sandbox cluster: promotion order, gating, per-stage migrations, the report, masking, aborts, agents. */
 @WithJenkins
 class MigrateThenDeployStepTest {
 
@@ -78,67 +93,285 @@ class MigrateThenDeployStepTest {
     }
 
     @Test
-    void promotesThroughEnvironmentsInOrderCallingTheBodyOncePerEnvironment(JenkinsRule r) throws Exception {
+    void withoutABodyRunsTheWholePlanAndRollsOutEachEnvironmentAfterItsMigration(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowRun b = run(r, "node {\n"
-                + "  def report = migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
-                + "      migration: [command: ['sh', '-c', 'echo applying-0001 for shop'], timeout: '2m'],\n"
-                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'],\n"
-                + "                     [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'production']]) {\n"
-                + "    echo \"ROLLOUT env=${env.MTD_ENVIRONMENT} ns=${env.MTD_NAMESPACE} image=${env.MTD_IMAGE}\"\n"
-                + "    echo \"KUBECONFIG-SAYS ${readFile(env.KUBECONFIG).contains('current-context: sandbox')}\"\n"
-                + "    echo \"KUBECONFIG-AT ${env.KUBECONFIG}\"\n"
-                + "  }\n"
-                + "  echo \"OUTCOME ${report.outcome} ENVIRONMENTS ${report.environments.collect { it.name + '=' + it.outcome }}\"\n"
-                + "}");
+        cluster.deployment("staging", "web", "registry.example.com/shop:0.9");
+        cluster.deployment("production", "web", "registry.example.com/shop:0.9");
+        WorkflowRun b = run(r, "def report = migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo applying-0001 for shop'], timeout: '2m'],\n"
+                + "    environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging',\n"
+                + "                    deployments: ['web']],\n"
+                + "                   [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'production',\n"
+                + "                    deployments: ['web']]])\n"
+                + "echo \"OUTCOME ${report.outcome} ENVIRONMENTS ${report.environments.collect { it.name + '=' + it.outcome }}\"");
 
         r.assertBuildStatusSuccess(b);
         String log = JenkinsRule.getLog(b);
-        int staging = log.indexOf("ROLLOUT env=staging ns=staging image=registry.example.com/shop:1.0");
-        int production = log.indexOf("ROLLOUT env=production ns=production image=registry.example.com/shop:1.0");
-        assertThat("staging rolled out", staging, greaterThan(0));
-        assertThat("production rolled out after staging", production, greaterThan(staging));
-        assertThat("the body ran once for staging", log.indexOf("ROLLOUT env=staging", staging + 1), is(-1));
-        assertThat(log, allOf(containsString("applying-0001 for shop"), containsString("KUBECONFIG-SAYS true"),
+        assertThat(log, allOf(containsString("applying-0001 for shop"),
                 containsString("OUTCOME SUCCEEDED ENVIRONMENTS [staging=SUCCEEDED, production=SUCCEEDED]")));
+        assertThat("staging rolled out before production was migrated", log.indexOf("=== staging rollout SUCCEEDED"),
+                allOf(greaterThan(0), lessThan(log.indexOf("=== production migration started"))));
+        assertThat(cluster.deployedImage("staging", "web"), is("registry.example.com/shop:1.0"));
+        assertThat(cluster.deployedImage("production", "web"), is("registry.example.com/shop:1.0"));
         assertThat(cluster.jobs("staging"), hasSize(1));
         assertThat(cluster.jobs("production"), hasSize(1));
-        int kubeconfigs = 0;
-        for (String line : log.split("\\R")) {
-            if (line.startsWith("KUBECONFIG-AT ")) {
-                kubeconfigs++;
-                Path file = Path.of(line.substring("KUBECONFIG-AT ".length()).trim());
-                assertThat("the kubeconfig " + file + " is deleted after the body", Files.exists(file), is(false));
-            }
-        }
-        assertThat(kubeconfigs, is(2));
-        MigrateThenDeployAction action = b.getAction(MigrateThenDeployAction.class);
-        assertThat(action.getReport().succeeded(), is(true));
-        for (var e : action.getReport().environments()) {
+        for (var e : b.getAction(MigrateThenDeployAction.class).getReport().environments()) {
             assertThat(e.name(), e.migration().job(), notNullValue());
         }
     }
 
+    /** The composable form: each stage migrates its environment, then rolls out with the pipeline's own steps. */
     @Test
-    void aFailedMigrationFailsTheBuildBeforeAnyRollout(JenkinsRule r) throws Exception {
+    void migrateDatabaseInEachStageRunsItsMigrationBeforeTheStagesOwnRollout(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowRun b = run(r, "node {\n"
-                + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+        WorkflowRun b = run(r, "def image = 'registry.example.com/shop:1.0'\n"
+                + "def migration = [command: ['sh', '-c', 'echo migrating shop'], timeout: '2m']\n"
+                + "stage('staging') {\n"
+                + "  def m = migrateDatabase(app: 'shop', image: image, resolveDigest: false, migration: migration,\n"
+                + "      environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])\n"
+                + "  echo \"ROLLOUT staging ${m.image.pinned} after ${m.environments[0].migration.outcome}\"\n"
+                + "}\n"
+                + "stage('production') {\n"
+                + "  def m = migrateDatabase(app: 'shop', image: image, resolveDigest: false, migration: migration,\n"
+                + "      environment: [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'production'])\n"
+                + "  echo \"ROLLOUT production ${m.image.pinned} after ${m.environments[0].migration.outcome}\"\n"
+                + "}");
+
+        r.assertBuildStatusSuccess(b);
+        String log = JenkinsRule.getLog(b);
+        int staging = log.indexOf("ROLLOUT staging registry.example.com/shop:1.0 after SUCCEEDED");
+        int productionMigration = log.indexOf("=== production migration started");
+        assertThat("the staging rollout ran after its migration", staging,
+                greaterThan(log.indexOf("=== staging migration SUCCEEDED")));
+        assertThat("production was migrated after staging's rollout", productionMigration, greaterThan(staging));
+        assertThat(log, allOf(containsString("ROLLOUT production registry.example.com/shop:1.0 after SUCCEEDED"),
+                not(containsString("rollout started"))));
+        assertThat(cluster.jobs("staging"), hasSize(1));
+        assertThat(cluster.jobs("production"), hasSize(1));
+        assertThat("one report per stage on the build page", b.getAction(MigrateThenDeployAction.class).getReports(), hasSize(2));
+    }
+
+    @Test
+    void aFailedMigrationInAStageFailsThePipelineBeforeTheStagesRollout(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = run(r, "stage('staging') {\n"
+                + "  migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
                 + "      migration: [command: ['sh', '-c', 'echo relation users already exists >&2; exit 3']],\n"
-                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'],\n"
-                + "                     [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'production']]) {\n"
-                + "    echo \"ROLLOUT env=${env.MTD_ENVIRONMENT}\"\n"
-                + "  }\n"
+                + "      environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])\n"
+                + "  echo 'ROLLOUT staging'\n"
+                + "}\n"
+                + "stage('production') {\n"
+                + "  migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "      migration: [command: ['true']],\n"
+                + "      environment: [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'production'])\n"
                 + "}");
 
         r.assertBuildStatus(Result.FAILURE, b);
         String log = JenkinsRule.getLog(b);
         assertThat(log, allOf(containsString("relation users already exists"), containsString("MIGRATION_FAILED"),
-                not(containsString("ROLLOUT env="))));
+                not(containsString("ROLLOUT staging"))));
         assertThat("production was never migrated", cluster.jobs("production"), empty());
         assertThat(b.getAction(MigrateThenDeployAction.class).getReport().environments().stream()
-                        .map(e -> e.name() + "=" + e.outcome()).toList(),
-                contains("staging=FAILED", "production=NOT_REACHED"));
+                .map(e -> e.name() + "=" + e.outcome()).toList(), contains("staging=FAILED"));
+    }
+
+    @Test
+    void migrateDatabaseRefusesDeploymentsItWouldNotRollOut(JenkinsRule r) throws Exception {
+        WorkflowRun b = run(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    migration: [command: ['migrate']], environment: [name: 'staging', deployments: ['web']])");
+
+        r.assertBuildStatus(Result.FAILURE, b);
+        assertThat(JenkinsRule.getLog(b), containsString("environment.deployments: migrateDatabase only migrates"));
+    }
+
+    /** An abort names who aborted and what is left in the cluster, instead of "Aborted: null". */
+    @Test
+    void anAbortSaysWhoAbortedAndWhatIsLeftRunning(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        r.waitForMessage("MIGRATION-WAITING", b);
+
+        Executor executor = b.getExecutor();
+        assertThat(executor, notNullValue());
+        executor.interrupt(Result.ABORTED, new CauseOfInterruption.UserInterruption("alice"));
+
+        r.assertBuildStatus(Result.ABORTED, r.waitForCompletion(b));
+        String log = JenkinsRule.getLog(b);
+        assertThat(log, allOf(containsString("Aborted by alice: stopped waiting."),
+                containsString("keeps running in its cluster"), not(containsString("Aborted: null"))));
+        assertThat("the migration is left to finish (migration.onCancel defaults to leave)", cluster.jobs("staging"), hasSize(1));
+    }
+
+    /** Building needs the build context: outside node the step says so before anything is started. */
+    @Test
+    void anImageBuildOutsideNodeIsRefusedBeforeAnythingStarts(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = run(r, "migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    build: [context: '.'], migration: [command: ['true']],\n"
+                + "    environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging']])");
+
+        r.assertBuildStatus(Result.FAILURE, b);
+        assertThat(JenkinsRule.getLog(b), containsString("The plan builds registry.example.com/shop:1.0 from the workspace:"
+                + " call the step inside a node block"));
+        assertThat(cluster.jobs("staging"), empty());
+    }
+
+    /**
+     * Digest pinning needs no workspace: outside node, a prebuilt image is pinned by asking its registry from the
+     * controller, and a later stage of the build runs the digest the first one pinned even if the tag moved meanwhile.
+     */
+    @Test
+    void aPrebuiltImageIsPinnedWithoutAWorkspaceAndEveryStageRunsTheFirstDigest(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        String first = "sha256:" + "a".repeat(64);
+        String moved = "sha256:" + "b".repeat(64);
+        AtomicInteger asked = new AtomicInteger();
+        HttpServer registry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        registry.createContext("/v2/shop/manifests/1.0", exchange -> {
+            // the tag moves after the first answer
+            exchange.getResponseHeaders().add("Docker-Content-Digest", asked.getAndIncrement() == 0 ? first : moved);
+            exchange.getResponseHeaders().add("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        registry.start();
+        try {
+            String image = "127.0.0.1:" + registry.getAddress().getPort() + "/shop:1.0";
+            StringBuilder script = new StringBuilder();
+            for (String env : List.of("staging", "production")) {
+                script.append("stage('").append(env).append("') {\n")
+                        .append("  def m = migrateDatabase(app: 'shop', image: '").append(image).append("',\n")
+                        .append("      migration: [command: ['sh', '-c', 'echo migrated']],\n")
+                        .append("      environment: [name: '").append(env).append("', credentialsId: '")
+                        .append(ClusterFixture.KUBECONFIG_ID).append("', namespace: '").append(env).append("'])\n")
+                        .append("  echo \"PINNED ").append(env).append(" ${m.image.pinned}\"\n")
+                        .append("}\n");
+            }
+            WorkflowRun b = run(r, script.toString());
+
+            r.assertBuildStatusSuccess(b);
+            String log = JenkinsRule.getLog(b);
+            assertThat(log, allOf(containsString("PINNED staging "), containsString("PINNED production "),
+                    containsString("pinned earlier in this build"), not(containsString(moved))));
+            assertThat(log.substring(log.indexOf("PINNED staging ")), containsString("@" + first));
+            assertThat(log.substring(log.indexOf("PINNED production ")), containsString("@" + first));
+            assertThat("the registry was asked once, by the first stage", asked.get(), is(1));
+            for (String env : List.of("staging", "production")) {
+                assertThat(cluster.jobs(env).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+                        containsString("@" + first));
+            }
+        } finally {
+            registry.stop(0);
+        }
+    }
+
+    /** One engine per controller: two builds waiting on migrations in one namespace share one client and one watch. */
+    @Test
+    void twoConcurrentBuildsShareOneNamespaceWatch(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        Path release = Files.createTempDirectory("mtd-shared").resolve("release");
+        WorkflowRun shop = start(r, waitingMigration("shop", release));
+        WorkflowRun cart = start(r, waitingMigration("cart", release));
+        r.waitForMessage("MIGRATION-WAITING shop", shop);
+        r.waitForMessage("MIGRATION-WAITING cart", cart);
+
+        EngineService engine = EngineService.get();
+        assertThat("one client for the one cluster and credential", engine.clusterPool().clients(), is(1));
+        assertThat("one watch of namespace staging for both builds", engine.clusterPool().watches(), is(1));
+
+        Files.writeString(release, "go");
+        r.assertBuildStatusSuccess(r.waitForCompletion(shop));
+        r.assertBuildStatusSuccess(r.waitForCompletion(cart));
+        // each run gives its client back as its report completes, which may be just after its step ended
+        for (int i = 0; i < 300 && engine.clusterPool().clients() > 0; i++) {
+            Thread.sleep(100);
+        }
+        assertThat("closed once no build uses it", engine.clusterPool().clients(), is(0));
+    }
+
+    /**
+     * Shutting down (the @Terminator) detaches a waiting build without cancelling its migration, closes the clients and
+     * waits for the engine's threads, so none of them runs on after the plugin's classes are gone.
+     */
+    @Test
+    void shutdownClosesTheClientsAndAwaitsEveryEngineThreadLeavingTheMigrationRunning(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "    migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        r.waitForMessage("MIGRATION-WAITING", b);
+        EngineService engine = EngineService.get();
+        assertThat(engine.clusterPool().watches(), is(1));
+
+        engine.close(30, TimeUnit.SECONDS);
+
+        assertThat("every executor of the engine ended", engine.isTerminated(), is(true));
+        assertThat(engine.clusterPool().clients(), is(0));
+        assertThat(engine.clusterPool().watches(), is(0));
+        assertThat("the migration was detached, not cancelled", cluster.jobs("staging"), hasSize(1));
+        assertThat(cluster.jobs("staging").get(0).getMetadata().getDeletionTimestamp(), nullValue());
+        assertThat(b.isBuilding(), is(true));
+    }
+
+    private static String waitingMigration(String app, Path release) {
+        return "migrateDatabase(app: '" + app + "', image: 'registry.example.com/" + app + ":1.0', resolveDigest: false,\n"
+                + "    migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING " + app + "; while [ ! -f " + release
+                + " ]; do sleep 0.2; done'], timeout: '5m'],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])";
+    }
+
+    /** The workspace is on an agent: the plan file is read from there through remoting. */
+    @Test
+    void readsThePlanFileFromAnAgentsWorkspace(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        r.createOnlineSlave(Label.get("remote"));
+        WorkflowRun b = run(r, "node('remote') {\n"
+                + "  writeFile file: 'deploy/plan.yaml', text: '''app: shop\n"
+                + "image: registry.example.com/shop:3.0\n"
+                + "migration: {command: [sh, -c, echo migrated-from-agent-plan]}\n"
+                + "environments:\n"
+                + "  - {name: staging, credentialsId: " + ClusterFixture.KUBECONFIG_ID + ", namespace: staging}\n"
+                + "'''\n"
+                + "  migrateDatabase(plan: 'deploy/plan.yaml', resolveDigest: false, environment: [name: 'staging'])\n"
+                + "}");
+
+        r.assertBuildStatusSuccess(b);
+        assertThat(JenkinsRule.getLog(b), containsString("migrated-from-agent-plan"));
+        assertThat(cluster.jobs("staging"), hasSize(1));
+    }
+
+    /** The workspace is on an agent: Flyway scripts are copied through remoting into the build, where the engine reads them. */
+    @Test
+    void copiesFlywayScriptsFromAnAgentsWorkspaceIntoTheBuild(JenkinsRule r) throws Exception {
+        DumbSlave agent = r.createOnlineSlave();
+        FilePath workspace = agent.getRootPath().child("workspace/shop");
+        workspace.child("db/migration/V1__init.sql").write("create table customer (id int);", "UTF-8");
+        workspace.child("db/migration/nested/V2__email.sql").write("alter table customer add email text;", "UTF-8");
+        assertThat(workspace.isRemote(), is(true));
+        FreeStyleBuild build = r.buildAndAssertSuccess(r.createFreeStyleProject());
+        FlywaySpec flyway = new FlywaySpec();
+        flyway.setLocations(List.of("db/migration"));
+        flyway.setSecret("shop-db");
+        MigrationSpec migration = new MigrationSpec();
+        migration.setFlyway(flyway);
+        MigrateThenDeployStep step = new MigrateThenDeployStep();
+        step.setApp("shop");
+        step.setImage("registry.example.com/shop:1.0");
+        step.setMigration(migration);
+        step.setEnvironments(List.of(new DeployEnvironment("staging")));
+
+        Path copy = WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null), workspace, build);
+
+        assertThat(copy.startsWith(build.getRootDir().toPath()), is(true));
+        assertThat(Files.readString(copy.resolve("db/migration/V1__init.sql")), is("create table customer (id int);"));
+        assertThat(Files.readString(copy.resolve("db/migration/nested/V2__email.sql")), is("alter table customer add email text;"));
+
+        flyway.setLocations(List.of("../outside"));
+        AbortException leaves = assertThrows(AbortException.class,
+                () -> WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null), workspace, build));
+        assertThat(leaves.getMessage(), containsString("'../outside' leaves the workspace"));
     }
 
     @Test
@@ -159,24 +392,6 @@ class MigrateThenDeployStepTest {
         assertThat(log, allOf(containsString("token=****"), containsString("password=****"),
                 not(containsString(token)), not(containsString(password))));
         assertThat(b.getAction(MigrateThenDeployAction.class).getReport().toString(), not(containsString(token)));
-    }
-
-    @Test
-    void theRolloutBodyCannotPrintTheClusterCredentials(JenkinsRule r) throws Exception {
-        String token = "tok-0a1b2c3d4e5f";
-        cluster.addTokenCredential(token);
-        WorkflowRun b = run(r, "node {\n"
-                + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
-                + "      migration: [command: ['sh', '-c', 'true']],\n"
-                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "',\n"
-                + "                      serverUrl: '" + cluster.serverUrl() + "', namespace: 'staging']]) {\n"
-                + "    echo \"BODY SEES ${readFile(env.KUBECONFIG)}\"\n"
-                + "  }\n"
-                + "}");
-
-        r.assertBuildStatusSuccess(b);
-        String log = JenkinsRule.getLog(b);
-        assertThat(log, allOf(containsString("BODY SEES"), containsString("token: ****"), not(containsString(token))));
     }
 
     @Test
@@ -201,9 +416,34 @@ class MigrateThenDeployStepTest {
         assertThat(JenkinsRule.getLog(b), containsString("environment \"staging\": no credentials with id \"nope\""));
     }
 
-    private static WorkflowRun run(JenkinsRule r, String script) throws Exception {
+    @Test
+    void migrateDatabaseConfigRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {
+        DeployEnvironment staging = new DeployEnvironment("staging");
+        staging.setCredentialsId("kube-staging");
+        staging.setNamespace("shop-staging");
+        staging.setApproval(true);
+        MigrateDatabaseStep step = new MigrateDatabaseStep(staging);
+        step.setApp("shop");
+        step.setImage("registry.example.com/shop:1.4.0");
+        MigrationSpec migration = new MigrationSpec();
+        migration.setCommand(List.of("python", "manage.py", "migrate", "--noinput"));
+        migration.setEnvFromSecret("shop-db");
+        step.setMigration(migration);
+        step.setApprovalTimeout("2h");
+        step.setResolveDigest(false);
+
+        MigrateDatabaseStep back = new StepConfigTester(r).configRoundTrip(step);
+
+        r.assertEqualDataBoundBeans(step, back);
+    }
+
+    private static WorkflowRun start(JenkinsRule r, String script) throws Exception {
         WorkflowJob p = r.createProject(WorkflowJob.class);
         p.setDefinition(new CpsFlowDefinition(script, true));
-        return p.scheduleBuild2(0).get();
+        return p.scheduleBuild2(0).waitForStart();
+    }
+
+    private static WorkflowRun run(JenkinsRule r, String script) throws Exception {
+        return r.waitForCompletion(start(r, script));
     }
 }

@@ -1,0 +1,91 @@
+package io.jenkins.plugins.mtd;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+import hudson.model.FreeStyleProject;
+import java.util.List;
+import org.htmlunit.html.HtmlPage;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/**
+ * Every view the plugin ships renders (a Jelly error answers HTTP 500, which the test client turns into an exception):
+ * every config.jelly through the job configuration page and the Snippet Generator, the build page's summary and the
+ * action's own page. Help files are loaded by {@link FormValidationTest#everyFieldHasHelp}.
+ */
+@WithJenkins
+class ViewsTest {
+
+    private ClusterFixture cluster;
+
+    @BeforeEach
+    void startCluster() {
+        cluster = new ClusterFixture();
+    }
+
+    @AfterEach
+    void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void theJobConfigurationPageRendersEveryNestedForm(JenkinsRule r) throws Exception {
+        MigrateThenDeployStep options = new MigrateThenDeployStep();
+        options.setApp("shop");
+        options.setImage("registry.example.com/shop:$GIT_COMMIT");
+        ImageBuild build = new ImageBuild();
+        build.setContext(".");
+        options.setBuild(build);
+        FlywaySpec flyway = new FlywaySpec();
+        flyway.setLocations(List.of("db/migration"));
+        flyway.setSecret("shop-db");
+        MigrationSpec migration = new MigrationSpec();
+        migration.setFlyway(flyway);
+        options.setMigration(migration);
+        DeployEnvironment staging = new DeployEnvironment("staging");
+        staging.setDeployments(List.of("shop-web"));
+        options.setEnvironments(List.of(staging));
+        FreeStyleProject p = r.createFreeStyleProject("configured");
+        p.getBuildersList().add(new MigrateThenDeployBuilder(options));
+
+        HtmlPage page = r.createWebClient().getPage(p, "configure");
+
+        String html = page.getWebResponse().getContentAsString();
+        for (String title : List.of("Command, one argument per line", "Script locations, one per line", "Cluster credentials",
+                "Build the image first", "Deployments")) {
+            assertThat(html, containsString(title));
+        }
+    }
+
+    @Test
+    void theSnippetGeneratorListsBothSteps(JenkinsRule r) throws Exception {
+        WorkflowJob p = r.createProject(WorkflowJob.class, "snippets");
+
+        String html = r.createWebClient().getPage(p, "pipeline-syntax").getWebResponse().getContentAsString();
+
+        assertThat(html, containsString(Messages.MigrateThenDeployStep_DisplayName()));
+        assertThat(html, containsString(Messages.MigrateDatabaseStep_DisplayName()));
+    }
+
+    @Test
+    void theBuildPageAndTheReportPageRender(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowJob p = r.createProject(WorkflowJob.class, "report");
+        p.setDefinition(new CpsFlowDefinition("migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo done']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])",
+                true));
+        WorkflowRun b = r.buildAndAssertSuccess(p);
+        JenkinsRule.WebClient wc = r.createWebClient();
+
+        assertThat(wc.getPage(b).getWebResponse().getContentAsString(), containsString("staging: SUCCEEDED"));
+        assertThat(wc.getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString(), containsString("shop-staging-migrate-"));
+    }
+}
