@@ -8,6 +8,8 @@ import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.ReleaseGate;
 import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
@@ -130,7 +132,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
         }
         SecretMasker masker = new SecretMasker();
         secrets.forEach(masker::add);
-        Run run = new Run(plan, new MaskingListener(listener, masker), masker);
+        ProgressListener events = new MaskingListener(listener, masker);
+        LintReport lint = ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
+        Run run = new Run(plan, events, masker);
+        run.lint = lint;
         run.begin();
         return run;
     }
@@ -177,6 +182,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final CompletableFuture<RunReport> report = new CompletableFuture<>();
         private final List<EnvironmentReport> environments = new ArrayList<>();
         private volatile ImageReport image;
+        private volatile LintReport lint;
 
         private Run(Plan plan, ProgressListener events, SecretMasker masker) {
             this.plan = plan;
@@ -383,7 +389,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
             }
             report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
-                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant())));
+                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant()), lint));
         }
     }
 

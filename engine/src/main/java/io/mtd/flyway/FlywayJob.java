@@ -290,7 +290,7 @@ public final class FlywayJob {
     }
 
     /** The directory of plan location {@code location} in {@code workspace}, which it must not leave. */
-    static Path locationDir(Path workspace, String location) {
+    public static Path locationDir(Path workspace, String location) {
         Path root = workspace.toAbsolutePath().normalize();
         Path dir = root.resolve(location).normalize();
         if (!dir.startsWith(root)) {

@@ -1,0 +1,27 @@
+package io.mtd.lint;
+
+import io.mtd.flyway.DatabaseAccess;
+import io.mtd.plan.Plan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The expand/contract check of one release: gathers its SQL and lints it with the plan's acknowledgements. */
+public final class ReleaseLint {
+
+    private ReleaseLint() {}
+
+    /** Checks the release's SQL that can be gathered without a cluster ({@code database} tells Flyway's pending scripts). */
+    public static LintReport check(Plan plan, Path workspace, Optional<DatabaseAccess> database) {
+        return check(plan, ReleaseSql.offline(plan, workspace, database));
+    }
+
+    /** Lints gathered SQL; how the pending scripts were found is kept with what was not checked. */
+    public static LintReport check(Plan plan, ReleaseSql.Gathered sql) {
+        LintReport r = new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked());
+        List<String> notChecked = new ArrayList<>(r.notChecked());
+        return new LintReport(r.findings(), r.acknowledgements(), notChecked, r.problems(), r.scripts(), r.statements(),
+                r.rollback(), r.verify());
+    }
+}
