@@ -44,8 +44,19 @@ public final class Linter {
         this.planAllowances = List.copyOf(planAllowances);
     }
 
-    /** Checks {@code sources} in the order they run; {@code notChecked} lists migrations whose SQL could not be obtained. */
+    /** Checks {@code sources}, the pending SQL of one release, in the order they run. */
     public LintReport lint(List<SqlSource> sources, List<String> notChecked) {
+        return lint(sources, notChecked, true);
+    }
+
+    /**
+     * Checks {@code sources} in the order they run; {@code notChecked} lists migrations whose SQL could not be obtained.
+     *
+     * @param oneRelease whether the sources are one release's pending SQL, so that a table created in one script is new in
+     *     the next; when it is not known which scripts are pending (every script is checked), a table is new only in the
+     *     script that creates it
+     */
+    public LintReport lint(List<SqlSource> sources, List<String> notChecked, boolean oneRelease) {
         List<Finding> findings = new ArrayList<>();
         List<Allowance> acknowledged = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -58,6 +69,9 @@ public final class Linter {
             List<SqlStatement> parts = SqlLexer.split(source.sql(), source.name());
             List<PgStatement> parsed = parts.stream().map(PgStatement::of).toList();
             ScriptState state = new ScriptState(source, parsed);
+            if (!oneRelease) {
+                newTables.clear();
+            }
             for (PgStatement st : parsed) {
                 statements++;
                 problems.addAll(st.source.malformedAllowances());

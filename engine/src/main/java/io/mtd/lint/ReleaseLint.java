@@ -3,8 +3,6 @@ package io.mtd.lint;
 import io.mtd.flyway.DatabaseAccess;
 import io.mtd.plan.Plan;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /** The expand/contract check of one release: gathers its SQL and lints it with the plan's acknowledgements. */
@@ -19,9 +17,6 @@ public final class ReleaseLint {
 
     /** Lints gathered SQL; how the pending scripts were found is kept with what was not checked. */
     public static LintReport check(Plan plan, ReleaseSql.Gathered sql) {
-        LintReport r = new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked());
-        List<String> notChecked = new ArrayList<>(r.notChecked());
-        return new LintReport(r.findings(), r.acknowledgements(), notChecked, r.problems(), r.scripts(), r.statements(),
-                r.rollback(), r.verify());
+        return new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked(), sql.pendingKnown());
     }
 }

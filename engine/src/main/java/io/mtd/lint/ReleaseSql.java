@@ -36,8 +36,9 @@ public final class ReleaseSql {
      * @param sources the SQL, in the order it runs
      * @param notChecked migrations whose SQL is not here, and why
      * @param notes how the pending scripts were determined
+     * @param pendingKnown whether the sources are exactly what is pending (else: every script, history unknown)
      */
-    public record Gathered(List<SqlSource> sources, List<String> notChecked, List<String> notes) {}
+    public record Gathered(List<SqlSource> sources, List<String> notChecked, List<String> notes, boolean pendingKnown) {}
 
     private ReleaseSql() {}
 
@@ -58,6 +59,7 @@ public final class ReleaseSql {
         List<SqlSource> sources = new ArrayList<>();
         List<String> notChecked = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        boolean[] known = {true};
         Migration m = plan.migration();
         Flyway f = m.flyway();
         if (f != null) {
@@ -65,9 +67,9 @@ public final class ReleaseSql {
                 notChecked.add("migration.flyway: the scripts are inside the application image (source: image), so they were"
                         + " not checked; ship them from the workspace to check them");
             } else {
-                flyway(f, workspace, database, Phase.PRE_ROLLOUT, sources, notes);
+                known[0] &= flyway(f, workspace, database, Phase.PRE_ROLLOUT, sources, notes);
                 if (m.hasPostRollout() && !m.postRollout().locations().isEmpty()) {
-                    flyway(postFlyway(f, m.postRollout()), workspace, database, Phase.POST_ROLLOUT, sources, notes);
+                    known[0] &= flyway(postFlyway(f, m.postRollout()), workspace, database, Phase.POST_ROLLOUT, sources, notes);
                 }
             }
         } else {
@@ -78,7 +80,7 @@ public final class ReleaseSql {
                         "migration.postRollout.sqlCommand", printedPostSql, Phase.POST_ROLLOUT, sources, notChecked);
             }
         }
-        return new Gathered(sources, notChecked, notes);
+        return new Gathered(sources, notChecked, notes, known[0]);
     }
 
     /** The Flyway settings of the post-rollout phase: the plan's, with the post-rollout locations. */
@@ -103,7 +105,8 @@ public final class ReleaseSql {
         }
     }
 
-    private static void flyway(Flyway f, Path workspace, Optional<DatabaseAccess> database, Phase phase, List<SqlSource> sources,
+    /** Adds the location's pending scripts; returns whether the pending ones were known (else all were added). */
+    private static boolean flyway(Flyway f, Path workspace, Optional<DatabaseAccess> database, Phase phase, List<SqlSource> sources,
             List<String> notes) {
         Optional<Set<String>> pending = Optional.empty();
         String where = phase == Phase.POST_ROLLOUT ? "post-rollout " : "";
@@ -138,6 +141,7 @@ public final class ReleaseSql {
                 }
             }
         }
+        return pending.isPresent();
     }
 
     /** V scripts by version, then R scripts by description: the order Flyway applies them in. */
