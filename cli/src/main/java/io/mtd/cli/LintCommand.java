@@ -34,17 +34,30 @@ final class LintCommand implements Callable<Integer> {
             + " schema changes.")
     boolean verify;
 
+    @Option(names = "--current-version", paramLabel = "VERSION",
+            description = "With --verify: the Flyway version the target database is at (the last one in its schema history;"
+                    + " 0 for an empty one). The throwaway database gets the scripts up to it; the later ones are checked.")
+    String currentVersion;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Plan p = plan.load();
         if (p == null) {
             return ExitCode.INVALID;
         }
-        System.out.println(plan.file + ": plan OK");
-        LintReport report = ReleaseLint.check(p, plan.workspace(), Optional.empty());
-        if (verify) {
-            report = Verify.run(p, plan.workspace(), report);
+        if (verify && p.migration().flyway() == null) {
+            System.err.println(plan.file + ": --verify needs a Flyway migration (migration.flyway): a command migration's SQL is"
+                    + " only known in a run, from migration.lint.sqlCommand");
+            return ExitCode.INVALID;
         }
+        if (verify && currentVersion == null) {
+            System.err.println(plan.file + ": --verify needs the version the database is at, to load the already-applied"
+                    + " migrations: give --current-version VERSION (the last version in flyway_schema_history; 0 for an empty database)");
+            return ExitCode.INVALID;
+        }
+        System.out.println(plan.file + ": plan OK");
+        LintReport report = verify ? Verify.run(p, plan.workspace(), currentVersion)
+                : ReleaseLint.check(p, plan.workspace(), Optional.empty());
         System.out.print(LintOutput.summary(report));
         if (json != null) {
             LintOutput.write(LintOutput.json(report), json);

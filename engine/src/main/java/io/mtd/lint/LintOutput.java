@@ -52,7 +52,8 @@ public final class LintOutput {
         r.notChecked().forEach(n -> b.append("  not checked: ").append(n).append('\n'));
         for (VerifiedStatement v : r.verify()) {
             b.append("  verified ").append(v.source()).append(':').append(v.line()).append(": ");
-            b.append(v.error() != null ? "failed: " + v.error() : "locks " + (v.locks().isEmpty() ? "none on existing tables" : String.join(", ", v.locks())));
+            b.append(v.note() != null ? v.note() : v.error() != null ? "failed: " + v.error()
+                    : "locks " + (v.locks().isEmpty() ? "none on existing tables" : String.join(", ", v.locks())));
             if (!v.rewritten().isEmpty()) {
                 b.append("; rewrote ").append(String.join(", ", v.rewritten()));
             }

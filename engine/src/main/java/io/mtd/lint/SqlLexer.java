@@ -35,6 +35,8 @@ public final class SqlLexer {
         List<Allowance> allows = new ArrayList<>();
         List<String> malformed = new ArrayList<>();
         int lastEndLine = -1; // line of the last statement's semicolon: a comment after it on that line is its
+        int stmtStart = 0;
+        int stmtEnd = 0;
         while (pos < sql.length()) {
             char c = sql.charAt(pos);
             if (c == '\n') {
@@ -54,7 +56,7 @@ public final class SqlLexer {
                         List<Allowance> pa = new ArrayList<>(prev.allowances());
                         List<String> pm = new ArrayList<>(prev.malformedAllowances());
                         allowance(comment, pa, pm);
-                        out.add(new SqlStatement(prev.line(), prev.text(), prev.tokens(), pa, pm));
+                        out.add(new SqlStatement(prev.line(), prev.text(), prev.tokens(), pa, pm, prev.raw()));
                     } else {
                         allowance(comment, allows, malformed);
                     }
@@ -65,18 +67,22 @@ public final class SqlLexer {
             } else if (c == ';') {
                 pos++;
                 if (!tokens.isEmpty()) {
-                    out.add(statement(tokens, allows, malformed));
+                    out.add(statement(tokens, allows, malformed, sql.substring(stmtStart, stmtEnd)));
                     tokens = new ArrayList<>();
                     allows = new ArrayList<>();
                     malformed = new ArrayList<>();
                     lastEndLine = line;
                 }
             } else {
+                if (tokens.isEmpty()) {
+                    stmtStart = pos;
+                }
                 tokens.add(token());
+                stmtEnd = pos;
             }
         }
         if (!tokens.isEmpty()) {
-            out.add(statement(tokens, allows, malformed));
+            out.add(statement(tokens, allows, malformed, sql.substring(stmtStart, stmtEnd)));
         }
         return out;
     }
@@ -94,7 +100,7 @@ public final class SqlLexer {
         }
     }
 
-    private static SqlStatement statement(List<SqlToken> tokens, List<Allowance> allows, List<String> malformed) {
+    private static SqlStatement statement(List<SqlToken> tokens, List<Allowance> allows, List<String> malformed, String raw) {
         StringBuilder text = new StringBuilder();
         for (SqlToken t : tokens) {
             if (text.length() > 0) {
@@ -102,7 +108,7 @@ public final class SqlLexer {
             }
             text.append(t.text());
         }
-        return new SqlStatement(tokens.get(0).line(), text.toString(), tokens, allows, malformed);
+        return new SqlStatement(tokens.get(0).line(), text.toString(), tokens, allows, malformed, raw);
     }
 
     private char peek(int ahead) {

@@ -10,8 +10,10 @@ import java.util.List;
  * @param tokens its tokens, without the closing semicolon
  * @param allowances {@code -- mtd:allow} comments before it, inside it or after it on its last line
  * @param malformedAllowances {@code mtd:allow} comments that name no rule or give no reason, with their line
+ * @param raw the statement as written, from its first token to its last (what is given to a database)
  */
-public record SqlStatement(int line, String text, List<SqlToken> tokens, List<Allowance> allowances, List<String> malformedAllowances) {
+public record SqlStatement(int line, String text, List<SqlToken> tokens, List<Allowance> allowances, List<String> malformedAllowances,
+        String raw) {
 
     public SqlStatement {
         tokens = List.copyOf(tokens);

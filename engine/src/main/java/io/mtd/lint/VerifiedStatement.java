@@ -13,7 +13,18 @@ import java.util.List;
  * @param rewritten tables whose storage was rewritten (their relfilenode changed)
  * @param schemaChanges columns dropped, added, renamed or retyped
  * @param error the database's error, when the statement failed
+ * @param note why the statement was not run, when it was not
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record VerifiedStatement(String source, int line, String statement, List<String> locks, List<String> rewritten,
-        List<String> schemaChanges, String error) {}
+        List<String> schemaChanges, String error, String note) {
+
+    public VerifiedStatement(String source, int line, String statement, List<String> locks, List<String> rewritten,
+            List<String> schemaChanges, String error) {
+        this(source, line, statement, locks, rewritten, schemaChanges, error, null);
+    }
+
+    VerifiedStatement withNote(String why) {
+        return new VerifiedStatement(source, line, statement, locks, rewritten, schemaChanges, error, why);
+    }
+}
