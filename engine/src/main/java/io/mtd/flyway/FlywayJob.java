@@ -215,6 +215,9 @@ public final class FlywayJob {
         if (Boolean.TRUE.equals(flyway.baselineOnMigrate())) {
             args.add("-baselineOnMigrate=true");
         }
+        if (flyway.table() != null && !flyway.table().isBlank()) {
+            args.add("-table=" + flyway.table());
+        }
         return args;
     }
 

@@ -1,7 +1,11 @@
 package io.mtd.lint;
 
 import io.mtd.flyway.DatabaseAccess;
+import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
+import io.mtd.plan.PlanError;
+import io.mtd.plan.PostRollout;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -15,8 +19,12 @@ public final class ReleaseLint {
         return check(plan, ReleaseSql.offline(plan, workspace, database));
     }
 
-    /** Lints gathered SQL; how the pending scripts were found is kept with what was not checked. */
+    /** Lints gathered SQL; a plan whose post-rollout phase is given wrongly is invalid. */
     public static LintReport check(Plan plan, ReleaseSql.Gathered sql) {
+        List<PlanError> errors = PostRollout.errors(plan.migration());
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
         return new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked(), sql.pendingKnown());
     }
 }

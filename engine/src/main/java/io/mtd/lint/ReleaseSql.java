@@ -8,7 +8,6 @@ import io.mtd.flyway.Preflight;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PostRollout;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -69,7 +68,7 @@ public final class ReleaseSql {
             } else {
                 known[0] &= flyway(f, workspace, database, Phase.PRE_ROLLOUT, sources, notes);
                 if (m.hasPostRollout() && !m.postRollout().locations().isEmpty()) {
-                    known[0] &= flyway(postFlyway(f, m.postRollout()), workspace, database, Phase.POST_ROLLOUT, sources, notes);
+                    known[0] &= flyway(m.postRollout().flywayFrom(f), workspace, database, Phase.POST_ROLLOUT, sources, notes);
                 }
             }
         } else {
@@ -81,12 +80,6 @@ public final class ReleaseSql {
             }
         }
         return new Gathered(sources, notChecked, notes, known[0]);
-    }
-
-    /** The Flyway settings of the post-rollout phase: the plan's, with the post-rollout locations. */
-    public static Flyway postFlyway(Flyway f, PostRollout post) {
-        return new Flyway(post.locations(), f.image(), f.source(), f.imagePath(), f.secret(), f.urlKey(), f.userKey(),
-                f.passwordKey(), f.schemas(), f.baselineOnMigrate());
     }
 
     private static void command(String what, List<String> command, List<String> sqlCommand, String field, Optional<String> printed,
