@@ -25,6 +25,11 @@ public final class PostRolloutMigration {
         PostRollout p = m.postRollout();
         Map<String, String> env = new LinkedHashMap<>(m.env());
         env.put(PHASE_VARIABLE, PHASE);
+        if (m.flyway() != null) {
+            // the post-rollout history table starts on a schema that is not empty: begin it below its first version
+            env.putIfAbsent("FLYWAY_BASELINE_ON_MIGRATE", "true");
+            env.putIfAbsent("FLYWAY_BASELINE_VERSION", "0");
+        }
         Migration post = new Migration(m.flyway() == null ? p.command() : null,
                 m.flyway() == null ? null : p.flywayFrom(m.flyway()), env, m.envFromSecret(), m.envFromConfigMap(),
                 m.secretEnv(), m.timeout(), m.backoffLimit(), m.retry(), m.ttlAfterFinished(), m.onCancel(), m.serviceAccount(),

@@ -121,6 +121,40 @@ class ReleaseGateTest {
     }
 
     @Test
+    void aFlywayPostRolloutLocationDropsWhatThePreviousVersionReadAfterTheRolloutWithItsOwnHistory() throws Exception {
+        DatabaseAccess db = database("gate-post");
+        script("V2__add_mobile.sql", "SET lock_timeout = '5s';\nALTER TABLE customer ADD COLUMN mobile text;\n");
+        Path post = workspace.resolve("db/post");
+        Files.createDirectories(post);
+        Files.writeString(post.resolve("V1__drop_fax.sql"), "SET lock_timeout = '5s';\nALTER TABLE customer DROP COLUMN fax;\n");
+        Flyway flyway = new Flyway(List.of("db/migration"), null, null, null, "app-db", null, null, null, null, null);
+        Migration m = new Migration(null, flyway, null, null, null, null, "2m", null, null, null, null, null, null, null, null, null,
+                new io.mtd.plan.PostRollout(List.of("db/post"), null, null, null));
+        Plan plan = new Plan("shop", "shop:1", null, m, null, List.of(Environment.of("staging", "gate-post", List.of())));
+
+        // the same drop before the rollout is an error that says where it belongs; after it, it is allowed
+        LintReport lint = ReleaseLint.check(plan, workspace, Optional.of(db));
+        assertThat(lint.passed()).isTrue();
+        assertThat(lint.findings()).singleElement().satisfies(f -> {
+            assertThat(f.phase()).isEqualTo(Phase.POST_ROLLOUT);
+            assertThat(f.severity()).isEqualTo(Severity.INFO);
+        });
+        assertThat(lint.rollback()).isEqualTo(LintReport.Rollback.SAFE);
+
+        RunReport report = run(plan, new RecordingListener());
+        assertThat(report.outcome()).as(String.valueOf(report.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        var staging = report.environments().get(0);
+        assertThat(staging.migration().flyway().applied()).extracting(a -> a.version()).containsExactly("2");
+        assertThat(staging.postRollout().flyway().applied()).extracting(a -> a.version()).containsExactly("1");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), db.password());
+                java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT string_agg(column_name, ',' ORDER BY column_name)"
+                        + " FROM information_schema.columns WHERE table_name = 'customer'")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("id,mobile,name");
+        }
+    }
+
+    @Test
     void onlyPendingScriptsAreCheckedWhereTheHistoryCanBeRead() throws IOException {
         DatabaseAccess db = database("gate-pending");
         script("V2__add_phone.sql", "ALTER TABLE customer ADD COLUMN phone text;\n");
