@@ -3,6 +3,7 @@ package io.mtd.cli;
 import io.mtd.lint.LintOutput;
 import io.mtd.lint.LintReport;
 import io.mtd.lint.ReleaseLint;
+import io.mtd.lint.ReleaseSql;
 import io.mtd.plan.Plan;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -35,8 +36,8 @@ final class LintCommand implements Callable<Integer> {
     boolean verify;
 
     @Option(names = "--current-version", paramLabel = "VERSION",
-            description = "With --verify: the Flyway version the target database is at (the last one in its schema history;"
-                    + " 0 for an empty one). The throwaway database gets the scripts up to it; the later ones are checked.")
+            description = "The Flyway version the target database is at (the last one in its schema history; 0 for an empty"
+                    + " one): only the later scripts are checked. With --verify the throwaway database gets the scripts up to it.")
     String currentVersion;
 
     @Override
@@ -57,7 +58,9 @@ final class LintCommand implements Callable<Integer> {
         }
         System.out.println(plan.file + ": plan OK");
         LintReport report = verify ? Verify.run(p, plan.workspace(), currentVersion)
-                : ReleaseLint.check(p, plan.workspace(), Optional.empty());
+                : currentVersion != null && p.migration().flyway() != null
+                        ? ReleaseLint.check(p, ReleaseSql.after(p, plan.workspace(), currentVersion))
+                        : ReleaseLint.check(p, plan.workspace(), Optional.empty());
         System.out.print(LintOutput.summary(report));
         if (json != null) {
             LintOutput.write(LintOutput.json(report), json);

@@ -72,6 +72,36 @@ class LintCommandTest {
     }
 
     @Test
+    void withTheCurrentVersionOnlyTheLaterScriptsAreChecked() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text, fax text);\n"
+                        + "CREATE INDEX customer_email_idx ON customer (email);",
+                "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;");
+        assertThat(Mtd.execute("lint", p.toString(), "--current-version", "1")).isEqualTo(ExitCode.INVALID);
+        assertThat(out.toString()).contains("1 script, 1 statement").contains("V2__drop.sql:1 [ban-drop-column]");
+    }
+
+    @Test
+    void aPlanAcknowledgementOfAnUnknownRuleOrWithoutReasonIsAnInvalidPlan() throws Exception {
+        Files.createDirectories(dir.resolve("db/migration"));
+        Files.writeString(dir.resolve("db/migration/V1__create.sql"), "CREATE TABLE a (id int);");
+        Path p = dir.resolve("plan.yaml");
+        Files.writeString(p, "app: shop\nimage: shop:1\nmigration:\n  flyway: {locations: [db/migration], secret: shop-db}\n"
+                + "  lint: {allow: [{rule: drop-column}]}\nenvironments: [{name: staging}]\n");
+        assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("migration.lint.allow[0].rule").contains("ban-drop-column")
+                .contains("migration.lint.allow[0].reason");
+    }
+
+    @Test
+    void runStopsWithTwoBeforeAnythingStartsWhenTheSqlBreaksARule() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, fax text);",
+                "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;\nALTER TABLE customer RENAME TO client;");
+        assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("V2__drop.sql:1: ban-drop-column").contains("V2__drop.sql:2: renaming-table");
+        assertThat(out.toString()).doesNotContain("==> staging");
+    }
+
+    @Test
     void aCommandMigrationWithoutSqlCommandIsReportedAsNotChecked() throws Exception {
         Path p = dir.resolve("plan.yaml");
         Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {command: [python, manage.py, migrate]}\nenvironments: [{name: staging}]\n");

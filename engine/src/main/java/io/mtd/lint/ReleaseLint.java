@@ -21,7 +21,19 @@ public final class ReleaseLint {
 
     /** Lints gathered SQL; a plan whose post-rollout phase is given wrongly is invalid. */
     public static LintReport check(Plan plan, ReleaseSql.Gathered sql) {
-        List<PlanError> errors = PostRollout.errors(plan.migration());
+        List<PlanError> errors = new java.util.ArrayList<>(PostRollout.errors(plan.migration()));
+        List<io.mtd.plan.Lint.Allow> allow = plan.migration().lintOrDefaults().allow();
+        for (int i = 0; i < allow.size(); i++) {
+            io.mtd.plan.Lint.Allow a = allow.get(i);
+            if (a.rule() == null || Rule.byId(a.rule()).isEmpty()) {
+                errors.add(new PlanError("migration.lint.allow[" + i + "].rule", "'" + a.rule() + "' is not a rule: use one of "
+                        + java.util.Arrays.stream(Rule.values()).map(Rule::id).collect(java.util.stream.Collectors.joining(", "))));
+            }
+            if (a.reason() == null || a.reason().isBlank()) {
+                errors.add(new PlanError("migration.lint.allow[" + i + "].reason", "missing: say why the change is safe here"
+                        + " (it is printed and kept in the report)"));
+            }
+        }
         if (!errors.isEmpty()) {
             throw new InvalidPlanException(errors);
         }

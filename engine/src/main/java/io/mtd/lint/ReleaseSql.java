@@ -46,7 +46,16 @@ public final class ReleaseSql {
      * reachable, else every script of the locations; a command migration's SQL is not available here.
      */
     public static Gathered offline(Plan plan, Path workspace, Optional<DatabaseAccess> database) {
-        return gather(plan, workspace, database, Optional.empty(), Optional.empty());
+        return gather(plan, workspace, database, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Gathers without any database: the versioned scripts newer than {@code currentVersion} (the last one in the schema
+     * history) and every repeatable one.
+     */
+    public static Gathered after(Plan plan, Path workspace, String currentVersion) {
+        return gather(plan, workspace, Optional.empty(), Optional.of(MigrationVersion.fromVersion(currentVersion)), Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -55,6 +64,11 @@ public final class ReleaseSql {
      */
     public static Gathered gather(Plan plan, Path workspace, Optional<DatabaseAccess> database, Optional<String> printedSql,
             Optional<String> printedPostSql) {
+        return gather(plan, workspace, database, Optional.empty(), printedSql, printedPostSql);
+    }
+
+    private static Gathered gather(Plan plan, Path workspace, Optional<DatabaseAccess> database, Optional<MigrationVersion> current,
+            Optional<String> printedSql, Optional<String> printedPostSql) {
         List<SqlSource> sources = new ArrayList<>();
         List<String> notChecked = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -66,9 +80,9 @@ public final class ReleaseSql {
                 notChecked.add("migration.flyway: the scripts are inside the application image (source: image), so they were"
                         + " not checked; ship them from the workspace to check them");
             } else {
-                known[0] &= flyway(f, workspace, database, Phase.PRE_ROLLOUT, sources, notes);
+                known[0] &= flyway(f, workspace, database, current, Phase.PRE_ROLLOUT, sources, notes);
                 if (m.hasPostRollout() && !m.postRollout().locations().isEmpty()) {
-                    known[0] &= flyway(m.postRollout().flywayFrom(f), workspace, database, Phase.POST_ROLLOUT, sources, notes);
+                    known[0] &= flyway(m.postRollout().flywayFrom(f), workspace, database, Optional.empty(), Phase.POST_ROLLOUT, sources, notes);
                 }
             }
         } else {
@@ -99,8 +113,8 @@ public final class ReleaseSql {
     }
 
     /** Adds the location's pending scripts; returns whether the pending ones were known (else all were added). */
-    private static boolean flyway(Flyway f, Path workspace, Optional<DatabaseAccess> database, Phase phase, List<SqlSource> sources,
-            List<String> notes) {
+    private static boolean flyway(Flyway f, Path workspace, Optional<DatabaseAccess> database, Optional<MigrationVersion> current,
+            Phase phase, List<SqlSource> sources, List<String> notes) {
         Optional<Set<String>> pending = Optional.empty();
         String where = phase == Phase.POST_ROLLOUT ? "post-rollout " : "";
         if (database.isPresent()) {
@@ -109,7 +123,9 @@ public final class ReleaseSql {
                     .collect(Collectors.toSet()));
             notes.add(where + "Flyway: " + p.note());
         }
-        if (pending.isEmpty()) {
+        if (pending.isEmpty() && current.isPresent()) {
+            notes.add(where + "Flyway: the scripts after version " + current.get() + " (the current version given) were checked");
+        } else if (pending.isEmpty()) {
             notes.add(where + "Flyway: the schema history was not read, so every script of " + String.join(", ", f.locations())
                     + " was checked");
         }
@@ -126,6 +142,9 @@ public final class ReleaseSql {
                 if (pending.isPresent() && !pending.get().contains(file)) {
                     continue;
                 }
+                if (pending.isEmpty() && current.isPresent() && file.startsWith("V") && version(script).compareTo(current.get()) <= 0) {
+                    continue;
+                }
                 String name = root.relativize(script.toAbsolutePath().normalize()).toString().replace('\\', '/');
                 try {
                     sources.add(new SqlSource(name, Files.readString(script), phase, executesInTransaction(script)));
@@ -134,7 +153,7 @@ public final class ReleaseSql {
                 }
             }
         }
-        return pending.isPresent();
+        return pending.isPresent() || current.isPresent();
     }
 
     /** V scripts by version, then R scripts by description: the order Flyway applies them in. */

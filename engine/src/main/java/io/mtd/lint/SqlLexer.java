@@ -92,7 +92,10 @@ public final class SqlLexer {
         int colon = rest.indexOf(':');
         String rule = (colon < 0 ? rest : rest.substring(0, colon)).strip();
         String reason = colon < 0 ? "" : rest.substring(colon + 1).strip();
-        if (rule.isEmpty() || rule.contains(" ") || reason.isEmpty()) {
+        if (!rule.isEmpty() && !rule.contains(" ") && Rule.byId(rule).isEmpty()) {
+            malformed.add(source + ":" + line + ": '-- " + comment + "' names no rule '" + rule + "'; the rules are listed in"
+                    + " the README (Expand/contract checks)");
+        } else if (rule.isEmpty() || rule.contains(" ") || reason.isEmpty()) {
             malformed.add(source + ":" + line + ": '-- " + comment + "' is not an acknowledgement: write '-- mtd:allow RULE: reason'"
                     + " (the reason is required)");
         } else {

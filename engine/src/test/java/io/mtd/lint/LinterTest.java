@@ -116,9 +116,12 @@ class LinterTest {
 
     @Test
     void anAcknowledgementOfAnotherRuleOrWithoutReasonLetsNothingPass() {
-        LintReport r = lint(TIMEOUT + "-- mtd:allow renaming-column: not this one\n-- mtd:allow ban-drop-column\nALTER TABLE customer DROP COLUMN fax;\n");
+        LintReport r = lint(TIMEOUT + "-- mtd:allow renaming-column: not this one\n-- mtd:allow ban-drop-column\n"
+                + "-- mtd:allow ban-drop-colum: a typo\nALTER TABLE customer DROP COLUMN fax;\n");
         assertThat(r.passed()).isFalse();
-        assertThat(r.problems()).singleElement().asString().contains("V7__change.sql:3").contains("reason is required");
+        assertThat(r.problems()).hasSize(2);
+        assertThat(r.problems().get(0)).contains("V7__change.sql:3").contains("reason is required");
+        assertThat(r.problems().get(1)).contains("V7__change.sql:4").contains("names no rule 'ban-drop-colum'");
     }
 
     @Test
