@@ -358,8 +358,15 @@ public final class MigrateThenDeploy implements AutoCloseable {
                         String failed = error != null ? message(unwrap(error)) : null;
                         LintReport checked = null;
                         if (failed == null) {
-                            checked = ReleaseLint.check(plan, ReleaseSql.gather(plan, workspace, Optional.empty(), printed.get(0),
-                                    printed.get(1)));
+                            try {
+                                checked = ReleaseLint.check(plan, ReleaseSql.gather(plan, workspace, Optional.empty(), printed.get(0),
+                                        printed.get(1)));
+                            } catch (RuntimeException e) { // the run must end, whatever the check throws
+                                environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED,
+                                        approval, null, null));
+                                finish(RunOutcome.INFRASTRUCTURE, env.name() + ": checking the printed SQL failed: " + message(e), index + 1);
+                                return;
+                            }
                             for (String line : LintOutput.summary(checked).split("\n")) {
                                 events.on(new ProgressEvent.Note(Stage.LINT, env.name(), line));
                             }

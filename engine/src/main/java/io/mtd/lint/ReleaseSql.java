@@ -104,8 +104,8 @@ public final class ReleaseSql {
                     + "' was not checked: set " + field + " to a command that prints the SQL it will run (e.g. Django's"
                     + " sqlmigrate for each pending migration)");
         } else if (printed.isEmpty()) {
-            notChecked.add((phase == Phase.POST_ROLLOUT ? "post-rollout: " : "") + what + " '" + shown + "' was not checked: "
-                    + field + " runs as a Job from the image, so only a run (mtd run) checks it");
+            notChecked.add((phase == Phase.POST_ROLLOUT ? "post-rollout: " : "") + what + " '" + shown + "' is checked later: "
+                    + field + " prints its SQL in a Job from the image before each environment's migration (mtd run)");
         } else {
             // the printed SQL opens its own transactions (BEGIN; ... COMMIT;) where the tool uses them
             sources.add(new SqlSource(field + " output", printed.get(), phase, false));
