@@ -9,10 +9,18 @@ import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.ClusterPool;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.lint.LintFailedException;
+import io.mtd.lint.LintOutput;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.ReleaseLint;
+import io.mtd.lint.ReleaseSql;
+import io.mtd.lint.ReleaseGate;
 import io.mtd.migration.MigrationStage;
+import io.mtd.migration.PostRolloutMigration;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanError;
 import io.mtd.plan.PlanValidator;
@@ -136,7 +144,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
         }
         SecretMasker masker = new SecretMasker();
         secrets.forEach(masker::add);
-        Run run = new Run(plan, new MaskingListener(listener, masker), masker, withoutRollout);
+        ProgressListener events = new MaskingListener(listener, masker);
+        LintReport lint = ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
+        Run run = new Run(plan, events, masker, withoutRollout);
+        run.lint = lint;
         run.begin();
         return run;
     }
@@ -205,6 +216,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private final List<EnvironmentReport> environments = new ArrayList<>();
         private final boolean withoutRollout;
         private volatile ImageReport image;
+        private volatile LintReport lint;
 
         private Run(Plan plan, ProgressListener events, SecretMasker masker, boolean withoutRollout) {
             this.plan = plan;
@@ -322,7 +334,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }
             MigrationStage.Target target = new MigrationStage.Target(plan, env, image.pinned(), identity, client, watch, events,
                     masker, cancelled, workspace);
-            migrations.run(target).whenCompleteAsync((outcome, error) -> {
+            Runnable migrate = () -> migrations.run(target).whenCompleteAsync((outcome, error) -> {
                 if (error != null) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
                     finish(RunOutcome.INFRASTRUCTURE, env.name() + ": migration: " + message(unwrap(error)), index + 1);
@@ -351,8 +363,104 @@ public final class MigrateThenDeploy implements AutoCloseable {
                                 + ": " + r.reason(), index + 1);
                         return;
                     }
-                    environment(index + 1);
+                    postRollout(index, env, client, watch);
                 }, scheduler);
+            }, scheduler);
+            checkPrintedSql(index, env, approval, client, watch, migrate);
+        }
+
+        /**
+         * For a command migration with {@code migration.lint.sqlCommand}: prints the SQL it will run with a short Job from
+         * the same image, lints it, and only then migrates ({@code next}); an unacknowledged error stops the run.
+         */
+        private void checkPrintedSql(int index, Environment env, ApprovalReport approval, KubernetesClient client,
+                NamespaceWatch watch, Runnable next) {
+            Migration m = plan.migration();
+            List<String> pre = m.flyway() == null ? m.lintOrDefaults().sqlCommand() : List.of();
+            List<String> post = m.flyway() == null && m.hasPostRollout() ? m.postRollout().sqlCommand() : List.of();
+            if (pre.isEmpty() && post.isEmpty()) {
+                next.run();
+                return;
+            }
+            printSql(env, client, watch, pre).thenCompose(p -> printSql(env, client, watch, post).thenApply(q -> List.of(p, q)))
+                    .whenCompleteAsync((printed, error) -> {
+                        String failed = error != null ? message(unwrap(error)) : null;
+                        LintReport checked = null;
+                        if (failed == null) {
+                            try {
+                                checked = ReleaseLint.check(plan, ReleaseSql.gather(plan, workspace, Optional.empty(), printed.get(0),
+                                        printed.get(1)));
+                            } catch (RuntimeException e) { // the run must end, whatever the check throws
+                                environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED,
+                                        approval, null, null));
+                                finish(RunOutcome.INFRASTRUCTURE, env.name() + ": checking the printed SQL failed: " + message(e), index + 1);
+                                return;
+                            }
+                            for (String line : LintOutput.summary(checked).split("\n")) {
+                                events.on(new ProgressEvent.Note(Stage.LINT, env.name(), line));
+                            }
+                            lint = checked;
+                        }
+                        if (failed != null || !checked.passed()) {
+                            environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval,
+                                    null, null));
+                            finish(failed != null ? RunOutcome.MIGRATION_FAILED : RunOutcome.INVALID_PLAN, env.name() + ": "
+                                    + (failed != null ? "printing the migration's SQL failed: " + failed
+                                    : new LintFailedException(checked).getMessage()) + "; nothing was migrated", index + 1);
+                            return;
+                        }
+                        next.run();
+                    }, scheduler);
+        }
+
+        /** The SQL {@code sqlCommand} printed in its Job, or empty when there is no command. */
+        private CompletableFuture<Optional<String>> printSql(Environment env, KubernetesClient client, NamespaceWatch watch,
+                List<String> sqlCommand) {
+            if (sqlCommand.isEmpty()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            events.on(new ProgressEvent.Note(Stage.LINT, env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
+            MigrationStage.Target target = new MigrationStage.Target(PostRolloutMigration.printSql(plan, sqlCommand), env,
+                    image.pinned(), identity, client, watch, events, masker, cancelled, workspace);
+            return migrations.run(target).thenApply(outcome -> {
+                MigrationReport r = outcome.report();
+                if (r.outcome() != StageOutcome.SUCCEEDED) {
+                    throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
+                            .toLowerCase(Locale.ROOT) + ": " + r.reason() + (r.message() == null ? "" : ": " + r.message())));
+                }
+                return Optional.of(String.join("\n", outcome.log()));
+            });
+        }
+
+        /**
+         * The contract phase, once the environment's rollout is complete and healthy: the post-rollout migration as its own
+         * Job through the same migration stage (lock, slot, log, fail-fast). Its failure leaves the new version serving.
+         */
+        private void postRollout(int index, Environment env, KubernetesClient client, NamespaceWatch watch) {
+            if (!plan.migration().hasPostRollout()) {
+                environment(index + 1);
+                return;
+            }
+            events.on(new ProgressEvent.Note(Stage.MIGRATION, env.name(), "the rollout is complete and healthy: running the"
+                    + " post-rollout (contract) migration"));
+            MigrationStage.Target target = new MigrationStage.Target(PostRolloutMigration.plan(plan), env, image.pinned(), identity,
+                    client, watch, events, masker, cancelled, workspace);
+            migrations.run(target).whenCompleteAsync((outcome, error) -> {
+                MigrationReport post = error != null
+                        ? new MigrationReport(null, StageOutcome.FAILED, "EngineError", message(unwrap(error)), null, 0, Duration.ZERO, null)
+                        : withFlyway(outcome);
+                EnvironmentReport rolled = environments.remove(environments.size() - 1);
+                environments.add(new EnvironmentReport(rolled.name(), rolled.namespace(), rolled.outcome(), rolled.approval(),
+                        rolled.migration(), rolled.rollout(), post));
+                StageOutcome po = post.outcome();
+                if (po != StageOutcome.SUCCEEDED && po != StageOutcome.SKIPPED) {
+                    finish(RunOutcome.POST_ROLLOUT_FAILED, env.name() + ": post-rollout migration " + post.job() + " "
+                            + po.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + post.reason()
+                            + (post.message() == null ? "" : ": " + post.message()) + ". The new version " + image.pinned()
+                            + " is rolled out and keeps serving; the contract change did not complete: fix it and run again", index + 1);
+                    return;
+                }
+                environment(index + 1);
             }, scheduler);
         }
 
@@ -415,7 +523,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
             }
             report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
-                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant())));
+                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant()), lint));
         }
     }
 

@@ -26,6 +26,7 @@ public final class ExitCode {
             case INVALID_PLAN:
                 return INVALID;
             case MIGRATION_FAILED:
+            case POST_ROLLOUT_FAILED:
                 return MIGRATION_FAILED;
             case ROLLOUT_FAILED:
                 return ROLLOUT_FAILED;
@@ -46,7 +47,7 @@ public final class ExitCode {
             + "  0  success%n"
             + "  1  internal error (a bug: please report it)%n"
             + "  2  invalid command line or plan (nothing was touched)%n"
-            + "  3  a migration failed%n"
+            + "  3  a migration failed (or a post-rollout migration, after its rollout)%n"
             + "  4  a rollout failed (and was undone unless the plan says otherwise)%n"
             + "  5  timed out (migration deadline, lock or rollout)%n"
             + "  6  infrastructure: cluster, registry, database or image build%n"

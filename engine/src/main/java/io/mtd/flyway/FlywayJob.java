@@ -215,6 +215,9 @@ public final class FlywayJob {
         if (Boolean.TRUE.equals(flyway.baselineOnMigrate())) {
             args.add("-baselineOnMigrate=true");
         }
+        if (flyway.table() != null && !flyway.table().isBlank()) {
+            args.add("-table=" + flyway.table());
+        }
         return args;
     }
 
@@ -290,7 +293,7 @@ public final class FlywayJob {
     }
 
     /** The directory of plan location {@code location} in {@code workspace}, which it must not leave. */
-    static Path locationDir(Path workspace, String location) {
+    public static Path locationDir(Path workspace, String location) {
         Path root = workspace.toAbsolutePath().normalize();
         Path dir = root.resolve(location).normalize();
         if (!dir.startsWith(root)) {

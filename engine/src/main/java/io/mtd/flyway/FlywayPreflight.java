@@ -107,6 +107,9 @@ public final class FlywayPreflight {
         if (Boolean.TRUE.equals(flyway.baselineOnMigrate())) {
             config.baselineOnMigrate(true);
         }
+        if (flyway.table() != null && !flyway.table().isBlank()) {
+            config.table(flyway.table());
+        }
         return config;
     }
 

@@ -63,7 +63,7 @@ public final class MigrationJob {
         this.identity = identity;
         Flyway f = plan.migration().flyway();
         if (f == null) {
-            this.name = nameFor(plan.app(), environment.name(), image);
+            this.name = nameFor(plan.app(), environment.name(), image + PostRolloutMigration.jobKeySuffix(plan.migration(), identity.id()));
             this.flyway = null;
         } else {
             String hash = f.shipsFromWorkspace() ? FlywayJob.of(f, image, workspace, "probe").scriptsHash() : null;

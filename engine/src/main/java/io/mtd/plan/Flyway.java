@@ -17,6 +17,7 @@ import java.util.List;
  * @param passwordKey key of the password in the Secret (default FLYWAY_PASSWORD)
  * @param schemas schemas Flyway manages
  * @param baselineOnMigrate baseline a non-empty schema with no history table
+ * @param table the schema history table (default Flyway's {@code flyway_schema_history})
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Flyway(
@@ -29,13 +30,20 @@ public record Flyway(
         String userKey,
         String passwordKey,
         List<String> schemas,
-        Boolean baselineOnMigrate) {
+        Boolean baselineOnMigrate,
+        String table) {
 
     public static final String DEFAULT_IMAGE = "flyway/flyway:11";
 
     public Flyway {
         locations = locations == null ? List.of() : List.copyOf(locations);
         schemas = schemas == null ? List.of() : List.copyOf(schemas);
+    }
+
+    /** Flyway settings with the default schema history table (the form before {@code table} existed). */
+    public Flyway(List<String> locations, String image, String source, String imagePath, String secret, String urlKey,
+            String userKey, String passwordKey, List<String> schemas, Boolean baselineOnMigrate) {
+        this(locations, image, source, imagePath, secret, urlKey, userKey, passwordKey, schemas, baselineOnMigrate, null);
     }
 
     public String imageOrDefault() {

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param resources container resource requests and limits
  * @param podSecurity overrides of the restricted Pod Security defaults
  * @param lock the migration lock's timings
+ * @param lint how the migration's SQL is checked for expand/contract safety
+ * @param postRollout the contract phase: migrations run after each environment's rollout
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Migration(
@@ -41,7 +43,9 @@ public record Migration(
         String serviceAccount,
         Resources resources,
         PodSecurity podSecurity,
-        Lock lock) {
+        Lock lock,
+        Lint lint,
+        PostRollout postRollout) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     public static final Duration DEFAULT_TTL = Duration.ofDays(1);
@@ -52,6 +56,25 @@ public record Migration(
         envFromSecret = envFromSecret == null ? List.of() : List.copyOf(envFromSecret);
         envFromConfigMap = envFromConfigMap == null ? List.of() : List.copyOf(envFromConfigMap);
         secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
+    }
+
+    /** A migration without lint settings or post-rollout phase (the form before they existed). */
+    public Migration(List<String> command, Flyway flyway, Map<String, String> env, List<String> envFromSecret,
+            List<String> envFromConfigMap, List<SecretEnv> secretEnv, String timeout, Integer backoffLimit, Boolean retry,
+            String ttlAfterFinished, String onCancel, String serviceAccount, Resources resources, PodSecurity podSecurity,
+            Lock lock) {
+        this(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry, ttlAfterFinished,
+                onCancel, serviceAccount, resources, podSecurity, lock, null, null);
+    }
+
+    /** The lint settings, or none. */
+    public Lint lintOrDefaults() {
+        return lint == null ? new Lint(null, null) : lint;
+    }
+
+    /** Whether the plan names migrations to run after each environment's rollout. */
+    public boolean hasPostRollout() {
+        return postRollout != null && !postRollout.isEmpty();
     }
 
     /** A command migration with defaults for everything else. */

@@ -2,6 +2,7 @@ package io.mtd.progress;
 
 /** The stages of a run, in the order they happen for each environment. */
 public enum Stage {
+    LINT("lint"),
     IMAGE("image"),
     APPROVAL("approval"),
     LOCK("lock"),

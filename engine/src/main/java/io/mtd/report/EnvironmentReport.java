@@ -3,7 +3,11 @@ package io.mtd.report;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mtd.progress.StageOutcome;
 
-/** What happened in one environment. */
+/**
+ * What happened in one environment.
+ *
+ * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
         String name,
@@ -11,7 +15,14 @@ public record EnvironmentReport(
         StageOutcome outcome,
         ApprovalReport approval,
         MigrationReport migration,
-        RolloutReport rollout) {
+        RolloutReport rollout,
+        MigrationReport postRollout) {
+
+    /** An environment's report without a post-rollout migration. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout) {
+        this(name, namespace, outcome, approval, migration, rollout, null);
+    }
 
     public static EnvironmentReport notReached(String name, String namespace) {
         return new EnvironmentReport(name, namespace, StageOutcome.NOT_REACHED, null, null, null);

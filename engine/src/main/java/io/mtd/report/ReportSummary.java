@@ -32,6 +32,13 @@ public final class ReportSummary {
         if (r.failure() != null) {
             b.append("  failure      ").append(r.failure()).append('\n');
         }
+        if (r.lint() != null) {
+            b.append("  code rollback ").append(switch (r.lint().rollback()) {
+                case SAFE -> "safe: every migration before the rollout is expand-only";
+                case UNSAFE -> "NOT safe: a migration before the rollout breaks the previous version";
+                case UNKNOWN -> "unknown: some migration SQL was not checked";
+            }).append('\n');
+        }
         return b.toString();
     }
 
@@ -79,6 +86,13 @@ public final class ReportSummary {
             }
             if (ro.outcome() != StageOutcome.SUCCEEDED && ro.outcome() != StageOutcome.SKIPPED && ro.reason() != null) {
                 b.append(" (").append(ro.reason()).append(')');
+            }
+        }
+        MigrationReport post = e.postRollout();
+        if (post != null) {
+            b.append(" | post-rollout migration ").append(word(post.outcome().name()));
+            if (post.outcome() != StageOutcome.SUCCEEDED && post.outcome() != StageOutcome.SKIPPED && post.reason() != null) {
+                b.append(" (").append(post.reason()).append("; the new version keeps serving)");
             }
         }
         return b.toString();

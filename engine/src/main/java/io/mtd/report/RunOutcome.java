@@ -7,6 +7,8 @@ public enum RunOutcome {
     IMAGE_FAILED,
     MIGRATION_FAILED,
     ROLLOUT_FAILED,
+    /** The post-rollout (contract) migration failed: the new version is rolled out and keeps serving. */
+    POST_ROLLOUT_FAILED,
     TIMED_OUT,
     DENIED,
     CANCELLED,

@@ -1,0 +1,129 @@
+package io.mtd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code mtd lint}: the expand/contract check without any cluster, its outputs, and {@code --verify}. */
+class LintCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private Path flywayPlan(String... scripts) throws Exception {
+        Files.createDirectories(dir.resolve("db/migration"));
+        for (int i = 0; i < scripts.length; i += 2) {
+            Files.writeString(dir.resolve("db/migration").resolve(scripts[i]), scripts[i + 1]);
+        }
+        Path p = dir.resolve("plan.yaml");
+        Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db}}\n"
+                + "environments: [{name: staging}]\n");
+        return p;
+    }
+
+    @Test
+    void anUnsafeScriptExitsWithTwoAndWritesJsonAndSarif() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text);",
+                "V2__index.sql", "CREATE INDEX customer_email_idx ON customer (email);");
+        Path sarif = dir.resolve("out/lint.sarif");
+        Path json = dir.resolve("out/lint.json");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--sarif", sarif.toString(), "--json", json.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(out.toString()).contains("db/migration/V2__index.sql:1 [require-concurrent-index-creation]")
+                .contains("fix: CREATE INDEX CONCURRENTLY");
+        assertThat(Files.readString(sarif)).contains("\"version\" : \"2.1.0\"").contains("\"startLine\" : 1");
+        assertThat(Files.readString(json)).contains("require-concurrent-index-creation");
+    }
+
+    @Test
+    void anAcknowledgedScriptPassesAndTheAcknowledgementIsPrinted() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text);",
+                "V2__index.sql", "-- mtd:allow require-concurrent-index-creation: customer has 12 rows\n"
+                        + "CREATE INDEX customer_email_idx ON customer (email);");
+        assertThat(Mtd.execute("lint", p.toString())).isZero();
+        assertThat(out.toString()).contains("acknowledged at db/migration/V2__index.sql:1: customer has 12 rows");
+    }
+
+    @Test
+    void withTheCurrentVersionOnlyTheLaterScriptsAreChecked() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text, fax text);\n"
+                        + "CREATE INDEX customer_email_idx ON customer (email);",
+                "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;");
+        assertThat(Mtd.execute("lint", p.toString(), "--current-version", "1")).isEqualTo(ExitCode.INVALID);
+        assertThat(out.toString()).contains("1 script, 1 statement").contains("V2__drop.sql:1 [ban-drop-column]");
+    }
+
+    @Test
+    void aPlanAcknowledgementOfAnUnknownRuleOrWithoutReasonIsAnInvalidPlan() throws Exception {
+        Files.createDirectories(dir.resolve("db/migration"));
+        Files.writeString(dir.resolve("db/migration/V1__create.sql"), "CREATE TABLE a (id int);");
+        Path p = dir.resolve("plan.yaml");
+        Files.writeString(p, "app: shop\nimage: shop:1\nmigration:\n  flyway: {locations: [db/migration], secret: shop-db}\n"
+                + "  lint: {allow: [{rule: drop-column}]}\nenvironments: [{name: staging}]\n");
+        assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("migration.lint.allow[0].rule").contains("ban-drop-column")
+                .contains("migration.lint.allow[0].reason");
+    }
+
+    @Test
+    void runStopsWithTwoBeforeAnythingStartsWhenTheSqlBreaksARule() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, fax text);",
+                "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;\nALTER TABLE customer RENAME TO client;");
+        assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("V2__drop.sql:1: ban-drop-column").contains("V2__drop.sql:2: renaming-table");
+        assertThat(out.toString()).doesNotContain("==> staging");
+    }
+
+    @Test
+    void aCommandMigrationWithoutSqlCommandIsReportedAsNotChecked() throws Exception {
+        Path p = dir.resolve("plan.yaml");
+        Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {command: [python, manage.py, migrate]}\nenvironments: [{name: staging}]\n");
+        assertThat(Mtd.execute("lint", p.toString())).isZero();
+        assertThat(out.toString()).contains("not checked: migration 'python manage.py migrate' was not checked: set migration.lint.sqlCommand")
+                .contains("code rollback after the pre-rollout migrations: unknown");
+    }
+
+    @Test
+    void verifyLoadsTheAppliedScriptsAndShowsTheLocksAndRewritesOfThePendingOnes() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text, visits int);",
+                "V2__index.sql", "CREATE INDEX customer_email_idx ON customer (email);",
+                "V3__retype.sql", "SET lock_timeout = '5s';\nALTER TABLE customer ALTER COLUMN visits TYPE bigint;");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--verify")).isEqualTo(ExitCode.INVALID);
+        assertThat(err.toString()).contains("--current-version");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.INVALID);
+        String text = out.toString();
+        assertThat(text).contains("[require-concurrent-index-creation]").contains("(confirmed by --verify)")
+                .contains("verified db/migration/V2__index.sql:1: locks customer: ShareLock")
+                .contains("verified db/migration/V3__retype.sql:2: locks customer: AccessExclusiveLock; rewrote customer;"
+                        + " retyped customer.visits from integer to bigint");
+    }
+}

@@ -1,0 +1,34 @@
+package io.mtd.lint;
+
+import java.util.Locale;
+
+/**
+ * One lexical token of a SQL statement (comments and white space are not tokens).
+ *
+ * @param kind what sort of token
+ * @param text the token as written
+ * @param line the 1-based line it starts on
+ */
+public record SqlToken(Kind kind, String text, int line) {
+
+    /** Token kinds of PostgreSQL's lexical structure that the lint tells apart. */
+    public enum Kind { WORD, QUOTED_IDENTIFIER, STRING, NUMBER, SYMBOL }
+
+    /** Whether this is the unquoted key word or identifier {@code word}, case-insensitively. */
+    public boolean is(String word) {
+        return kind == Kind.WORD && text.equalsIgnoreCase(word);
+    }
+
+    /** The upper-cased text of a word, else the text as written. */
+    public String upper() {
+        return kind == Kind.WORD ? text.toUpperCase(Locale.ROOT) : text;
+    }
+
+    /** The identifier this token names (unquoted words fold to lower case, as PostgreSQL does). */
+    public String identifier() {
+        if (kind == Kind.QUOTED_IDENTIFIER) {
+            return text.substring(1, text.length() - 1).replace("\"\"", "\"");
+        }
+        return text.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,106 @@
+package io.mtd.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mtd.MigrateThenDeploy;
+import io.mtd.RecordingListener;
+import io.mtd.SandboxFixture;
+import io.mtd.lint.Finding;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Lint;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.progress.StageOutcome;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A command migration (Django) whose SQL is printed by a short Job from the same image (here: what {@code manage.py
+ * sqlmigrate} prints) and checked before the migration Job runs.
+ */
+class PrintedSqlRunTest {
+
+    private static SandboxFixture cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = new SandboxFixture();
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    /** Django's sqlmigrate output for a migration that removes a field. */
+    private static final String DROP_FAX = """
+            BEGIN;
+            --
+            -- Remove field fax from customer
+            --
+            ALTER TABLE "shop_customer" DROP COLUMN "fax" CASCADE;
+            COMMIT;
+            """;
+
+    /** Django's sqlmigrate output for a migration that adds a nullable field and an index. */
+    private static final String ADD_PHONE = """
+            BEGIN;
+            SET lock_timeout = '5s';
+            --
+            -- Add field phone to customer
+            --
+            ALTER TABLE "shop_customer" ADD COLUMN "phone" varchar(20) NULL;
+            COMMIT;
+            """;
+
+    private static Plan plan(String namespace, String printed) {
+        String print = "cat <<'SQL'\n" + printed + "SQL\n";
+        Migration m = new Migration(List.of("sh", "-c", "echo migrating"), null, null, null, null, null, "2m", null, null, null, null,
+                null, null, null, null, new Lint(List.of("sh", "-c", print), null), null);
+        return new Plan("shop", "shop:1", null, m, null, List.of(Environment.of("staging", namespace, List.of())));
+    }
+
+    private static RunReport run(Plan plan, RecordingListener events) {
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client()).listener(events)
+                .identity(new RunIdentity("printed-" + plan.environments().get(0).namespace(), null)).build()) {
+            return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
+        }
+    }
+
+    private static List<String> jobs(String namespace) {
+        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
+                .map(j -> j.getMetadata().getName()).toList();
+    }
+
+    @Test
+    void anUnsafeChangeInThePrintedSqlStopsTheRunBeforeTheMigrationJob() {
+        RecordingListener events = new RecordingListener();
+        RunReport report = run(plan("printed-unsafe", DROP_FAX), events);
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.INVALID_PLAN);
+        assertThat(report.failure()).contains("ban-drop-column").contains("migration.lint.sqlCommand output:5")
+                .contains("nothing was migrated");
+        assertThat(report.environments().get(0).migration()).isNull();
+        assertThat(jobs("printed-unsafe")).singleElement().asString().contains("migrate"); // the printing Job only
+        assertThat(events.text()).doesNotContain("line=migrating"); // the migration command never ran
+        assertThat(report.lint().findings()).extracting(Finding::rule).contains("ban-drop-column");
+    }
+
+    @Test
+    void aSafePrintedMigrationIsCheckedThenRuns() {
+        RunReport report = run(plan("printed-safe", ADD_PHONE), new RecordingListener());
+
+        assertThat(report.outcome()).as(String.valueOf(report.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(report.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+        assertThat(report.lint().statements()).isEqualTo(4);
+        assertThat(report.lint().findings()).isEmpty();
+        assertThat(report.lint().notChecked()).isEmpty();
+        assertThat(jobs("printed-safe")).hasSize(2);
+    }
+}
