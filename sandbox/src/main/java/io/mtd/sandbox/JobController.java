@@ -254,6 +254,7 @@ final class JobController implements AutoCloseable {
                 .withAnnotations(job.getSpec().getTemplate().getMetadata() == null ? null
                         : job.getSpec().getTemplate().getMetadata().getAnnotations())
                 .withOwnerReferences(new OwnerReference("batch/v1", true, true, "Job", jobName, uid))
+                .withFinalizers(SandboxKubelet.PROCESS_FINALIZER)
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
                 .build();
