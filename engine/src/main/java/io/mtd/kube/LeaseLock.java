@@ -247,6 +247,7 @@ public final class LeaseLock {
         private volatile ScheduledFuture<?> expiry;
         private volatile String lastError;
         private volatile boolean released;
+        private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
         private Held(Lease lease, Instant at, String tookOverFrom) {
             Integer t = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
@@ -289,7 +290,11 @@ public final class LeaseLock {
             return Math.max(100, leaseDuration.toMillis() / 3);
         }
 
-        private void scheduleRenewal(long delayMillis) {
+        private synchronized void scheduleRenewal(long delayMillis) {
+            ScheduledFuture<?> previous = renewal;
+            if (previous != null) {
+                previous.cancel(false);
+            }
             // the timer only hands the renewal to the API pool: a thousand held locks must not stall the scheduler
             renewal = scheduler.schedule(() -> api.execute(this::renew), delayMillis, TimeUnit.MILLISECONDS);
         }
@@ -305,10 +310,19 @@ public final class LeaseLock {
         }
 
         private void expired() {
-            if (!released && !clock.instant().isBefore(renewedAt.plus(leaseDuration))) {
-                lose(null, "the lease expired while this run held it (its renewals failed"
-                        + (lastError == null ? "" : ": " + lastError) + "), so another run may take it at any moment");
+            if (released || lost.isDone()) {
+                return;
             }
+            Instant until = renewedAt.plus(leaseDuration);
+            if (clock.instant().isBefore(until)) {
+                // renewed meanwhile, or the timer ran ahead of the wall clock: look again then
+                expiry = scheduler.schedule(this::expired, Math.max(1, Duration.between(clock.instant(), until).toMillis() + 1),
+                        TimeUnit.MILLISECONDS);
+                return;
+            }
+            lose(null, "the lease expired while this run held it (its renewals failed"
+                    + (lastError == null ? " or did not answer in time" : ": " + lastError)
+                    + "), so another run may take it at any moment");
         }
 
         private void checkSoon() {
@@ -322,10 +336,12 @@ public final class LeaseLock {
             }
         }
 
-        private synchronized void renew() {
-            if (released || lost.isDone()) {
+        private void renew() {
+            // one renewal at a time; a request the client still retries keeps the others out, not release()
+            if (released || lost.isDone() || !renewing.compareAndSet(false, true)) {
                 return;
             }
+            long next = -1;
             try {
                 Lease current = client.leases().inNamespace(namespace).withName(name).get();
                 String h = current == null || current.getSpec() == null ? null : current.getSpec().getHolderIdentity();
@@ -343,14 +359,19 @@ public final class LeaseLock {
                 client.leases().inNamespace(namespace).resource(current).update();
                 lastError = null;
                 renewed(now);
-                scheduleRenewal(period());
+                next = period();
             } catch (KubernetesClientException e) {
                 // retried well within the lease: a few failed renewals must not lose the lock, a lost lock must be noticed
                 lastError = e.getCode() > 0 ? "HTTP " + e.getCode() : String.valueOf(e.getMessage());
-                scheduleRenewal(e.getCode() == 409 ? 10 : Math.max(50, period() / 4));
+                next = e.getCode() == 409 ? 10 : Math.max(50, period() / 4);
             } catch (RuntimeException e) {
                 lastError = String.valueOf(e.getMessage());
-                scheduleRenewal(Math.max(50, period() / 4));
+                next = Math.max(50, period() / 4);
+            } finally {
+                renewing.set(false);
+            }
+            if (next >= 0 && !released && !lost.isDone()) {
+                scheduleRenewal(next);
             }
         }
 
@@ -375,7 +396,7 @@ public final class LeaseLock {
         }
 
         /** Gives the lock up, if it is still ours; a failure here only delays the next holder until the lease expires. */
-        public synchronized void release() {
+        public void release() {
             if (released) {
                 return;
             }

@@ -73,6 +73,9 @@ final class MigrationSlot {
                 msg -> t.listener().on(new ProgressEvent.Note(Stage.LOCK, env, msg)));
         t.cancelled().thenAccept(why -> locked.completeExceptionally(new MigrationStage.CancelledException(why)));
         return locked.thenCompose(held -> {
+            if (held.tookOverFrom() != null) {
+                note(t, "took over the migration lock from " + held.tookOverFrom() + ", whose lease had expired");
+            }
             CompletableFuture<LeaseLock.Held> vacant = new CompletableFuture<>();
             CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
             t.cancelled().thenAccept(why -> interrupted.complete(new MigrationStage.CancelledException(why)));

@@ -48,7 +48,7 @@ import java.util.List;
  */
 public final class MigrationStage {
 
-    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it. */
+    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it: as long again, at most this. */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(60);
 
     private final ScheduledExecutorService scheduler;
@@ -118,9 +118,6 @@ public final class MigrationStage {
         CompletableFuture<LeaseLock.Held> claimed = slot.claim(t, job, lock, m.lockOrDefaults().waitOrDefault());
 
         return claimed.thenComposeAsync(held -> {
-            if (held.tookOverFrom() != null) {
-                note(t, "took over the migration lock from " + held.tookOverFrom() + ", whose lease had expired");
-            }
             CompletableFuture<MigrationResult> migrated = migrate(t, job, held);
             // report as soon as the Job ended; the lock is given back meanwhile, not before
             migrated.whenComplete((r, e) -> {
@@ -204,7 +201,9 @@ public final class MigrationStage {
     private CompletableFuture<MigrationResult> waitFor(Target t, MigrationJob job, LeaseLock.Held held) {
         MigrationWaiter waiter = new MigrationWaiter(t.client(), t.watch(), job.name(), t.environment().name(),
                 t.listener(), t.masker(), scheduler, clock, unschedulableGrace);
-        CompletableFuture<MigrationResult> result = waiter.await(t.plan().migration().timeoutOrDefault().plus(DEADLINE_SLACK));
+        Duration deadline = t.plan().migration().timeoutOrDefault();
+        CompletableFuture<MigrationResult> result = waiter.await(deadline.plus(
+                deadline.compareTo(DEADLINE_SLACK) < 0 ? deadline : DEADLINE_SLACK));
         t.cancelled().thenAccept(waiter::cancel);
         held.lost().thenAccept(l -> waiter.cancel(l.describe()));
         return result.thenComposeAsync(r -> {

@@ -136,6 +136,18 @@ public final class Sandbox implements AutoCloseable {
         return apiServer.requests();
     }
 
+    /**
+     * Stops the Job controller (a controller manager that is down: Pods run on, no Job status or deadline is written)
+     * until {@link #resumeJobController()}.
+     */
+    public void pauseJobController() {
+        jobs.pause(true);
+    }
+
+    public void resumeJobController() {
+        jobs.pause(false);
+    }
+
     /** How many watch connections the API server has accepted so far. */
     public int watchesOpened() {
         return apiServer.watchesOpened();
