@@ -184,18 +184,35 @@ public final class SandboxKubelet implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /**
+     * When each migration container of {@code app} in {@code environment} started ({@code +pod}) and ended
+     * ({@code -pod}), in milliseconds since the first: what to look at when {@link #maxConcurrentMigrations} is not 1.
+     */
+    public List<String> migrationHistory(String app, String environment) {
+        Occupancy o = migrations.get(app + "/" + environment);
+        return o == null ? List.of() : o.history();
+    }
+
     /** Running and peak migration containers of one app and environment. */
     private static final class Occupancy {
+        private final long since = System.nanoTime();
+        private final List<String> history = new ArrayList<>();
         private int running;
         private int max;
 
-        synchronized void started() {
+        synchronized void started(String pod) {
             running++;
             max = Math.max(max, running);
+            history.add((System.nanoTime() - since) / 1_000_000 + "ms +" + pod + " (" + running + " running)");
         }
 
-        synchronized void ended() {
+        synchronized void ended(String pod) {
             running--;
+            history.add((System.nanoTime() - since) / 1_000_000 + "ms -" + pod);
+        }
+
+        synchronized List<String> history() {
+            return List.copyOf(history);
         }
     }
 
@@ -487,7 +504,7 @@ public final class SandboxKubelet implements AutoCloseable {
                 }
                 occupancy = migrationKey(pod) == null ? null : migrations.computeIfAbsent(migrationKey(pod), k -> new Occupancy());
                 if (occupancy != null) {
-                    occupancy.started();
+                    occupancy.started(name);
                     migrationStarts.computeIfAbsent(container.getImage(), k -> new java.util.concurrent.atomic.AtomicInteger())
                             .incrementAndGet();
                 }
@@ -521,7 +538,7 @@ public final class SandboxKubelet implements AutoCloseable {
                 return;
             } finally {
                 if (occupancy != null) {
-                    occupancy.ended();
+                    occupancy.ended(name);
                 }
                 exited.complete(null);
                 logs.end(namespace, name);
