@@ -62,7 +62,7 @@ class MigrationSlotSoakTest {
                 int work = 100 + random.nextInt(500);
                 Migration m = new Migration(List.of("sh", "-c", "echo migrating " + image + "; sleep " + work / 1000.0
                         + "; echo migrated"), null, null, null, null, null, "1m", null, null, null, null, null, null, null,
-                        new Migration.Lock("2s", "3m"));
+                        new Migration.Lock("4s", "3m"));
                 Plan plan = new Plan("shop", image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();
@@ -137,7 +137,8 @@ class MigrationSlotSoakTest {
             if (what < 3) {
                 cluster.sandbox.dropWatches();
             } else if (what < 6) {
-                long window = what == 5 && faults.nextBoolean() ? 2_500 : 300;
+                // mostly shorter than a renewal period; now and then longer than the lease, so that locks are lost
+                long window = what == 5 && faults.nextInt(3) == 0 ? 4_500 : 300;
                 cluster.sandbox.failRequests("PUT", "/apis/coordination.k8s.io/v1/namespaces/" + NS + "/leases/.*", 500);
                 chaos.schedule(cluster.sandbox::clearRequestFaults, window, TimeUnit.MILLISECONDS);
             }
