@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +35,8 @@ public final class LeaseLock {
     private static final Duration ERROR_RETRY = Duration.ofSeconds(1);
 
     private final KubernetesClient client;
+    /** The same client without its own retries of failed requests, which back off for longer than a lease lasts. */
+    private final KubernetesClient renewals;
     private final LeaseWatch leases;
     private final String namespace;
     private final String name;
@@ -46,6 +50,7 @@ public final class LeaseLock {
     public LeaseLock(KubernetesClient client, LeaseWatch leases, String namespace, String name, String holder,
             Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock) {
         this.client = client;
+        this.renewals = withoutRetries(client, leaseDuration);
         this.leases = leases;
         this.namespace = namespace;
         this.name = name;
@@ -59,6 +64,21 @@ public final class LeaseLock {
 
     public String name() {
         return name;
+    }
+
+    private static KubernetesClient withoutRetries(KubernetesClient client, Duration leaseDuration) {
+        var c = client.getConfiguration();
+        RequestConfig config = new RequestConfigBuilder()
+                .withRequestRetryBackoffLimit(0)
+                .withRequestRetryBackoffInterval(c.getRequestRetryBackoffInterval())
+                .withRequestTimeout((int) Math.max(500, Math.min(10_000, leaseDuration.toMillis() / 3)))
+                .withWatchReconnectInterval(c.getWatchReconnectInterval())
+                .withWatchReconnectLimit(c.getWatchReconnectLimit())
+                .withUploadRequestTimeout(c.getUploadRequestTimeout())
+                .withLoggingInterval(c.getLoggingInterval())
+                .withScaleTimeout(c.getScaleTimeout())
+                .build();
+        return client.newClient(config).adapt(KubernetesClient.class);
     }
 
     /**
@@ -343,7 +363,7 @@ public final class LeaseLock {
             }
             long next = -1;
             try {
-                Lease current = client.leases().inNamespace(namespace).withName(name).get();
+                Lease current = renewals.leases().inNamespace(namespace).withName(name).get();
                 String h = current == null || current.getSpec() == null ? null : current.getSpec().getHolderIdentity();
                 if (current == null) {
                     lose(null, "its Lease was deleted");
@@ -356,7 +376,7 @@ public final class LeaseLock {
                 }
                 Instant now = clock.instant();
                 current.getSpec().setRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
-                client.leases().inNamespace(namespace).resource(current).update();
+                renewals.leases().inNamespace(namespace).resource(current).update();
                 lastError = null;
                 renewed(now);
                 next = period();

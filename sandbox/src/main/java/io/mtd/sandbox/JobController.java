@@ -104,7 +104,7 @@ final class JobController implements AutoCloseable {
             try {
                 reconcile(job);
             } catch (KubernetesClientException e) {
-                LOG.log(Level.FINE, "Job reconcile failed, retried on the next tick", e);
+                LOG.log(Level.INFO, "Job reconcile failed, retried on the next tick: " + e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Job reconcile failed for " + job.getMetadata().getName(), e);
             }
@@ -131,6 +131,10 @@ final class JobController implements AutoCloseable {
         boolean ready = false;
         if (run.activePod != null) {
             Pod pod = jobPod(job, run.activePod);
+            if (pod == null && run.podPhases.containsKey(run.activePod)) {
+                // gone from the informer's view (a relist after a dropped watch can lag): ask the API server itself
+                pod = client.pods().inNamespace(job.getMetadata().getNamespace()).withName(run.activePod).get();
+            }
             String phase = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
             if (pod != null) {
                 run.podPhases.put(run.activePod, phase);
@@ -169,8 +173,13 @@ final class JobController implements AutoCloseable {
             conditions.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
             conditions.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
         } else if (run.activePod == null && now >= run.nextPodAt && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            run.activePod = createPod(job);
-            run.pods.add(run.activePod);
+            // like the real controller's expectations: a Pod this Job already has (say one whose creation answered with
+            // an error, or that the Pod informer has not shown yet) is adopted, never doubled
+            String existing = unfinishedPod(job, run);
+            run.activePod = existing != null ? existing : createPod(job);
+            if (!run.pods.contains(run.activePod)) {
+                run.pods.add(run.activePod);
+            }
         }
         JobStatus next = new JobStatusBuilder()
                 .withStartTime(run.startTime)
@@ -221,6 +230,19 @@ final class JobController implements AutoCloseable {
         } catch (KubernetesClientException e) {
             LOG.log(Level.FINE, "could not delete the Pods of a deleted Job", e);
         }
+    }
+
+    /** A Pod of {@code job}, straight from the API server, that has not ended and was not counted yet; or null. */
+    private String unfinishedPod(Job job, JobRun run) {
+        for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel("controller-uid", job.getMetadata().getUid()).list().getItems()) {
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            boolean ended = "Succeeded".equals(phase) || "Failed".equals(phase);
+            if (!ended && pod.getMetadata().getDeletionTimestamp() == null && !run.podPhases.containsKey(pod.getMetadata().getName())) {
+                return pod.getMetadata().getName();
+            }
+        }
+        return null;
     }
 
     private Pod jobPod(Job job, String podName) {

@@ -114,7 +114,11 @@ final class SandboxApiServer implements AutoCloseable {
         requests.incrementAndGet();
         for (RequestFault fault : requestFaults) {
             if (fault.matches(event)) {
-                send(event, status(fault.code(), "InternalError", "injected by the sandbox: " + event.method() + " " + event.path()));
+                // read the request body first: answering before it is consumed would leave its bytes on a kept-alive
+                // connection, where they would be taken for the next request
+                MockResponse failure = status(fault.code(), "InternalError", "injected by the sandbox: " + event.method() + " "
+                        + event.path());
+                event.body().onSuccess(body -> send(event, failure)).onFailure(err -> failed(event, err));
                 return;
             }
         }
