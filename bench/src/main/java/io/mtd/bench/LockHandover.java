@@ -50,6 +50,7 @@ final class LockHandover {
     private final Setup setup;
     private final Map<String, Long> added = new ConcurrentHashMap<>();
     private final Map<String, Long> completed = new ConcurrentHashMap<>();
+    private final java.util.Random random = new java.util.Random(42);
 
     LockHandover(Setup setup) {
         this.setup = setup;
@@ -136,6 +137,8 @@ final class LockHandover {
                 second = next.start(nextPlan).report();
                 nextWaiting.get(60, TimeUnit.SECONDS);
             }
+            // the holder's Job ends at a random moment, not just after the poller's last look
+            Thread.sleep(random.nextInt((int) POLL.toMillis()));
             Files.createFile(gate);
             first.get(60, TimeUnit.SECONDS);
             second.get(60, TimeUnit.SECONDS);
