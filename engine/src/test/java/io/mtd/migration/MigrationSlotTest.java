@@ -179,6 +179,31 @@ class MigrationSlotTest {
         assertThat(cluster.sandbox.kubelet().migrationStarts("slot-b:" + ns)).isEqualTo(1);
     }
 
+    @Test
+    void anOccupyingJobWhoseContainerNeverStartedIsDeletedWithANoteInsteadOfWaitedOnForever() throws Exception {
+        String ns = "slot-stuck-occupant";
+        cluster.sandbox.kubelet().injectFault("stuck-occupant", Fault.IMAGE_PULL_BACKOFF);
+        // a run that died right after creating its Job (no one will ever fail it fast)
+        Plan stuck = plan("stuck-occupant:1", migration(List.of("sh", "-c", "echo never"), "2m", "30s", null), ns);
+        Job left = new MigrationJob(stuck, stuck.environments().get(0), stuck.image(),
+                new io.mtd.promotion.RunIdentity("dead-run", null)).manifest();
+        cluster.client.batch().v1().jobs().inNamespace(ns).resource(left).create();
+
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(b, "run-b")) {
+            RunReport report = engine.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo migrated-b"), "2m", "30s",
+                    null), ns)).report().get(60, TimeUnit.SECONDS);
+            assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(b.text()).contains("waiting for the migration Job " + left.getMetadata().getName()
+                + " (image stuck-occupant:1, started by run dead-run)").contains("deleting the migration Job "
+                + left.getMetadata().getName()).contains("its container never started");
+        assertThat(b.logLines()).contains("migrated-b");
+        assertThat(jobs(ns)).extracting(j -> j.getMetadata().getName()).doesNotContain(left.getMetadata().getName());
+        assertThat(cluster.sandbox.kubelet().migrationStarts("stuck-occupant:1")).isZero();
+        cluster.sandbox.kubelet().clearFault("stuck-occupant");
+    }
+
     enum NeverStarted { IMAGE_PULL, MISSING_SECRET, UNSCHEDULABLE }
 
     @ParameterizedTest
