@@ -344,7 +344,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 StageOutcome mo = migration.outcome();
                 if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), mo, approval, migration, null));
-                    finish(migrationRunOutcome(migration), env.name() + ": migration " + migration.job() + " "
+                    finish(outcome.runOutcome(), env.name() + ": migration " + migration.job() + " "
                             + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
                             + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
                     return;
@@ -524,18 +524,6 @@ public final class MigrateThenDeploy implements AutoCloseable {
             }
             report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
                     failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant()), lint));
-        }
-    }
-
-    private static RunOutcome migrationRunOutcome(MigrationReport m) {
-        switch (m.outcome()) {
-            case TIMED_OUT:
-                return RunOutcome.TIMED_OUT;
-            case CANCELLED:
-                return RunOutcome.CANCELLED;
-            default:
-                return "KubernetesError".equals(m.reason()) || "EngineError".equals(m.reason())
-                        ? RunOutcome.INFRASTRUCTURE : RunOutcome.MIGRATION_FAILED;
         }
     }
 

@@ -70,6 +70,11 @@ final class RemoteSandbox implements AutoCloseable {
         return Integer.parseInt(ask("watches"));
     }
 
+    /** How many HTTP requests the sandbox's API server received so far. */
+    synchronized long requestsServed() {
+        return Long.parseLong(ask("requests"));
+    }
+
     /** Makes the sandbox kubelet fail every new Pod whose image has {@code repository} with {@code fault}. */
     synchronized void injectFault(String repository, String fault) {
         ask("fault " + repository + " " + fault);

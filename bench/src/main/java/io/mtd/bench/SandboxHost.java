@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * Runs a sandbox cluster in its own JVM for the benchmark, so that the threads and heap the harness measures are the
- * engine's alone, and answers a line protocol on stdin: {@code watches}, {@code fault REPOSITORY FAULT},
+ * engine's alone, and answers a line protocol on stdin: {@code watches}, {@code requests}, {@code fault REPOSITORY FAULT},
  * {@code clear}, {@code quit}.
  */
 public final class SandboxHost {
@@ -35,6 +35,9 @@ public final class SandboxHost {
                     case "watches":
                         out.println(sandbox.watchesOpened());
                         break;
+                    case "requests":
+                        out.println(sandbox.requestsServed());
+                        break;
                     case "fault":
                         sandbox.kubelet().injectFault(words[1], Fault.valueOf(words[2]));
                         out.println("ok");
@@ -46,7 +49,7 @@ public final class SandboxHost {
                     case "quit":
                         return;
                     default:
-                        out.println("error unknown command '" + words[0] + "': use watches, fault, clear or quit");
+                        out.println("error unknown command '" + words[0] + "': use watches, requests, fault, clear or quit");
                 }
             }
         }

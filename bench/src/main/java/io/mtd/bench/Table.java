@@ -79,6 +79,9 @@ final class Table {
             e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
             e.script() == null ? "" : sooner(e.script().p50(), e.engine().p50()).replace("sooner", "faster"),
         });
+        if (r.lock() != null) {
+            rows.addAll(LockHandover.rows(r.lock()));
+        }
 
         StringBuilder out = new StringBuilder();
         out.append("Sandbox API server on 127.0.0.1, ").append(r.machine()).append(", Java ").append(r.java())

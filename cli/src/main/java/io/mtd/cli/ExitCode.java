@@ -16,30 +16,23 @@ public final class ExitCode {
     public static final int INFRASTRUCTURE = 6;
     /** An approval was refused, not given in time, or the run was cancelled. */
     public static final int NOT_APPROVED = 7;
+    /** The migration lock was lost while held: nothing was rolled out, a migration Job may still run. */
+    public static final int LOCK_LOST = 8;
 
     private ExitCode() {}
 
     public static int of(RunOutcome outcome) {
-        switch (outcome) {
-            case SUCCEEDED:
-                return OK;
-            case INVALID_PLAN:
-                return INVALID;
-            case MIGRATION_FAILED:
-            case POST_ROLLOUT_FAILED:
-                return MIGRATION_FAILED;
-            case ROLLOUT_FAILED:
-                return ROLLOUT_FAILED;
-            case TIMED_OUT:
-                return TIMED_OUT;
-            case DENIED:
-            case CANCELLED:
-                return NOT_APPROVED;
-            case IMAGE_FAILED:
-            case INFRASTRUCTURE:
-            default:
-                return INFRASTRUCTURE;
-        }
+        // exhaustive: a new outcome must be given its code here
+        return switch (outcome) {
+            case SUCCEEDED -> OK;
+            case INVALID_PLAN -> INVALID;
+            case MIGRATION_FAILED, POST_ROLLOUT_FAILED -> MIGRATION_FAILED;
+            case ROLLOUT_FAILED -> ROLLOUT_FAILED;
+            case TIMED_OUT -> TIMED_OUT;
+            case DENIED, CANCELLED -> NOT_APPROVED;
+            case LOCK_LOST -> LOCK_LOST;
+            case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
+        };
     }
 
     /** The exit code table, for --help. */
@@ -51,5 +44,6 @@ public final class ExitCode {
             + "  4  a rollout failed (and was undone unless the plan says otherwise)%n"
             + "  5  timed out (migration deadline, lock or rollout)%n"
             + "  6  infrastructure: cluster, registry, database or image build%n"
-            + "  7  not approved, or cancelled%n";
+            + "  7  not approved, or cancelled%n"
+            + "  8  the migration lock was lost while held (nothing rolled out; the next run waits for its Job)%n";
 }

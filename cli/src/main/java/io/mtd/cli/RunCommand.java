@@ -84,22 +84,35 @@ final class RunCommand implements Callable<Integer> {
         try (MigrateThenDeploy engine = builder.build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
             HOOK_OUTPUT.set(new MaskingListener(new ConsoleProgress(System.out), run.masker()));
+            java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
+            // SIGINT and SIGTERM follow the plan's onCancel like any cancel: the JVM exits only once the run has
+            // stopped (a running migration left to finish, or deleted) and the summary saying which is printed
             Thread onInterrupt = new Thread(() -> {
-                run.cancel("interrupted (Ctrl-C)");
+                run.cancel("interrupted (SIGINT/SIGTERM)");
                 run.report().join();
-            });
+                try {
+                    reported.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "mtd-interrupt");
             Runtime.getRuntime().addShutdownHook(onInterrupt);
             RunReport result = run.report().join();
             try {
                 Runtime.getRuntime().removeShutdownHook(onInterrupt);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is already running: it waits for the same report
+                // the hook is already running: it waits for the same report, and for the summary below
             }
-            System.out.println();
-            System.out.print(ReportSummary.render(result));
-            if (reportFile != null) {
-                ReportJson.write(result, reportFile);
-                System.out.println("Report written to " + reportFile);
+            try {
+                System.out.println();
+                System.out.print(ReportSummary.render(result));
+                if (reportFile != null) {
+                    ReportJson.write(result, reportFile);
+                    System.out.println("Report written to " + reportFile);
+                }
+            } finally {
+                System.out.flush();
+                reported.countDown();
             }
             return ExitCode.of(result.outcome());
         }

@@ -19,6 +19,9 @@ public final class Labels {
     public static final String ANNOTATION_IMAGE = "migrate-then-deploy.io/image";
     public static final String ANNOTATION_RUN = "migrate-then-deploy.io/run-id";
     public static final String ANNOTATION_RUN_URL = "migrate-then-deploy.io/run-url";
+    /** On a migration Job: the run that held the migration lock when it was created, and the Lease's transition count. */
+    public static final String ANNOTATION_LOCK_HOLDER = "migrate-then-deploy.io/lock-holder";
+    public static final String ANNOTATION_LOCK_TRANSITIONS = "migrate-then-deploy.io/lock-transitions";
 
     private Labels() {}
 }

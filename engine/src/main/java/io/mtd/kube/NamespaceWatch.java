@@ -30,9 +30,12 @@ public final class NamespaceWatch implements AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     private final Map<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> synced;
+    private final KubernetesClient client;
+    private volatile LeaseWatch leases;
 
     public NamespaceWatch(KubernetesClient client, String namespace) {
         this.namespace = namespace;
+        this.client = client;
         this.jobs = client.batch().v1().jobs().inNamespace(namespace)
                 .withLabel(Labels.MANAGED_BY, Labels.MANAGER)
                 .runnableInformer(0);
@@ -80,15 +83,32 @@ public final class NamespaceWatch implements AutoCloseable {
                 .toList();
     }
 
+    /** The namespace's Leases, watched from the first time a lock is taken here. */
+    public LeaseWatch leases() {
+        LeaseWatch l = leases;
+        if (l == null) {
+            synchronized (this) {
+                if (leases == null) {
+                    leases = new LeaseWatch(client, namespace);
+                }
+                l = leases;
+            }
+        }
+        return l;
+    }
+
     /** How many watch connections this holds open (for the scale benchmark). */
     public int watchConnections() {
-        return 2;
+        return leases == null ? 2 : 3;
     }
 
     @Override
     public void close() {
         jobs.close();
         pods.close();
+        if (leases != null) {
+            leases.close();
+        }
     }
 
     private <T> ResourceEventHandler<T> handler(Function<T, String> jobName) {
@@ -117,7 +137,8 @@ public final class NamespaceWatch implements AutoCloseable {
         }
     }
 
-    static String jobNameOf(Pod pod) {
+    /** The name of the Job a Pod belongs to, from the Job controller's labels, or "". */
+    public static String jobNameOf(Pod pod) {
         Map<String, String> labels = pod.getMetadata().getLabels();
         if (labels == null) {
             return "";

@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
+import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
+import io.mtd.kube.LockLost;
 import io.mtd.kube.SecretValues;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.plan.Durations;
@@ -23,6 +25,7 @@ import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.MigrationReport;
+import io.mtd.report.RunOutcome;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,15 +48,15 @@ import java.util.List;
  */
 public final class MigrationStage {
 
-    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it. */
+    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it: as long again, at most this. */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(60);
-    private static final Duration GONE_WAIT = Duration.ofSeconds(60);
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
     private final Clock clock;
     private final Duration unschedulableGrace;
     private final Set<CompletableFuture<Void>> releasing = ConcurrentHashMap.newKeySet();
+    private final MigrationSlot slot;
 
     /**
      * @param scheduler timers and the quick continuations of every wait
@@ -64,6 +67,7 @@ public final class MigrationStage {
         this.api = api;
         this.clock = clock;
         this.unschedulableGrace = unschedulableGrace;
+        this.slot = new MigrationSlot(scheduler, api, clock, unschedulableGrace);
     }
 
     /** Waits, at most {@code max}, for locks still being released; the engine calls it before it shuts its pools down. */
@@ -105,20 +109,16 @@ public final class MigrationStage {
                                     .collect(java.util.stream.Collectors.joining(", ")))
                     .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
         }
-        LeaseLock lock = new LeaseLock(t.client(), job.namespace(), lockName(t.plan().app(), env), t.identity().id(),
-                m.lockOrDefaults().leaseDurationOrDefault(), job.labels(), scheduler, api, clock);
+        Duration leaseDuration = m.lockOrDefaults().leaseDurationOrDefault();
+        LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), job.namespace(), lockName(t.plan().app(), env),
+                t.identity().id(), leaseDuration, job.labels(), scheduler, api, clock);
 
         t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, env,
                 "Job " + job.name() + " in namespace " + job.namespace() + " from " + t.image()));
-        CompletableFuture<LeaseLock.Held> locked = lock.acquire(m.lockOrDefaults().waitOrDefault(),
-                msg -> t.listener().on(new ProgressEvent.Note(Stage.LOCK, env, msg)));
-        t.cancelled().thenAccept(why -> locked.completeExceptionally(new CancelledException(why)));
+        CompletableFuture<LeaseLock.Held> claimed = slot.claim(t, job, lock, m.lockOrDefaults().waitOrDefault());
 
-        return locked.thenComposeAsync(held -> {
-            if (lock.tookOverFrom() != null) {
-                note(t, "took over the migration lock from " + lock.tookOverFrom() + ", whose lease had expired");
-            }
-            CompletableFuture<MigrationResult> migrated = migrate(t, job);
+        return claimed.thenComposeAsync(held -> {
+            CompletableFuture<MigrationResult> migrated = migrate(t, job, held);
             // report as soon as the Job ended; the lock is given back meanwhile, not before
             migrated.whenComplete((r, e) -> {
                 CompletableFuture<Void> release = held.releaseAsync();
@@ -129,7 +129,7 @@ public final class MigrationStage {
         }, scheduler).handleAsync((result, error) -> report(t, job, start, result, error), scheduler);
     }
 
-    private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job) {
+    private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job, LeaseLock.Held held) {
         learnSecrets(t);
         // never call the API on the informers' event loop: continue on the engine's scheduler
         return t.watch().synced().thenComposeAsync(v -> {
@@ -150,16 +150,23 @@ public final class MigrationStage {
                                 null, 0, null));
                     }
                     note(t, "replacing the failed migration Job " + job.name() + " (retry requested)");
-                    return deleteAndWait(t, job).thenComposeAsync(x -> createAndWait(t, job), scheduler);
+                    return slot.delete(t, job.name()).thenComposeAsync(x -> createAndWait(t, job, held), scheduler);
                 }
                 note(t, "attaching to the running migration Job " + job.name() + ranBy(existing));
-                return waitFor(t, job);
+                return waitFor(t, job, held);
             }
-            return createAndWait(t, job);
+            return createAndWait(t, job, held);
         }, scheduler);
     }
 
-    private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job) {
+    private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job, LeaseLock.Held held) {
+        // create only while the lease is surely ours: a run that stalled must not create a Job after another took over
+        Duration margin = t.plan().migration().lockOrDefaults().leaseDurationOrDefault().dividedBy(3);
+        if (!held.validFor(margin)) {
+            LockLost lost = held.lost().getNow(new LockLost(held.holder(), null,
+                    "the lease was not renewed recently enough to create the migration Job safely"));
+            return CompletableFuture.failedFuture(new LockLost.Exception(lost));
+        }
         try {
             for (ConfigMap cm : job.configMaps()) {
                 try {
@@ -170,7 +177,11 @@ public final class MigrationStage {
                     }
                 }
             }
-            Job created = t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(job.manifest()).create();
+            Job manifest = job.manifest();
+            // a Job can always be traced to the holding of the lock it was created under
+            manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_HOLDER, held.holder());
+            manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_TRANSITIONS, String.valueOf(held.transitions()));
+            Job created = t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(manifest).create();
             for (ConfigMap owned : job.configMapsOwnedBy(created)) {
                 t.client().configMaps().inNamespace(job.namespace()).withName(owned.getMetadata().getName())
                         .edit(cm -> new io.fabric8.kubernetes.api.model.ConfigMapBuilder(cm).editMetadata()
@@ -184,50 +195,42 @@ public final class MigrationStage {
             }
             note(t, "attaching to the migration Job " + job.name() + " that another run created just now");
         }
-        return waitFor(t, job);
+        return waitFor(t, job, held);
     }
 
-    private CompletableFuture<MigrationResult> waitFor(Target t, MigrationJob job) {
+    private CompletableFuture<MigrationResult> waitFor(Target t, MigrationJob job, LeaseLock.Held held) {
         MigrationWaiter waiter = new MigrationWaiter(t.client(), t.watch(), job.name(), t.environment().name(),
                 t.listener(), t.masker(), scheduler, clock, unschedulableGrace);
-        CompletableFuture<MigrationResult> result = waiter.await(t.plan().migration().timeoutOrDefault().plus(DEADLINE_SLACK));
+        Duration deadline = t.plan().migration().timeoutOrDefault();
+        CompletableFuture<MigrationResult> result = waiter.await(deadline.plus(
+                deadline.compareTo(DEADLINE_SLACK) < 0 ? deadline : DEADLINE_SLACK));
         t.cancelled().thenAccept(waiter::cancel);
-        return result.thenApplyAsync(r -> {
+        held.lost().thenAccept(l -> waiter.cancel(l.describe()));
+        return result.thenComposeAsync(r -> {
+            if (held.lost().isDone() && r.outcome() == StageOutcome.CANCELLED && !t.cancelled().isDone()) {
+                // the Job keeps the environment occupied: the run that took the lock over waits for it
+                LockLost l = held.lost().join();
+                return CompletableFuture.failedFuture(new LockLost.Exception(new LockLost(l.lease(), l.holder(), l.why()
+                        + "; stopped waiting, so nothing is rolled out; the Job " + job.name()
+                        + " keeps running and the next run waits for it")));
+            }
+            if (MigrationSlot.neverStarted(r, t.watch().pods(job.name()))) {
+                // left alone, the kubelet would start it once the image or Secret appears: with nobody watching
+                return slot.delete(t, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
+                        + " was deleted before its container started, so nothing ran; fix the cause and run again"));
+            }
             boolean stopped = r.outcome() == StageOutcome.CANCELLED || "WaitTimeout".equals(r.reason());
             if (stopped) {
                 if (t.plan().migration().deletesOnCancel()) {
-                    t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).delete();
-                    return withMessage(r, r.message() + "; the Job " + job.name() + " was deleted (migration.onCancel: delete)");
+                    return slot.delete(t, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
+                            + " was deleted (migration.onCancel: delete)"));
                 }
-                return withMessage(r, r.message() + "; the Job " + job.name() + " in namespace " + job.namespace()
-                        + " is left to finish (killing a migration half way is worse); re-run to attach to it");
+                return CompletableFuture.completedFuture(withMessage(r, r.message() + "; the migration still runs: the Job "
+                        + job.name() + " in namespace " + job.namespace() + " is left to finish (killing a migration half way"
+                        + " is worse), and the next run waits for it to end"));
             }
-            return r;
+            return CompletableFuture.completedFuture(r);
         }, scheduler);
-    }
-
-    private CompletableFuture<Void> deleteAndWait(Target t, MigrationJob job) {
-        t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name())
-                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
-        CompletableFuture<Void> gone = new CompletableFuture<>();
-        Instant until = clock.instant().plus(GONE_WAIT);
-        pollGone(t, job, gone, until);
-        return gone;
-    }
-
-    private void pollGone(Target t, MigrationJob job, CompletableFuture<Void> gone, Instant until) {
-        try {
-            if (t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get() == null) {
-                gone.complete(null);
-            } else if (clock.instant().isAfter(until)) {
-                gone.completeExceptionally(new IllegalStateException("the failed Job " + job.name()
-                        + " was not deleted within " + Durations.format(GONE_WAIT)));
-            } else {
-                scheduler.schedule(() -> pollGone(t, job, gone, until), 200, TimeUnit.MILLISECONDS);
-            }
-        } catch (RuntimeException e) {
-            gone.completeExceptionally(e);
-        }
     }
 
     /** Reads the Secrets the Job references so that their values are masked in its log. */
@@ -257,13 +260,14 @@ public final class MigrationStage {
         MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason, message, null, 0, took, null);
         t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, t.environment().name(), StageOutcome.FAILED, took,
                 reason + ": " + message));
-        return new Outcome(report, List.of());
+        return new Outcome(report, List.of(), RunOutcome.MIGRATION_FAILED);
     }
 
     private Outcome report(Target t, MigrationJob job, Instant start, MigrationResult r, Throwable error) {
         Duration took = Duration.between(start, clock.instant());
         String env = t.environment().name();
         MigrationReport report;
+        RunOutcome verdict;
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             StageOutcome outcome;
@@ -271,16 +275,29 @@ public final class MigrationStage {
             if (cause instanceof CancelledException) {
                 outcome = StageOutcome.CANCELLED;
                 reason = "Cancelled";
+                verdict = RunOutcome.CANCELLED;
             } else if (cause instanceof LeaseLock.LockTimeoutException) {
                 outcome = StageOutcome.TIMED_OUT;
                 reason = "LockTimeout";
+                verdict = RunOutcome.TIMED_OUT;
+            } else if (cause instanceof LockLost.Exception) {
+                outcome = StageOutcome.FAILED;
+                reason = "LockLost";
+                verdict = RunOutcome.LOCK_LOST;
             } else {
                 outcome = StageOutcome.FAILED;
                 reason = cause instanceof KubernetesClientException ? "KubernetesError" : "EngineError";
+                verdict = RunOutcome.INFRASTRUCTURE;
             }
             report = new MigrationReport(job.name(), outcome, reason, describe(cause), null, 0, took, null);
         } else {
             report = new MigrationReport(job.name(), r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), took, null);
+            verdict = switch (r.outcome()) {
+                case SUCCEEDED, SKIPPED -> RunOutcome.SUCCEEDED;
+                case TIMED_OUT -> RunOutcome.TIMED_OUT;
+                case CANCELLED -> RunOutcome.CANCELLED;
+                default -> "EngineError".equals(r.reason()) ? RunOutcome.INFRASTRUCTURE : RunOutcome.MIGRATION_FAILED;
+            };
         }
         String detail = switch (report.outcome()) {
             case SUCCEEDED -> "migrated in " + Durations.format(took) + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
@@ -288,11 +305,14 @@ public final class MigrationStage {
             default -> report.reason() + ": " + report.message();
         };
         t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, env, report.outcome(), took, detail));
-        return new Outcome(report, r == null ? List.of() : r.log());
+        return new Outcome(report, r == null ? List.of() : r.log(), verdict);
     }
 
-    /** The stage's report, and the migration's (masked) log for parsers such as Flyway's. */
-    public record Outcome(MigrationReport report, List<String> log) {}
+    /**
+     * The stage's report, the migration's (masked) log for parsers such as Flyway's, and how the run ends because of
+     * it ({@link RunOutcome#SUCCEEDED} when the run goes on to the rollout).
+     */
+    public record Outcome(MigrationReport report, List<String> log, RunOutcome runOutcome) {}
 
     static String lockName(String app, String environment) {
         String plain = app + "-" + environment + "-migration-lock";

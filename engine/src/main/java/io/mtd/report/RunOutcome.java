@@ -12,6 +12,11 @@ public enum RunOutcome {
     TIMED_OUT,
     DENIED,
     CANCELLED,
+    /**
+     * The migration lock was lost while the run held it (another run took it over, or it expired): the run stopped,
+     * rolled nothing out, and its migration Job, if any, keeps the environment occupied until it ends.
+     */
+    LOCK_LOST,
     /** The cluster, registry or database could not be reached or answered with an error. */
     INFRASTRUCTURE
 }

@@ -46,6 +46,7 @@ final class JobController implements AutoCloseable {
     private final ReconcileLoop loop = new ReconcileLoop("sandbox-job-controller", this::reconcileAll);
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> jobs;
+    private volatile boolean paused;
 
     /** What the controller remembers of one Job between reconciles, as the real one keeps "expectations". */
     private static final class JobRun {
@@ -87,12 +88,23 @@ final class JobController implements AutoCloseable {
         loop.start();
     }
 
+    /** Stops (or resumes) reconciling, as a controller manager that is down: Pods run on, Jobs are not updated. */
+    void pause(boolean pause) {
+        paused = pause;
+        if (!pause) {
+            loop.poke();
+        }
+    }
+
     private void reconcileAll() {
+        if (paused) {
+            return;
+        }
         for (Job job : jobs.getStore().list()) {
             try {
                 reconcile(job);
             } catch (KubernetesClientException e) {
-                LOG.log(Level.FINE, "Job reconcile failed, retried on the next tick", e);
+                LOG.log(Level.INFO, "Job reconcile failed, retried on the next tick: " + e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Job reconcile failed for " + job.getMetadata().getName(), e);
             }
@@ -119,6 +131,10 @@ final class JobController implements AutoCloseable {
         boolean ready = false;
         if (run.activePod != null) {
             Pod pod = jobPod(job, run.activePod);
+            if (pod == null && run.podPhases.containsKey(run.activePod)) {
+                // gone from the informer's view (a relist after a dropped watch can lag): ask the API server itself
+                pod = client.pods().inNamespace(job.getMetadata().getNamespace()).withName(run.activePod).get();
+            }
             String phase = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPhase();
             if (pod != null) {
                 run.podPhases.put(run.activePod, phase);
@@ -157,8 +173,13 @@ final class JobController implements AutoCloseable {
             conditions.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
             conditions.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
         } else if (run.activePod == null && now >= run.nextPodAt && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            run.activePod = createPod(job);
-            run.pods.add(run.activePod);
+            // like the real controller's expectations: a Pod this Job already has (say one whose creation answered with
+            // an error, or that the Pod informer has not shown yet) is adopted, never doubled
+            String existing = unfinishedPod(job, run);
+            run.activePod = existing != null ? existing : createPod(job);
+            if (!run.pods.contains(run.activePod)) {
+                run.pods.add(run.activePod);
+            }
         }
         JobStatus next = new JobStatusBuilder()
                 .withStartTime(run.startTime)
@@ -211,6 +232,19 @@ final class JobController implements AutoCloseable {
         }
     }
 
+    /** A Pod of {@code job}, straight from the API server, that has not ended and was not counted yet; or null. */
+    private String unfinishedPod(Job job, JobRun run) {
+        for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel("controller-uid", job.getMetadata().getUid()).list().getItems()) {
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            boolean ended = "Succeeded".equals(phase) || "Failed".equals(phase);
+            if (!ended && pod.getMetadata().getDeletionTimestamp() == null && !run.podPhases.containsKey(pod.getMetadata().getName())) {
+                return pod.getMetadata().getName();
+            }
+        }
+        return null;
+    }
+
     private Pod jobPod(Job job, String podName) {
         return kubelet.informer().getStore().getByKey(job.getMetadata().getNamespace() + "/" + podName);
     }
@@ -254,6 +288,7 @@ final class JobController implements AutoCloseable {
                 .withAnnotations(job.getSpec().getTemplate().getMetadata() == null ? null
                         : job.getSpec().getTemplate().getMetadata().getAnnotations())
                 .withOwnerReferences(new OwnerReference("batch/v1", true, true, "Job", jobName, uid))
+                .withFinalizers(SandboxKubelet.PROCESS_FINALIZER)
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
                 .build();

@@ -118,6 +118,36 @@ public final class Sandbox implements AutoCloseable {
         apiServer.dropWatches();
     }
 
+    /**
+     * Answers every request of {@code method} (GET, PUT, PATCH...) whose path matches the regular expression
+     * {@code pathRegex} with the HTTP status {@code code}, until {@link #clearRequestFaults()}: an API server that fails.
+     */
+    public void failRequests(String method, String pathRegex, int code) {
+        apiServer.failRequests(new SandboxApiServer.RequestFault(method, java.util.regex.Pattern.compile(pathRegex), code));
+    }
+
+    /** Removes every fault {@link #failRequests} injected. */
+    public void clearRequestFaults() {
+        apiServer.clearRequestFaults();
+    }
+
+    /** How many HTTP requests (watches included) the API server has received so far. */
+    public long requestsServed() {
+        return apiServer.requests();
+    }
+
+    /**
+     * Stops the Job controller (a controller manager that is down: Pods run on, no Job status or deadline is written)
+     * until {@link #resumeJobController()}.
+     */
+    public void pauseJobController() {
+        jobs.pause(true);
+    }
+
+    public void resumeJobController() {
+        jobs.pause(false);
+    }
+
     /** How many watch connections the API server has accepted so far. */
     public int watchesOpened() {
         return apiServer.watchesOpened();

@@ -55,6 +55,8 @@ final class SandboxApiServer implements AutoCloseable {
     private final Set<ServerWebSocket> watches = ConcurrentHashMap.newKeySet();
     private final Set<HttpWatch> httpWatches = ConcurrentHashMap.newKeySet();
     private final AtomicInteger watchesOpened = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
+    private final List<RequestFault> requestFaults = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService closer = Executors.newCachedThreadPool(SandboxKubelet.daemon("sandbox-watch-close"));
     private HttpServer server;
 
@@ -89,7 +91,37 @@ final class SandboxApiServer implements AutoCloseable {
         }
     }
 
+    /** Answers requests of {@code method} whose path matches {@code path} with {@code code}, until cleared. */
+    record RequestFault(String method, Pattern path, int code) {
+        boolean matches(HttpServerRequest event) {
+            return method.equalsIgnoreCase(event.method().name()) && path.matcher(event.path()).matches();
+        }
+    }
+
+    void failRequests(RequestFault fault) {
+        requestFaults.add(fault);
+    }
+
+    void clearRequestFaults() {
+        requestFaults.clear();
+    }
+
+    long requests() {
+        return requests.get();
+    }
+
     private void handle(HttpServerRequest event) {
+        requests.incrementAndGet();
+        for (RequestFault fault : requestFaults) {
+            if (fault.matches(event)) {
+                // read the request body first: answering before it is consumed would leave its bytes on a kept-alive
+                // connection, where they would be taken for the next request
+                MockResponse failure = status(fault.code(), "InternalError", "injected by the sandbox: " + event.method() + " "
+                        + event.path());
+                event.body().onSuccess(body -> send(event, failure)).onFailure(err -> failed(event, err));
+                return;
+            }
+        }
         String upgrade = event.getHeader("Upgrade");
         if (isWatch(event) && tooOld(event.getParam("resourceVersion"), event.uri())) {
             expire(event, upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket"));

@@ -79,6 +79,8 @@ public final class SandboxKubelet implements AutoCloseable {
     private static final long READY_DELAY_MS = 150;
     private static final long CRASH_LOOP_PERIOD_MS = 200;
     private static final long CONFIG_RETRY_MS = 300;
+    /** Keeps a deleted Job Pod in the API until this node has stopped its process (see {@link #terminate}). */
+    static final String PROCESS_FINALIZER = "sandbox.mtd.io/process";
 
     private final KubernetesClient client;
     private final StatusWriter status;
@@ -87,6 +89,8 @@ public final class SandboxKubelet implements AutoCloseable {
     private final Map<String, SandboxImage> images = new ConcurrentHashMap<>();
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
     private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
+    private final Map<String, Occupancy> migrations = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> migrationStarts = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(daemon("sandbox-kubelet"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sandbox-kubelet-timer"));
     private SharedIndexInformer<Pod> informer;
@@ -108,6 +112,10 @@ public final class SandboxKubelet implements AutoCloseable {
 
             @Override
             public void onUpdate(Pod oldPod, Pod pod) {
+                if (pod.getMetadata().getDeletionTimestamp() != null) {
+                    terminate(pod);
+                    return;
+                }
                 admit(pod);
             }
 
@@ -155,6 +163,69 @@ public final class SandboxKubelet implements AutoCloseable {
         return ref;
     }
 
+    /**
+     * The most migration containers of {@code app} in {@code environment} (from the engine's labels on the Job's Pods)
+     * that ever ran at the same time on this node: the number "migrations never run twice at once" keeps at 1.
+     */
+    public int maxConcurrentMigrations(String app, String environment) {
+        Occupancy o = migrations.get(app + "/" + environment);
+        return o == null ? 0 : o.max;
+    }
+
+    /** How many migration containers of {@code app} in {@code environment} run right now. */
+    public int runningMigrations(String app, String environment) {
+        Occupancy o = migrations.get(app + "/" + environment);
+        return o == null ? 0 : o.running;
+    }
+
+    /** How many times a migration container's process was started from {@code image} (exactly as the Pod names it). */
+    public int migrationStarts(String image) {
+        var n = migrationStarts.get(image);
+        return n == null ? 0 : n.get();
+    }
+
+    /**
+     * When each migration container of {@code app} in {@code environment} started ({@code +pod}) and ended
+     * ({@code -pod}), in milliseconds since the first: what to look at when {@link #maxConcurrentMigrations} is not 1.
+     */
+    public List<String> migrationHistory(String app, String environment) {
+        Occupancy o = migrations.get(app + "/" + environment);
+        return o == null ? List.of() : o.history();
+    }
+
+    /** Running and peak migration containers of one app and environment. */
+    private static final class Occupancy {
+        private final long since = System.nanoTime();
+        private final List<String> history = new ArrayList<>();
+        private int running;
+        private int max;
+
+        synchronized void started(String pod) {
+            running++;
+            max = Math.max(max, running);
+            history.add((System.nanoTime() - since) / 1_000_000 + "ms +" + pod + " (" + running + " running)");
+        }
+
+        synchronized void ended(String pod) {
+            running--;
+            history.add((System.nanoTime() - since) / 1_000_000 + "ms -" + pod);
+        }
+
+        synchronized List<String> history() {
+            return List.copyOf(history);
+        }
+    }
+
+    /** The app/environment key of a migration Pod (labelled by the engine), or null for any other Pod. */
+    private static String migrationKey(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        if (labels == null || !"migration".equals(labels.get("app.kubernetes.io/component"))
+                || !"migrate-then-deploy".equals(labels.get("app.kubernetes.io/managed-by"))) {
+            return null;
+        }
+        return labels.get("app.kubernetes.io/name") + "/" + labels.get("migrate-then-deploy.io/environment");
+    }
+
     /** The Pods' current status as this node reports it, for controllers in the same process. */
     SharedIndexInformer<Pod> informer() {
         return informer;
@@ -185,6 +256,35 @@ public final class SandboxKubelet implements AutoCloseable {
         if (runs.putIfAbsent(uid, run) == null) {
             workers.submit(run::live);
         }
+    }
+
+    /**
+     * Graceful deletion: a Job Pod carries the {@link #PROCESS_FINALIZER}, so that deleting it only marks it; the Pod
+     * leaves the API once its process is dead, as a real Pod stays Terminating until its containers stopped.
+     */
+    private void terminate(Pod pod) {
+        List<String> finalizers = pod.getMetadata().getFinalizers();
+        if (closed || finalizers == null || !finalizers.contains(PROCESS_FINALIZER)) {
+            return;
+        }
+        PodRun run = runs.remove(pod.getMetadata().getUid());
+        workers.submit(() -> {
+            if (run != null) {
+                run.stopAndWait();
+            }
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                        .edit(p -> {
+                            if (p.getMetadata().getFinalizers() != null) {
+                                p.getMetadata().setFinalizers(new ArrayList<>(p.getMetadata().getFinalizers().stream()
+                                        .filter(f -> !PROCESS_FINALIZER.equals(f)).toList()));
+                            }
+                            return p;
+                        });
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "could not remove the process finalizer of a deleted Pod", e);
+            }
+        });
     }
 
     /** Kills every container process at once; used when the JVM exits without closing the sandbox. */
@@ -225,6 +325,8 @@ public final class SandboxKubelet implements AutoCloseable {
         private String message;
         private ContainerStatus containerStatus;
         private Process process;
+        private Occupancy occupancy;
+        private final java.util.concurrent.CompletableFuture<Void> exited = new java.util.concurrent.CompletableFuture<>();
         private volatile String killReason;
         private volatile boolean stopped;
         private boolean terminal;
@@ -400,6 +502,12 @@ public final class SandboxKubelet implements AutoCloseable {
                     terminated(128, "StartError", "failed to start container \"" + container.getName() + "\": " + e.getMessage());
                     return;
                 }
+                occupancy = migrationKey(pod) == null ? null : migrations.computeIfAbsent(migrationKey(pod), k -> new Occupancy());
+                if (occupancy != null) {
+                    occupancy.started(name);
+                    migrationStarts.computeIfAbsent(container.getImage(), k -> new java.util.concurrent.atomic.AtomicInteger())
+                            .incrementAndGet();
+                }
                 phase = "Running";
                 containerStatus = new ContainerStatusBuilder(base(true)).withStarted(true)
                         .withState(new ContainerStateBuilder().withNewRunning().withStartedAt(now()).endRunning().build()).build();
@@ -426,8 +534,13 @@ public final class SandboxKubelet implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 kill("Deleted");
+                running.onExit().join();
                 return;
             } finally {
+                if (occupancy != null) {
+                    occupancy.ended(name);
+                }
+                exited.complete(null);
                 logs.end(namespace, name);
             }
             String why = killReason;
@@ -492,6 +605,22 @@ public final class SandboxKubelet implements AutoCloseable {
         void stop(String why) {
             stopped = true;
             kill(why);
+        }
+
+        /** Stops the Pod and waits (briefly) until its process has exited. */
+        void stopAndWait() {
+            stop("Deleted");
+            Process p;
+            synchronized (this) {
+                p = process;
+            }
+            if (p != null) {
+                try {
+                    exited.get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.log(Level.FINE, "a deleted Pod's process did not exit in time", e);
+                }
+            }
         }
 
         private ContainerStatus base(boolean ready) {

@@ -1,0 +1,148 @@
+package io.mtd.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mtd.MigrateThenDeploy;
+import io.mtd.RecordingListener;
+import io.mtd.SandboxFixture;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import io.mtd.sandbox.Fault;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A randomised, seeded and bounded soak of the migration slot: 30 runs of one app and environment with random images
+ * (some repeated, some that cannot be pulled), cancelled or killed at random moments, while the API server drops its
+ * watches and fails Lease updates now and then. The invariants: never two migration containers at once, every image's
+ * migration command started at most once, and every run that succeeded has its image's Job complete.
+ *
+ * <p>The seed is printed; {@code -Dmtd.soak.seed=N} runs the same choices again (timings still vary).
+ */
+class MigrationSlotSoakTest {
+
+    private static final int RUNS = 30;
+    private static final String NS = "soak";
+
+    @Test
+    void thirtyInterruptedRunsOfOneEnvironmentNeverMigrateTwiceAtOnce() throws Exception {
+        long seed = Long.getLong("mtd.soak.seed", System.nanoTime());
+        System.out.println("MigrationSlotSoakTest seed " + seed + " (reproduce with -Dmtd.soak.seed=" + seed + ")");
+        Random random = new Random(seed);
+        long began = System.nanoTime();
+        ScheduledExecutorService chaos = Executors.newSingleThreadScheduledExecutor();
+        try (SandboxFixture cluster = new SandboxFixture()) {
+            cluster.sandbox.kubelet().injectFault("soak-broken", Fault.IMAGE_PULL_BACKOFF);
+            List<MigrateThenDeploy> engines = new ArrayList<>();
+            List<CompletableFuture<RunReport>> reports = new ArrayList<>();
+            List<String> images = new ArrayList<>();
+            Set<String> killed = new LinkedHashSet<>();
+            Map<String, String> actions = new java.util.LinkedHashMap<>();
+            Map<String, RecordingListener> listeners = new java.util.LinkedHashMap<>();
+            Random faults = new Random(seed ^ 0x5DEECE66DL);
+            scheduleChaos(chaos, cluster, faults);
+            for (int i = 0; i < RUNS; i++) {
+                String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-app:" + random.nextInt(12);
+                int work = 100 + random.nextInt(500);
+                Migration m = new Migration(List.of("sh", "-c", "echo migrating " + image + "; sleep " + work / 1000.0
+                        + "; echo migrated"), null, null, null, null, null, "1m", null, null, null, null, null, null, null,
+                        new Migration.Lock("4s", "3m"));
+                Plan plan = new Plan("shop", image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
+                String runId = "soak-" + i;
+                RecordingListener listener = new RecordingListener();
+                listeners.put(runId, listener);
+                MigrateThenDeploy engine = cluster.engine(listener, runId);
+                MigrateThenDeploy.Run run = engine.start(plan);
+                engines.add(engine);
+                images.add(image);
+                reports.add(run.report());
+                int action = random.nextInt(100);
+                long at = random.nextInt(1500);
+                if (action < 15) {
+                    actions.put(runId, "cancel@" + at + "ms");
+                    chaos.schedule(() -> run.cancel("soak cancel"), at, TimeUnit.MILLISECONDS);
+                } else if (action < 25) {
+                    actions.put(runId, "kill@" + at + "ms");
+                    killed.add(runId);
+                    // the process dies: nothing released, nobody renews its lease or watches its Job
+                    chaos.schedule(engine::close, at, TimeUnit.MILLISECONDS);
+                }
+                Thread.sleep(random.nextInt(400)); // pacing: runs arrive at random moments
+            }
+            Map<RunOutcome, Integer> outcomes = new EnumMap<>(RunOutcome.class);
+            for (int i = 0; i < RUNS; i++) {
+                String runId = "soak-" + i;
+                if (killed.contains(runId)) {
+                    continue;
+                }
+                RunReport report = reports.get(i).get(4, TimeUnit.MINUTES);
+                outcomes.merge(report.outcome(), 1, Integer::sum);
+                if (report.outcome() == RunOutcome.SUCCEEDED) {
+                    Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
+                            .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
+                    assertThat(job).as("the Job of successful run %s", runId).isNotNull();
+                    assertThat(MigrationWaiter.condition(job, "Complete")).as("run %s succeeded", runId).isPresent();
+                }
+            }
+            chaos.shutdownNow();
+            cluster.sandbox.clearRequestFaults();
+            // what killed runs left behind ends by itself (or stays stuck, never started)
+            await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrations("shop", NS) == 0
+                    && cluster.client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().allMatch(j ->
+                    MigrationWaiter.condition(j, "Complete").isPresent() || MigrationWaiter.condition(j, "Failed").isPresent()
+                            || j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().startsWith("soak-broken")));
+            System.out.println("MigrationSlotSoakTest seed " + seed + ": " + outcomes + ", killed " + killed + ", actions "
+                    + actions + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");
+
+            assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", NS))
+                    .as(() -> "seed " + seed + "\n" + String.join("\n", cluster.sandbox.kubelet().migrationHistory("shop", NS))
+                            + "\n" + transcript(listeners)).isEqualTo(1);
+            for (String image : new LinkedHashSet<>(images)) {
+                assertThat(cluster.sandbox.kubelet().migrationStarts(image)).as("starts of %s, seed %d", image, seed)
+                        .isLessThanOrEqualTo(image.startsWith("soak-broken") ? 0 : 1);
+            }
+            assertThat(outcomes.getOrDefault(RunOutcome.SUCCEEDED, 0)).as("seed %d", seed).isPositive();
+            engines.forEach(MigrateThenDeploy::close);
+        } finally {
+            chaos.shutdownNow();
+        }
+    }
+
+    private static String transcript(Map<String, RecordingListener> listeners) {
+        StringBuilder b = new StringBuilder();
+        listeners.forEach((run, l) -> b.append("== ").append(run).append('\n').append(l.text()).append('\n'));
+        return b.toString();
+    }
+
+    /** Every 200-800 ms: drop every watch, or fail Lease updates for a moment (now and then longer than a lease). */
+    private static void scheduleChaos(ScheduledExecutorService chaos, SandboxFixture cluster, Random faults) {
+        chaos.schedule(() -> {
+            int what = faults.nextInt(10);
+            if (what < 3) {
+                cluster.sandbox.dropWatches();
+            } else if (what < 6) {
+                // mostly shorter than a renewal period; now and then longer than the lease, so that locks are lost
+                long window = what == 5 && faults.nextInt(3) == 0 ? 4_500 : 300;
+                cluster.sandbox.failRequests("PUT", "/apis/coordination.k8s.io/v1/namespaces/" + NS + "/leases/.*", 500);
+                chaos.schedule(cluster.sandbox::clearRequestFaults, window, TimeUnit.MILLISECONDS);
+            }
+            scheduleChaos(chaos, cluster, faults);
+        }, 200 + faults.nextInt(600), TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,302 @@
+package io.mtd.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mtd.MigrateThenDeploy;
+import io.mtd.RecordingListener;
+import io.mtd.SandboxFixture;
+import io.mtd.kube.Labels;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.progress.StageOutcome;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import io.mtd.sandbox.Fault;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * "Migrations never run twice at once" when a run stops waiting: cancelled, killed, timed out, its lock lost, or its
+ * Pod never started. The sandbox kubelet counts the migration containers of each app and environment that ran at once.
+ */
+class MigrationSlotTest {
+
+    private static SandboxFixture cluster;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        cluster = new SandboxFixture();
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    /** A migration that prints started-NAME, waits until {@code gate} exists, then prints done-NAME. */
+    private static List<String> gated(String name, Path gate) {
+        return List.of("sh", "-c", "echo started-" + name + "; while [ ! -f '" + gate + "' ]; do sleep 0.05; done; echo done-" + name);
+    }
+
+    private static Migration migration(List<String> command, String timeout, String leaseDuration, List<String> envFromSecret) {
+        return new Migration(command, null, null, envFromSecret, null, null, timeout, null, null, null, null, null, null, null,
+                new Migration.Lock(leaseDuration, "2m"));
+    }
+
+    private static Plan plan(String image, Migration m, String ns, String... deployments) {
+        return new Plan("shop", image, null, m, null, List.of(Environment.of(ns, ns, List.of(deployments))));
+    }
+
+    private static List<Job> jobs(String ns) {
+        return cluster.client.batch().v1().jobs().inNamespace(ns).list().getItems();
+    }
+
+    private static int maxConcurrent(String ns) {
+        return cluster.sandbox.kubelet().maxConcurrentMigrations("shop", ns);
+    }
+
+    private static void open(Path gate) {
+        try {
+            Files.createFile(gate);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aCancelledRunLeavesItsMigrationRunningAndTheNextRunWaitsForItSayingSo() throws Exception {
+        String ns = "slot-cancel";
+        Path gate = dir.resolve("gate");
+        String jobA = MigrationJob.nameFor("shop", ns, "slot-a:" + ns);
+        RecordingListener a = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(a, "run-a")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "30s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            run.cancel("aborted by the user");
+            RunReport report = run.report().get(20, TimeUnit.SECONDS);
+            assertThat(report.outcome()).isEqualTo(RunOutcome.CANCELLED);
+            assertThat(report.environments().get(0).migration().message())
+                    .contains("the migration still runs").contains("the next run waits for it");
+        }
+        Job first = cluster.client.batch().v1().jobs().inNamespace(ns).withName(jobA).get();
+        assertThat(first.getMetadata().getAnnotations()).containsEntry(Labels.ANNOTATION_LOCK_HOLDER, "run-a")
+                .containsEntry(Labels.ANNOTATION_LOCK_TRANSITIONS, "0");
+
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(b, "run-b")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b; echo done-b"),
+                    "2m", "30s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration Job " + jobA
+                    + " (image slot-a:" + ns + ", started by run run-a) to end"));
+            assertThat(jobs(ns)).extracting(j -> j.getMetadata().getName()).containsExactly(jobA);
+            open(gate);
+            RunReport report = run.report().get(30, TimeUnit.SECONDS);
+            assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            // the waiting run streamed the occupying Job's log, and ran its own only after it
+            assertThat(b.logLines()).containsSubsequence("started-a", "done-a", "started-b", "done-b");
+        }
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
+        assertThat(cluster.sandbox.kubelet().migrationStarts("slot-a:" + ns)).isEqualTo(1);
+        assertThat(cluster.sandbox.kubelet().migrationStarts("slot-b:" + ns)).isEqualTo(1);
+    }
+
+    @Test
+    void aKilledRunsMigrationOutlivesItsLeaseAndStillKeepsTheNextRunWaiting() throws Exception {
+        String ns = "slot-killed";
+        Path gate = dir.resolve("gate");
+        String jobA = MigrationJob.nameFor("shop", ns, "slot-a:" + ns);
+        RecordingListener a = new RecordingListener();
+        MigrateThenDeploy killed = cluster.engine(a, "run-a");
+        killed.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "1s", null), ns));
+        await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+        // the process dies: its pools and connections go, nothing is released, nobody renews the lease
+        killed.close();
+        Lease lease = cluster.client.leases().inNamespace(ns).withName(MigrationStage.lockName("shop", ns)).get();
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("run-a");
+
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(b, "run-b")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b"),
+                    "2m", "1s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration Job " + jobA));
+            // the lease of 1s expired long ago: only the Job still running keeps the environment
+            assertThat(b.text()).contains("took over the migration lock from run-a");
+            assertThat(jobs(ns)).hasSize(1);
+            open(gate);
+            assertThat(run.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
+        assertThat(cluster.sandbox.kubelet().migrationStarts("slot-b:" + ns)).isEqualTo(1);
+    }
+
+    @Test
+    void aRunThatTimedOutLeavesItsMigrationRunningAndTheNextRunWaitsForIt() throws Exception {
+        String ns = "slot-timeout";
+        Path gate = dir.resolve("gate");
+        String jobA = MigrationJob.nameFor("shop", ns, "slot-a:" + ns);
+        RecordingListener a = new RecordingListener();
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy ea = cluster.engine(a, "run-a"); MigrateThenDeploy eb = cluster.engine(b, "run-b")) {
+            MigrateThenDeploy.Run runA = ea.start(plan("slot-a:" + ns, migration(gated("a", gate), "2s", "30s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            // the controller manager is down: nobody enforces the Job's deadline or reports its end
+            cluster.sandbox.pauseJobController();
+            try {
+                RunReport timedOut = runA.report().get(30, TimeUnit.SECONDS);
+                assertThat(timedOut.outcome()).isEqualTo(RunOutcome.TIMED_OUT);
+                assertThat(timedOut.environments().get(0).migration().reason()).isEqualTo("WaitTimeout");
+                assertThat(timedOut.environments().get(0).migration().message()).contains("the migration still runs");
+
+                MigrateThenDeploy.Run runB = eb.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b"),
+                        "2m", "30s", null), ns));
+                await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration Job " + jobA));
+                assertThat(jobs(ns)).hasSize(1);
+                cluster.sandbox.resumeJobController();
+                open(gate);
+                assertThat(runB.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            } finally {
+                cluster.sandbox.resumeJobController();
+            }
+        }
+        assertThat(maxConcurrent(ns)).as(() -> a.text() + "\n----\n" + b.text()).isEqualTo(1);
+        assertThat(cluster.sandbox.kubelet().migrationStarts("slot-b:" + ns)).isEqualTo(1);
+    }
+
+    @Test
+    void anOccupyingJobWhoseContainerNeverStartedIsDeletedWithANoteInsteadOfWaitedOnForever() throws Exception {
+        String ns = "slot-stuck-occupant";
+        cluster.sandbox.kubelet().injectFault("stuck-occupant", Fault.IMAGE_PULL_BACKOFF);
+        // a run that died right after creating its Job (no one will ever fail it fast)
+        Plan stuck = plan("stuck-occupant:1", migration(List.of("sh", "-c", "echo never"), "2m", "30s", null), ns);
+        Job left = new MigrationJob(stuck, stuck.environments().get(0), stuck.image(),
+                new io.mtd.promotion.RunIdentity("dead-run", null)).manifest();
+        cluster.client.batch().v1().jobs().inNamespace(ns).resource(left).create();
+
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(b, "run-b")) {
+            RunReport report = engine.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo migrated-b"), "2m", "30s",
+                    null), ns)).report().get(60, TimeUnit.SECONDS);
+            assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(b.text()).contains("waiting for the migration Job " + left.getMetadata().getName()
+                + " (image stuck-occupant:1, started by run dead-run)").contains("deleting the migration Job "
+                + left.getMetadata().getName()).contains("its container never started");
+        assertThat(b.logLines()).contains("migrated-b");
+        assertThat(jobs(ns)).extracting(j -> j.getMetadata().getName()).doesNotContain(left.getMetadata().getName());
+        assertThat(cluster.sandbox.kubelet().migrationStarts("stuck-occupant:1")).isZero();
+        cluster.sandbox.kubelet().clearFault("stuck-occupant");
+    }
+
+    enum NeverStarted { IMAGE_PULL, MISSING_SECRET, UNSCHEDULABLE }
+
+    @ParameterizedTest
+    @EnumSource(NeverStarted.class)
+    void aMigrationWhosePodNeverStartedLeavesNothingBehindAndTheReRunSucceeds(NeverStarted reason) throws Exception {
+        String ns = "slot-never-" + reason.name().toLowerCase().replace('_', '-');
+        String repository = "never-" + reason.name().toLowerCase().replace('_', '-');
+        String image = repository + ":1";
+        List<String> secrets = null;
+        switch (reason) {
+            case IMAGE_PULL -> cluster.sandbox.kubelet().injectFault(repository, Fault.IMAGE_PULL_BACKOFF);
+            case UNSCHEDULABLE -> cluster.sandbox.kubelet().injectFault(repository, Fault.UNSCHEDULABLE);
+            case MISSING_SECRET -> secrets = List.of("shop-db");
+        }
+        Plan plan = plan(image, migration(List.of("sh", "-c", "echo migrated"), "2m", "30s", secrets), ns);
+        RunReport failed;
+        try (MigrateThenDeploy engine = cluster.engine(new RecordingListener(), "run-1")) {
+            failed = engine.start(plan).report().get(60, TimeUnit.SECONDS);
+        }
+        assertThat(failed.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
+        assertThat(failed.environments().get(0).migration().reason()).isIn("ImagePullBackOff", "ErrImagePull",
+                "CreateContainerConfigError", "Unschedulable");
+        assertThat(failed.environments().get(0).migration().message()).contains("was deleted before its container started")
+                .contains("nothing ran");
+        // nothing is left that could start the migration later, once the image or Secret appears
+        assertThat(jobs(ns)).isEmpty();
+        assertThat(cluster.client.pods().inNamespace(ns).list().getItems()).isEmpty();
+
+        switch (reason) {
+            case IMAGE_PULL, UNSCHEDULABLE -> cluster.sandbox.kubelet().clearFault(repository);
+            case MISSING_SECRET -> cluster.secret(ns, "shop-db", Map.of("DATABASE_URL", "postgres://db"));
+        }
+        RecordingListener events = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(events, "run-2")) {
+            RunReport again = engine.start(plan).report().get(60, TimeUnit.SECONDS);
+            assertThat(again.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            assertThat(again.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+        }
+        assertThat(events.logLines()).containsExactly("migrated");
+        assertThat(cluster.sandbox.kubelet().migrationStarts(image)).isEqualTo(1);
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
+    }
+
+    @Test
+    void failingLeaseRenewalsLoseTheLockAndNothingIsRolledOut() throws Exception {
+        String ns = "slot-renewals";
+        Path gate = dir.resolve("gate");
+        cluster.deployment(ns, "web", "shop:old");
+        RecordingListener a = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(a, "run-a")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "2s", null), ns, "web"));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            cluster.sandbox.failRequests("PUT", "/apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases/.*", 500);
+            try {
+                RunReport report = run.report().handle((r, e) -> r).completeOnTimeout(null, 30, TimeUnit.SECONDS).join();
+                assertThat(report).as(a::text).isNotNull();
+                assertThat(report.outcome()).isEqualTo(RunOutcome.LOCK_LOST);
+                assertThat(report.environments().get(0).migration().reason()).isEqualTo("LockLost");
+                assertThat(report.environments().get(0).migration().message()).contains("expired while this run held it")
+                        .contains("renewals failed").contains("nothing is rolled out");
+                assertThat(report.environments().get(0).rollout()).isNull();
+            } finally {
+                cluster.sandbox.clearRequestFaults();
+                open(gate);
+            }
+        }
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("shop:old");
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
+    }
+
+    @Test
+    void aLockTakenOverStopsTheRunNamingTheNewHolderAndNothingIsRolledOut() throws Exception {
+        String ns = "slot-takeover";
+        Path gate = dir.resolve("gate");
+        cluster.deployment(ns, "web", "shop:old");
+        RecordingListener a = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(a, "run-a")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "30s", null), ns, "web"));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            cluster.client.leases().inNamespace(ns).withName(MigrationStage.lockName("shop", ns)).edit(l -> {
+                l.getSpec().setHolderIdentity("usurper-run");
+                l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() + 1);
+                return l;
+            });
+            try {
+                RunReport report = run.report().get(30, TimeUnit.SECONDS);
+                assertThat(report.outcome()).isEqualTo(RunOutcome.LOCK_LOST);
+                assertThat(report.failure()).contains("usurper-run");
+                assertThat(report.environments().get(0).rollout()).isNull();
+            } finally {
+                open(gate);
+            }
+        }
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("shop:old");
+    }
+}
