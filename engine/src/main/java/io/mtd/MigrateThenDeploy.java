@@ -7,6 +7,7 @@ import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
+import io.mtd.kube.DeploymentWatches;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Durations;
@@ -80,6 +81,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final Duration unschedulableGrace;
     private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
     private final Map<WatchKey, NamespaceWatch> watches = new ConcurrentHashMap<>();
+    private final DeploymentWatches deploymentWatches = new DeploymentWatches();
 
     /** One namespace of one client: fabric8 clients compare by identity, which is what is meant here. */
     private record WatchKey(KubernetesClient client, String namespace) {}
@@ -107,7 +109,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return t;
         });
         this.migrations = new MigrationStage(scheduler, api, clock, unschedulableGrace);
-        this.rollouts = new RolloutStage(scheduler);
+        this.rollouts = new RolloutStage(scheduler, deploymentWatches);
     }
 
     public static Builder builder() {
@@ -142,7 +144,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
     /** Open watch connections, for the scale benchmark. */
     public int watchConnections() {
-        return watches.values().stream().mapToInt(NamespaceWatch::watchConnections).sum();
+        return watches.values().stream().mapToInt(NamespaceWatch::watchConnections).sum()
+                + deploymentWatches.watchConnections();
     }
 
     @Override
@@ -151,6 +154,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         api.shutdown();
         watches.values().forEach(NamespaceWatch::close);
         watches.clear();
+        deploymentWatches.close();
         clients.values().forEach(KubernetesClient::close);
         clients.clear();
         if (ownsScheduler) {

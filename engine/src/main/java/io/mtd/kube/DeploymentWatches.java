@@ -1,0 +1,41 @@
+package io.mtd.kube;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine's {@link DeploymentWatch}es: one per namespace of each client, started when a rollout there is first
+ * waited on, shared by every later one, and closed with the engine.
+ */
+public final class DeploymentWatches implements AutoCloseable {
+
+    /** One namespace of one client: fabric8 clients compare by identity, which is what is meant here. */
+    private record Key(KubernetesClient client, String namespace) {}
+
+    private final Map<Key, DeploymentWatch> watches = new ConcurrentHashMap<>();
+
+    /** The namespace's watch; a new one when the last one failed (say, watching was forbidden then). */
+    public DeploymentWatch of(KubernetesClient client, String namespace) {
+        return watches.compute(new Key(client, namespace), (k, watch) -> {
+            if (watch != null && watch.usable()) {
+                return watch;
+            }
+            if (watch != null) {
+                watch.close();
+            }
+            return new DeploymentWatch(client, namespace);
+        });
+    }
+
+    /** Open watch connections, for the scale benchmark. */
+    public int watchConnections() {
+        return watches.values().stream().mapToInt(DeploymentWatch::watchConnections).sum();
+    }
+
+    @Override
+    public void close() {
+        watches.values().forEach(DeploymentWatch::close);
+        watches.clear();
+    }
+}
