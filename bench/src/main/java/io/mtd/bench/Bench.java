@@ -18,15 +18,18 @@ import java.util.Optional;
  *
  * <p>Options: {@code --jobs N} (completion samples, default 50), {@code --scale 1,100,1000}, {@code --log-lines N}
  * (default 200000), {@code --repeat N} (failure and end-to-end repetitions, default 5), {@code --engine-threads N}
- * (the scale engine's scheduler threads, default 2 as the engine's own), {@code --out FILE}
- * (default bench/results/latest.json).
+ * (the scale engine's scheduler threads, default 2 as the engine's own), {@code --only completion,failures,scale,
+ * rollouts,logs,e2e} (default all), {@code --out FILE} (default bench/results/latest.json).
  */
 public final class Bench {
 
     /** Everything one run measured, as written to the JSON file. */
     record Results(String date, String machine, String java, String kubectl,
             CompletionLatency.Result completion, List<FailureDetection.Row> failures, List<Scale.Row> scale,
-            LogStreaming.Result logs, EndToEnd.Result endToEnd) {}
+            List<RolloutScale.Row> rolloutScale, LogStreaming.Result logs, EndToEnd.Result endToEnd) {}
+
+    /** The measurements' names for {@code --only}, in the order they run. */
+    static final String[] MEASUREMENTS = {"completion", "failures", "scale", "rollouts", "logs", "e2e"};
 
     private Bench() {}
 
@@ -48,20 +51,40 @@ public final class Bench {
             String kubectlVersion = kubectl.map(Bench::version).orElse(Kubectl.ABSENT);
             Setup setup = new Setup(sandbox, client, new MigrationJobs(client), kubectl, engine, events, work);
 
-            progress("1/5 completion latency: " + o.jobs + " Jobs, engine and kubectl wait interleaved");
-            CompletionLatency.Result completion = new CompletionLatency(setup).run(o.jobs);
-            progress("2/5 failure detection: ImagePullBackOff and a missing Secret");
-            List<FailureDetection.Row> failures = new FailureDetection(setup).run(o.repeat);
-            progress("3/5 scale: " + Arrays.toString(o.scale) + " waits at once in one engine");
-            List<Scale.Row> scale = new Scale(setup).run(o.engineThreads, o.scale);
-            progress("4/5 log streaming: seq 1 " + o.logLines);
-            LogStreaming.Result logs = new LogStreaming(setup).run(o.logLines);
-            progress("5/5 end to end: two environments, engine and a kubectl script");
-            EndToEnd.Result endToEnd = new EndToEnd(setup).run(o.repeat);
+            CompletionLatency.Result completion = null;
+            if (o.runs("completion")) {
+                progress("1/5 completion latency: " + o.jobs + " Jobs, engine and kubectl wait interleaved");
+                completion = new CompletionLatency(setup).run(o.jobs);
+            }
+            List<FailureDetection.Row> failures = List.of();
+            if (o.runs("failures")) {
+                progress("2/5 failure detection: ImagePullBackOff and a missing Secret");
+                failures = new FailureDetection(setup).run(o.repeat);
+            }
+            List<Scale.Row> scale = List.of();
+            if (o.runs("scale")) {
+                progress("3/5 scale: " + Arrays.toString(o.scale) + " migrations waited on at once in one engine");
+                scale = new Scale(setup).run(o.engineThreads, o.scale);
+            }
+            List<RolloutScale.Row> rolloutScale = List.of();
+            if (o.runs("rollouts")) {
+                progress("3/5 scale: " + Arrays.toString(o.scale) + " rollouts waited on at once in one engine");
+                rolloutScale = new RolloutScale(setup).run(o.engineThreads, o.scale);
+            }
+            LogStreaming.Result logs = null;
+            if (o.runs("logs")) {
+                progress("4/5 log streaming: seq 1 " + o.logLines);
+                logs = new LogStreaming(setup).run(o.logLines);
+            }
+            EndToEnd.Result endToEnd = null;
+            if (o.runs("e2e")) {
+                progress("5/5 end to end: two environments, engine and a kubectl script");
+                endToEnd = new EndToEnd(setup).run(o.repeat);
+            }
 
             Results results = new Results(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine(),
                     System.getProperty("java.vendor") + " " + Runtime.version(), kubectlVersion,
-                    completion, failures, scale, logs, endToEnd);
+                    completion, failures, scale, rolloutScale, logs, endToEnd);
             System.out.println(Table.render(results));
             Files.createDirectories(o.out.toAbsolutePath().getParent());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o.out.toFile(), results);
@@ -85,8 +108,15 @@ public final class Bench {
     }
 
     /** Command-line options. */
-    record Options(int jobs, int[] scale, int logLines, int repeat, int engineThreads, Path out) {
+    record Options(int jobs, int[] scale, int logLines, int repeat, int engineThreads, Path out, List<String> only) {
+
+        /** Whether the measurement named {@code name} runs: all of them unless {@code --only} names some. */
+        boolean runs(String name) {
+            return only.isEmpty() || only.contains(name);
+        }
+
         static Options parse(String[] args) {
+            List<String> only = List.of();
             int jobs = 50;
             int[] scale = {1, 100, 1000};
             int logLines = 200_000;
@@ -117,13 +147,22 @@ public final class Bench {
                     case "--out":
                         out = Path.of(value);
                         break;
+                    case "--only":
+                        only = Arrays.stream(value.split(",")).map(String::trim).toList();
+                        for (String name : only) {
+                            if (!List.of(MEASUREMENTS).contains(name)) {
+                                throw new IllegalArgumentException("--only " + name + ": use some of "
+                                        + String.join(",", MEASUREMENTS));
+                            }
+                        }
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[i]
-                                + ": use --jobs, --scale, --log-lines, --repeat, --engine-threads or --out");
+                                + ": use --jobs, --scale, --log-lines, --repeat, --engine-threads, --only or --out");
                 }
                 i++;
             }
-            return new Options(jobs, scale, logLines, repeat, engineThreads, out);
+            return new Options(jobs, scale, logLines, repeat, engineThreads, out, only);
         }
     }
 }
