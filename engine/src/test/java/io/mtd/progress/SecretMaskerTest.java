@@ -32,7 +32,10 @@ public class SecretMaskerTest {
         l.on(new ProgressEvent.Note(Stage.MIGRATION, "staging", "s3cr3t-value"));
         l.on(new ProgressEvent.LogLine(Stage.MIGRATION, "staging", "pod", "s3cr3t-value"));
         l.on(new ProgressEvent.StageFinished(Stage.MIGRATION, "staging", StageOutcome.FAILED, Duration.ZERO, "s3cr3t-value"));
-        assertThat(seen.toString()).doesNotContain("s3cr3t-value").contains(SecretMasker.MASK);
+        l.onLines(Stage.MIGRATION, "staging", "pod", List.of("first", "pw=s3cr3t-value", "last"));
+        assertThat(seen.toString()).doesNotContain("s3cr3t-value").contains(SecretMasker.MASK)
+                .contains("LogLine[stage=MIGRATION, environment=staging, source=pod, line=first]")
+                .contains("line=pw=****]").contains("line=last]");
     }
     @Test
     void overlappingValuesAreHiddenWhole() {
