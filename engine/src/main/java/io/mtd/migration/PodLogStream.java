@@ -90,7 +90,13 @@ final class PodLogStream implements AutoCloseable {
     @Override
     public void close() {
         lines.end();
-        body.thenAccept(AsyncBody::cancel);
+        body.thenAccept(b -> {
+            // cancelling resets the connection: once the response ended, the pool may already have lent it to another
+            // request, which the reset would break
+            if (!b.done().isDone()) {
+                b.cancel();
+            }
+        });
     }
 
     /**
