@@ -42,7 +42,8 @@ final class Table {
         }
         boolean first = true;
         for (Scale.Row s : r.scale()) {
-            String kubectl = none;
+            // one kubectl wait's footprint is measured with the completion latency
+            String kubectl = c == null && !Kubectl.ABSENT.equals(r.kubectl()) ? "not measured (run `completion` too)" : none;
             if (c != null && c.kubectlRssBytes() != null) {
                 kubectl = String.format(Locale.ROOT, "%,d process%s, %,d watch%s, %s RSS, %,d OS threads (1 measured × %,d)",
                         s.waits(), s.waits() == 1 ? "" : "es", s.waits(), s.waits() == 1 ? "" : "es",
