@@ -85,7 +85,7 @@ final class Table {
         if (l != null) {
             rows.add(new String[] {
                 String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
-                String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (the fabric8 client it reads through, alone: %,.0f lines/s)",
+                String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (fabric8's own `watchLog` follower, alone: %,.0f lines/s)",
                         l.engine().linesPerSecond(), l.engine().lost(),
                         l.engine().lost() == 0 ? "" : String.format(Locale.ROOT, " from line %,d on", l.engine().firstLost()),
                         l.fabric8().linesPerSecond()),
