@@ -238,4 +238,18 @@ class RolloutWaiterMockServerTest {
         }
         assertThat(watches.watchConnections()).isEqualTo(3);
     }
+    @Test
+    void theSharedWatchsOlderGenerationIsNotTakenForTheWrittenSpecsCompletion() throws Exception {
+        Deployment complete = status(deployment("shop:2", 2), 1, 1, 1);
+        // an earlier wait has the shared watch hold the Deployment, complete for the spec of its generation
+        new RolloutWaiter(client, watches, scheduler).await(complete, Duration.ofMinutes(5), 3, n -> {}).get(30, TimeUnit.SECONDS);
+        long generation = complete.getMetadata().getGeneration() == null ? 0 : complete.getMetadata().getGeneration();
+        // as a set-image patch returns it before the watch has seen it: one generation on, its status the old one's
+        Deployment written = new DeploymentBuilder(complete).editMetadata().withGeneration(generation + 1).endMetadata().build();
+
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(written, Duration.ofMinutes(5), 3, n -> {});
+
+        assertThatThrownBy(() -> waiting.get(500, TimeUnit.MILLISECONDS)).as("the old spec's completion is not this rollout's")
+                .isInstanceOf(TimeoutException.class);
+    }
 }
