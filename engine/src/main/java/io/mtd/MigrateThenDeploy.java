@@ -117,7 +117,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.pool = b.pool != null ? b.pool : new ClusterPool();
         this.connections = pool.lease();
         this.migrations = new MigrationStage(scheduler, api, clock, unschedulableGrace);
-        this.rollouts = new RolloutStage(scheduler);
+        this.rollouts = new RolloutStage(scheduler, pool.deploymentWatches());
     }
 
     public static Builder builder() {

@@ -19,15 +19,20 @@ import java.util.Optional;
  * <p>Options: {@code --jobs N} (completion samples, default 50), {@code --scale 1,100,1000}, {@code --log-lines N}
  * (default 200000), {@code --repeat N} (failure and end-to-end repetitions, default 5), {@code --engine-threads N}
  * (the scale engine's scheduler threads, default 2 as the engine's own), {@code --handovers N} (lock hand-over
- * samples, 10), {@code --waiters N} (runs waiting on one lock, 1000), {@code --only-lock}, {@code --out FILE}
- * (default bench/results/latest.json).
+ * samples, 10), {@code --waiters N} (runs waiting on one lock, 1000), {@code --only completion,failures,scale,
+ * rollouts,logs,e2e,lock} (default all; {@code --only-lock} is {@code --only lock}), {@code --out FILE} (default
+ * bench/results/latest.json).
  */
 public final class Bench {
 
     /** Everything one run measured, as written to the JSON file. */
     record Results(String date, String machine, String java, String kubectl,
             CompletionLatency.Result completion, List<FailureDetection.Row> failures, List<Scale.Row> scale,
-            LogStreaming.Result logs, EndToEnd.Result endToEnd, LockHandover.Result lock) {}
+            List<RolloutScale.Row> rolloutScale, LogStreaming.Result logs, EndToEnd.Result endToEnd,
+            LockHandover.Result lock) {}
+
+    /** The measurements' names for {@code --only}, in the order they run. */
+    static final String[] MEASUREMENTS = {"completion", "failures", "scale", "rollouts", "logs", "e2e", "lock"};
 
     private Bench() {}
 
@@ -49,31 +54,46 @@ public final class Bench {
             String kubectlVersion = kubectl.map(Bench::version).orElse(Kubectl.ABSENT);
             Setup setup = new Setup(sandbox, client, new MigrationJobs(client), kubectl, engine, events, work);
 
-            if (o.onlyLock) {
-                progress("lock: " + o.handovers + " hand-overs each, then " + o.waiters + " runs waiting on one lock");
-                LockHandover.Result lock = new LockHandover(setup).run(o.handovers, o.waiters, java.time.Duration.ofSeconds(10));
-                StringBuilder table = new StringBuilder("| Measure | mtd engine | polling peer | Ratio |\n|---|---|---|---|\n");
-                LockHandover.rows(lock).forEach(row -> table.append("| ").append(String.join(" | ", row)).append(" |\n"));
-                System.out.println(table);
-                return;
+            CompletionLatency.Result completion = null;
+            if (o.runs("completion")) {
+                progress("1/7 completion latency: " + o.jobs + " Jobs, engine and kubectl wait interleaved");
+                completion = new CompletionLatency(setup).run(o.jobs);
             }
-            progress("1/6 completion latency: " + o.jobs + " Jobs, engine and kubectl wait interleaved");
-            CompletionLatency.Result completion = new CompletionLatency(setup).run(o.jobs);
-            progress("2/6 failure detection: ImagePullBackOff and a missing Secret");
-            List<FailureDetection.Row> failures = new FailureDetection(setup).run(o.repeat);
-            progress("3/6 scale: " + Arrays.toString(o.scale) + " waits at once in one engine");
-            List<Scale.Row> scale = new Scale(setup).run(o.engineThreads, o.scale);
-            progress("4/6 log streaming: seq 1 " + o.logLines);
-            LogStreaming.Result logs = new LogStreaming(setup).run(o.logLines);
-            progress("5/6 end to end: two environments, engine and a kubectl script");
-            EndToEnd.Result endToEnd = new EndToEnd(setup).run(o.repeat);
-            progress("6/6 migration lock: " + o.handovers + " hand-overs each, engine and a 500 ms poller; " + o.waiters
-                    + " runs waiting on one lock");
-            LockHandover.Result lock = new LockHandover(setup).run(o.handovers, o.waiters, java.time.Duration.ofSeconds(10));
+            List<FailureDetection.Row> failures = List.of();
+            if (o.runs("failures")) {
+                progress("2/7 failure detection: ImagePullBackOff and a missing Secret");
+                failures = new FailureDetection(setup).run(o.repeat);
+            }
+            List<Scale.Row> scale = List.of();
+            if (o.runs("scale")) {
+                progress("3/7 scale: " + Arrays.toString(o.scale) + " migrations waited on at once in one engine");
+                scale = new Scale(setup).run(o.engineThreads, o.scale);
+            }
+            List<RolloutScale.Row> rolloutScale = List.of();
+            if (o.runs("rollouts")) {
+                progress("4/7 scale: " + Arrays.toString(o.scale) + " rollouts waited on at once in one engine");
+                rolloutScale = new RolloutScale(setup).run(o.engineThreads, o.scale);
+            }
+            LogStreaming.Result logs = null;
+            if (o.runs("logs")) {
+                progress("5/7 log streaming: seq 1 " + o.logLines);
+                logs = new LogStreaming(setup).run(o.logLines);
+            }
+            EndToEnd.Result endToEnd = null;
+            if (o.runs("e2e")) {
+                progress("6/7 end to end: two environments, engine and a kubectl script");
+                endToEnd = new EndToEnd(setup).run(o.repeat);
+            }
+            LockHandover.Result lock = null;
+            if (o.runs("lock")) {
+                progress("7/7 migration lock: " + o.handovers + " hand-overs each, engine and a 500 ms poller; " + o.waiters
+                        + " runs waiting on one lock");
+                lock = new LockHandover(setup).run(o.handovers, o.waiters, java.time.Duration.ofSeconds(10));
+            }
 
             Results results = new Results(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), machine(),
                     System.getProperty("java.vendor") + " " + Runtime.version(), kubectlVersion,
-                    completion, failures, scale, logs, endToEnd, lock);
+                    completion, failures, scale, rolloutScale, logs, endToEnd, lock);
             System.out.println(Table.render(results));
             Files.createDirectories(o.out.toAbsolutePath().getParent());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o.out.toFile(), results);
@@ -98,8 +118,15 @@ public final class Bench {
 
     /** Command-line options. */
     record Options(int jobs, int[] scale, int logLines, int repeat, int engineThreads, Path out, int handovers, int waiters,
-            boolean onlyLock) {
+            List<String> only) {
+
+        /** Whether the measurement named {@code name} runs: all of them unless {@code --only} names some. */
+        boolean runs(String name) {
+            return only.isEmpty() || only.contains(name);
+        }
+
         static Options parse(String[] args) {
+            List<String> only = List.of();
             int jobs = 50;
             int[] scale = {1, 100, 1000};
             int logLines = 200_000;
@@ -108,10 +135,9 @@ public final class Bench {
             Path out = Path.of("bench", "results", "latest.json");
             int handovers = 10;
             int waiters = 1000;
-            boolean onlyLock = false;
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("--only-lock")) {
-                    onlyLock = true;
+                    only = List.of("lock");
                     continue;
                 }
                 String value = i + 1 < args.length ? args[i + 1] : null;
@@ -143,14 +169,23 @@ public final class Bench {
                     case "--waiters":
                         waiters = Integer.parseInt(value);
                         break;
+                    case "--only":
+                        only = Arrays.stream(value.split(",")).map(String::trim).toList();
+                        for (String name : only) {
+                            if (!List.of(MEASUREMENTS).contains(name)) {
+                                throw new IllegalArgumentException("--only " + name + ": use some of "
+                                        + String.join(",", MEASUREMENTS));
+                            }
+                        }
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[i]
-                                + ": use --jobs, --scale, --log-lines, --repeat, --engine-threads, --handovers, --waiters,"
+                                + ": use --jobs, --scale, --log-lines, --repeat, --engine-threads, --handovers, --waiters, --only,"
                                 + " --only-lock or --out");
                 }
                 i++;
             }
-            return new Options(jobs, scale, logLines, repeat, engineThreads, out, handovers, waiters, onlyLock);
+            return new Options(jobs, scale, logLines, repeat, engineThreads, out, handovers, waiters, only);
         }
     }
 }

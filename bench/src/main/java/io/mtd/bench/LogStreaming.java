@@ -36,7 +36,7 @@ final class LogStreaming {
 
     /**
      * The engine, {@code kubectl logs -f} (null without kubectl), and for reference the fabric8 client's own
-     * {@code watchLog} that the engine reads through, all three following the same Pod at once.
+     * {@code watchLog}, all three following the same Pod at once.
      */
     record Result(int lines, Follower engine, Follower kubectl, Follower fabric8) {}
 

@@ -11,17 +11,19 @@ final class Table {
 
     static String render(Bench.Results r) {
         List<String[]> rows = new ArrayList<>();
-        boolean hasKubectl = r.completion().kubectl() != null;
         String none = Kubectl.ABSENT;
 
         CompletionLatency.Result c = r.completion();
-        rows.add(new String[] {
-            "Job completion noticed, p50 / p99 of " + c.jobs() + " Jobs, from the start of the status write (which itself takes "
-                    + ms(c.statusWrite().p50()) + " here)",
-            ms(c.engine().p50()) + " / " + ms(c.engine().p99()),
-            hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
-            hasKubectl ? sooner(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
-        });
+        boolean hasKubectl = c != null && c.kubectl() != null;
+        if (c != null) {
+            rows.add(new String[] {
+                "Job completion noticed, p50 / p99 of " + c.jobs() + " Jobs, from the start of the status write (which itself takes "
+                        + ms(c.statusWrite().p50()) + " here)",
+                ms(c.engine().p50()) + " / " + ms(c.engine().p99()),
+                hasKubectl ? "`kubectl wait`: " + ms(c.kubectl().p50()) + " / " + ms(c.kubectl().p99()) : none,
+                hasKubectl ? sooner(c.kubectl().p50(), c.engine().p50()) + " (p50)" : "",
+            });
+        }
         for (FailureDetection.Row f : r.failures()) {
             String kubectl = none;
             String ratio = "";
@@ -40,8 +42,9 @@ final class Table {
         }
         boolean first = true;
         for (Scale.Row s : r.scale()) {
-            String kubectl = none;
-            if (c.kubectlRssBytes() != null) {
+            // one kubectl wait's footprint is measured with the completion latency
+            String kubectl = c == null && !Kubectl.ABSENT.equals(r.kubectl()) ? "not measured (run `completion` too)" : none;
+            if (c != null && c.kubectlRssBytes() != null) {
                 kubectl = String.format(Locale.ROOT, "%,d process%s, %,d watch%s, %s RSS, %,d OS threads (1 measured × %,d)",
                         s.waits(), s.waits() == 1 ? "" : "es", s.waits(), s.waits() == 1 ? "" : "es",
                         mib(c.kubectlRssBytes() * s.waits()), c.kubectlThreads() * s.waits(), s.waits());
@@ -60,25 +63,47 @@ final class Table {
             });
             first = false;
         }
+        first = true;
+        for (RolloutScale.Row s : r.rolloutScale()) {
+            rows.add(new String[] {
+                String.format(Locale.ROOT, "%,d rollout%s waited on at once: threads, heap, watches%s",
+                        s.waits(), s.waits() == 1 ? "" : "s", first ? " (the first size opens the client and watches)" : ""),
+                String.format(Locale.ROOT, "%+d threads, %s heap (%s per wait), %d watch connections (sandbox accepted %d); "
+                                + "all waiting after %s%s",
+                        s.threadsWaiting() - s.threadsBefore(), mib(Math.max(0, s.heapWaitingBytes() - s.heapBeforeBytes())),
+                        kib(s.heapPerWaitBytes()), s.engineWatchConnections(), s.sandboxWatchesOpened(),
+                        s(s.millisUntilAllWaiting()),
+                        s.engineBacklog() == 0 ? "" : String.format(Locale.ROOT,
+                                " (engine scheduler %,d tasks behind while waiting)", s.engineBacklog())),
+                String.format(Locale.ROOT, "`kubectl rollout status`: %,d process%s, %,d watch%s (not measured)",
+                        s.waits(), s.waits() == 1 ? "" : "es", s.waits(), s.waits() == 1 ? "" : "es"),
+                "",
+            });
+            first = false;
+        }
         LogStreaming.Result l = r.logs();
-        rows.add(new String[] {
-            String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
-            String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (the fabric8 client it reads through, alone: %,.0f lines/s)",
-                    l.engine().linesPerSecond(), l.engine().lost(),
-                    l.engine().lost() == 0 ? "" : String.format(Locale.ROOT, " from line %,d on", l.engine().firstLost()),
-                    l.fabric8().linesPerSecond()),
-            l.kubectl() == null ? none : String.format(Locale.ROOT, "`kubectl logs -f`: %,.0f lines/s, %,d lost",
-                    l.kubectl().linesPerSecond(), l.kubectl().lost()),
-            l.kubectl() == null ? "" : "engine at " + ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond())
-                    + " kubectl's rate",
-        });
+        if (l != null) {
+            rows.add(new String[] {
+                String.format(Locale.ROOT, "Log streaming, `seq 1 %,d`: lines/s, lines lost", l.lines()),
+                String.format(Locale.ROOT, "%,.0f lines/s, %,d lost%s (fabric8's own `watchLog` follower, alone: %,.0f lines/s)",
+                        l.engine().linesPerSecond(), l.engine().lost(),
+                        l.engine().lost() == 0 ? "" : String.format(Locale.ROOT, " from line %,d on", l.engine().firstLost()),
+                        l.fabric8().linesPerSecond()),
+                l.kubectl() == null ? none : String.format(Locale.ROOT, "`kubectl logs -f`: %,.0f lines/s, %,d lost",
+                        l.kubectl().linesPerSecond(), l.kubectl().lost()),
+                l.kubectl() == null ? "" : "engine at " + ratio(l.engine().linesPerSecond(), l.kubectl().linesPerSecond())
+                        + " kubectl's rate",
+            });
+        }
         EndToEnd.Result e = r.endToEnd();
-        rows.add(new String[] {
-            "Two-environment plan: instant migration, then a 2-replica rollout, per environment; p50 of " + e.repetitions(),
-            s(e.engine().p50()),
-            e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
-            e.script() == null ? "" : sooner(e.script().p50(), e.engine().p50()).replace("sooner", "faster"),
-        });
+        if (e != null) {
+            rows.add(new String[] {
+                "Two-environment plan: instant migration, then a 2-replica rollout, per environment; p50 of " + e.repetitions(),
+                s(e.engine().p50()),
+                e.script() == null ? none : "kubectl script (apply, wait, logs, set image, rollout status; ×2): " + s(e.script().p50()),
+                e.script() == null ? "" : sooner(e.script().p50(), e.engine().p50()).replace("sooner", "faster"),
+            });
+        }
         if (r.lock() != null) {
             rows.addAll(LockHandover.rows(r.lock()));
         }

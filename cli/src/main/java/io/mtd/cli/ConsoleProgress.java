@@ -3,11 +3,13 @@ package io.mtd.cli;
 import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
+import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /** Prints a run's events as a readable log: stage banners, live migration output, progress notes, outcomes. */
@@ -41,6 +43,19 @@ final class ConsoleProgress implements ProgressListener {
             out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     f.duration() == null ? "-" : Durations.format(f.duration()), f.detail() == null ? "" : " " + f.detail());
         }
+        out.flush();
+    }
+
+    /** A migration's log arrives in batches: printed in one write, not one flush per line. */
+    @Override
+    public synchronized void onLines(Stage stage, String environment, String source, List<String> lines) {
+        String stamp = stamp();
+        String where = environment == null ? source : environment;
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            text.append(stamp).append("     ").append(where).append(" | ").append(line).append(System.lineSeparator());
+        }
+        out.print(text);
         out.flush();
     }
 

@@ -12,13 +12,15 @@ import java.util.Set;
 
 /**
  * Kubernetes clients and namespace watches shared by every engine given the same pool: one client per cluster and
- * credential ({@link ClusterConnector#key}), one {@link NamespaceWatch} per namespace of it. A client and its watches are
+ * credential ({@link ClusterConnector#key}), one {@link NamespaceWatch} and one {@link DeploymentWatch} per namespace of
+ * it. A client and its watches are
  * closed when the last {@link Lease} that used them is closed, so a long-lived process (a Jenkins controller) keeps
  * connections only to the clusters runs are using.
  */
 public final class ClusterPool implements AutoCloseable {
 
     private final Map<Object, Shared> shared = new HashMap<>();
+    private final DeploymentWatches deploymentWatches = new DeploymentWatches();
     private boolean closed;
 
     /** One cluster and credential: its client, its watches and how many leases use them. */
@@ -56,7 +58,12 @@ public final class ClusterPool implements AutoCloseable {
     /** Watch connections open now. */
     public synchronized int watchConnections() {
         return shared.values().stream().flatMap(s -> s.watches.values().stream())
-                .mapToInt(NamespaceWatch::watchConnections).sum();
+                .mapToInt(NamespaceWatch::watchConnections).sum() + deploymentWatches.watchConnections();
+    }
+
+    /** The rollouts' watches, shared like the namespace watches and closed with the client they watch through. */
+    public DeploymentWatches deploymentWatches() {
+        return deploymentWatches;
     }
 
     /** Closes every client and watch, leased or not. */
@@ -68,6 +75,7 @@ public final class ClusterPool implements AutoCloseable {
             all = new ArrayList<>(shared.values());
             shared.clear();
         }
+        deploymentWatches.close();
         all.forEach(Shared::close);
     }
 
@@ -129,7 +137,10 @@ public final class ClusterPool implements AutoCloseable {
                 }
                 held.clear();
             }
-            unused.forEach(Shared::close);
+            unused.forEach(s -> {
+                deploymentWatches.close(s.client);
+                s.close();
+            });
         }
     }
 }

@@ -212,16 +212,18 @@ final class MigrationWaiter {
             return;
         }
         String source = name;
-        logs.put(name, PodLogStream.follow(client, watch.namespace(), name, MigrationJob.CONTAINER, line -> {
+        logs.put(name, PodLogStream.follow(client, watch.namespace(), name, MigrationJob.CONTAINER, scheduler, lines -> {
             lastLineNanos = System.nanoTime();
-            String masked = masker.mask(line);
+            List<String> masked = masker.maskLines(lines);
             synchronized (logLines) {
-                logLines.addLast(masked);
-                if (logLines.size() > LOG_LINES_KEPT) {
-                    logLines.removeFirst();
+                for (String line : masked) {
+                    logLines.addLast(line);
+                    if (logLines.size() > LOG_LINES_KEPT) {
+                        logLines.removeFirst();
+                    }
                 }
             }
-            listener.on(new ProgressEvent.LogLine(Stage.MIGRATION, environment, source, masked));
+            listener.onLines(Stage.MIGRATION, environment, source, masked);
         }));
     }
 

@@ -1,5 +1,7 @@
 package io.mtd.progress;
 
+import java.util.List;
+
 /** Passes events on with every secret value masked; the engine wraps every listener it is given in one. */
 public final class MaskingListener implements ProgressListener {
 
@@ -18,6 +20,11 @@ public final class MaskingListener implements ProgressListener {
     @Override
     public void on(ProgressEvent event) {
         delegate.on(masked(event));
+    }
+
+    @Override
+    public void onLines(Stage stage, String environment, String source, List<String> lines) {
+        delegate.onLines(stage, environment, source, masker.maskLines(lines));
     }
 
     private ProgressEvent masked(ProgressEvent event) {

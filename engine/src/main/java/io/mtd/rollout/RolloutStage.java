@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.mtd.kube.DeploymentWatches;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.ProgressEvent;
@@ -41,10 +42,15 @@ public final class RolloutStage {
     public static final String MODE = "deployments";
 
     private final ScheduledExecutorService scheduler;
+    private final DeploymentWatches watches;
 
-    /** @param scheduler runs the API calls, timeouts and continuations; a few threads serve any number of rollouts */
-    public RolloutStage(ScheduledExecutorService scheduler) {
+    /**
+     * @param scheduler runs the API calls, timeouts and continuations; a few threads serve any number of rollouts
+     * @param watches the shared watches every rollout in a namespace waits on; the caller closes them
+     */
+    public RolloutStage(ScheduledExecutorService scheduler, DeploymentWatches watches) {
         this.scheduler = scheduler;
+        this.watches = watches;
     }
 
     /**
@@ -107,7 +113,7 @@ public final class RolloutStage {
             this.image = image;
             this.settings = settings;
             this.listener = listener == null ? ProgressListener.NONE : listener;
-            this.waiter = new RolloutWaiter(client, scheduler);
+            this.waiter = new RolloutWaiter(client, watches, scheduler);
             this.targets = env.deployments().stream().map(Target::new).collect(Collectors.toList());
         }
 

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.mtd.kube.DeploymentWatch;
+import io.mtd.kube.DeploymentWatches;
 import io.mtd.plan.Durations;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
@@ -19,15 +19,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Waits for one Deployment's rollout to complete, from informers on the Deployment, its ReplicaSets and its Pods.
+ * Waits for one Deployment's rollout to complete, from the namespace's shared {@link DeploymentWatch} of Deployments,
+ * ReplicaSets and Pods.
  *
- * <p>No thread waits: informer events re-evaluate the state, and the informers relist after a dropped watch. The
- * wait fails fast when a Pod of the new ReplicaSet cannot start, when the controller reports
- * {@code ProgressDeadlineExceeded}, and when the timeout passes.
+ * <p>No thread waits and no wait opens a connection of its own: watch events re-evaluate the state on the scheduler,
+ * and the informers relist after a dropped watch. The wait fails fast when a Pod of the new ReplicaSet cannot start,
+ * when the controller reports {@code ProgressDeadlineExceeded}, and when the timeout passes.
  */
 public final class RolloutWaiter {
 
@@ -35,15 +37,17 @@ public final class RolloutWaiter {
     private static final String POD_TEMPLATE_HASH = "pod-template-hash";
 
     private final KubernetesClient client;
+    private final DeploymentWatches watches;
     private final ScheduledExecutorService scheduler;
     private final Duration noteInterval;
 
-    public RolloutWaiter(KubernetesClient client, ScheduledExecutorService scheduler) {
-        this(client, scheduler, NOTE_INTERVAL);
+    public RolloutWaiter(KubernetesClient client, DeploymentWatches watches, ScheduledExecutorService scheduler) {
+        this(client, watches, scheduler, NOTE_INTERVAL);
     }
 
-    RolloutWaiter(KubernetesClient client, ScheduledExecutorService scheduler, Duration noteInterval) {
+    RolloutWaiter(KubernetesClient client, DeploymentWatches watches, ScheduledExecutorService scheduler, Duration noteInterval) {
         this.client = client;
+        this.watches = watches;
         this.scheduler = scheduler;
         this.noteInterval = noteInterval;
     }
@@ -81,10 +85,14 @@ public final class RolloutWaiter {
         private final int crashLoopThreshold;
         private final Consumer<String> progress;
         final CompletableFuture<Deployment> result = new CompletableFuture<>();
+        /** An evaluation is queued on the scheduler: a burst of events costs one. */
+        private final AtomicBoolean queued = new AtomicBoolean();
 
-        private SharedIndexInformer<Deployment> deployments;
-        private SharedIndexInformer<ReplicaSet> replicaSets;
-        private SharedIndexInformer<Pod> pods;
+        /** The generation of the spec this wait is for, as written or read; the watch may still hold an older one. */
+        private final long writtenGeneration;
+        private DeploymentWatch watch;
+        private boolean seen;
+        private DeploymentWatch.Subscription subscription;
         private boolean synced;
         private ScheduledFuture<?> timer;
         private String lastNote;
@@ -95,6 +103,7 @@ public final class RolloutWaiter {
         Wait(Deployment deployment, Duration timeout, int crashLoopThreshold, Consumer<String> progress) {
             this.namespace = deployment.getMetadata().getNamespace();
             this.name = deployment.getMetadata().getName();
+            this.writtenGeneration = generation(deployment);
             Map<String, String> labels = deployment.getSpec().getSelector() == null
                     ? null : deployment.getSpec().getSelector().getMatchLabels();
             this.selector = labels == null ? Map.of() : Map.copyOf(labels);
@@ -104,70 +113,71 @@ public final class RolloutWaiter {
         }
 
         void start() {
-            ResourceEventHandler<HasMetadata> onChange = new ResourceEventHandler<>() {
-                @Override
-                public void onAdd(HasMetadata obj) {
-                    evaluate();
-                }
-
-                @Override
-                public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-                    evaluate();
-                }
-
-                @Override
-                public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-                    evaluate();
-                }
-            };
             try {
-                deployments = client.apps().deployments().inNamespace(namespace).withName(name).runnableInformer(0);
-                replicaSets = client.apps().replicaSets().inNamespace(namespace).withLabels(selector).runnableInformer(0);
-                pods = client.pods().inNamespace(namespace).withLabels(selector).runnableInformer(0);
+                watch = watches.of(client, namespace);
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
                 return;
             }
+            subscription = watch.subscribe(name, selector, this::evaluateLater);
             result.whenCompleteAsync((d, e) -> stop(), scheduler);
-            List<SharedIndexInformer<? extends HasMetadata>> informers = List.of(deployments, replicaSets, pods);
-            CompletableFuture<?>[] started = new CompletableFuture<?>[informers.size()];
-            for (int i = 0; i < informers.size(); i++) {
-                SharedIndexInformer<? extends HasMetadata> informer = informers.get(i);
-                informer.addEventHandler(onChange);
-                String kind = informer.getApiTypeClass().getSimpleName();
-                informer.stopped().whenComplete((v, e) -> {
-                    if (e != null) {
-                        fail(new RolloutFailedException("watching the " + kind + "s of Deployment " + name + " in namespace "
-                                + namespace + " failed: " + e.getMessage()
-                                + "; check that the credentials may list and watch " + kind + "s there"));
-                    }
-                });
-                started[i] = informer.start().toCompletableFuture();
-            }
-            CompletableFuture.allOf(started).whenComplete((v, e) -> {
+            watch.synced().whenComplete((v, e) -> {
                 if (e != null) {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
                     fail(new RolloutFailedException("could not watch Deployment " + name + " in namespace " + namespace
-                            + ": " + e.getMessage()));
+                            + ": " + cause.getMessage()));
                     return;
                 }
                 synchronized (this) {
                     synced = true;
                 }
-                evaluate();
+                evaluateLater();
             });
             timer = scheduler.schedule(this::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
+        /** Called on an informer's thread, which must stay quick and must not call listeners: evaluates on the scheduler. */
+        private void evaluateLater() {
+            if (!result.isDone() && queued.compareAndSet(false, true)) {
+                try {
+                    scheduler.execute(() -> {
+                        queued.set(false);
+                        evaluate();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    queued.set(false);
+                }
+            }
+        }
+
         synchronized void evaluate() {
-            if (!synced || result.isDone()) {
+            if (result.isDone()) {
                 return;
             }
-            Deployment d = deployments.getStore().getByKey(namespace + "/" + name);
+            DeploymentWatch.Failure failure = watch.failed().getNow(null);
+            if (failure != null) {
+                fail(new RolloutFailedException("watching the " + failure.kind() + "s of Deployment " + name + " in namespace "
+                        + namespace + " failed: " + failure.cause().getMessage()
+                        + "; check that the credentials may list and watch " + failure.kind() + "s there"));
+                return;
+            }
+            if (!synced) {
+                return;
+            }
+            Deployment d = watch.deployment(name);
             if (d == null) {
-                fail(new RolloutFailedException("Deployment " + name + " was deleted from namespace " + namespace
-                        + " while it was rolling out"));
+                if (seen) {
+                    fail(new RolloutFailedException("Deployment " + name + " was deleted from namespace " + namespace
+                            + " while it was rolling out"));
+                }
+                // else the shared watch has not caught up with a Deployment created a moment ago
                 return;
             }
+            if (generation(d) < writtenGeneration) {
+                // the shared watch has not caught up with the write that started this wait: its old status says nothing
+                return;
+            }
+            seen = true;
             Optional<String> deadline = RolloutStatus.progressDeadlineExceeded(d);
             if (deadline.isPresent()) {
                 fail(new RolloutFailedException("Deployment " + name + " exceeded its progress deadline "
@@ -196,9 +206,7 @@ public final class RolloutWaiter {
             }
             Long revision = RolloutStatus.revision(d);
             String uid = d.getMetadata().getUid();
-            List<ReplicaSet> owned = replicaSets.getStore().list().stream()
-                    .filter(rs -> ownedBy(rs, uid))
-                    .collect(Collectors.toList());
+            List<ReplicaSet> owned = uid == null ? List.of() : watch.replicaSets(uid, selector);
             if (revision != null) {
                 Optional<ReplicaSet> byRevision = owned.stream().filter(rs -> revision.equals(RolloutStatus.revision(rs))).findFirst();
                 if (byRevision.isPresent()) {
@@ -213,11 +221,10 @@ public final class RolloutWaiter {
 
         private List<Pod> newPods(ReplicaSet rs) {
             String hash = rs.getMetadata().getLabels() == null ? null : rs.getMetadata().getLabels().get(POD_TEMPLATE_HASH);
-            return pods.getStore().list().stream()
+            List<Pod> pods = hash != null ? watch.podsWithTemplateHash(hash, selector)
+                    : rs.getMetadata().getUid() == null ? List.of() : watch.podsOwnedBy(rs.getMetadata().getUid(), selector);
+            return pods.stream()
                     .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .filter(p -> hash != null
-                            ? p.getMetadata().getLabels() != null && hash.equals(p.getMetadata().getLabels().get(POD_TEMPLATE_HASH))
-                            : ownedBy(p, rs.getMetadata().getUid()))
                     .collect(Collectors.toList());
         }
 
@@ -226,7 +233,7 @@ public final class RolloutWaiter {
                 if (result.isDone()) {
                     return;
                 }
-                Deployment d = deployments.getStore().getByKey(namespace + "/" + name);
+                Deployment d = watch.deployment(name);
                 String state = d == null ? "" : " (" + RolloutStatus.progress(d) + ")";
                 fail(new RolloutFailedException(StageOutcome.TIMED_OUT, "Deployment " + name + " did not finish rolling out within "
                         + Durations.format(timeout) + state + "; " + describeHint()
@@ -286,12 +293,14 @@ public final class RolloutWaiter {
                     pendingNoteTimer.cancel(false);
                 }
             }
-            for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] {deployments, replicaSets, pods}) {
-                if (informer != null) {
-                    informer.stop();
-                }
+            if (subscription != null) {
+                watch.unsubscribe(subscription);
             }
         }
+    }
+
+    private static long generation(Deployment d) {
+        return d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
     }
 
     static boolean ownedBy(HasMetadata resource, String uid) {

@@ -3,9 +3,12 @@ package io.mtd.progress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class SecretMaskerTest {
+public class SecretMaskerTest {
 
     @Test
     void masksEveryKnownValueLongestFirstAndLineByLine() {
@@ -29,6 +32,80 @@ class SecretMaskerTest {
         l.on(new ProgressEvent.Note(Stage.MIGRATION, "staging", "s3cr3t-value"));
         l.on(new ProgressEvent.LogLine(Stage.MIGRATION, "staging", "pod", "s3cr3t-value"));
         l.on(new ProgressEvent.StageFinished(Stage.MIGRATION, "staging", StageOutcome.FAILED, Duration.ZERO, "s3cr3t-value"));
-        assertThat(seen.toString()).doesNotContain("s3cr3t-value").contains(SecretMasker.MASK);
+        l.onLines(Stage.MIGRATION, "staging", "pod", List.of("first", "pw=s3cr3t-value", "last"));
+        assertThat(seen.toString()).doesNotContain("s3cr3t-value").contains(SecretMasker.MASK)
+                .contains("LogLine[stage=MIGRATION, environment=staging, source=pod, line=first]")
+                .contains("line=pw=****]").contains("line=last]");
+    }
+    @Test
+    void overlappingValuesAreHiddenWhole() {
+        SecretMasker m = new SecretMasker();
+        m.add("abcdef");
+        m.add("defghi");
+        m.add("xyzw");
+        assertThat(m.mask("1abcdefghi2")).isEqualTo("1****2");
+        assertThat(m.mask("xyzwxyzw")).as("adjacent, as replacing each would").isEqualTo("********");
+        assertThat(m.maskLines(List.of("abcdef", "plain", "xyzw"))).containsExactly("****", "plain", "****");
+        List<String> untouched = List.of("plain", "text");
+        assertThat(m.maskLines(untouched)).isSameAs(untouched);
+    }
+
+    /** Random values over a small alphabet, so that they overlap, nest and repeat; the one pass must hide what a search for each value finds. */
+    @Test
+    void onePassMasksWhatSearchingForEachValueFinds() {
+        Random random = new Random(20261202L);
+        for (int round = 0; round < 2000; round++) {
+            SecretMasker m = new SecretMasker();
+            List<String> values = new ArrayList<>();
+            for (int i = 0, n = 1 + random.nextInt(6); i < n; i++) {
+                String v = randomText(random, "abcé\u4e2dx", 4 + random.nextInt(6));
+                values.add(v);
+                m.add(v);
+            }
+            StringBuilder text = new StringBuilder();
+            while (text.length() < 200) {
+                text.append(random.nextInt(3) == 0 ? values.get(random.nextInt(values.size())) : randomText(random, "abcé\u4e2dxyz ", 1 + random.nextInt(8)));
+            }
+            String t = text.toString();
+            String masked = m.mask(t);
+            assertThat(masked).as("round %d, values %s, text %s", round, values, t).isEqualTo(naiveMask(t, values));
+            for (String v : values) {
+                assertThat(masked).doesNotContain(v);
+            }
+        }
+    }
+
+    private static String randomText(Random random, String alphabet, int length) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return b.toString();
+    }
+
+    /** Every occurrence of every value (overlapping ones too) found by indexOf; overlapping occurrences hidden as one. */
+    public static String naiveMask(String text, List<String> values) {
+        List<int[]> found = new ArrayList<>();
+        for (String v : values) {
+            if (v.length() < 4) {
+                continue;
+            }
+            for (int i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1)) {
+                found.add(new int[] {i, i + v.length() - 1});
+            }
+        }
+        found.sort((a, b) -> a[0] != b[0] ? Integer.compare(a[0], b[0]) : Integer.compare(a[1], b[1]));
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        for (int k = 0; k < found.size(); ) {
+            int start = found.get(k)[0];
+            int end = found.get(k)[1];
+            while (++k < found.size() && found.get(k)[0] <= end) {
+                end = Math.max(end, found.get(k)[1]);
+            }
+            out.append(text, copied, start).append(SecretMasker.MASK);
+            copied = end + 1;
+        }
+        return out.append(text.substring(copied)).toString();
     }
 }

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.mtd.kube.DeploymentWatches;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.ProgressEvent;
@@ -52,6 +53,7 @@ class RolloutStageTest {
     private static ScheduledExecutorService scheduler;
 
     private KubernetesClient client;
+    private DeploymentWatches watches;
     private String namespace;
     private final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
 
@@ -77,11 +79,13 @@ class RolloutStageTest {
     @BeforeEach
     void connect() {
         client = sandbox.client();
+        watches = new DeploymentWatches();
         namespace = "rollout-" + NAMESPACES.incrementAndGet();
     }
 
     @AfterEach
     void disconnect() {
+        watches.close();
         client.close();
     }
 
@@ -125,7 +129,7 @@ class RolloutStageTest {
     }
 
     private RolloutReport roll(Environment env, String image, Rollout settings) throws Exception {
-        return new RolloutStage(scheduler).roll(client, env, image, settings, events::add).get(2, TimeUnit.MINUTES);
+        return new RolloutStage(scheduler, watches).roll(client, env, image, settings, events::add).get(2, TimeUnit.MINUTES);
     }
 
     private List<String> notes() {
@@ -318,7 +322,7 @@ class RolloutStageTest {
     void aDroppedWatchMidWaitStillCompletes() throws Exception {
         createAvailable("shop-web");
         CompletableFuture<RolloutReport> rolling =
-                new RolloutStage(scheduler).roll(client, env("shop-web"), NEVER_READY, Rollout.DEFAULTS, events::add);
+                new RolloutStage(scheduler, watches).roll(client, env("shop-web"), NEVER_READY, Rollout.DEFAULTS, events::add);
         // the new Pods never become ready, so the rollout cannot complete before the watches are dropped
         await().atMost(WAIT).until(() -> !newPods(NEVER_READY).isEmpty()
                 && newPods(NEVER_READY).stream().allMatch(p -> "Running".equals(p.getStatus().getPhase()))

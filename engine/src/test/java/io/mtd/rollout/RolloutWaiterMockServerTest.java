@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.mtd.kube.DeploymentWatches;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
 import java.util.HashMap;
@@ -40,6 +41,7 @@ class RolloutWaiterMockServerTest {
     private KubernetesMockServer server;
     private KubernetesClient client;
     private ScheduledExecutorService scheduler;
+    private DeploymentWatches watches;
 
     @BeforeEach
     void start() {
@@ -47,11 +49,13 @@ class RolloutWaiterMockServerTest {
         server.init();
         client = server.createClient();
         scheduler = Executors.newScheduledThreadPool(2);
+        watches = new DeploymentWatches();
     }
 
     @AfterEach
     void stop() {
         scheduler.shutdownNow();
+        watches.close();
         client.close();
         server.destroy();
     }
@@ -109,7 +113,7 @@ class RolloutWaiterMockServerTest {
     @Test
     void completesWhenTheControllerReportsEveryReplicaUpdatedAndAvailable() throws Exception {
         Deployment d = deployment("shop:2", 2);
-        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
 
         assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
         status(d, 1, 1, 1);
@@ -120,7 +124,7 @@ class RolloutWaiterMockServerTest {
     @Test
     void failsOnProgressDeadlineExceeded() {
         Deployment d = deployment("shop:2", 2);
-        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
 
         Deployment stuck = new DeploymentBuilder(client.apps().deployments().inNamespace(NS).withName("shop-web").get())
                 .editStatus().addNewCondition().withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
@@ -139,7 +143,7 @@ class RolloutWaiterMockServerTest {
         replicaSet(d, "a1", 1, "shop:1");
         replicaSet(d, "b2", 2, "shop:2");
         crashingPod("a1", 10);
-        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {});
 
         assertThatThrownBy(() -> waiting.get(500, TimeUnit.MILLISECONDS)).as("an old Pod crashing is not this rollout's failure")
                 .isInstanceOf(TimeoutException.class);
@@ -195,7 +199,7 @@ class RolloutWaiterMockServerTest {
         Deployment d = deployment("shop:2", 2);
         List<String> notes = new CopyOnWriteArrayList<>();
         CompletableFuture<Deployment> waiting =
-                new RolloutWaiter(client, scheduler, Duration.ofHours(1)).await(d, Duration.ofMinutes(5), 3, notes::add);
+                new RolloutWaiter(client, watches, scheduler, Duration.ofHours(1)).await(d, Duration.ofMinutes(5), 3, notes::add);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !notes.isEmpty());
 
         status(d, 1, 1, 0);
@@ -204,5 +208,48 @@ class RolloutWaiterMockServerTest {
 
         assertThat(notes).containsExactly("shop-web: 0/1 updated, 0 available, 1 old pending termination",
                 "shop-web: 1/1 updated, 1 available");
+    }
+    @Test
+    void aDeploymentDeletedMidWaitFailsTheWait() {
+        Deployment d = deployment("shop:2", 2);
+        List<String> notes = new CopyOnWriteArrayList<>();
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(d, Duration.ofMinutes(5), 3, notes::add);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !notes.isEmpty());
+
+        client.apps().deployments().inNamespace(NS).withName("shop-web").delete();
+
+        assertThat(failure(waiting).getMessage())
+                .isEqualTo("Deployment shop-web was deleted from namespace shop while it was rolling out");
+    }
+
+    @Test
+    void waitsInOneNamespaceShareOneWatch() throws Exception {
+        Deployment d = deployment("shop:2", 2);
+        List<CompletableFuture<Deployment>> waits = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            waits.add(new RolloutWaiter(client, watches, scheduler).await(d, Duration.ofMinutes(5), 3, n -> {}));
+        }
+        assertThat(watches.watchConnections()).isEqualTo(3);
+
+        status(d, 1, 1, 1);
+
+        for (CompletableFuture<Deployment> w : waits) {
+            assertThat(RolloutStatus.revision(w.get(30, TimeUnit.SECONDS))).isEqualTo(2L);
+        }
+        assertThat(watches.watchConnections()).isEqualTo(3);
+    }
+    @Test
+    void theSharedWatchsOlderGenerationIsNotTakenForTheWrittenSpecsCompletion() throws Exception {
+        Deployment complete = status(deployment("shop:2", 2), 1, 1, 1);
+        // an earlier wait has the shared watch hold the Deployment, complete for the spec of its generation
+        new RolloutWaiter(client, watches, scheduler).await(complete, Duration.ofMinutes(5), 3, n -> {}).get(30, TimeUnit.SECONDS);
+        long generation = complete.getMetadata().getGeneration() == null ? 0 : complete.getMetadata().getGeneration();
+        // as a set-image patch returns it before the watch has seen it: one generation on, its status the old one's
+        Deployment written = new DeploymentBuilder(complete).editMetadata().withGeneration(generation + 1).endMetadata().build();
+
+        CompletableFuture<Deployment> waiting = new RolloutWaiter(client, watches, scheduler).await(written, Duration.ofMinutes(5), 3, n -> {});
+
+        assertThatThrownBy(() -> waiting.get(500, TimeUnit.MILLISECONDS)).as("the old spec's completion is not this rollout's")
+                .isInstanceOf(TimeoutException.class);
     }
 }

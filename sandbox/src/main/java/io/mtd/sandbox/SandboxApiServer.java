@@ -431,18 +431,55 @@ final class SandboxApiServer implements AutoCloseable {
             return;
         }
         response.setChunked(true);
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        // As an API server copying a log file: whatever was written since the last write goes out as one chunk. One
+        // write and flush per line made netty walk its outbound buffer per line for a reader a little behind, so
+        // that such a reader fell further behind.
         PodLogs.Follower follower = new PodLogs.Follower() {
+            private final StringBuilder pending = new StringBuilder();
+            private boolean scheduled;
+            private boolean ended;
+
             @Override
             public void line(String line) {
-                if (!response.ended() && !response.closed()) {
-                    response.write(line + "\n", StandardCharsets.UTF_8.name());
+                synchronized (this) {
+                    pending.append(line).append('\n');
+                    if (scheduled) {
+                        return;
+                    }
+                    scheduled = true;
                 }
+                context.runOnContext(v -> flush());
             }
 
             @Override
             public void end() {
+                synchronized (this) {
+                    ended = true;
+                    if (scheduled) {
+                        return;
+                    }
+                    scheduled = true;
+                }
+                context.runOnContext(v -> flush());
+            }
+
+            private void flush() {
+                String chunk;
+                boolean end;
+                synchronized (this) {
+                    chunk = pending.toString();
+                    pending.setLength(0);
+                    scheduled = false;
+                    end = ended;
+                }
                 if (!response.ended() && !response.closed()) {
-                    response.end();
+                    if (!chunk.isEmpty()) {
+                        response.write(chunk, StandardCharsets.UTF_8.name());
+                    }
+                    if (end) {
+                        response.end();
+                    }
                 }
             }
         };
