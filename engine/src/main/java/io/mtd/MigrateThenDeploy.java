@@ -303,8 +303,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 StageOutcome mo = migration.outcome();
                 if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), mo, approval, migration, null));
-                    finish(migrationRunOutcome(migration), env.name() + ": migration " + migration.job() + " "
-                            + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
+                    finish(migrationRunOutcome(migration), env.name() + ": migration" + (migration.job() == null ? "" : " " + migration.job())
+                            + " " + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                            + (migration.reason() == null ? "" : ": " + migration.reason())
                             + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
                     return;
                 }

@@ -1,14 +1,21 @@
 package io.mtd.cli;
 
+import io.mtd.flyway.FlywayOutput;
 import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import io.mtd.progress.StageOutcome;
+import io.mtd.report.FlywayReport;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /** Prints a run's events as a readable log: stage banners, live migration output, progress notes, outcomes. */
 final class ConsoleProgress implements ProgressListener {
@@ -16,6 +23,7 @@ final class ConsoleProgress implements ProgressListener {
     private final PrintStream out;
     private final Clock clock;
     private final Instant start;
+    private final Map<String, List<String>> flywayJson = new HashMap<>();
 
     ConsoleProgress(PrintStream out) {
         this(out, Clock.systemUTC());
@@ -35,13 +43,53 @@ final class ConsoleProgress implements ProgressListener {
         } else if (e instanceof ProgressEvent.Note n) {
             out.printf("%s     %s: %s%n", stamp(), where, n.message());
         } else if (e instanceof ProgressEvent.LogLine l) {
-            out.printf("%s     %s | %s%n", stamp(), e.environment() == null ? l.source() : e.environment(), l.line());
+            String source = e.environment() == null ? l.source() : e.environment();
+            List<String> json = flywayJson.get(source);
+            if (json == null && "{".equals(l.line())) {
+                // Flyway's result (-outputType=json) comes as one JSON document: shown as what it applied (the report keeps it)
+                flywayJson.put(source, new ArrayList<>(List.of(l.line())));
+            } else if (json != null) {
+                json.add(l.line());
+                if ("}".equals(l.line())) {
+                    flywayJson.remove(source);
+                    summarize(source, json);
+                }
+            } else {
+                out.printf("%s     %s | %s%n", stamp(), source, l.line());
+            }
         } else if (e instanceof ProgressEvent.StageFinished f) {
+            List<String> unfinished = flywayJson.remove(e.environment() == null ? "" : e.environment());
+            if (unfinished != null) {
+                unfinished.forEach(line -> out.printf("%s     %s | %s%n", stamp(), e.environment(), line));
+            }
             String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
             out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     f.duration() == null ? "-" : Durations.format(f.duration()), f.detail() == null ? "" : " " + f.detail());
         }
         out.flush();
+    }
+
+    /** Flyway's JSON result as the shop demo's log reads: one line per migration applied, or the one that failed. */
+    private void summarize(String source, List<String> json) {
+        Optional<FlywayReport> report = FlywayOutput.parse(json);
+        if (report.isEmpty()) {
+            json.forEach(line -> out.printf("%s     %s | %s%n", stamp(), source, line));
+            return;
+        }
+        FlywayReport r = report.get();
+        List<FlywayReport.AppliedMigration> applied = r.applied() == null ? List.of() : r.applied();
+        out.printf("%s     %s | Flyway: schema %s -> %s, %d migration(s) applied%n", stamp(), source,
+                r.schemaVersionBefore() == null ? "empty" : r.schemaVersionBefore(),
+                r.schemaVersionAfter() == null ? "unchanged" : r.schemaVersionAfter(), applied.size());
+        for (FlywayReport.AppliedMigration m : applied) {
+            out.printf("%s     %s |   Applied V%s %s%s%n", stamp(), source, m.version(), m.description(),
+                    m.executionTimeMillis() == null ? "" : " in " + m.executionTimeMillis() + " ms");
+        }
+        if (r.failed() != null || r.error() != null) {
+            out.printf("%s     %s |   FAILED%s%s%n", stamp(), source,
+                    r.failed() == null ? "" : " V" + r.failed().version() + " " + r.failed().description(),
+                    r.error() == null ? "" : ": " + r.error());
+        }
     }
 
     private String stamp() {

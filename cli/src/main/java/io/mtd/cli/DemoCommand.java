@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,18 +47,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("Starting the sandbox cluster and an embedded PostgreSQL ...");
         try (SandboxDatabase db = SandboxDatabase.start();
                 SandboxSession cluster = SandboxSession.start(plan, example.toAbsolutePath())) {
-            for (Environment env : plan.environments()) {
-                String database = database(plan, env);
-                db.createDatabase(database);
-                String url = db.jdbcUrl(database);
-                // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) example find their keys
-                cluster.secret(env.namespaceOrDefault(), secretName(plan), Map.of(
-                        "DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
-                        "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password()));
-                for (String deployment : env.deployments()) {
-                    cluster.deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/]+$", ":previous"), 2);
-                }
-            }
+            cluster.provision(plan, db);
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
@@ -78,20 +66,13 @@ final class DemoCommand implements Callable<Integer> {
     private static MigrateThenDeploy.Builder engine(SandboxSession cluster) {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
-                .approvals(new TerminalApprovals(Set.of("production"), null))
+                .approvals(new TerminalApprovals(Set.of("all"), null, "the demo itself (it approves every environment)"))
                 .workspace(cluster.workspace())
                 .clusters(cluster.clusters());
     }
 
     private static String database(Plan plan, Environment env) {
         return plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
-    }
-
-    private static String secretName(Plan plan) {
-        if (plan.migration().flyway() != null) {
-            return plan.migration().flyway().secret();
-        }
-        return plan.migration().envFromSecret().isEmpty() ? plan.app() + "-db" : plan.migration().envFromSecret().get(0);
     }
 
     private static void printSchemas(SandboxDatabase db, Plan plan) throws SQLException {

@@ -50,5 +50,6 @@ public final class ExitCode {
             + "  4  a rollout failed (and was undone unless the plan says otherwise)%n"
             + "  5  timed out (migration deadline, lock or rollout)%n"
             + "  6  infrastructure: cluster, registry, database or image build%n"
-            + "  7  not approved, or cancelled%n";
+            + "  7  not approved, or cancelled%n"
+            + "%nAny command takes --debug: stack traces and the libraries' own logs (fabric8, Vert.x, Flyway) on stderr.%n";
 }
