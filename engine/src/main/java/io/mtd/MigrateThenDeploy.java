@@ -8,6 +8,7 @@ import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.kube.Permissions;
 import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
@@ -285,6 +286,13 @@ public final class MigrateThenDeploy implements AutoCloseable {
             NamespaceWatch watch;
             try {
                 client = client(env);
+                // before anything is touched there: may this account do all the run needs? (one line naming what not)
+                Optional<String> refused = Permissions.refused(client, plan, env);
+                if (refused.isPresent()) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
+                    finish(RunOutcome.INFRASTRUCTURE, env.name() + ": " + refused.get(), index + 1);
+                    return;
+                }
                 watch = watch(client, env.namespaceOrDefault());
             } catch (RuntimeException e) {
                 environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
@@ -384,7 +392,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
             }
             report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
-                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant())));
+                    failure == null ? null : masker.mask(Permissions.explainForbidden(failure)), started,
+                    Duration.between(started, clock.instant())));
         }
     }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Mtd.Version.class,
         description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
                 + " environment by environment.",
-        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, SandboxCommand.class, RbacCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCode.HELP)
 public final class Mtd implements Runnable {
 
@@ -42,7 +42,7 @@ public final class Mtd implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint, demo, sandbox or rbac");
     }
 
     /** The version from the jar's manifest. */

@@ -36,11 +36,25 @@ final class SandboxSession implements AutoCloseable {
     }
 
     static SandboxSession start(Plan plan, Path workspace) {
+        SandboxSession s = start(workspace);
+        s.image(SandboxKubelet.repositoryOf(plan.image()), workspace);
+        return s;
+    }
+
+    /** The sandbox with only Flyway's image known; {@link #image} registers the application's. */
+    static SandboxSession start(Path workspace) {
         SandboxSession s = new SandboxSession(Sandbox.start(), workspace);
-        s.sandbox.kubelet().registerImage(SandboxKubelet.repositoryOf(plan.image()),
-                new SandboxImage(workspace, List.of(), Map.of("CLASSPATH", postgresDriverJar())));
         FlywayCli.registerWith(s.sandbox.kubelet());
         return s;
+    }
+
+    /**
+     * Runs the image {@code repository} (any tag or digest) as local processes in {@code directory}, with the PostgreSQL
+     * driver on the class path for Java migrations.
+     */
+    void image(String repository, Path directory) {
+        sandbox.kubelet().registerImage(repository, new SandboxImage(directory.toAbsolutePath().normalize(), List.of(),
+                Map.of("CLASSPATH", postgresDriverJar())));
     }
 
     Path workspace() {
