@@ -53,8 +53,14 @@ final class SandboxSession implements AutoCloseable {
      * driver on the class path for Java migrations.
      */
     void image(String repository, Path directory) {
-        sandbox.kubelet().registerImage(repository, new SandboxImage(directory.toAbsolutePath().normalize(), List.of(),
-                Map.of("CLASSPATH", postgresDriverJar())));
+        image(repository, directory, Map.of());
+    }
+
+    /** As {@link #image(String, Path)}, with more of the image's environment (e.g. a PATH with its Python first). */
+    void image(String repository, Path directory, Map<String, String> env) {
+        Map<String, String> all = new TreeMap<>(env);
+        all.put("CLASSPATH", postgresDriverJar());
+        sandbox.kubelet().registerImage(repository, new SandboxImage(directory.toAbsolutePath().normalize(), List.of(), all));
     }
 
     Path workspace() {
