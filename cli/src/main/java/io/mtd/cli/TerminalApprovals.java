@@ -36,7 +36,8 @@ final class TerminalApprovals implements ApprovalGate {
     public CompletionStage<Decision> request(Request request) {
         if (preApproved.contains(request.environment()) || preApproved.contains("all")) {
             return CompletableFuture.completedFuture(new Decision(true,
-                    upFront != null ? upFront : user + " (--approve " + request.environment() + ")", null));
+                    upFront != null ? upFront : user + " (--approve " + (preApproved.contains(request.environment())
+                            ? request.environment() : "all") + ")", null));
         }
         if (console == null) {
             return CompletableFuture.completedFuture(Decision.denied("mtd",
