@@ -15,6 +15,7 @@ import io.mtd.lint.LintReport;
 import io.mtd.lint.ReleaseLint;
 import io.mtd.lint.ReleaseSql;
 import io.mtd.lint.ReleaseGate;
+import io.mtd.kube.Permissions;
 import io.mtd.migration.MigrationStage;
 import io.mtd.migration.PostRolloutMigration;
 import io.mtd.plan.Durations;
@@ -326,6 +327,13 @@ public final class MigrateThenDeploy implements AutoCloseable {
             NamespaceWatch watch;
             try {
                 client = client(env);
+                // before anything is touched there: may this account do all the run needs? (one line naming what not)
+                Optional<String> refused = Permissions.refused(client, plan, env);
+                if (refused.isPresent()) {
+                    environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
+                    finish(RunOutcome.INFRASTRUCTURE, env.name() + ": " + refused.get(), index + 1);
+                    return;
+                }
                 watch = watch(client, env.namespaceOrDefault());
             } catch (RuntimeException e) {
                 environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), StageOutcome.FAILED, approval, null, null));
@@ -344,8 +352,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 StageOutcome mo = migration.outcome();
                 if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
                     environments.add(new EnvironmentReport(env.name(), env.namespaceOrDefault(), mo, approval, migration, null));
-                    finish(outcome.runOutcome(), env.name() + ": migration " + migration.job() + " "
-                            + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + migration.reason()
+                    finish(outcome.runOutcome(), env.name() + ": migration" + (migration.job() == null ? "" : " " + migration.job())
+                            + " " + mo.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                            + (migration.reason() == null ? "" : ": " + migration.reason())
                             + (migration.message() == null ? "" : ": " + migration.message()), index + 1);
                     return;
                 }
@@ -523,7 +532,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
                 environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
             }
             report.complete(new RunReport(plan.app(), identity.id(), image, environments, outcome,
-                    failure == null ? null : masker.mask(failure), started, Duration.between(started, clock.instant()), lint));
+                    failure == null ? null : masker.mask(Permissions.explainForbidden(failure)), started,
+                    Duration.between(started, clock.instant()), lint));
         }
     }
 

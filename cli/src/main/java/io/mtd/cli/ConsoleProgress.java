@@ -1,16 +1,22 @@
 package io.mtd.cli;
 
+import io.mtd.flyway.FlywayOutput;
 import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
+import io.mtd.report.FlywayReport;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /** Prints a run's events as a readable log: stage banners, live migration output, progress notes, outcomes. */
 final class ConsoleProgress implements ProgressListener {
@@ -18,6 +24,7 @@ final class ConsoleProgress implements ProgressListener {
     private final PrintStream out;
     private final Clock clock;
     private final Instant start;
+    private final Map<String, List<String>> flywayJson = new HashMap<>();
 
     ConsoleProgress(PrintStream out) {
         this(out, Clock.systemUTC());
@@ -37,8 +44,14 @@ final class ConsoleProgress implements ProgressListener {
         } else if (e instanceof ProgressEvent.Note n) {
             out.printf("%s     %s: %s%n", stamp(), where, n.message());
         } else if (e instanceof ProgressEvent.LogLine l) {
-            out.printf("%s     %s | %s%n", stamp(), e.environment() == null ? l.source() : e.environment(), l.line());
+            StringBuilder text = new StringBuilder();
+            line(e.environment() == null ? l.source() : e.environment(), l.line(), stamp(), text);
+            out.print(text);
         } else if (e instanceof ProgressEvent.StageFinished f) {
+            List<String> unfinished = flywayJson.remove(e.environment() == null ? "" : e.environment());
+            if (unfinished != null) {
+                unfinished.forEach(line -> out.printf("%s     %s | %s%n", stamp(), e.environment(), line));
+            }
             String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
             out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     f.duration() == null ? "-" : Durations.format(f.duration()), f.detail() == null ? "" : " " + f.detail());
@@ -49,14 +62,54 @@ final class ConsoleProgress implements ProgressListener {
     /** A migration's log arrives in batches: printed in one write, not one flush per line. */
     @Override
     public synchronized void onLines(Stage stage, String environment, String source, List<String> lines) {
-        String stamp = stamp();
         String where = environment == null ? source : environment;
+        String stamp = stamp();
         StringBuilder text = new StringBuilder();
         for (String line : lines) {
-            text.append(stamp).append("     ").append(where).append(" | ").append(line).append(System.lineSeparator());
+            line(where, line, stamp, text);
         }
         out.print(text);
         out.flush();
+    }
+
+    /** One line of a migration's log, except that Flyway's result (one JSON document) is kept until it is whole. */
+    private void line(String source, String line, String stamp, StringBuilder text) {
+        List<String> json = flywayJson.get(source);
+        if (json == null && "{".equals(line)) {
+            // Flyway's result (-outputType=json) comes as one JSON document: shown as what it applied (the report keeps it)
+            flywayJson.put(source, new ArrayList<>(List.of(line)));
+        } else if (json != null) {
+            json.add(line);
+            if ("}".equals(line)) {
+                flywayJson.remove(source);
+                summarize(source, json, text);
+            }
+        } else {
+            text.append(stamp).append("     ").append(source).append(" | ").append(line).append(System.lineSeparator());
+        }
+    }
+
+    /** Flyway's JSON result as the shop demo's log reads: one line per migration applied, or the one that failed. */
+    private void summarize(String source, List<String> json, StringBuilder text) {
+        Optional<FlywayReport> report = FlywayOutput.parse(json);
+        if (report.isEmpty()) {
+            json.forEach(line -> text.append(String.format("%s     %s | %s%n", stamp(), source, line)));
+            return;
+        }
+        FlywayReport r = report.get();
+        List<FlywayReport.AppliedMigration> applied = r.applied() == null ? List.of() : r.applied();
+        text.append(String.format("%s     %s | Flyway: schema %s -> %s, %d migration(s) applied%n", stamp(), source,
+                r.schemaVersionBefore() == null ? "empty" : r.schemaVersionBefore(),
+                r.schemaVersionAfter() == null ? "unchanged" : r.schemaVersionAfter(), applied.size()));
+        for (FlywayReport.AppliedMigration m : applied) {
+            text.append(String.format("%s     %s |   Applied V%s %s%s%n", stamp(), source, m.version(), m.description(),
+                    m.executionTimeMillis() == null ? "" : " in " + m.executionTimeMillis() + " ms"));
+        }
+        if (r.failed() != null || r.error() != null) {
+            text.append(String.format("%s     %s |   FAILED%s%s%n", stamp(), source,
+                    r.failed() == null ? "" : " V" + r.failed().version() + " " + r.failed().description(),
+                    r.error() == null ? "" : ": " + r.error()));
+        }
     }
 
     private String stamp() {

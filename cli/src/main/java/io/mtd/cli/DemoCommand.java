@@ -14,6 +14,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,21 +47,24 @@ final class DemoCommand implements Callable<Integer> {
             return ExitCode.INVALID;
         }
         Plan plan = PlanLoader.load(planFile);
+        Map<String, String> imageEnv = Map.of();
+        if (Files.isRegularFile(example.resolve("manage.py"))) {
+            // a Django example: its migrate runs on a local Python that has Django, as the image's python3
+            Optional<Path> python = DjangoPython.find();
+            if (python.isEmpty()) {
+                System.err.println("mtd demo: " + example + " is a Django project, and none of "
+                        + DjangoPython.candidates().stream().map(Path::toString).collect(Collectors.joining(", "))
+                        + " imports django and psycopg2: " + DjangoPython.INSTALL);
+                return ExitCode.INFRASTRUCTURE;
+            }
+            imageEnv = Map.of("PATH", python.get().getParent() + java.io.File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
+            System.out.println("Django example: migrating with " + python.get());
+        }
         System.out.println("Starting the sandbox cluster and an embedded PostgreSQL ...");
         try (SandboxDatabase db = SandboxDatabase.start();
-                SandboxSession cluster = SandboxSession.start(plan, example.toAbsolutePath())) {
-            for (Environment env : plan.environments()) {
-                String database = database(plan, env);
-                db.createDatabase(database);
-                String url = db.jdbcUrl(database);
-                // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) example find their keys
-                cluster.secret(env.namespaceOrDefault(), secretName(plan), Map.of(
-                        "DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
-                        "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password()));
-                for (String deployment : env.deployments()) {
-                    cluster.deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/]+$", ":previous"), 2);
-                }
-            }
+                SandboxSession cluster = SandboxSession.start(example.toAbsolutePath())) {
+            cluster.image(io.mtd.sandbox.SandboxKubelet.repositoryOf(plan.image()), example.toAbsolutePath(), imageEnv);
+            cluster.provision(plan, db);
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
@@ -78,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     private static MigrateThenDeploy.Builder engine(SandboxSession cluster) {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
-                .approvals(new TerminalApprovals(Set.of("production"), null))
+                .approvals(new TerminalApprovals(Set.of("all"), null, "the demo itself (it approves every environment)"))
                 .workspace(cluster.workspace())
                 .clusters(cluster.clusters());
     }
@@ -87,27 +92,28 @@ final class DemoCommand implements Callable<Integer> {
         return plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
     }
 
-    private static String secretName(Plan plan) {
-        if (plan.migration().flyway() != null) {
-            return plan.migration().flyway().secret();
-        }
-        return plan.migration().envFromSecret().isEmpty() ? plan.app() + "-db" : plan.migration().envFromSecret().get(0);
-    }
-
     private static void printSchemas(SandboxDatabase db, Plan plan) throws SQLException {
         System.out.println();
-        String history = plan.migration().flyway() != null
-                ? "select version || ' ' || description from flyway_schema_history where success order by installed_rank"
-                : "select name from shop_migrations order by name";
+        // the migration tool's own record of what it applied: Flyway's, Django's, or the shop example's
+        List<String> histories = plan.migration().flyway() != null
+                ? List.of("select version || ' ' || description from flyway_schema_history where success order by installed_rank")
+                : List.of("select app || '.' || name from django_migrations where app <> 'contenttypes' order by id",
+                        "select name from shop_migrations order by name");
         for (Environment env : plan.environments()) {
             String database = database(plan, env);
             try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password())) {
                 List<String> applied = new ArrayList<>();
-                try (ResultSet rs = c.createStatement().executeQuery(history)) {
-                    while (rs.next()) {
-                        applied.add(rs.getString(1));
+                for (String history : histories) {
+                    try (ResultSet rs = c.createStatement().executeQuery(history)) {
+                        while (rs.next()) {
+                            applied.add(rs.getString(1));
+                        }
+                        break;
+                    } catch (SQLException noTable) {
+                        c.setAutoCommit(true); // try the next tool's table
                     }
-                } catch (SQLException noTable) {
+                }
+                if (applied.isEmpty()) {
                     applied.add("(no migrations table: not migrated)");
                 }
                 System.out.println("Database " + database + ": " + String.join(", ", applied));

@@ -45,5 +45,6 @@ public final class ExitCode {
             + "  5  timed out (migration deadline, lock or rollout)%n"
             + "  6  infrastructure: cluster, registry, database or image build%n"
             + "  7  not approved, or cancelled%n"
-            + "  8  the migration lock was lost while held (nothing rolled out; the next run waits for its Job)%n";
+            + "  8  the migration lock was lost while held (nothing rolled out; the next run waits for its Job)%n"
+            + "%nAny command takes --debug: stack traces and the libraries' own logs (fabric8, Vert.x, Flyway) on stderr.%n";
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Mtd.Version.class,
         description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
                 + " environment by environment.",
-        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, SandboxCommand.class, RbacCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCode.HELP)
 public final class Mtd implements Runnable {
 
@@ -22,12 +22,18 @@ public final class Mtd implements Runnable {
 
     /** Runs {@code mtd} with {@code args} and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug") || System.getenv("MTD_DEBUG") != null;
+        args = java.util.Arrays.stream(args).filter(a -> !"--debug".equals(a)).toArray(String[]::new);
+        Logging.configure(debug);
         CommandLine cli = new CommandLine(new Mtd());
         cli.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("mtd: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            if (System.getenv("MTD_DEBUG") != null) {
+            if (debug) {
                 e.printStackTrace(cmd.getErr());
+            }
+            if (!debug && !(e instanceof io.mtd.plan.InvalidPlanException)) {
+                cmd.getErr().println("mtd: run again with --debug for the stack trace and the libraries' logs");
             }
             return e instanceof io.mtd.plan.InvalidPlanException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR;
         });
@@ -36,7 +42,7 @@ public final class Mtd implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint, demo, sandbox or rbac");
     }
 
     /** The version from the jar's manifest. */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
+import io.mtd.kube.ClusterProbe;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.migration.MigrationJob;
 import io.mtd.plan.Flyway;
@@ -15,7 +16,12 @@ import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
 import io.mtd.promotion.RunIdentity;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,12 +80,11 @@ final class PlanCommand implements Callable<Integer> {
         if (offline) {
             return "pending migrations unknown (--offline)";
         }
-        Config config;
-        try {
-            config = KubeconfigClusters.config(env);
-        } catch (RuntimeException e) {
-            return "pending migrations unknown (no kubeconfig for this environment: " + e.getMessage() + ")";
+        Optional<ClusterProbe.Unreachable> unreachable = unreachable(env);
+        if (unreachable.isPresent()) {
+            return "pending migrations unknown: " + unreachable.get().cause() + " (the scripts were checked offline)";
         }
+        Config config = KubeconfigClusters.config(env);
         // plan must stay quick where the cluster is out of reach: no retries, short timeouts
         config.setConnectionTimeout(3000);
         config.setRequestTimeout(5000);
@@ -92,9 +97,17 @@ final class PlanCommand implements Callable<Integer> {
             return p.pending().map(list -> list.isEmpty() ? "no pending migrations"
                     : list.size() + " pending migration(s): " + list.stream().map(m -> "V" + m.version() + " " + m.description())
                             .collect(Collectors.joining(", ")))
-                    .orElse("pending migrations unknown (" + p.note() + ")");
+                    .orElse(p.note().startsWith("pending migrations unknown") ? p.note() : "pending migrations unknown: " + p.note());
         } catch (RuntimeException e) {
-            return "pending migrations unknown (cluster not reachable: " + e.getMessage() + ")";
+            return "pending migrations unknown: cannot reach the cluster (" + ClusterProbe.where(env) + ")";
         }
     }
+
+    /** Each environment's cluster checked once (several environments often share one), quickly. */
+    private Optional<ClusterProbe.Unreachable> unreachable(Environment env) {
+        return probed.computeIfAbsent(ClusterProbe.where(env), k -> ClusterProbe.kubeconfig(
+                new Plan("probe", "probe", null, null, null, List.of(env)), 3, TimeUnit.SECONDS).stream().findFirst());
+    }
+
+    private final Map<String, Optional<ClusterProbe.Unreachable>> probed = new HashMap<>();
 }

@@ -3,7 +3,9 @@ package io.mtd.cli;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
+import io.mtd.kube.ClusterProbe;
 import io.mtd.kube.KubeconfigClusters;
+import io.mtd.sandbox.SandboxDatabase;
 import io.mtd.plan.Plan;
 import io.mtd.progress.MaskingListener;
 import io.mtd.progress.ProgressListener;
@@ -12,9 +14,13 @@ import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +37,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PlanFile planFile;
 
-    @Option(names = "--sandbox", description = "Run against the built-in sandbox cluster instead of KUBECONFIG.")
+    @Option(names = "--sandbox", description = "Run against the built-in sandbox cluster instead of KUBECONFIG, with an"
+            + " embedded PostgreSQL behind the plan's Secrets and its Deployments at a previous version, as in the demo.")
     boolean sandbox;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Write the run's report as JSON to FILE.")
@@ -63,8 +70,34 @@ final class RunCommand implements Callable<Integer> {
         if (retry) {
             plan = Plans.withRetry(plan);
         }
+        List<String> names = plan.environments().stream().map(io.mtd.plan.Environment::name).toList();
+        for (String env : approve) {
+            if (!env.equals("all") && !names.contains(env)) {
+                System.err.println("mtd run: --approve " + env + ": the plan has no environment '" + env + "': its environments are "
+                        + String.join(", ", names) + " (or give --approve all)");
+                return ExitCode.INVALID;
+            }
+        }
         Path dir = planFile.workspace();
-        try (SandboxSession session = sandbox ? SandboxSession.start(plan, dir) : null) {
+        if (!sandbox) {
+            // before an image is built or anything is touched: every environment's cluster must answer
+            List<ClusterProbe.Unreachable> unreachable = ClusterProbe.kubeconfig(plan, 5, TimeUnit.SECONDS);
+            if (!unreachable.isEmpty()) {
+                // environments that share a kubeconfig share its problem: say it once, naming them all
+                Map<String, List<String>> byProblem = new LinkedHashMap<>();
+                unreachable.forEach(u -> byProblem.computeIfAbsent(u.problem(), k -> new ArrayList<>()).add("'" + u.environment() + "'"));
+                byProblem.forEach((problem, envs) -> System.err.println("mtd run: environment" + (envs.size() > 1 ? "s " : " ")
+                        + String.join(", ", envs) + ": " + problem));
+                return ExitCode.INFRASTRUCTURE;
+            }
+        }
+        boolean needsDatabase = sandbox && !SandboxSession.secretNames(plan).isEmpty();
+        try (SandboxDatabase db = needsDatabase ? SandboxDatabase.start() : null;
+                SandboxSession session = sandbox ? SandboxSession.start(plan, dir) : null) {
+            if (session != null) {
+                // what the plan expects to find in a cluster (its Secrets, Deployments), as the demo provides it
+                session.provision(plan, db);
+            }
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))
                     .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))

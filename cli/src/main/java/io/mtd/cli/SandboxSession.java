@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.kube.ClusterConnector;
+import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
+import io.mtd.sandbox.SandboxDatabase;
 import io.mtd.sandbox.Sandbox;
 import io.mtd.sandbox.SandboxImage;
 import io.mtd.sandbox.SandboxKubelet;
@@ -34,11 +36,31 @@ final class SandboxSession implements AutoCloseable {
     }
 
     static SandboxSession start(Plan plan, Path workspace) {
+        SandboxSession s = start(workspace);
+        s.image(SandboxKubelet.repositoryOf(plan.image()), workspace);
+        return s;
+    }
+
+    /** The sandbox with only Flyway's image known; {@link #image} registers the application's. */
+    static SandboxSession start(Path workspace) {
         SandboxSession s = new SandboxSession(Sandbox.start(), workspace);
-        s.sandbox.kubelet().registerImage(SandboxKubelet.repositoryOf(plan.image()),
-                new SandboxImage(workspace, List.of(), Map.of("CLASSPATH", postgresDriverJar())));
         FlywayCli.registerWith(s.sandbox.kubelet());
         return s;
+    }
+
+    /**
+     * Runs the image {@code repository} (any tag or digest) as local processes in {@code directory}, with the PostgreSQL
+     * driver on the class path for Java migrations.
+     */
+    void image(String repository, Path directory) {
+        image(repository, directory, Map.of());
+    }
+
+    /** As {@link #image(String, Path)}, with more of the image's environment (e.g. a PATH with its Python first). */
+    void image(String repository, Path directory, Map<String, String> env) {
+        Map<String, String> all = new TreeMap<>(env);
+        all.put("CLASSPATH", postgresDriverJar());
+        sandbox.kubelet().registerImage(repository, new SandboxImage(directory.toAbsolutePath().normalize(), List.of(), all));
     }
 
     Path workspace() {
@@ -51,6 +73,45 @@ final class SandboxSession implements AutoCloseable {
 
     Sandbox sandbox() {
         return sandbox;
+    }
+
+    /**
+     * Gives the sandbox what {@code plan} expects to find in a real cluster, as the demo does: a database per
+     * environment on {@code db} with the plan's Secret holding its URL and credentials, and each named Deployment
+     * running the previous version; returns each environment's database name.
+     */
+    Map<String, String> provision(Plan plan, SandboxDatabase db) {
+        Map<String, String> databases = new java.util.LinkedHashMap<>();
+        for (Environment env : plan.environments()) {
+            if (db != null) {
+                String database = plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
+                db.createDatabase(database);
+                databases.put(env.name(), database);
+                String url = db.jdbcUrl(database);
+                // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) plan find their keys
+                Map<String, String> values = new TreeMap<>(Map.of(
+                        "DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
+                        "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password()));
+                for (String name : secretNames(plan)) {
+                    secret(env.namespaceOrDefault(), name, values);
+                }
+            }
+            for (String deployment : env.deployments()) {
+                deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/@]+$", "") + ":previous", 2);
+            }
+        }
+        return databases;
+    }
+
+    /** The Secrets the plan's migration reads: Flyway's, envFromSecret and secretEnv. */
+    static java.util.Set<String> secretNames(Plan plan) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        if (plan.migration().flyway() != null && plan.migration().flyway().secret() != null) {
+            names.add(plan.migration().flyway().secret());
+        }
+        names.addAll(plan.migration().envFromSecret());
+        plan.migration().secretEnv().forEach(s -> names.add(s.secret()));
+        return names;
     }
 
     void secret(String namespace, String name, Map<String, String> values) {

@@ -19,15 +19,25 @@ final class TerminalApprovals implements ApprovalGate {
     private final Console console;
     private final String user = System.getProperty("user.name", "unknown");
 
+    private final String upFront;
+
     TerminalApprovals(Set<String> preApproved, Console console) {
+        this(preApproved, console, null);
+    }
+
+    /** {@code upFront} says who approved the pre-approved environments (default: the user, with --approve ENV). */
+    TerminalApprovals(Set<String> preApproved, Console console, String upFront) {
         this.preApproved = preApproved;
         this.console = console;
+        this.upFront = upFront;
     }
 
     @Override
     public CompletionStage<Decision> request(Request request) {
         if (preApproved.contains(request.environment()) || preApproved.contains("all")) {
-            return CompletableFuture.completedFuture(new Decision(true, user + " (--approve " + request.environment() + ")", null));
+            return CompletableFuture.completedFuture(new Decision(true,
+                    upFront != null ? upFront : user + " (--approve " + (preApproved.contains(request.environment())
+                            ? request.environment() : "all") + ")", null));
         }
         if (console == null) {
             return CompletableFuture.completedFuture(Decision.denied("mtd",

@@ -64,7 +64,7 @@ class MtdTest {
         Path p = plan("app: Shop\nmigration: {command: []}\nenvironments: []\n");
         assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
         assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("app:").contains("image:").contains("migration.command:").contains("environments:");
+        assertThat(err.toString()).contains("app (line 1, column 6):").contains("image:").contains("migration.command (line 2").contains("environments (line 3");
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.mtd.flyway.Preflight;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
+import io.mtd.kube.Permissions;
 import io.mtd.kube.SecretValues;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.plan.Durations;
@@ -249,8 +250,12 @@ public final class MigrationStage {
                 }
                 SecretValues.of(secret).values().forEach(t.masker()::add);
             } catch (KubernetesClientException e) {
-                note(t, "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
-                        + "); grant 'get' on secrets to keep them out of the log");
+                note(t, e.getCode() == 403
+                        ? "values from Secret " + name + " cannot be masked in the log: " + Permissions.explainForbidden(
+                                "the account may not read it: " + String.valueOf(e.getStatus() == null ? e.getMessage()
+                                        : e.getStatus().getMessage())).replaceFirst("^[^:]*: forbidden: ", "")
+                        : "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
+                                + "); grant 'get' on secrets to keep them out of the log");
             }
         }
     }

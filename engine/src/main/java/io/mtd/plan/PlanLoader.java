@@ -1,6 +1,9 @@
 package io.mtd.plan;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,19 +12,21 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a {@link Plan} from YAML or JSON (JSON is YAML), collecting every unknown field and then every validation error,
@@ -34,27 +39,62 @@ public final class PlanLoader {
     /** The plan in {@code file}, validated; throws {@link InvalidPlanException} listing everything wrong with it. */
     public static Plan load(Path file) {
         String text;
+        if (Files.isDirectory(file)) {
+            throw new InvalidPlanException(List.of(new PlanError("", file + " is a directory: give the plan file in it, e.g. "
+                    + file.resolve("mtd.yaml"))));
+        }
         try {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new InvalidPlanException(List.of(new PlanError("", "the plan file " + file + " does not exist")));
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the plan file " + file + ": " + e.getMessage(), e);
+            throw new InvalidPlanException(List.of(new PlanError("", "cannot read the plan file " + file + ": "
+                    + e.getMessage() + ": check that it is a readable text file")));
         }
         return parse(text);
     }
 
-    /** The plan written in {@code yamlOrJson}, validated. */
+    /** The plan written in {@code yamlOrJson}, validated; every error carries its line and column in the text. */
     public static Plan parse(String yamlOrJson) {
         List<PlanError> errors = new ArrayList<>();
-        Plan plan = read(yamlOrJson, errors);
+        Map<String, JsonLocation> locations = new HashMap<>();
+        Plan plan = read(yamlOrJson, errors, locations);
         if (plan != null) {
-            errors.addAll(PlanValidator.validate(plan));
+            List<String> broken = errors.stream().map(PlanError::path).toList();
+            for (PlanError e : PlanValidator.validate(plan)) {
+                // a field whose shape was wrong was left out: "missing" or "empty" would only repeat that error
+                if (broken.stream().noneMatch(b -> under(e.path(), b))) {
+                    errors.add(e);
+                }
+            }
         }
         if (!errors.isEmpty()) {
-            throw new InvalidPlanException(errors);
+            throw new InvalidPlanException(errors.stream().map(e -> locate(e, locations)).toList());
         }
         return plan;
+    }
+
+    private static boolean under(String path, String parent) {
+        return path.equals(parent) || path.startsWith(parent + ".") || path.startsWith(parent + "[");
+    }
+
+    private static PlanError locate(PlanError e, Map<String, JsonLocation> locations) {
+        if (e.line() > 0) {
+            return e;
+        }
+        // the nearest enclosing field that is in the file (a missing field is placed at its parent)
+        String p = e.path() == null ? "" : e.path();
+        while (true) {
+            JsonLocation l = locations.get(p);
+            if (l != null && l.getLineNr() > 0 && !p.isEmpty()) {
+                return e.at(l.getLineNr(), l.getColumnNr());
+            }
+            int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+            if (cut <= 0) {
+                return e;
+            }
+            p = p.substring(0, cut);
+        }
     }
 
     /** The mapper that writes plans back as YAML (for {@code mtd plan}) in the same shape they are read. */
@@ -65,24 +105,43 @@ public final class PlanLoader {
                 .build();
     }
 
-    private static Plan read(String text, List<PlanError> errors) {
-        ObjectMapper mapper = YAMLMapper.builder(new YAMLFactory())
+    private static Plan read(String text, List<PlanError> errors, Map<String, JsonLocation> locations) {
+        YAMLFactory factory = new YAMLFactory();
+        ObjectMapper mapper = YAMLMapper.builder(factory)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .build();
+        try (JsonParser parser = factory.createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first != null) {
+                PlanLocations.walk(parser, first, "", locations, errors);
+            }
+        } catch (JsonProcessingException e) {
+            errors.add(syntaxError(e));
+            return null;
+        } catch (IOException e) {
+            errors.add(new PlanError("", "cannot read the plan: " + e.getMessage()));
+            return null;
+        }
         JsonNode tree;
         try {
             tree = mapper.readTree(text);
         } catch (JsonProcessingException e) {
-            errors.add(new PlanError("", "not valid YAML or JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage()));
+            errors.add(syntaxError(e));
             return null;
         }
         if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty() && tree.isObject()) {
             errors.add(new PlanError("", "the plan is empty: give at least app, image, migration and environments"));
             return null;
         }
+        if (!tree.isObject()) {
+            errors.add(new PlanError("", "expected the plan to be a mapping of fields, not " + PlanShapes.describe(tree)
+                    + ": write it as app: shop, image: ..., migration: ..., environments: ..., one field per line")
+                    .at(1, 1));
+            return null;
+        }
         unknownFields(tree, Plan.class, "", errors);
+        PlanShapes.check(tree, Plan.class, "", errors);
         try {
             return mapper.treeToValue(tree, Plan.class);
         } catch (JsonMappingException e) {
@@ -92,6 +151,25 @@ public final class PlanLoader {
             errors.add(new PlanError("", e.getOriginalMessage()));
             return null;
         }
+    }
+
+    /** A YAML or JSON syntax error where SnakeYAML (or Jackson) found it, with what it expected, and where it began. */
+    private static PlanError syntaxError(JsonProcessingException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+                Mark at = y.getProblemMark();
+                String opened = y.getContext() == null || y.getContextMark() == null ? ""
+                        : " (" + y.getContext().trim() + " that began at line " + (y.getContextMark().getLine() + 1)
+                                + ", column " + (y.getContextMark().getColumn() + 1) + ")";
+                String problem = y.getProblem() == null ? "syntax error" : y.getProblem().trim();
+                return new PlanError("", "not valid YAML: " + problem + opened + ": check the indentation and brackets,"
+                        + " and quote values that contain ': ', '#', '[' or '{'", at.getLine() + 1, at.getColumn() + 1);
+            }
+        }
+        JsonLocation l = e.getLocation();
+        String problem = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().replaceAll("\\s*\\n.*", "");
+        return l == null ? new PlanError("", "not valid YAML or JSON: " + problem)
+                : new PlanError("", "not valid YAML or JSON: " + problem, l.getLineNr(), l.getColumnNr());
     }
 
     /** Walks the tree along the record types and reports every field no record component takes, with its exact path. */

@@ -95,6 +95,67 @@ class PlanLoaderTest {
     }
 
     @Test
+    void aScalarWhereAListBelongsNamesTheFieldItsLineAndTheRightShapeAndEveryOtherErrorIsStillReported() {
+        List<PlanError> errors = errors("""
+                app: shop
+                image: shop:1
+                migration:
+                  command: python manage.py migrate
+                environments:
+                  - {name: Staging, deployments: shop-web}
+                  - prod
+                """);
+        assertThat(errors).extracting(PlanError::path)
+                .containsExactly("migration.command", "environments[0].deployments", "environments[1]", "environments[0].name");
+        assertThat(errors.get(0)).satisfies(e -> {
+            assertThat(e.message()).contains("expected a list").contains("command: [python, manage.py, migrate]");
+            assertThat(e.line()).isEqualTo(4);
+            assertThat(e.column()).isEqualTo(12);
+        });
+        assertThat(errors.get(1).message()).contains("deployments: [shop-web]");
+        assertThat(errors.get(1).line()).isEqualTo(6);
+        assertThat(errors.get(2).message()).contains("expected a mapping of fields").contains("{name: staging");
+        assertThat(errors.get(2).line()).isEqualTo(7);
+        assertThat(errors.get(3).line()).isEqualTo(6);
+        assertThat(errors.toString()).doesNotContain("Cannot deserialize", "java.", "null");
+    }
+
+    @Test
+    void aTopLevelListIsNamedWithoutJacksonInternals() {
+        assertThat(errors("- app: shop\n  image: shop:1\n")).singleElement().satisfies(e -> {
+            assertThat(e.message()).contains("expected the plan to be a mapping of fields, not a list").doesNotContain("`");
+            assertThat(e.line()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aKeyGivenTwiceIsAnErrorAtItsSecondLine() {
+        List<PlanError> errors = errors(VALID + "app: other\n");
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("app");
+            assertThat(e.message()).contains("given twice").contains("line 1");
+            assertThat(e.line()).isEqualTo(11);
+        });
+        assertThat(errors(VALID.replace("  timeout: 10m", "  timeout: 10m\n  timeout: 20m"))).extracting(PlanError::path)
+                .containsExactly("migration.timeout");
+    }
+
+    @Test
+    void aYamlSyntaxErrorSaysWhereItIsAndWhereTheUnclosedPartBegan() {
+        assertThat(errors("app: shop\nimage: [shop:1\nmigration: {command: [a]}\n")).singleElement().satisfies(e -> {
+            assertThat(e.line()).isEqualTo(3);
+            assertThat(e.message()).contains("not valid YAML").contains("began at line 2, column 8").doesNotContain("in 'reader'");
+        });
+        assertThat(errors("app: shop\n  image: x\n")).singleElement().satisfies(e -> assertThat(e.line()).isEqualTo(2));
+    }
+
+    @Test
+    void aDirectoryIsNotAPlanFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThatThrownBy(() -> PlanLoader.load(dir)).isInstanceOf(InvalidPlanException.class)
+                .hasMessageContaining("is a directory").hasMessageContaining("mtd.yaml");
+    }
+
+    @Test
     void commandAndFlywayAreExclusiveAndFlywayNeedsItsSecret() {
         List<PlanError> errors = errors(VALID.replace("  envFromSecret: shop-db", "  flyway: {locations: [db/migration]}"));
         assertThat(errors).extracting(PlanError::path).contains("migration", "migration.flyway.secret");

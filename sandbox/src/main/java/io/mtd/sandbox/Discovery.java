@@ -43,6 +43,9 @@ final class Discovery {
                 new Resource("daemonsets", "daemonset", "DaemonSet", true, List.of("ds"), List.of("status"))));
         GROUP_VERSIONS.put("coordination.k8s.io/v1", List.of(
                 new Resource("leases", "lease", "Lease", true, List.of(), List.of())));
+        GROUP_VERSIONS.put("rbac.authorization.k8s.io/v1", List.of(
+                new Resource("roles", "role", "Role", true, List.of(), List.of()),
+                new Resource("rolebindings", "rolebinding", "RoleBinding", true, List.of(), List.of())));
     }
 
     private Discovery() {

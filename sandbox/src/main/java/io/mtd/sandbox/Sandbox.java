@@ -73,6 +73,14 @@ public final class Sandbox implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    /**
+     * The client configuration of the service account {@code namespace/name}: the sandbox then enforces RBAC on its
+     * requests as an API server does (the Roles bound to it in each namespace), answering 403 for anything else.
+     */
+    public Config serviceAccountConfig(String namespace, String name) {
+        return new ConfigBuilder(config).withOauthToken(apiServer.serviceAccountToken(namespace, name)).withNamespace(namespace).build();
+    }
+
     /** The client configuration that reaches the sandbox's API server. */
     public Config config() {
         return config;

@@ -60,8 +60,11 @@ final class SandboxApiServer implements AutoCloseable {
     private final ExecutorService closer = Executors.newCachedThreadPool(SandboxKubelet.daemon("sandbox-watch-close"));
     private HttpServer server;
 
+    private final RbacAuthorizer rbac;
+
     SandboxApiServer(SandboxCrudDispatcher dispatcher, PodLogs logs) {
         this.dispatcher = dispatcher;
+        this.rbac = new RbacAuthorizer(dispatcher);
         this.logs = logs;
     }
 
@@ -110,6 +113,11 @@ final class SandboxApiServer implements AutoCloseable {
         return requests.get();
     }
 
+    /** Issues a bearer token for a service account whose requests are then held to its Roles. */
+    String serviceAccountToken(String namespace, String name) {
+        return rbac.token(namespace, name);
+    }
+
     private void handle(HttpServerRequest event) {
         requests.incrementAndGet();
         for (RequestFault fault : requestFaults) {
@@ -123,6 +131,14 @@ final class SandboxApiServer implements AutoCloseable {
             }
         }
         String upgrade = event.getHeader("Upgrade");
+        RbacAuthorizer.Denial forbidden = rbac.deny(event.method().name(), event.uri(), event.getHeader("Authorization"),
+                isWatch(event));
+        if (forbidden != null) {
+            // a watch over WebSocket shows only the status line: put the API server's message there too
+            event.response().setStatusCode(403).setStatusMessage(forbidden.message())
+                    .putHeader("Content-Type", "application/json").end(forbidden.response().getBody().readUtf8());
+            return;
+        }
         if (isWatch(event) && tooOld(event.getParam("resourceVersion"), event.uri())) {
             expire(event, upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket"));
             return;
@@ -182,6 +198,10 @@ final class SandboxApiServer implements AutoCloseable {
     private MockResponse dispatch(RecordedRequest request) {
         if (request.getPath().equals("/version") || request.getPath().startsWith("/version?")) {
             return json(200, "{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":\"v1.31.0-sandbox\",\"platform\":\"linux/amd64\"}");
+        }
+        if (request.method() == HttpMethod.POST && (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                || request.getPath().startsWith("/apis/authentication.k8s.io/v1/selfsubjectreviews"))) {
+            return rbac.review(request);
         }
         if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
             request = withJobDefaults(request);

@@ -478,6 +478,16 @@ public final class SandboxKubelet implements AutoCloseable {
             env.forEach((k, v) -> processEnv.put(k, rewrite(v, mounts)));
             List<String> argv = new ArrayList<>();
             command.forEach(c -> argv.add(rewrite(expand(c, env), mounts)));
+            // as in a container, the command is looked up on the container's PATH (an image may put its own first);
+            // ProcessBuilder alone would search this JVM's PATH
+            if (!argv.get(0).contains("/") && processEnv.get("PATH") != null && !processEnv.get("PATH").equals(System.getenv("PATH"))) {
+                for (String dir : processEnv.get("PATH").split(java.io.File.pathSeparator)) {
+                    if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, argv.get(0)))) {
+                        argv.set(0, Path.of(dir, argv.get(0)).toString());
+                        break;
+                    }
+                }
+            }
             Path workingDir;
             if (container.getWorkingDir() != null && !container.getWorkingDir().isEmpty()) {
                 workingDir = Path.of(rewrite(container.getWorkingDir(), mounts));

@@ -45,10 +45,18 @@ public final class FlywayCli {
 
         private FlywayCli() {}
 
+        /** The class path with every entry absolute: the container runs in its Pod's directory, not the caller's. */
+        private static String absoluteClassPath() {
+            return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                    .filter(e -> !e.isEmpty())
+                    .map(e -> java.nio.file.Path.of(e).toAbsolutePath().toString())
+                    .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        }
+
         /** The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path. */
         public static SandboxImage sandboxImage() {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-                return new SandboxImage(null, List.of(java, "-cp", System.getProperty("java.class.path"), FlywayCli.class.getName()), Map.of());
+                return new SandboxImage(null, List.of(java, "-cp", absoluteClassPath(), FlywayCli.class.getName()), Map.of());
         }
 
         /** Registers {@link #sandboxImage()} with {@code kubelet} under every repository in {@link #REPOSITORIES}. */

@@ -1,0 +1,55 @@
+package io.mtd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Django example, for real: Django's migrate (a schema and a data migration) runs once per environment against
+ * PostgreSQL, and the second run of the same plan applies nothing. Runs where Python 3 with Django and psycopg2 is
+ * installed (.ci/run installs them) and is skipped, saying why, elsewhere.
+ */
+class DjangoExampleTest {
+
+    @Test
+    void theDjangoExampleMigratesEachEnvironmentOnceAndTheRerunAppliesNothing() {
+        Optional<Path> python = DjangoPython.find();
+        Assumptions.assumeTrue(python.isPresent(), "no Python with Django and psycopg2 among " + DjangoPython.candidates()
+                .stream().map(Path::toString).collect(Collectors.joining(", ")) + ": " + DjangoPython.INSTALL
+                + " to run the Django example's test");
+        Path example = Path.of("..", "examples", "django");
+        assertThat(example.resolve("manage.py")).exists();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Mtd.execute("demo", "--example", example.toString());
+        } finally {
+            System.setOut(old);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(text).isZero();
+        assertThat(text.lines().filter(l -> l.contains("Applying orders.0002_seed_statuses... OK"))).hasSize(2);
+        assertThat(text.lines().filter(l -> l.contains("Applying orders.0001_initial... OK"))).hasSize(2);
+        assertThat(text).contains("Database orders_staging: orders.0001_initial, orders.0002_seed_statuses",
+                "Database orders_production: orders.0001_initial, orders.0002_seed_statuses",
+                "already migrated for this image", "approved by the demo itself");
+    }
+
+    @Test
+    void theDjangoProjectIsComplete() throws Exception {
+        Path example = Path.of("..", "examples", "django");
+        assertThat(Files.readString(example.resolve("orders/migrations/0002_seed_statuses.py"))).contains("RunPython");
+        assertThat(Files.readString(example.resolve("orders/migrations/0001_initial.py"))).contains("CreateModel");
+        assertThat(Files.readString(example.resolve("mtd.yaml"))).contains("python3, manage.py, migrate");
+    }
+}

@@ -1,0 +1,90 @@
+package io.mtd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mtd sandbox} serves one cluster to separate processes: two {@code mtd run} JVMs started at once against its
+ * kubeconfig migrate exactly once between them, and kubectl sees the Job.
+ */
+class SandboxCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoRunProcessesAndKubectlShareTheSandboxAndTheMigrationRunsOnce() throws Exception {
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Path plan = dir.resolve("mtd.yaml");
+        Files.writeString(plan, """
+                app: shop
+                image: registry.example.com/shop:7
+                migration:
+                  command: [sh, -c, 'echo migrating in $(basename $(pwd)); sleep 2; echo migrated >> ../migrations.log']
+                environments:
+                  - {name: staging, namespace: shop-staging}
+                """.replace("../migrations.log", dir.resolve("migrations.log").toString()));
+        SandboxCommand command = new SandboxCommand();
+        command.kubeconfig = dir.resolve("sandbox.kubeconfig");
+        command.images = Map.of("registry.example.com/shop", app);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (SandboxCommand.Running sandbox = command.start(null, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+            assertThat(printed.toString()).contains("export KUBECONFIG=" + command.kubeconfig.toAbsolutePath(),
+                    "kubectl get jobs -A", "mtd run", "registry.example.com/shop runs as local processes in " + app);
+
+            List<Process> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), Mtd.class.getName(),
+                        "run", plan.toString(), "--no-pin", "--approve", "all")
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("run-" + i + ".log").toFile());
+                pb.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
+                runs.add(pb.start());
+            }
+            for (int i = 0; i < runs.size(); i++) {
+                assertThat(runs.get(i).waitFor(120, TimeUnit.SECONDS)).as("run %d ended", i).isTrue();
+                assertThat(runs.get(i).exitValue()).as(Files.readString(dir.resolve("run-" + i + ".log"))).isZero();
+            }
+            String logs = Files.readString(dir.resolve("run-0.log")) + Files.readString(dir.resolve("run-1.log"));
+            assertThat(logs).contains("migrating in").doesNotContain("Exception", "SLF4J");
+            assertThat(Files.readAllLines(dir.resolve("migrations.log"))).containsExactly("migrated");
+            try (KubernetesClient client = sandbox.cluster().sandbox().client()) {
+                List<Job> jobs = client.batch().v1().jobs().inNamespace("shop-staging").list().getItems();
+                assertThat(jobs).hasSize(1);
+
+                Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed (.ci/run installs it): skipping the"
+                        + " kubectl part; the two mtd run processes shared the sandbox");
+                ProcessBuilder withConfig = new ProcessBuilder("kubectl", "get", "jobs", "-A");
+                withConfig.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
+                Process p = withConfig.redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(out).as(out).contains("shop-staging", jobs.get(0).getMetadata().getName());
+            }
+        }
+    }
+
+    private static boolean onPath(String command) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
