@@ -94,8 +94,9 @@ class LintCommandTest {
 
     @Test
     void runStopsWithTwoBeforeAnythingStartsWhenTheSqlBreaksARule() throws Exception {
-        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, fax text);",
-                "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;\nALTER TABLE customer RENAME TO client;");
+        // --sandbox gives the plan an empty database, so every script is pending: a table the release itself created would
+        // be new and exempt, so the unsafe script works on one an earlier release made
+        Path p = flywayPlan("V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;\nALTER TABLE customer RENAME TO client;");
         assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
         assertThat(err.toString()).contains("V2__drop.sql:1: ban-drop-column").contains("V2__drop.sql:2: renaming-table");
         assertThat(out.toString()).doesNotContain("==> staging");
