@@ -68,15 +68,16 @@ public final class Permissions {
     /** The rules the engine needs to run {@code plan} in one environment, without which the run fails. */
     public static List<Rule> required(Plan plan, Environment env) {
         List<Rule> rules = new ArrayList<>();
-        List<String> jobVerbs = new ArrayList<>(List.of("get", "list", "watch", "create"));
-        if (plan.migration().retries() || plan.migration().deletesOnCancel()) {
-            jobVerbs.add("delete"); // replacing a failed Job (retry), stopping one on cancel (onCancel: delete)
-        }
-        rules.add(new Rule("batch", "jobs", jobVerbs, "the migration Job: find one for this image, create it, watch it"));
-        rules.add(new Rule("", "pods", List.of("list", "watch"), "the migration Job's Pods and their state"));
+        // delete is needed by every plan: a Job whose container never started is deleted (fail fast, or a stuck occupant of
+        // the slot) so that it cannot migrate later unattended; also retry and onCancel: delete
+        rules.add(new Rule("batch", "jobs", List.of("get", "list", "watch", "create", "delete"),
+                "the migration Job: find the environment's unfinished ones, create it, watch it, delete one that never started"));
+        // deletecollection: a never-started Job's Pods are deleted by label in one request
+        rules.add(new Rule("", "pods", List.of("list", "watch", "deletecollection"),
+                "the migration Job's Pods and their state; those of a Job that never started are deleted"));
         rules.add(new Rule("", "pods/log", List.of("get"), "the migration's log, streamed into the run's log"));
-        rules.add(new Rule("coordination.k8s.io", "leases", List.of("get", "create", "update", "patch"),
-                "the migration lock: one migration per app and environment at a time"));
+        rules.add(new Rule("coordination.k8s.io", "leases", List.of("get", "list", "watch", "create", "update", "patch"),
+                "the migration lock: one migration per app and environment at a time, waited on by watch"));
         if (plan.migration().flyway() != null && plan.migration().flyway().shipsFromWorkspace()) {
             rules.add(new Rule("", "configmaps", List.of("create", "patch"), "Flyway's scripts, shipped to the Job in ConfigMaps"));
         }

@@ -29,6 +29,11 @@ class PermissionsTest {
         Plan plain = new Plan("shop", "shop:1", null, command, null, List.of(Environment.of("staging", "s", List.of())));
         assertThat(Permissions.required(plain, plain.environments().get(0))).extracting(Permissions.Rule::resource)
                 .containsExactly("jobs", "pods", "pods/log", "leases");
+        // every plan: a never-started Job and its Pods are deleted, and the lock is waited on by watch
+        List<Permissions.Rule> plainRules = Permissions.required(plain, plain.environments().get(0));
+        assertThat(plainRules.get(0).verbs()).contains("delete");
+        assertThat(plainRules.get(1).verbs()).contains("deletecollection");
+        assertThat(plainRules.get(3).verbs()).contains("list", "watch");
         Migration flyway = new Migration(null, new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null),
                 null, null, null, null, null, null, true, null, null, null, null, null, null);
         Plan rolling = new Plan("shop", "shop:1", null, flyway, null, List.of(Environment.of("staging", "s", List.of("web"))));
