@@ -41,7 +41,17 @@ class MigrateThenDeployBuilderTest {
         FlywaySpec flyway = new FlywaySpec();
         flyway.setLocations(List.of("db/migration", "db/seed"));
         flyway.setSecret("shop-db");
+        flyway.setTable("schema_history");
         options.getMigration().setFlyway(flyway);
+        PostRolloutSpec post = new PostRolloutSpec();
+        post.setLocations(List.of("db/post"));
+        post.setTable("schema_history_post");
+        options.getMigration().setPostRollout(post);
+        LintSpec lint = new LintSpec();
+        LintAllowance allow = new LintAllowance("require-concurrent-index-creation");
+        allow.setReason("the table has 40 rows");
+        lint.setAllow(List.of(allow));
+        options.getMigration().setLint(lint);
         options.getMigration().setCommand(List.of());
         options.setApprovalTimeout("4h");
         options.setResolveDigest(false);
@@ -50,6 +60,10 @@ class MigrateThenDeployBuilderTest {
 
         r.assertEqualDataBoundBeans(builder, back);
         assertThat(back.getDeploy().getMigration().getFlyway().getLocations(), is(List.of("db/migration", "db/seed")));
+        assertThat(back.getDeploy().getMigration().getFlyway().getTable(), is("schema_history"));
+        assertThat(back.getDeploy().getMigration().getPostRollout().getLocations(), is(List.of("db/post")));
+        assertThat(back.getDeploy().getMigration().getPostRollout().getTable(), is("schema_history_post"));
+        assertThat(back.getDeploy().getMigration().getLint().getAllow().get(0).getReason(), is("the table has 40 rows"));
     }
 
     @Test
