@@ -32,6 +32,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import jenkins.model.CauseOfInterruption;
 import jenkins.util.Timer;
 import org.jenkinsci.plugins.workflow.steps.FlowInterruptedException;
@@ -241,12 +242,22 @@ public final class MigrateThenDeployExecution extends StepExecution {
             return;
         }
         status = "running " + plan.app() + (onlyEnvironment == null ? "" : " in " + onlyEnvironment);
-        r.whenFinished(report -> Timer.get().submit(() -> {
-            // off the engine's threads: writing the SARIF file may go through remoting to an agent
-            listener.getLogger().print(ReportSummary.render(report));
-            publishLint(build, listener, report.lint());
-            finish(action, report);
-        }), this::fail);
+        r.whenFinished(report -> {
+            Runnable end = () -> {
+                try {
+                    listener.getLogger().print(ReportSummary.render(report));
+                    publishLint(build, listener, report.lint());
+                } finally {
+                    finish(action, report); // whatever the log or the SARIF file did, the step ends
+                }
+            };
+            try {
+                // off the engine's threads: writing the SARIF file may go through remoting to an agent
+                Timer.get().submit(end);
+            } catch (RejectedExecutionException e) {
+                end.run();
+            }
+        }, this::fail);
     }
 
     /** The check's SARIF file, into the workspace when the step runs inside {@code node}. */
