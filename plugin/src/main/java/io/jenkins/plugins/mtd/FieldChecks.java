@@ -72,11 +72,16 @@ final class FieldChecks {
 
     /** The validator's answer for {@code field} (a plan path such as {@code migration.timeout} or {@code name}). */
     static FormValidation check(Item item, Plan plan, String field) {
-        if (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER) : !item.hasPermission(Item.CONFIGURE)) {
+        if (!mayCheck(item)) {
             return FormValidation.ok();
         }
         List<String> messages = messagesFor(PlanValidator.validate(plan), field);
         return messages.isEmpty() ? FormValidation.ok() : FormValidation.error(String.join("\n", messages));
+    }
+
+    /** Whether the current user may have the job's fields checked (configure it, or administer outside a job). */
+    static boolean mayCheck(Item item) {
+        return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
     }
 
     /** Messages of the errors at {@code field} or below it; environment paths are matched without their index. */

@@ -32,6 +32,7 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
     private String source;
     private String imagePath;
     private String image;
+    private String table;
 
     @DataBoundConstructor
     public FlywaySpec() {}
@@ -81,8 +82,18 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
         this.image = Util.fixEmptyAndTrim(image);
     }
 
+    public String getTable() {
+        return table;
+    }
+
+    /** The schema history table (Flyway's {@code flyway_schema_history} when left out). */
+    @DataBoundSetter
+    public void setTable(String table) {
+        this.table = Util.fixEmptyAndTrim(table);
+    }
+
     Flyway toPlan() {
-        return new Flyway(locations, image, source, imagePath, secret, null, null, null, null, null);
+        return new Flyway(locations, image, source, imagePath, secret, null, null, null, null, null, table);
     }
 
     @Override
@@ -99,7 +110,7 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
         FlywaySpec f = (FlywaySpec) o;
         return Objects.equals(locations, f.locations) && Objects.equals(secret, f.secret)
                 && Objects.equals(source, f.source) && Objects.equals(imagePath, f.imagePath)
-                && Objects.equals(image, f.image);
+                && Objects.equals(image, f.image) && Objects.equals(table, f.table);
     }
 
     @Override

@@ -5,6 +5,8 @@ import hudson.model.Failure;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.Severity;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
 import io.mtd.report.RunReport;
@@ -168,6 +170,25 @@ public final class MigrateThenDeployAction implements RunAction2 {
     /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
     public String duration(Duration d) {
         return d == null ? "" : Util.getTimeSpanString(d.toMillis());
+    }
+
+    /** For the page: whether rolling the code back after the pre-rollout migrations is safe, in words. */
+    public String rollback(LintReport lint) {
+        if (lint == null || lint.rollback() == null) {
+            return Messages.MigrateThenDeployAction_Rollback_UNKNOWN();
+        }
+        return switch (lint.rollback()) {
+            case SAFE -> Messages.MigrateThenDeployAction_Rollback_SAFE();
+            case UNSAFE -> Messages.MigrateThenDeployAction_Rollback_UNSAFE();
+            case UNKNOWN -> Messages.MigrateThenDeployAction_Rollback_UNKNOWN();
+        };
+    }
+
+    /** For the page: the check's errors, warnings and acknowledgements, counted. */
+    public String lintCounts(LintReport lint) {
+        long warnings = lint.findings().stream()
+                .filter(f -> f.severity() == Severity.WARNING && f.acknowledged() == null).count();
+        return Messages.MigrateThenDeployAction_LintCounts(lint.blocking().size(), warnings, lint.acknowledgements().size());
     }
 
     private synchronized Map<String, PendingApproval> pending() {

@@ -7,10 +7,12 @@ import hudson.Extension;
 import hudson.FilePath;
 import hudson.Launcher;
 import hudson.model.AbstractProject;
+import hudson.model.Result;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
+import io.mtd.lint.LintFailedException;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanValidator;
@@ -63,6 +65,11 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         try {
             running = EngineService.get().start(new EngineService.Request(p, run,
                     new BuildLog(listener.getLogger(), action, null), clusters, approvals, images, scripts, null));
+        } catch (LintFailedException e) {
+            // stopped before anything was touched: the page and the SARIF file show why
+            action.complete(LintResults.stopped(p, e));
+            LintResults.publish(run, workspace, launcher, listener, e.report());
+            throw new AbortException(e.getMessage());
         } catch (InvalidPlanException e) {
             throw new AbortException(e.getMessage());
         }
@@ -82,9 +89,11 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
                     cause.getMessage() == null ? cause.toString() : cause.getMessage()));
         }
         listener.getLogger().print(ReportSummary.render(report));
-        if (!report.succeeded()) {
-            throw new AbortException(Messages.MigrateThenDeployExecution_Failed(report.outcome(),
-                    report.failure() == null ? "" : report.failure()));
+        LintResults.publish(run, workspace, launcher, listener, report.lint());
+        Result result = Outcomes.result(report.outcome());
+        if (result != Result.SUCCESS) {
+            run.setResult(result); // ABORTED stays: a result only gets worse
+            throw new AbortException(Outcomes.failure(report));
         }
     }
 

@@ -5,8 +5,12 @@ import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
+import hudson.Launcher;
+import hudson.model.Result;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import io.mtd.lint.LintFailedException;
+import io.mtd.lint.LintReport;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
@@ -28,6 +32,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import jenkins.model.CauseOfInterruption;
 import jenkins.util.Timer;
 import org.jenkinsci.plugins.workflow.steps.FlowInterruptedException;
@@ -219,9 +224,17 @@ public final class MigrateThenDeployExecution extends StepExecution {
         EnvVars env = builds ? ctx.get(EnvVars.class) : null;
         ImageSource images = new ImageSource(known, workspace, env, resolveDigest, listener, pinned -> imagePinned(action, pinned));
         ApprovalGate approvals = request -> approve(action, listener, build, request);
-        EngineService.LiveRun r = EngineService.get().start(new EngineService.Request(plan, build,
-                new BuildLog(listener.getLogger(), action, this::stageEnded), clusters, approvals, images,
-                scripts == null ? null : Path.of(scripts), onlyEnvironment));
+        EngineService.LiveRun r;
+        try {
+            r = EngineService.get().start(new EngineService.Request(plan, build,
+                    new BuildLog(listener.getLogger(), action, this::stageEnded), clusters, approvals, images,
+                    scripts == null ? null : Path.of(scripts), onlyEnvironment));
+        } catch (LintFailedException e) {
+            // stopped before anything was touched: the page and the SARIF file show why, then the step fails
+            action.complete(LintResults.stopped(plan, e));
+            publishLint(build, listener, e.report());
+            throw e;
+        }
         running = r;
         if (isFinished()) {
             // stop() came while the engine started and found nothing to cancel yet
@@ -230,9 +243,37 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         status = "running " + plan.app() + (onlyEnvironment == null ? "" : " in " + onlyEnvironment);
         r.whenFinished(report -> {
-            listener.getLogger().print(ReportSummary.render(report));
-            finish(action, report);
+            Runnable end = () -> {
+                try {
+                    listener.getLogger().print(ReportSummary.render(report));
+                    publishLint(build, listener, report.lint());
+                } finally {
+                    finish(action, report); // whatever the log or the SARIF file did, the step ends
+                }
+            };
+            try {
+                // off the engine's threads: writing the SARIF file may go through remoting to an agent
+                Timer.get().submit(end);
+            } catch (RejectedExecutionException e) {
+                end.run();
+            }
         }, this::fail);
+    }
+
+    /** The check's SARIF file, into the workspace when the step runs inside {@code node}. */
+    private void publishLint(Run<?, ?> build, TaskListener listener, LintReport lint) {
+        if (lint == null) {
+            return;
+        }
+        FilePath workspace = null;
+        Launcher launcher = null;
+        try {
+            workspace = getContext().get(FilePath.class);
+            launcher = workspace == null ? null : getContext().get(Launcher.class);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // the agent is gone (after a restart): the artifact is still written from the controller
+        }
+        LintResults.publish(build, workspace, launcher, listener, lint);
     }
 
     private synchronized boolean isFinished() {
@@ -269,12 +310,14 @@ public final class MigrateThenDeployExecution extends StepExecution {
             finished = true;
         }
         status = "finished: " + report.outcome();
-        if (report.succeeded()) {
+        Result result = Outcomes.result(report.outcome());
+        if (result == Result.SUCCESS) {
             // plain maps and lists: what `def report = migrateThenDeploy(...)` can use in a sandboxed script
             getContext().onSuccess(new LinkedHashMap<>(ReportJson.toMap(report)));
+        } else if (result == Result.FAILURE) {
+            getContext().onFailure(new AbortException(Outcomes.failure(report)));
         } else {
-            getContext().onFailure(new AbortException(Messages.MigrateThenDeployExecution_Failed(report.outcome(),
-                    report.failure() == null ? "" : report.failure())));
+            getContext().onFailure(new FlowInterruptedException(result, false, new EndedBy(Outcomes.failure(report))));
         }
     }
 
@@ -312,6 +355,21 @@ public final class MigrateThenDeployExecution extends StepExecution {
             getContext().saveState();
             return d;
         });
+    }
+
+    /** A run that ended with a result other than success or failure (the engine cancelled it), as Pipeline shows it. */
+    private static final class EndedBy extends CauseOfInterruption {
+        private static final long serialVersionUID = 1L;
+        private final String why;
+
+        EndedBy(String why) {
+            this.why = why;
+        }
+
+        @Override
+        public String getShortDescription() {
+            return why;
+        }
     }
 
     /** An approval decision as saved with the execution (plain fields: the Pipeline state is not written by Jackson). */

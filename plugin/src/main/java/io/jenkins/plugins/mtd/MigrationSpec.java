@@ -36,6 +36,8 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
     private boolean retry;
     private String onCancel;
     private String serviceAccount;
+    private LintSpec lint;
+    private PostRolloutSpec postRollout;
 
     @DataBoundConstructor
     public MigrationSpec() {}
@@ -113,9 +115,30 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         this.serviceAccount = Util.fixEmptyAndTrim(serviceAccount);
     }
 
+    public LintSpec getLint() {
+        return lint;
+    }
+
+    /** How the migration's SQL is checked for expand/contract safety (the SQL-printing command, acknowledged rules). */
+    @DataBoundSetter
+    public void setLint(LintSpec lint) {
+        this.lint = lint;
+    }
+
+    public PostRolloutSpec getPostRollout() {
+        return postRollout;
+    }
+
+    /** The contract phase, run in each environment after its rollout. */
+    @DataBoundSetter
+    public void setPostRollout(PostRolloutSpec postRollout) {
+        this.postRollout = postRollout;
+    }
+
     Migration toPlan() {
         return new Migration(command, flyway == null ? null : flyway.toPlan(), null, FormLists.split(envFromSecret), null,
-                null, timeout, backoffLimit, retry ? Boolean.TRUE : null, null, onCancel, serviceAccount, null, null, null);
+                null, timeout, backoffLimit, retry ? Boolean.TRUE : null, null, onCancel, serviceAccount, null, null, null,
+                lint == null ? null : lint.toPlan(), postRollout == null ? null : postRollout.toPlan());
     }
 
     @Override
@@ -133,7 +156,8 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         return retry == m.retry && Objects.equals(command, m.command) && Objects.equals(flyway, m.flyway)
                 && Objects.equals(envFromSecret, m.envFromSecret) && Objects.equals(timeout, m.timeout)
                 && Objects.equals(backoffLimit, m.backoffLimit) && Objects.equals(onCancel, m.onCancel)
-                && Objects.equals(serviceAccount, m.serviceAccount);
+                && Objects.equals(serviceAccount, m.serviceAccount) && Objects.equals(lint, m.lint)
+                && Objects.equals(postRollout, m.postRollout);
     }
 
     @Override
@@ -212,11 +236,18 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
             if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
                 formData.remove("backoffLimit");
             }
-            Object command = formData.opt("command");
-            if (command instanceof String) {
-                formData.put("command", net.sf.json.JSONArray.fromObject(lines((String) command)));
+            return super.newInstance(req, argumentLines(formData, "command"));
+        }
+
+        /** The form with each named textarea (one argument per line) turned into the list its bean property takes. */
+        static JSONObject argumentLines(JSONObject formData, String... fields) {
+            for (String field : fields) {
+                Object value = formData.opt(field);
+                if (value instanceof String) {
+                    formData.put(field, net.sf.json.JSONArray.fromObject(lines((String) value)));
+                }
             }
-            return super.newInstance(req, formData);
+            return formData;
         }
 
         public String lines(List<String> values) {

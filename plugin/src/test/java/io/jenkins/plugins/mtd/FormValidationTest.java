@@ -103,8 +103,11 @@ class FormValidationTest {
                 "name,credentialsId,serverUrl,context,namespace,deployments,container,approval,approvers");
         r.assertHelpExists(ImageBuild.class, "context,dockerfile,target,builder");
         r.assertHelpExists(MigrationSpec.class,
-                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount");
-        r.assertHelpExists(FlywaySpec.class, "locations,secret,source,imagePath,image");
+                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount,lint,postRollout");
+        r.assertHelpExists(FlywaySpec.class, "locations,secret,source,imagePath,image,table");
+        r.assertHelpExists(LintSpec.class, "sqlCommand,allow");
+        r.assertHelpExists(LintAllowance.class, "rule,reason,script");
+        r.assertHelpExists(PostRolloutSpec.class, "locations,command,sqlCommand,table");
     }
 
     private static void assertError(FormValidation v, String text) {

@@ -1,6 +1,8 @@
 package io.jenkins.plugins.mtd;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
@@ -8,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
 import hudson.model.Result;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +44,17 @@ class MigrateThenDeployBuilderTest {
         FlywaySpec flyway = new FlywaySpec();
         flyway.setLocations(List.of("db/migration", "db/seed"));
         flyway.setSecret("shop-db");
+        flyway.setTable("schema_history");
         options.getMigration().setFlyway(flyway);
+        PostRolloutSpec post = new PostRolloutSpec();
+        post.setLocations(List.of("db/post"));
+        post.setTable("schema_history_post");
+        options.getMigration().setPostRollout(post);
+        LintSpec lint = new LintSpec();
+        LintAllowance allow = new LintAllowance("require-concurrent-index-creation");
+        allow.setReason("the table has 40 rows");
+        lint.setAllow(List.of(allow));
+        options.getMigration().setLint(lint);
         options.getMigration().setCommand(List.of());
         options.setApprovalTimeout("4h");
         options.setResolveDigest(false);
@@ -50,6 +63,10 @@ class MigrateThenDeployBuilderTest {
 
         r.assertEqualDataBoundBeans(builder, back);
         assertThat(back.getDeploy().getMigration().getFlyway().getLocations(), is(List.of("db/migration", "db/seed")));
+        assertThat(back.getDeploy().getMigration().getFlyway().getTable(), is("schema_history"));
+        assertThat(back.getDeploy().getMigration().getPostRollout().getLocations(), is(List.of("db/post")));
+        assertThat(back.getDeploy().getMigration().getPostRollout().getTable(), is("schema_history_post"));
+        assertThat(back.getDeploy().getMigration().getLint().getAllow().get(0).getReason(), is("the table has 40 rows"));
     }
 
     @Test
@@ -68,6 +85,36 @@ class MigrateThenDeployBuilderTest {
         failing.getBuildersList().add(builder("billing", "sh", "-c", "exit 4"));
         FreeStyleBuild failure = r.assertBuildStatus(Result.FAILURE, failing.scheduleBuild2(0));
         assertThat(JenkinsRule.getLog(failure), containsString("MIGRATION_FAILED: "));
+    }
+
+    /**
+     * A command migration's printed SQL is checked before it runs; a rule acknowledged in the job's form lets it pass, and
+     * the acknowledgement with its reason is in the report, on the build page and in the archived SARIF file.
+     */
+    @Test
+    void anAcknowledgedFindingInThePrintedSqlLetsTheBuildGoOn(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        MigrateThenDeployBuilder builder = builder("shop", "sh", "-c", "echo MIGRATED-AFTER-CHECK");
+        LintSpec lint = new LintSpec();
+        lint.setSqlCommand(List.of("sh", "-c", "echo 'ALTER TABLE customer DROP COLUMN fax;'"));
+        LintAllowance allow = new LintAllowance("ban-drop-column");
+        allow.setReason("the v1.3 release stopped reading fax");
+        lint.setAllow(List.of(allow));
+        builder.getDeploy().getMigration().setLint(lint);
+        FreeStyleProject p = r.createFreeStyleProject("acknowledged");
+        p.getBuildersList().add(builder);
+
+        FreeStyleBuild b = r.buildAndAssertSuccess(p);
+
+        assertThat(JenkinsRule.getLog(b), containsString("MIGRATED-AFTER-CHECK"));
+        var report = b.getAction(MigrateThenDeployAction.class).getReport();
+        assertThat(report.lint().acknowledgements().stream().map(a -> a.rule() + ": " + a.reason()).toList(),
+                contains("ban-drop-column: the v1.3 release stopped reading fax"));
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("ban-drop-column"), containsString("the v1.3 release stopped reading fax")));
+        String sarif = new String(b.getArtifactManager().root().child(LintResults.SARIF).open().readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertThat(sarif, allOf(containsString("suppressions"), containsString("the v1.3 release stopped reading fax")));
     }
 
     private static MigrateThenDeployBuilder builder(String app, String... command) {

@@ -72,6 +72,18 @@ class MigrateThenDeployStepTest {
         migration.setTimeout("10m");
         migration.setRetry(true);
         migration.setOnCancel("delete");
+        LintSpec lint = new LintSpec();
+        lint.setSqlCommand(List.of("sh", "-c", "python manage.py sqlmigrate shop 0042"));
+        LintAllowance allow = new LintAllowance("ban-drop-column");
+        allow.setReason("v1.3 stopped reading fax");
+        allow.setScript("0042_drop_fax");
+        lint.setAllow(List.of(allow, new LintAllowance("require-timeout-settings")));
+        lint.getAllow().get(1).setReason("a small table");
+        migration.setLint(lint);
+        PostRolloutSpec post = new PostRolloutSpec();
+        post.setCommand(List.of("python", "manage.py", "migrate", "--database", "post"));
+        post.setSqlCommand(List.of("sh", "-c", "python manage.py sqlmigrate shop 0043"));
+        migration.setPostRollout(post);
         step.setMigration(migration);
         DeployEnvironment staging = new DeployEnvironment("staging");
         staging.setCredentialsId("kube-staging");
@@ -90,6 +102,47 @@ class MigrateThenDeployStepTest {
         r.assertEqualDataBoundBeans(step, back);
         assertThat(back.getEnvironments().stream().map(DeployEnvironment::getName).toList(), contains("staging", "production"));
         assertThat(back.getMigration().getCommand(), contains("python", "manage.py", "migrate", "--noinput"));
+        assertThat(back.getMigration().getLint().getSqlCommand(), contains("sh", "-c", "python manage.py sqlmigrate shop 0042"));
+        assertThat(back.getMigration().getLint().getAllow().stream().map(a -> a.getRule() + ":" + a.getReason()).toList(),
+                contains("ban-drop-column:v1.3 stopped reading fax", "require-timeout-settings:a small table"));
+        assertThat(back.getMigration().getPostRollout().getCommand(), contains("python", "manage.py", "migrate", "--database", "post"));
+        assertThat(back.getMigration().toPlan().postRollout().sqlCommand(), contains("sh", "-c", "python manage.py sqlmigrate shop 0043"));
+    }
+
+    /**
+     * The expand/contract check stops a release whose pre-rollout script drops a column before staging is touched: the
+     * build fails naming the rule, no Job exists, the build page shows the finding and its recipe, and the SARIF file is
+     * in the workspace (for Warnings NG) and among the artifacts.
+     */
+    @Test
+    void aLintErrorFailsTheStepBeforeStagingIsTouched(JenkinsRule r) throws Exception {
+        cluster.addKubeconfigCredential();
+        WorkflowRun b = run(r, "node {\n"
+                + "  writeFile file: 'db/migration/V2__drop_fax.sql', text: 'ALTER TABLE customer DROP COLUMN fax;\\n'\n"
+                + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "      migration: [flyway: [locations: ['db/migration'], secret: 'shop-db']],\n"
+                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging',\n"
+                + "                      deployments: ['web']]])\n"
+                + "}");
+
+        r.assertBuildStatus(Result.FAILURE, b);
+        String log = JenkinsRule.getLog(b);
+        assertThat(log, allOf(containsString("ban-drop-column"), containsString("V2__drop_fax.sql:1"),
+                not(containsString("migration started"))));
+        assertThat("nothing was created in staging", cluster.jobs("staging"), empty());
+        var report = b.getAction(MigrateThenDeployAction.class).getReport();
+        assertThat(report.outcome(), is(io.mtd.report.RunOutcome.INVALID_PLAN));
+        assertThat(report.lint().blocking().stream().map(f -> f.rule()).toList(), contains("ban-drop-column"));
+        assertThat(b.getArtifacts().stream().map(a -> a.relativePath).toList(), contains(LintResults.SARIF));
+        String sarif = new String(b.getArtifactManager().root().child(LintResults.SARIF).open().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(sarif, allOf(containsString("\"ruleId\" : \"ban-drop-column\""), containsString("V2__drop_fax.sql")));
+        assertThat(r.jenkins.getWorkspaceFor(b.getParent()).child(LintResults.SARIF).exists(), is(true));
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("ban-drop-column"), containsString("V2__drop_fax.sql:1"),
+                containsString(report.lint().blocking().get(0).recipe().substring(0, 20))));
+        assertThat(r.createWebClient().getPage(b).getWebResponse().getContentAsString(),
+                allOf(containsString("ban-drop-column"), containsString("errors: 1,")));
     }
 
     @Test

@@ -48,6 +48,14 @@ class ViewsTest {
         flyway.setSecret("shop-db");
         MigrationSpec migration = new MigrationSpec();
         migration.setFlyway(flyway);
+        LintSpec lint = new LintSpec();
+        LintAllowance allow = new LintAllowance("ban-drop-column");
+        allow.setReason("v1.3 stopped reading it");
+        lint.setAllow(List.of(allow));
+        migration.setLint(lint);
+        PostRolloutSpec post = new PostRolloutSpec();
+        post.setLocations(List.of("db/post"));
+        migration.setPostRollout(post);
         options.setMigration(migration);
         DeployEnvironment staging = new DeployEnvironment("staging");
         staging.setDeployments(List.of("shop-web"));
@@ -59,7 +67,8 @@ class ViewsTest {
 
         String html = page.getWebResponse().getContentAsString();
         for (String title : List.of("Command, one argument per line", "Script locations, one per line", "Cluster credentials",
-                "Build the image first", "Deployments")) {
+                "Build the image first", "Deployments", "Command printing the SQL, one argument per line",
+                "Acknowledged rules", "Flyway script locations, one per line", "Schema history table")) {
             assertThat(html, containsString(title));
         }
     }
