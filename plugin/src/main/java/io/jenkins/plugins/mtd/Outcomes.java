@@ -17,7 +17,7 @@ final class Outcomes {
             case SUCCEEDED -> Result.SUCCESS;
             case CANCELLED -> Result.ABORTED;
             case INVALID_PLAN, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, TIMED_OUT, DENIED,
-                    INFRASTRUCTURE -> Result.FAILURE;
+                    LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
         };
     }
 
@@ -33,6 +33,7 @@ final class Outcomes {
             case TIMED_OUT -> Messages.Outcomes_TimedOut();
             case DENIED -> Messages.Outcomes_Denied();
             case CANCELLED -> Messages.Outcomes_Cancelled();
+            case LOCK_LOST -> Messages.Outcomes_LockLost();
             case INFRASTRUCTURE -> Messages.Outcomes_Infrastructure();
         };
     }
