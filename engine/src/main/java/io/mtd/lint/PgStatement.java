@@ -55,6 +55,11 @@ final class PgStatement {
             if (tok.is("NOT") && i + 1 < t.size() && t.get(i + 1).is("VALID")) {
                 notValid = true;
                 i++;
+            } else if (tok.is("DEFERRABLE") || (tok.is("NOT") && i + 1 < t.size() && t.get(i + 1).is("DEFERRABLE"))
+                    || (tok.is("INITIALLY") && i + 1 < t.size() && (t.get(i + 1).is("DEFERRED") || t.get(i + 1).is("IMMEDIATE")))) {
+                // a constraint's deferrability (Django writes DEFERRABLE INITIALLY DEFERRED on every foreign key) says when it
+                // is checked, not what the statement locks; JSqlParser cannot read it
+                i += tok.is("DEFERRABLE") ? 0 : 1;
             } else if (i == 2 && tok.is("CONCURRENTLY") && t.get(0).is("DROP") && t.get(1).is("INDEX")) {
                 dropConcurrently = true;
             } else if (i == 1 && t.get(0).is("SET") && (tok.is("LOCAL") || tok.is("SESSION"))) {

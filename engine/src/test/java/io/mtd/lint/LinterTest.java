@@ -152,6 +152,20 @@ class LinterTest {
     }
 
     @Test
+    void djangoForeignKeysAreReadDespiteTheirDeferrability() {
+        // what Django's sqlmigrate prints for a ForeignKey: the constraint is DEFERRABLE INITIALLY DEFERRED
+        String django = "ALTER TABLE \"orders_order\" ADD CONSTRAINT \"orders_order_status_id_1a2b_fk_orders_orderstatus_id\""
+                + " FOREIGN KEY (\"status_id\") REFERENCES \"orders_orderstatus\" (\"id\") DEFERRABLE INITIALLY DEFERRED;";
+        assertThat(rules(lint(TIMEOUT + django))).containsExactly("adding-foreign-key-constraint");
+        assertThat(lint(TIMEOUT + django).notChecked()).isEmpty();
+        assertThat(rules(lint(TIMEOUT + django.replace(" DEFERRABLE INITIALLY DEFERRED;", " NOT DEFERRABLE INITIALLY IMMEDIATE NOT VALID;"))))
+                .isEmpty();
+        // on a table the same release creates, the foreign key blocks nobody
+        assertThat(rules(lint("CREATE TABLE \"orders_order\" (\"id\" bigint PRIMARY KEY, \"status_id\" bigint);\n" + django)))
+                .isEmpty();
+    }
+
+    @Test
     void contractChangesAreAllowedAfterTheRollout() {
         LintReport r = lint(TIMEOUT + "ALTER TABLE customer DROP COLUMN fax;\nDROP TABLE legacy_invoice;", Phase.POST_ROLLOUT, true);
         assertThat(r.passed()).isTrue();
