@@ -6,6 +6,7 @@ import io.mtd.plan.PostRollout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The contract phase as a migration of its own: the plan's migration settings with the post-rollout command or Flyway
@@ -40,6 +41,9 @@ public final class PostRolloutMigration {
     /** The phase of the Job that prints a command migration's SQL for the lint. */
     public static final String PRINT_SQL = "print-sql";
 
+    /** The variable that tells one SQL-printing Job from another. */
+    static final String PRINT_SQL_ID_VARIABLE = "MTD_PRINT_SQL_ID";
+
     /**
      * The plan whose migration prints the SQL of {@code plan}'s migration with {@code sqlCommand} (from the same image, with
      * the same settings), so that the lint checks what will really run.
@@ -48,6 +52,9 @@ public final class PostRolloutMigration {
         Migration m = plan.migration();
         Map<String, String> env = new LinkedHashMap<>(m.env());
         env.put(PHASE_VARIABLE, PRINT_SQL);
+        // each printing is its own Job: its output is what gets checked, so it must never be skipped as already done, even
+        // by a second run of the same process (the run identity names the process, not the run)
+        env.put(PRINT_SQL_ID_VARIABLE, UUID.randomUUID().toString());
         Migration print = new Migration(sqlCommand, null, env, m.envFromSecret(), m.envFromConfigMap(), m.secretEnv(), m.timeout(),
                 0, false, m.ttlAfterFinished(), "delete", m.serviceAccount(), m.resources(), m.podSecurity(), m.lock(), null, null);
         return new Plan(plan.app(), plan.image(), plan.build(), print, plan.rollout(), plan.environments());
@@ -62,6 +69,6 @@ public final class PostRolloutMigration {
         if (PHASE.equals(phase)) {
             return "#" + PHASE;
         }
-        return PRINT_SQL.equals(phase) ? "#" + PRINT_SQL + "#" + runId : "";
+        return PRINT_SQL.equals(phase) ? "#" + PRINT_SQL + "#" + m.env().getOrDefault(PRINT_SQL_ID_VARIABLE, runId) : "";
     }
 }

@@ -40,6 +40,19 @@ class MigrationJobTest {
     }
 
     @Test
+    void everySqlPrintingJobHasItsOwnNameEvenForTheSameRunAndImage() {
+        Plan p = plan(command("python", "manage.py", "migrate"));
+        String image = "registry.example.com/shop@sha256:" + "a".repeat(64);
+        List<String> print = List.of("python", "manage.py", "sqlmigrate", "shop", "0002");
+        String first = new MigrationJob(PostRolloutMigration.printSql(p, print), p.environments().get(0), image, RUN).name();
+        String second = new MigrationJob(PostRolloutMigration.printSql(p, print), p.environments().get(0), image, RUN).name();
+        String migration = new MigrationJob(p, p.environments().get(0), image, RUN).name();
+        assertThat(first).isNotEqualTo(second).isNotEqualTo(migration);
+        // the migration itself stays keyed by the image, so a re-run skips it
+        assertThat(new MigrationJob(p, p.environments().get(0), image, RUN).name()).isEqualTo(migration);
+    }
+
+    @Test
     void manifestRunsTheImageOnceWithDeadlineTtlLabelsAndIdentity() {
         Migration m = new Migration(List.of("python", "manage.py", "migrate"), null, Map.of("DJANGO_SETTINGS_MODULE", "shop.settings"),
                 List.of("shop-db"), List.of("shop-config"), List.of(new Migration.SecretEnv("API_KEY", "shop-keys", "api")),
