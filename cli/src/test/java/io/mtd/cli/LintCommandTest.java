@@ -2,14 +2,10 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code mtd lint}: the expand/contract check without any cluster, its outputs, and {@code --verify}. */
@@ -18,24 +14,8 @@ class LintCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     private Path flywayPlan(String... scripts) throws Exception {
         Files.createDirectories(dir.resolve("db/migration"));
@@ -56,7 +36,7 @@ class LintCommandTest {
         Path json = dir.resolve("out/lint.json");
 
         assertThat(Mtd.execute("lint", p.toString(), "--sarif", sarif.toString(), "--json", json.toString())).isEqualTo(ExitCode.INVALID);
-        assertThat(out.toString()).contains("db/migration/V2__index.sql:1 [require-concurrent-index-creation]")
+        assertThat(console.out()).contains("db/migration/V2__index.sql:1 [require-concurrent-index-creation]")
                 .contains("fix: CREATE INDEX CONCURRENTLY");
         assertThat(Files.readString(sarif)).contains("\"version\" : \"2.1.0\"").contains("\"startLine\" : 1");
         assertThat(Files.readString(json)).contains("require-concurrent-index-creation");
@@ -68,7 +48,7 @@ class LintCommandTest {
                 "V2__index.sql", "-- mtd:allow require-concurrent-index-creation: customer has 12 rows\n"
                         + "CREATE INDEX customer_email_idx ON customer (email);");
         assertThat(Mtd.execute("lint", p.toString())).isZero();
-        assertThat(out.toString()).contains("acknowledged at db/migration/V2__index.sql:1: customer has 12 rows");
+        assertThat(console.out()).contains("acknowledged at db/migration/V2__index.sql:1: customer has 12 rows");
     }
 
     @Test
@@ -77,7 +57,7 @@ class LintCommandTest {
                         + "CREATE INDEX customer_email_idx ON customer (email);",
                 "V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;");
         assertThat(Mtd.execute("lint", p.toString(), "--current-version", "1")).isEqualTo(ExitCode.INVALID);
-        assertThat(out.toString()).contains("1 script, 1 statement").contains("V2__drop.sql:1 [ban-drop-column]");
+        assertThat(console.out()).contains("1 script, 1 statement").contains("V2__drop.sql:1 [ban-drop-column]");
     }
 
     @Test
@@ -88,7 +68,7 @@ class LintCommandTest {
         Files.writeString(p, "app: shop\nimage: shop:1\nmigration:\n  flyway: {locations: [db/migration], secret: shop-db}\n"
                 + "  lint: {allow: [{rule: drop-column}]}\nenvironments: [{name: staging}]\n");
         assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("migration.lint.allow[0].rule").contains("ban-drop-column")
+        assertThat(console.err()).contains("migration.lint.allow[0].rule").contains("ban-drop-column")
                 .contains("migration.lint.allow[0].reason");
     }
 
@@ -98,8 +78,8 @@ class LintCommandTest {
         // be new and exempt, so the unsafe script works on one an earlier release made
         Path p = flywayPlan("V2__drop.sql", "ALTER TABLE customer DROP COLUMN fax;\nALTER TABLE customer RENAME TO client;");
         assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("V2__drop.sql:1: ban-drop-column").contains("V2__drop.sql:2: renaming-table");
-        assertThat(out.toString()).doesNotContain("==> staging");
+        assertThat(console.err()).contains("V2__drop.sql:1: ban-drop-column").contains("V2__drop.sql:2: renaming-table");
+        assertThat(console.out()).doesNotContain("==> staging");
     }
 
     @Test
@@ -107,7 +87,7 @@ class LintCommandTest {
         Path p = dir.resolve("plan.yaml");
         Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {command: [python, manage.py, migrate]}\nenvironments: [{name: staging}]\n");
         assertThat(Mtd.execute("lint", p.toString())).isZero();
-        assertThat(out.toString()).contains("not checked: migration 'python manage.py migrate' was not checked: set migration.lint.sqlCommand")
+        assertThat(console.out()).contains("not checked: migration 'python manage.py migrate' was not checked: set migration.lint.sqlCommand")
                 .contains("code rollback after the pre-rollout migrations: unknown");
     }
 
@@ -118,10 +98,10 @@ class LintCommandTest {
                 "V3__retype.sql", "SET lock_timeout = '5s';\nALTER TABLE customer ALTER COLUMN visits TYPE bigint;");
 
         assertThat(Mtd.execute("lint", p.toString(), "--verify")).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("--current-version");
+        assertThat(console.err()).contains("--current-version");
 
         assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.INVALID);
-        String text = out.toString();
+        String text = console.out();
         assertThat(text).contains("[require-concurrent-index-creation]").contains("(confirmed by --verify)")
                 .contains("verified db/migration/V2__index.sql:1: locks customer: ShareLock")
                 .contains("verified db/migration/V3__retype.sql:2: locks customer: AccessExclusiveLock; rewrote customer;"

@@ -2,14 +2,10 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class MtdTest {
@@ -17,24 +13,8 @@ class MtdTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     private Path plan(String yaml) throws Exception {
         Path p = dir.resolve("plan.yaml");
@@ -55,7 +35,7 @@ class MtdTest {
     void planPrintsTheJobManifestsWithoutACluster() throws Exception {
         int code = Mtd.execute("plan", plan(PLAN.replace("SCRIPT", "true")).toString());
         assertThat(code).isZero();
-        assertThat(out.toString()).contains("kind: \"Job\"").contains("shop-staging-migrate-").contains("shop-production-migrate-")
+        assertThat(console.out()).contains("kind: \"Job\"").contains("shop-staging-migrate-").contains("shop-production-migrate-")
                 .contains("activeDeadlineSeconds").contains("(after approval)");
     }
 
@@ -64,7 +44,7 @@ class MtdTest {
         Path p = plan("app: Shop\nmigration: {command: []}\nenvironments: []\n");
         assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
         assertThat(Mtd.execute("run", p.toString(), "--sandbox")).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("app (line 1, column 6):").contains("image:").contains("migration.command (line 2").contains("environments (line 3");
+        assertThat(console.err()).contains("app (line 1, column 6):").contains("image:").contains("migration.command (line 2").contains("environments (line 3");
     }
 
     @Test
@@ -77,7 +57,7 @@ class MtdTest {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "echo boom >&2; exit 4")).toString(), "--sandbox",
                 "--report", dir.resolve("report.json").toString());
         assertThat(code).isEqualTo(ExitCode.MIGRATION_FAILED);
-        assertThat(out.toString()).contains("staging | boom").contains("production   not reached");
+        assertThat(console.out()).contains("staging | boom").contains("production   not reached");
         assertThat(Files.readString(dir.resolve("report.json"))).contains("\"MIGRATION_FAILED\"").contains("\"NOT_REACHED\"");
     }
 
@@ -85,14 +65,14 @@ class MtdTest {
     void withoutATerminalAnApprovalIsRefusedAtOnceWithTheFix() throws Exception {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox");
         assertThat(code).isEqualTo(ExitCode.NOT_APPROVED);
-        assertThat(out.toString()).contains("--approve production");
+        assertThat(console.out()).contains("--approve production");
     }
 
     @Test
     void approvedUpFrontItRunsBothEnvironments() throws Exception {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production");
         assertThat(code).isZero();
-        assertThat(out.toString()).contains("staging | migrating").contains("production | migrating");
+        assertThat(console.out()).contains("staging | migrating").contains("production | migrating");
     }
 
     @Test
@@ -107,7 +87,7 @@ class MtdTest {
         int failed = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true").replace("shop:1", "shop:2")).toString(), "--sandbox",
                 "--approve", "production", "--rollout-hook", "echo deploying $MTD_ENVIRONMENT; exit 3");
         assertThat(failed).isEqualTo(ExitCode.ROLLOUT_FAILED);
-        assertThat(out.toString()).contains("deploying staging").doesNotContain("deploying production").contains("exit");
+        assertThat(console.out()).contains("deploying staging").doesNotContain("deploying production").contains("exit");
     }
 
     @Test
@@ -118,6 +98,6 @@ class MtdTest {
         Path p = plan("app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db}}\n"
                 + "environments: [{name: staging}]\n");
         assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("Flyway scripts have problems").contains("V1");
+        assertThat(console.err()).contains("Flyway scripts have problems").contains("V1");
     }
 }

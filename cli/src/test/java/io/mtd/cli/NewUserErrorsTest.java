@@ -11,9 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a new user meets first: each mistake is one clear line with the fix and the right exit code, and no trace. */
@@ -22,24 +21,8 @@ class NewUserErrorsTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     private Path file(String name, String text) throws Exception {
         Path p = dir.resolve(name);
@@ -74,14 +57,14 @@ class NewUserErrorsTest {
         long started = System.nanoTime();
         assertThat(Mtd.execute("run", plan.toString())).isEqualTo(ExitCode.INFRASTRUCTURE);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
-        List<String> lines = err.toString().lines().toList();
+        List<String> lines = console.err().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).contains("environment 'staging'", "cluster.invalid", "context staging", kubeconfig.toString(),
                 "--sandbox");
         assertThat(lines.get(1)).contains("environment 'qa'", "context 'qa' is not in", "its contexts: staging");
         assertThat(lines.get(2)).contains("environment 'production'", "/no/such/kubeconfig", "does not exist");
-        assertThat(err.toString()).doesNotContain("Exception", "\tat ", "null");
-        assertThat(out.toString()).doesNotContain("image");
+        assertThat(console.err()).doesNotContain("Exception", "\tat ", "null");
+        assertThat(console.out()).doesNotContain("image");
     }
 
     @Test
@@ -89,14 +72,14 @@ class NewUserErrorsTest {
         Path plan = file("plan.yaml", "app: shop\nimage: shop:1\nmigration: {command: [m]}\n"
                 + "environments: [{name: staging}, {name: production}]\n");
         assertThat(Mtd.execute("run", plan.toString(), "--approve", "prod")).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString().trim()).contains("--approve prod", "no environment 'prod'", "staging, production")
+        assertThat(console.err().trim()).contains("--approve prod", "no environment 'prod'", "staging, production")
                 .doesNotContain("\n");
     }
 
     @Test
     void aDirectoryAsThePlanIsInvalidInputNotABug() {
         assertThat(Mtd.execute("lint", dir.toString())).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString()).contains("is a directory").doesNotContain("bug");
+        assertThat(console.err()).contains("is a directory").doesNotContain("bug");
     }
 
     @Test
@@ -111,7 +94,7 @@ class NewUserErrorsTest {
                   - {name: staging, namespace: shop-staging, deployments: [shop-web]}
                 """);
         assertThat(Mtd.execute("run", plan.toString(), "--sandbox")).isEqualTo(ExitCode.OK);
-        assertThat(out.toString()).contains("staging | database reachable").contains("shop-web: rolled out")
+        assertThat(console.out()).contains("staging | database reachable").contains("shop-web: rolled out")
                 .doesNotContain("null");
     }
 
@@ -155,7 +138,7 @@ class NewUserErrorsTest {
                   - {name: staging, kubeconfig: /no/such/kubeconfig}
                 """);
         assertThat(Mtd.execute("plan", plan.toString())).isZero();
-        List<String> pending = out.toString().lines().filter(l -> l.contains("pending migrations")).toList();
+        List<String> pending = console.out().lines().filter(l -> l.contains("pending migrations")).toList();
         assertThat(pending).singleElement().satisfies(l -> assertThat(l)
                 .contains("/no/such/kubeconfig").doesNotContain("HTTP", "-1")
                 .satisfies(x -> assertThat(x.indexOf("pending migrations unknown")).isEqualTo(x.lastIndexOf("pending migrations unknown"))));
