@@ -2,6 +2,8 @@ package io.mtd;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.concurrent.DaemonThreads;
+import static io.mtd.concurrent.Futures.unwrap;
 import io.mtd.flyway.FlywayOutput;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
@@ -56,7 +58,6 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -101,19 +102,11 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.workspace = b.workspace;
         this.secrets = List.copyOf(b.secrets);
         this.ownsScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "mtd-engine");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newScheduledThreadPool(2, DaemonThreads.factory("mtd-engine"));
         this.clock = b.clock;
         this.unschedulableGrace = b.unschedulableGrace;
         this.ownsApi = b.api == null;
-        this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, r -> {
-            Thread t = new Thread(r, "mtd-api");
-            t.setDaemon(true);
-            return t;
-        });
+        this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, DaemonThreads.factory("mtd-api"));
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
         this.connections = pool.lease();
@@ -535,14 +528,6 @@ public final class MigrateThenDeploy implements AutoCloseable {
                     failure == null ? null : masker.mask(Permissions.explainForbidden(failure)), started,
                     Duration.between(started, clock.instant()), lint));
         }
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
     }
 
     private static String message(Throwable t) {

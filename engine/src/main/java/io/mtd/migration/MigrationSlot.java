@@ -1,5 +1,6 @@
 package io.mtd.migration;
 
+import io.mtd.concurrent.Futures;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -118,7 +118,7 @@ final class MigrationSlot {
                 : awaitPods(t, occupant, left, interrupted);
         ended.whenCompleteAsync((stuck, e) -> {
             if (e != null) {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = Futures.unwrap(e);
                 vacant.completeExceptionally(cause);
                 return;
             }

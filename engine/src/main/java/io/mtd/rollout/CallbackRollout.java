@@ -72,7 +72,7 @@ public final class CallbackRollout {
     }
 
     private static RolloutReport failed(long started, Throwable e) {
-        Throwable cause = RolloutStage.unwrap(e);
+        Throwable cause = io.mtd.concurrent.Futures.unwrap(e);
         StageOutcome outcome = cause instanceof CancellationException ? StageOutcome.CANCELLED
                 : cause instanceof RolloutFailedException r ? r.outcome() : StageOutcome.FAILED;
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
