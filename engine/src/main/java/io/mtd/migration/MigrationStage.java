@@ -94,7 +94,7 @@ public final class MigrationStage {
         Migration m = t.plan().migration();
         MigrationJob job;
         try {
-            job = new MigrationJob(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
+            job = MigrationJob.of(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(failedBeforeJob(t, start, "InvalidMigrations", e.getMessage()));
         }

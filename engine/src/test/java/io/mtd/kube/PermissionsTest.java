@@ -29,8 +29,8 @@ class PermissionsTest {
         Plan plain = new Plan("shop", "shop:1", null, command, null, List.of(Environment.of("staging", "s", List.of())));
         assertThat(Permissions.required(plain, plain.environments().get(0))).extracting(Permissions.Rule::resource)
                 .containsExactly("jobs", "pods", "pods/log", "leases");
-        Migration flyway = new Migration(null, new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null),
-                null, null, null, null, null, null, true, null, null, null, null, null, null);
+        Migration flyway = Migration.builder()
+                .flyway(new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null)).retry(true).build();
         Plan rolling = new Plan("shop", "shop:1", null, flyway, null, List.of(Environment.of("staging", "s", List.of("web"))));
         List<Permissions.Rule> rules = Permissions.required(rolling, rolling.environments().get(0));
         assertThat(rules).extracting(Permissions.Rule::resource)

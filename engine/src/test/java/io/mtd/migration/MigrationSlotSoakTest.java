@@ -60,9 +60,8 @@ class MigrationSlotSoakTest {
             for (int i = 0; i < RUNS; i++) {
                 String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-app:" + random.nextInt(12);
                 int work = 100 + random.nextInt(500);
-                Migration m = new Migration(List.of("sh", "-c", "echo migrating " + image + "; sleep " + work / 1000.0
-                        + "; echo migrated"), null, null, null, null, null, "1m", null, null, null, null, null, null, null,
-                        new Migration.Lock("4s", "3m"));
+                Migration m = Migration.builder().command("sh", "-c", "echo migrating " + image + "; sleep "
+                        + work / 1000.0 + "; echo migrated").timeout("1m").lock(new Migration.Lock("4s", "3m")).build();
                 Plan plan = new Plan("shop", image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();

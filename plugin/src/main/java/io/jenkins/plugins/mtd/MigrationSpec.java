@@ -114,8 +114,9 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
     }
 
     Migration toPlan() {
-        return new Migration(command, flyway == null ? null : flyway.toPlan(), null, FormLists.split(envFromSecret), null,
-                null, timeout, backoffLimit, retry ? Boolean.TRUE : null, null, onCancel, serviceAccount, null, null, null);
+        return Migration.builder().command(command).flyway(flyway == null ? null : flyway.toPlan())
+                .envFromSecret(FormLists.split(envFromSecret)).timeout(timeout).backoffLimit(backoffLimit)
+                .retry(retry ? Boolean.TRUE : null).onCancel(onCancel).serviceAccount(serviceAccount).build();
     }
 
     @Override
