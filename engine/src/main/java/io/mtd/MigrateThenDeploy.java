@@ -18,6 +18,7 @@ import io.mtd.lint.ReleaseLint;
 import io.mtd.lint.ReleaseSql;
 import io.mtd.lint.ReleaseGate;
 import io.mtd.kube.Permissions;
+import io.mtd.migration.MigrationReason;
 import io.mtd.migration.MigrationStage;
 import io.mtd.migration.PostRolloutMigration;
 import io.mtd.plan.Durations;
@@ -449,7 +450,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
                     client, watch, events, masker, cancelled, workspace);
             migrations.run(target).whenCompleteAsync((outcome, error) -> {
                 MigrationReport post = error != null
-                        ? new MigrationReport(null, StageOutcome.FAILED, "EngineError", message(unwrap(error)), null, 0, Duration.ZERO, null)
+                        ? new MigrationReport(null, StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR.value(), message(unwrap(error)), null, 0, Duration.ZERO, null)
                         : withFlyway(outcome);
                 EnvironmentReport rolled = environments.remove(environments.size() - 1);
                 environments.add(new EnvironmentReport(rolled.name(), rolled.namespace(), rolled.outcome(), rolled.approval(),

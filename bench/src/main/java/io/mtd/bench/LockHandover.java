@@ -68,7 +68,7 @@ final class LockHandover {
             @Override
             public void onUpdate(Job oldJob, Job job) {
                 if (job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
-                        .stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()))) {
+                        .stream().anyMatch(c -> io.mtd.migration.JobConditionType.COMPLETE.value().equals(c.getType()) && "True".equals(c.getStatus()))) {
                     completed.putIfAbsent(job.getMetadata().getName(), System.nanoTime());
                 }
             }

@@ -1,5 +1,7 @@
 package io.mtd.migration;
 
+import io.mtd.kube.ContainerFailure;
+import java.util.EnumSet;
 import io.mtd.concurrent.Futures;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -39,8 +41,9 @@ final class MigrationSlot {
 
     /** How long a deleted Job and its Pods may take to leave the API before the engine goes on regardless. */
     static final Duration GONE_WAIT = Duration.ofSeconds(30);
-    private static final Set<String> NEVER_STARTED = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-            "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "Unschedulable");
+    /** The container failures that keep a container from ever starting (the Pod's diagnosis fails fast on these). */
+    private static final Set<ContainerFailure> NEVER_STARTED = EnumSet.of(ContainerFailure.IMAGE_PULL, ContainerFailure.CONFIG,
+            ContainerFailure.START);
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
@@ -139,7 +142,7 @@ final class MigrationSlot {
         CompletableFuture<MigrationResult> result = waiter.await(left);
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
         return result.thenComposeAsync(r -> {
-            if (r.outcome() == StageOutcome.TIMED_OUT && "WaitTimeout".equals(r.reason())) {
+            if (r.outcome() == StageOutcome.TIMED_OUT && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT) {
                 throw new LeaseLock.LockTimeoutException("gave up waiting for the migration slot of " + t.environment().name()
                         + ": " + occupant.describe() + " still runs");
             }
@@ -192,7 +195,8 @@ final class MigrationSlot {
         Job first = null;
         for (Job j : jobs) {
             boolean deleting = j.getMetadata().getDeletionTimestamp() != null;
-            boolean ended = MigrationWaiter.condition(j, "Complete").isPresent() || MigrationWaiter.condition(j, "Failed").isPresent();
+            boolean ended = MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent()
+                    || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent();
             boolean ours = j.getMetadata().getName().equals(job.name()) && !deleting;
             if (!ended || deleting) {
                 occupying.add(j.getMetadata().getName());
@@ -219,7 +223,9 @@ final class MigrationSlot {
 
     /** Whether a failed migration never started its container, so deleting its Job loses nothing. */
     static boolean neverStarted(MigrationResult r, List<Pod> pods) {
-        return r.outcome() == StageOutcome.FAILED && NEVER_STARTED.contains(r.reason())
+        boolean cannotStart = r.reason() instanceof MigrationReason.Kubernetes k && (MigrationReason.Kubernetes.UNSCHEDULABLE.equals(k)
+                || ContainerFailure.of(k.value()).filter(NEVER_STARTED::contains).isPresent());
+        return r.outcome() == StageOutcome.FAILED && cannotStart
                 && pods.stream().noneMatch(PodDiagnosis::hasStarted);
     }
 
