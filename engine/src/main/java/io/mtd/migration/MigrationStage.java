@@ -263,6 +263,9 @@ public final class MigrationStage {
     private Outcome failedBeforeJob(Target t, Instant start, MigrationReason.Engine reason, String message) {
         Duration took = Duration.between(start, clock.instant());
         MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason.value(), message, null, 0, took, null);
+        // a stage that finishes has started: the start says what was to run, the finish why it could not
+        t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, t.environment().name(), "migration from " + t.image()
+                + " in namespace " + t.environment().namespaceOrDefault()));
         t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, t.environment().name(), StageOutcome.FAILED, took,
                 reason.value() + ": " + message));
         return new Outcome(report, List.of(), verdict(StageOutcome.FAILED, reason));
