@@ -29,8 +29,7 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** A plan whose migration runs {@code sh -c script} from {@code image} in the given environments (namespace = name). */
     public static Plan plan(String image, String script, String... environments) {
-        return plan(image, new Migration(List.of("sh", "-c", script), null, null, null, null, null, "2m", null, null, null, null,
-                null, null, null, null), environments);
+        return plan(image, Migration.builder().command("sh", "-c", script).timeout("2m").build(), environments);
     }
 
     public static Plan plan(String image, Migration migration, String... environments) {

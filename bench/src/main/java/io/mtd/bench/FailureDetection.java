@@ -130,8 +130,8 @@ final class FailureDetection {
             case IMAGE_PULL_BACKOFF:
                 return MigrationJobs.plan(app, "bench.invalid/missing-image:1", "true", env);
             case MISSING_SECRET:
-                return MigrationJobs.plan(app, "bench/app:1", new Migration(List.of("sh", "-c", "true"), null, null,
-                        List.of("bench-db-credentials"), null, null, null, null, null, null, null, null, null, null, null), env);
+                return MigrationJobs.plan(app, "bench/app:1", Migration.builder().command("sh", "-c", "true")
+                        .envFromSecret(List.of("bench-db-credentials")).build(), env);
             default:
                 throw new IllegalArgumentException(c.name());
         }

@@ -68,7 +68,7 @@ final class LockHandover {
             @Override
             public void onUpdate(Job oldJob, Job job) {
                 if (job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
-                        .stream().anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()))) {
+                        .stream().anyMatch(c -> io.mtd.migration.JobConditionType.COMPLETE.value().equals(c.getType()) && "True".equals(c.getStatus()))) {
                     completed.putIfAbsent(job.getMetadata().getName(), System.nanoTime());
                 }
             }
@@ -98,8 +98,8 @@ final class LockHandover {
     }
 
     private static Plan plan(String app, String image, String script) {
-        return new Plan(app, image, null, new Migration(List.of("sh", "-c", script), null, null, null, null, null, "5m",
-                null, null, null, null, null, null, null, new Migration.Lock("30s", "5m")), null,
+        return new Plan(app, image, null, Migration.builder().command("sh", "-c", script).timeout("5m")
+                .lock(new Migration.Lock("30s", "5m")).build(), null,
                 List.of(Environment.of(NS, NS, List.of())));
     }
 

@@ -55,7 +55,7 @@ final class PlanCommand implements Callable<Integer> {
         for (Environment env : plan.environments()) {
             MigrationJob job;
             try {
-                job = new MigrationJob(plan, env, plan.image(), identity, dir);
+                job = MigrationJob.of(plan, env, plan.image(), identity, dir);
             } catch (IllegalArgumentException e) {
                 System.err.println(planFile.file + ": " + e.getMessage());
                 return ExitCode.INVALID;

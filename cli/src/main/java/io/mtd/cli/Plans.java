@@ -10,9 +10,7 @@ final class Plans {
 
     static Plan withRetry(Plan p) {
         Migration m = p.migration();
-        Migration retrying = new Migration(m.command(), m.flyway(), m.env(), m.envFromSecret(), m.envFromConfigMap(), m.secretEnv(),
-                m.timeout(), m.backoffLimit(), true, m.ttlAfterFinished(), m.onCancel(), m.serviceAccount(), m.resources(),
-                m.podSecurity(), m.lock(), m.lint(), m.postRollout());
+        Migration retrying = m.toBuilder().retry(true).build();
         return new Plan(p.app(), p.image(), p.build(), retrying, p.rollout(), p.environments());
     }
 }

@@ -1,5 +1,6 @@
 package io.mtd.cli;
 
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.promotion.ApprovalGate;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -45,7 +46,7 @@ final class TerminalApprovals implements ApprovalGate {
         }
         CompletableFuture<Decision> answer = new CompletableFuture<>();
         // the prompt blocks on the terminal: give it its own thread, never an engine thread
-        Thread prompt = new Thread(() -> {
+        DaemonThreads.start("mtd-approval-prompt", () -> {
             try {
                 BufferedReader in = new BufferedReader(console.reader());
                 console.printf("%nPromote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(), request.namespace());
@@ -56,9 +57,7 @@ final class TerminalApprovals implements ApprovalGate {
             } catch (IOException e) {
                 answer.completeExceptionally(e);
             }
-        }, "mtd-approval-prompt");
-        prompt.setDaemon(true);
-        prompt.start();
+        });
         return answer;
     }
 }

@@ -89,6 +89,20 @@ public final class FlywayJob {
     }
 
     static FlywayJob of(Flyway flyway, String applicationImage, Path workspace, String jobName, int configMapBytes) {
+        return of(flyway, applicationImage, flyway.shipsFromWorkspace() ? Scripts.read(flyway, workspace) : null, jobName,
+                configMapBytes);
+    }
+
+    /**
+     * The same from scripts already read ({@code null} for {@code source: image}): no file I/O.
+     *
+     * @throws IllegalArgumentException when a script is too big for a ConfigMap
+     */
+    public static FlywayJob of(Flyway flyway, String applicationImage, Scripts shipped, String jobName) {
+        return of(flyway, applicationImage, shipped, jobName, DEFAULT_CONFIGMAP_BYTES);
+    }
+
+    private static FlywayJob of(Flyway flyway, String applicationImage, Scripts shipped, String jobName, int configMapBytes) {
         List<String> locations = new ArrayList<>();
         List<ConfigMap> configMaps = new ArrayList<>();
         List<Volume> volumes = new ArrayList<>();
@@ -96,9 +110,12 @@ public final class FlywayJob {
         List<Container> initContainers = new ArrayList<>();
         String hash = null;
         if (flyway.shipsFromWorkspace()) {
-            List<Script> scripts = scripts(flyway, workspace);
+            if (shipped == null) {
+                throw new IllegalArgumentException("migration.flyway: the scripts ship from the workspace, and none were read");
+            }
+            List<Script> scripts = shipped.all;
             List<List<Script>> parts = pack(scripts, configMapBytes);
-            hash = contentHash(scripts);
+            hash = shipped.hash;
             for (int i = 0; i < parts.size(); i++) {
                 String volume = "flyway-sql-" + i;
                 String dir = MOUNT_ROOT + "/part-" + i;
@@ -366,6 +383,31 @@ public final class FlywayJob {
 
     private static String join(String dir, String sub) {
         return dir.replaceAll("/+$", "") + "/" + sub.replaceAll("^/+|/+$", "");
+    }
+
+    /** The scripts a {@code source: workspace} plan ships, read once, with their content hash. */
+    public static final class Scripts {
+        private final List<Script> all;
+        private final String hash;
+
+        private Scripts(List<Script> all) {
+            this.all = List.copyOf(all);
+            this.hash = contentHash(all);
+        }
+
+        /**
+         * Reads every script under the plan's locations in {@code workspace}.
+         *
+         * @throws IllegalArgumentException when a location is missing, leaves the workspace or holds no scripts
+         */
+        public static Scripts read(Flyway flyway, Path workspace) {
+            return new Scripts(scripts(flyway, workspace));
+        }
+
+        /** The content hash the Job's name and ConfigMaps depend on. */
+        public String hash() {
+            return hash;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.mtd.image;
 
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.plan.Build;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
@@ -57,11 +58,7 @@ public final class ImageStage implements ImageResolver {
         this.env = Map.copyOf(env);
         this.home = home;
         // a build can take many minutes of blocking process I/O: it gets its own thread, not a shared pool's
-        this.executor = task -> {
-            Thread thread = new Thread(task, "mtd-image");
-            thread.setDaemon(true);
-            thread.start();
-        };
+        this.executor = task -> DaemonThreads.start("mtd-image", task);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.mtd.kube;
 
+import io.mtd.concurrent.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -56,15 +57,13 @@ public final class ClusterProbe {
         for (Environment env : plan.environments()) {
             CompletableFuture<Optional<Unreachable>> check = new CompletableFuture<>();
             // a thread each (not the common pool, one thread on a small machine): all environments are checked at once
-            Thread t = new Thread(() -> {
+            DaemonThreads.start("mtd-cluster-probe-" + env.name(), () -> {
                 try {
                     check.complete(check(env, unit.toMillis(timeout)));
                 } catch (RuntimeException | Error e) {
                     check.completeExceptionally(e);
                 }
-            }, "mtd-cluster-probe-" + env.name());
-            t.setDaemon(true);
-            t.start();
+            });
             checks.put(env.name(), check);
         }
         // the network waits are bounded by timeout itself; this outer bound only catches a client that hangs, and leaves

@@ -52,11 +52,27 @@ public final class MigrationJob {
     private final FlywayJob flyway;
 
     /**
-     * The migration Job of {@code environment} for {@code image}; {@code workspace} is where a Flyway plan's scripts are.
+     * The migration Job of {@code environment} for {@code image}; {@code workspace} is where a Flyway plan's scripts are,
+     * read here, once.
      *
      * @throws IllegalArgumentException when a Flyway location is missing or empty, or a script too big for a ConfigMap
      */
-    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity, Path workspace) {
+    public static MigrationJob of(Plan plan, Environment environment, String image, RunIdentity identity, Path workspace) {
+        Flyway f = plan.migration().flyway();
+        return new MigrationJob(plan, environment, image, identity,
+                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null);
+    }
+
+    /**
+     * The Job of a command migration, or a Flyway one with {@code source: image} (no workspace needed).
+     *
+     * @throws IllegalArgumentException for a Flyway plan whose scripts ship from the workspace: use {@link #of}
+     */
+    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
+        this(plan, environment, image, identity, null);
+    }
+
+    private MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity, FlywayJob.Scripts shipped) {
         this.plan = plan;
         this.environment = environment;
         this.image = image;
@@ -66,15 +82,9 @@ public final class MigrationJob {
             this.name = nameFor(plan.app(), environment.name(), image + PostRolloutMigration.jobKeySuffix(plan.migration(), identity.id()));
             this.flyway = null;
         } else {
-            String hash = f.shipsFromWorkspace() ? FlywayJob.of(f, image, workspace, "probe").scriptsHash() : null;
-            this.name = nameFor(plan.app(), environment.name(), hash == null ? image : image + "#" + hash);
-            this.flyway = FlywayJob.of(f, image, workspace, name);
+            this.name = nameFor(plan.app(), environment.name(), shipped == null ? image : image + "#" + shipped.hash());
+            this.flyway = FlywayJob.of(f, image, shipped, name);
         }
-    }
-
-    /** The Job of a command migration (no workspace needed). */
-    public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
-        this(plan, environment, image, identity, Path.of("."));
     }
 
     /** The ConfigMaps to create before the Job (a Flyway plan's shipped scripts), or none. */

@@ -1,5 +1,8 @@
 package io.mtd.migration;
 
+import io.mtd.kube.ContainerFailure;
+import java.util.EnumSet;
+import io.mtd.concurrent.Futures;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +41,9 @@ final class MigrationSlot {
 
     /** How long a deleted Job and its Pods may take to leave the API before the engine goes on regardless. */
     static final Duration GONE_WAIT = Duration.ofSeconds(30);
-    private static final Set<String> NEVER_STARTED = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-            "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "Unschedulable");
+    /** The container failures that keep a container from ever starting (the Pod's diagnosis fails fast on these). */
+    private static final Set<ContainerFailure> NEVER_STARTED = EnumSet.of(ContainerFailure.IMAGE_PULL, ContainerFailure.CONFIG,
+            ContainerFailure.START);
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
@@ -118,7 +121,7 @@ final class MigrationSlot {
                 : awaitPods(t, occupant, left, interrupted);
         ended.whenCompleteAsync((stuck, e) -> {
             if (e != null) {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = Futures.unwrap(e);
                 vacant.completeExceptionally(cause);
                 return;
             }
@@ -139,7 +142,7 @@ final class MigrationSlot {
         CompletableFuture<MigrationResult> result = waiter.await(left);
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
         return result.thenComposeAsync(r -> {
-            if (r.outcome() == StageOutcome.TIMED_OUT && "WaitTimeout".equals(r.reason())) {
+            if (r.outcome() == StageOutcome.TIMED_OUT && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT) {
                 throw new LeaseLock.LockTimeoutException("gave up waiting for the migration slot of " + t.environment().name()
                         + ": " + occupant.describe() + " still runs");
             }
@@ -192,7 +195,8 @@ final class MigrationSlot {
         Job first = null;
         for (Job j : jobs) {
             boolean deleting = j.getMetadata().getDeletionTimestamp() != null;
-            boolean ended = MigrationWaiter.condition(j, "Complete").isPresent() || MigrationWaiter.condition(j, "Failed").isPresent();
+            boolean ended = MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent()
+                    || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent();
             boolean ours = j.getMetadata().getName().equals(job.name()) && !deleting;
             if (!ended || deleting) {
                 occupying.add(j.getMetadata().getName());
@@ -219,7 +223,9 @@ final class MigrationSlot {
 
     /** Whether a failed migration never started its container, so deleting its Job loses nothing. */
     static boolean neverStarted(MigrationResult r, List<Pod> pods) {
-        return r.outcome() == StageOutcome.FAILED && NEVER_STARTED.contains(r.reason())
+        boolean cannotStart = r.reason() instanceof MigrationReason.Kubernetes k && (MigrationReason.Kubernetes.UNSCHEDULABLE.equals(k)
+                || ContainerFailure.of(k.value()).filter(NEVER_STARTED::contains).isPresent());
+        return r.outcome() == StageOutcome.FAILED && cannotStart
                 && pods.stream().noneMatch(PodDiagnosis::hasStarted);
     }
 

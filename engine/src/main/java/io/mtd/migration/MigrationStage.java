@@ -1,5 +1,6 @@
 package io.mtd.migration;
 
+import io.mtd.concurrent.Futures;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -36,7 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -94,14 +94,14 @@ public final class MigrationStage {
         Migration m = t.plan().migration();
         MigrationJob job;
         try {
-            job = new MigrationJob(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
+            job = MigrationJob.of(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(failedBeforeJob(t, start, "InvalidMigrations", e.getMessage()));
+            return CompletableFuture.completedFuture(failedBeforeJob(t, start, MigrationReason.Engine.INVALID_MIGRATIONS, e.getMessage()));
         }
         if (m.flyway() != null) {
             Preflight preflight = FlywayPreflight.check(m.flyway(), t.workspace(), t.client(), job.namespace());
             if (!preflight.ok()) {
-                return CompletableFuture.completedFuture(failedBeforeJob(t, start, "PreflightFailed",
+                return CompletableFuture.completedFuture(failedBeforeJob(t, start, MigrationReason.Engine.PREFLIGHT_FAILED,
                         "the Flyway pre-flight found problems before any Job was created: " + String.join("; ", preflight.errors())));
             }
             note(t, preflight.pending()
@@ -136,15 +136,15 @@ public final class MigrationStage {
         return t.watch().synced().thenComposeAsync(v -> {
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
             if (existing != null) {
-                if (MigrationWaiter.condition(existing, "Complete").isPresent()) {
-                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, "AlreadySucceeded",
+                if (MigrationWaiter.condition(existing, JobConditionType.COMPLETE).isPresent()) {
+                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, MigrationReason.Engine.ALREADY_SUCCEEDED,
                             "already migrated for this image" + ranBy(existing), 0, 0, null));
                 }
-                Optional<JobCondition> failed = MigrationWaiter.condition(existing, "Failed");
+                Optional<JobCondition> failed = MigrationWaiter.condition(existing, JobConditionType.FAILED);
                 if (failed.isPresent()) {
                     if (!t.plan().migration().retries()) {
                         return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
-                                orElse(failed.get().getReason(), "Failed"),
+                                MigrationReason.of(orElse(failed.get().getReason(), JobConditionType.FAILED.value())),
                                 "the migration Job for this image already failed" + ranBy(existing) + ": "
                                         + orElse(failed.get().getMessage(), "no message")
                                         + ". Fix the cause and set migration.retry: true (mtd run --retry) to run it again",
@@ -220,7 +220,7 @@ public final class MigrationStage {
                 return slot.delete(t, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
                         + " was deleted before its container started, so nothing ran; fix the cause and run again"));
             }
-            boolean stopped = r.outcome() == StageOutcome.CANCELLED || "WaitTimeout".equals(r.reason());
+            boolean stopped = r.outcome() == StageOutcome.CANCELLED || r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
             if (stopped) {
                 if (t.plan().migration().deletesOnCancel()) {
                     return slot.delete(t, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
@@ -260,12 +260,30 @@ public final class MigrationStage {
         }
     }
 
-    private Outcome failedBeforeJob(Target t, Instant start, String reason, String message) {
+    private Outcome failedBeforeJob(Target t, Instant start, MigrationReason.Engine reason, String message) {
         Duration took = Duration.between(start, clock.instant());
-        MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason, message, null, 0, took, null);
+        MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason.value(), message, null, 0, took, null);
+        // a stage that finishes has started: the start says what was to run, the finish why it could not
+        t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, t.environment().name(), "migration from " + t.image()
+                + " in namespace " + t.environment().namespaceOrDefault()));
         t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, t.environment().name(), StageOutcome.FAILED, took,
-                reason + ": " + message));
-        return new Outcome(report, List.of(), RunOutcome.MIGRATION_FAILED);
+                reason.value() + ": " + message));
+        return new Outcome(report, List.of(), verdict(StageOutcome.FAILED, reason));
+    }
+
+    /** How the run ends after a migration that ended so: exhaustive over the engine's reasons, so a new one gets a verdict. */
+    static RunOutcome verdict(StageOutcome outcome, MigrationReason reason) {
+        return switch (outcome) {
+            case SUCCEEDED, SKIPPED -> RunOutcome.SUCCEEDED;
+            case TIMED_OUT -> RunOutcome.TIMED_OUT;
+            case CANCELLED -> RunOutcome.CANCELLED;
+            case FAILED, DENIED, NOT_REACHED -> reason instanceof MigrationReason.Engine e ? switch (e) {
+                case LOCK_LOST -> RunOutcome.LOCK_LOST;
+                case KUBERNETES_ERROR, ENGINE_ERROR -> RunOutcome.INFRASTRUCTURE;
+                case CANCELLED, WAIT_TIMEOUT, LOCK_TIMEOUT, JOB_DELETED, INVALID_MIGRATIONS, PREFLIGHT_FAILED, ALREADY_SUCCEEDED ->
+                        RunOutcome.MIGRATION_FAILED;
+            } : RunOutcome.MIGRATION_FAILED;
+        };
     }
 
     private Outcome report(Target t, MigrationJob job, Instant start, MigrationResult r, Throwable error) {
@@ -274,35 +292,28 @@ public final class MigrationStage {
         MigrationReport report;
         RunOutcome verdict;
         if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Futures.unwrap(error);
             StageOutcome outcome;
-            String reason;
+            MigrationReason.Engine reason;
             if (cause instanceof CancelledException) {
                 outcome = StageOutcome.CANCELLED;
-                reason = "Cancelled";
-                verdict = RunOutcome.CANCELLED;
+                reason = MigrationReason.Engine.CANCELLED;
             } else if (cause instanceof LeaseLock.LockTimeoutException) {
                 outcome = StageOutcome.TIMED_OUT;
-                reason = "LockTimeout";
-                verdict = RunOutcome.TIMED_OUT;
+                reason = MigrationReason.Engine.LOCK_TIMEOUT;
             } else if (cause instanceof LockLost.Exception) {
                 outcome = StageOutcome.FAILED;
-                reason = "LockLost";
-                verdict = RunOutcome.LOCK_LOST;
+                reason = MigrationReason.Engine.LOCK_LOST;
             } else {
                 outcome = StageOutcome.FAILED;
-                reason = cause instanceof KubernetesClientException ? "KubernetesError" : "EngineError";
-                verdict = RunOutcome.INFRASTRUCTURE;
+                reason = cause instanceof KubernetesClientException ? MigrationReason.Engine.KUBERNETES_ERROR
+                        : MigrationReason.Engine.ENGINE_ERROR;
             }
-            report = new MigrationReport(job.name(), outcome, reason, describe(cause), null, 0, took, null);
+            verdict = verdict(outcome, reason);
+            report = new MigrationReport(job.name(), outcome, reason.value(), describe(cause), null, 0, took, null);
         } else {
-            report = new MigrationReport(job.name(), r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), took, null);
-            verdict = switch (r.outcome()) {
-                case SUCCEEDED, SKIPPED -> RunOutcome.SUCCEEDED;
-                case TIMED_OUT -> RunOutcome.TIMED_OUT;
-                case CANCELLED -> RunOutcome.CANCELLED;
-                default -> "EngineError".equals(r.reason()) ? RunOutcome.INFRASTRUCTURE : RunOutcome.MIGRATION_FAILED;
-            };
+            report = new MigrationReport(job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(), r.exitCode(), r.attempts(), took, null);
+            verdict = verdict(r.outcome(), r.reason());
         }
         String detail = switch (report.outcome()) {
             case SUCCEEDED -> "migrated in " + Durations.format(took) + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");

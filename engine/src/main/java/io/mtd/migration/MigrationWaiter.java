@@ -82,7 +82,7 @@ final class MigrationWaiter {
     CompletableFuture<MigrationResult> await(Duration maxWait) {
         watch.subscribe(jobName, onChange);
         heartbeat = scheduler.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-        deadline = scheduler.schedule(() -> finish(new MigrationResult(StageOutcome.TIMED_OUT, "WaitTimeout",
+        deadline = scheduler.schedule(() -> finish(new MigrationResult(StageOutcome.TIMED_OUT, MigrationReason.Engine.WAIT_TIMEOUT,
                 "stopped waiting after " + Durations.format(maxWait) + "; the Job " + jobName + " was left running",
                 null, attempts(), null)), maxWait.toMillis(), TimeUnit.MILLISECONDS);
         evaluateLater();
@@ -91,7 +91,7 @@ final class MigrationWaiter {
 
     /** Stops waiting (the run was cancelled). */
     void cancel(String why) {
-        finish(new MigrationResult(StageOutcome.CANCELLED, "Cancelled", why, null, attempts(), null));
+        finish(new MigrationResult(StageOutcome.CANCELLED, MigrationReason.Engine.CANCELLED, why, null, attempts(), null));
     }
 
     private void evaluateLater() {
@@ -107,7 +107,7 @@ final class MigrationWaiter {
             Job job = watch.job(jobName);
             if (job == null) {
                 if (seenJob) {
-                    finish(new MigrationResult(StageOutcome.FAILED, "JobDeleted",
+                    finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.JOB_DELETED,
                             "the Job " + jobName + " was deleted while the engine waited on it", null, attempts(), null));
                 }
                 return;
@@ -118,14 +118,14 @@ final class MigrationWaiter {
                 notePhase(pod);
                 followLog(pod);
             }
-            boolean ended = condition(job, "Complete").isPresent() || condition(job, "Failed").isPresent();
+            boolean ended = condition(job, JobConditionType.COMPLETE).isPresent() || condition(job, JobConditionType.FAILED).isPresent();
             if (ended && !podsSettled(pods)) {
                 // the Job and Pod informers run apart: the Job's end can arrive before its Pod's, which holds the exit
                 // code, the reason and the log to follow; give the Pod view a moment to catch up
                 scheduler.schedule(this::evaluateLater, 100, TimeUnit.MILLISECONDS);
                 return;
             }
-            Optional<JobCondition> complete = condition(job, "Complete");
+            Optional<JobCondition> complete = condition(job, JobConditionType.COMPLETE);
             if (complete.isPresent()) {
                 Pod last = pods.isEmpty() ? null : pods.get(pods.size() - 1);
                 Integer exitCode = last == null ? null : PodDiagnosis.exitCode(last);
@@ -133,7 +133,7 @@ final class MigrationWaiter {
                         attempts(pods), null));
                 return;
             }
-            Optional<JobCondition> failed = condition(job, "Failed");
+            Optional<JobCondition> failed = condition(job, JobConditionType.FAILED);
             if (failed.isPresent()) {
                 finish(failure(failed.get(), pods));
                 return;
@@ -145,7 +145,7 @@ final class MigrationWaiter {
                 Optional<PodDiagnosis.Problem> stuck = PodDiagnosis.stuck(pod, clock.instant(), unschedulableGrace);
                 if (stuck.isPresent()) {
                     PodDiagnosis.Problem p = stuck.get();
-                    finish(new MigrationResult(StageOutcome.FAILED, p.reason(), "Pod " + pod.getMetadata().getName() + ": "
+                    finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.of(p.reason()), "Pod " + pod.getMetadata().getName() + ": "
                             + p.describe(), null, attempts(pods), null));
                     return;
                 }
@@ -154,7 +154,7 @@ final class MigrationWaiter {
                 }
             }
         } catch (RuntimeException e) {
-            finish(new MigrationResult(StageOutcome.FAILED, "EngineError", "could not read the Job's state: " + e.getMessage(),
+            finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR, "could not read the Job's state: " + e.getMessage(),
                     null, attempts(), null));
         }
     }
@@ -172,7 +172,7 @@ final class MigrationWaiter {
     }
 
     private MigrationResult failure(JobCondition failed, List<Pod> pods) {
-        String reason = failed.getReason() == null ? "Failed" : failed.getReason();
+        MigrationReason reason = MigrationReason.of(failed.getReason() == null ? JobConditionType.FAILED.value() : failed.getReason());
         StringBuilder message = new StringBuilder(failed.getMessage() == null ? "the Job failed" : failed.getMessage());
         Integer exitCode = null;
         String podReason = null;
@@ -186,9 +186,9 @@ final class MigrationWaiter {
                 break;
             }
         }
-        StageOutcome outcome = "DeadlineExceeded".equals(reason) ? StageOutcome.TIMED_OUT : StageOutcome.FAILED;
-        if ("BackoffLimitExceeded".equals(reason) && podReason != null && !"Error".equals(podReason)) {
-            reason = podReason; // OOMKilled or Evicted says more than "the last retry failed"
+        StageOutcome outcome = MigrationReason.Kubernetes.DEADLINE_EXCEEDED.equals(reason) ? StageOutcome.TIMED_OUT : StageOutcome.FAILED;
+        if (MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED.equals(reason) && podReason != null && !"Error".equals(podReason)) {
+            reason = MigrationReason.of(podReason); // OOMKilled or Evicted says more than "the last retry failed"
         }
         return new MigrationResult(outcome, reason, message.toString(), exitCode, attempts(pods), null);
     }
@@ -248,7 +248,7 @@ final class MigrationWaiter {
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         logs.values().forEach(l -> pending.add(l.done()));
         boolean stopFollowing = r.outcome() == StageOutcome.CANCELLED || r.outcome() == StageOutcome.TIMED_OUT
-                && "WaitTimeout".equals(r.reason());
+                && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
         if (stopFollowing) {
             logs.values().forEach(PodLogStream::close);
         }
@@ -292,12 +292,12 @@ final class MigrationWaiter {
     }
 
     /** The Job's condition of that type, if it is true. */
-    static Optional<JobCondition> condition(Job job, String type) {
+    static Optional<JobCondition> condition(Job job, JobConditionType type) {
         if (job.getStatus() == null || job.getStatus().getConditions() == null) {
             return Optional.empty();
         }
         return job.getStatus().getConditions().stream()
-                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+                .filter(c -> type.value().equals(c.getType()) && "True".equals(c.getStatus()))
                 .findFirst();
     }
 }

@@ -8,19 +8,15 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
+import io.mtd.kube.ContainerFailure;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reads a Pod's status for the reasons a migration can never succeed, so the engine fails within seconds with the
  * real reason and a hint, instead of waiting out the Job's deadline as {@code kubectl wait} does.
  */
 public final class PodDiagnosis {
-
-    private static final Set<String> PULL = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull");
-    private static final Set<String> CONFIG = Set.of("CreateContainerConfigError", "CreateContainerError", "RunContainerError");
 
     private PodDiagnosis() {}
 
@@ -39,12 +35,16 @@ public final class PodDiagnosis {
                 continue;
             }
             String reason = waiting.getReason();
-            if (PULL.contains(reason)) {
+            Optional<ContainerFailure> kind = ContainerFailure.of(reason);
+            if (kind.isEmpty()) {
+                continue;
+            }
+            if (kind.get() == ContainerFailure.IMAGE_PULL) {
                 return Optional.of(new Problem(reason, waiting.getMessage(),
                         "check that the image " + cs.getImage() + " exists and that the cluster may pull it"
                                 + " (imagePullSecrets, registry credentials)"));
             }
-            if (CONFIG.contains(reason)) {
+            if (kind.get() == ContainerFailure.CONFIG || kind.get() == ContainerFailure.START) {
                 return Optional.of(new Problem(reason, waiting.getMessage(), configHint(waiting.getMessage())));
             }
         }
@@ -75,7 +75,7 @@ public final class PodDiagnosis {
                     ? Optional.of(new Problem(orElse(pod.getStatus().getReason(), "PodFailed"), pod.getStatus().getMessage(), null))
                     : Optional.empty();
         }
-        if ("OOMKilled".equals(t.getReason())) {
+        if (ContainerFailure.OUT_OF_MEMORY.matches(t.getReason())) {
             return Optional.of(new Problem("OOMKilled", "the migration container ran out of memory (exit code "
                     + t.getExitCode() + ")", "raise migration.resources.memory"));
         }
@@ -125,16 +125,7 @@ public final class PodDiagnosis {
     }
 
     private static List<ContainerStatus> containerStatuses(Pod pod) {
-        List<ContainerStatus> all = new ArrayList<>();
-        if (pod.getStatus() != null) {
-            if (pod.getStatus().getInitContainerStatuses() != null) {
-                all.addAll(pod.getStatus().getInitContainerStatuses());
-            }
-            if (pod.getStatus().getContainerStatuses() != null) {
-                all.addAll(pod.getStatus().getContainerStatuses());
-            }
-        }
-        return all;
+        return ContainerFailure.statuses(pod);
     }
 
     private static List<PodCondition> conditions(Pod pod) {

@@ -31,10 +31,8 @@ public final class PostRolloutMigration {
             env.putIfAbsent("FLYWAY_BASELINE_ON_MIGRATE", "true");
             env.putIfAbsent("FLYWAY_BASELINE_VERSION", "0");
         }
-        Migration post = new Migration(m.flyway() == null ? p.command() : null,
-                m.flyway() == null ? null : p.flywayFrom(m.flyway()), env, m.envFromSecret(), m.envFromConfigMap(),
-                m.secretEnv(), m.timeout(), m.backoffLimit(), m.retry(), m.ttlAfterFinished(), m.onCancel(), m.serviceAccount(),
-                m.resources(), m.podSecurity(), m.lock(), null, null);
+        Migration post = m.toBuilder().command(m.flyway() == null ? p.command() : null)
+                .flyway(m.flyway() == null ? null : p.flywayFrom(m.flyway())).env(env).lint(null).postRollout(null).build();
         return new Plan(plan.app(), plan.image(), plan.build(), post, plan.rollout(), plan.environments());
     }
 
@@ -55,8 +53,8 @@ public final class PostRolloutMigration {
         // each printing is its own Job: its output is what gets checked, so it must never be skipped as already done, even
         // by a second run of the same process (the run identity names the process, not the run)
         env.put(PRINT_SQL_ID_VARIABLE, UUID.randomUUID().toString());
-        Migration print = new Migration(sqlCommand, null, env, m.envFromSecret(), m.envFromConfigMap(), m.secretEnv(), m.timeout(),
-                0, false, m.ttlAfterFinished(), "delete", m.serviceAccount(), m.resources(), m.podSecurity(), m.lock(), null, null);
+        Migration print = m.toBuilder().command(sqlCommand).flyway(null).env(env).backoffLimit(0).retry(false)
+                .onCancel("delete").lint(null).postRollout(null).build();
         return new Plan(plan.app(), plan.image(), plan.build(), print, plan.rollout(), plan.environments());
     }
 

@@ -58,15 +58,6 @@ public record Migration(
         secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
     }
 
-    /** A migration without lint settings or post-rollout phase (the form before they existed). */
-    public Migration(List<String> command, Flyway flyway, Map<String, String> env, List<String> envFromSecret,
-            List<String> envFromConfigMap, List<SecretEnv> secretEnv, String timeout, Integer backoffLimit, Boolean retry,
-            String ttlAfterFinished, String onCancel, String serviceAccount, Resources resources, PodSecurity podSecurity,
-            Lock lock) {
-        this(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry, ttlAfterFinished,
-                onCancel, serviceAccount, resources, podSecurity, lock, null, null);
-    }
-
     /** The lint settings, or none. */
     public Lint lintOrDefaults() {
         return lint == null ? new Lint(null, null) : lint;
@@ -79,7 +70,7 @@ public record Migration(
 
     /** A command migration with defaults for everything else. */
     public static Migration ofCommand(List<String> command) {
-        return new Migration(command, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return builder().command(command).build();
     }
 
     public Duration timeoutOrDefault() {
@@ -109,6 +100,136 @@ public record Migration(
 
     public PodSecurity podSecurityOrDefaults() {
         return podSecurity == null ? PodSecurity.RESTRICTED : podSecurity.overRestricted();
+    }
+
+    /** A migration to build, every setting left out at its default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This migration's settings, to change some and build another. */
+    public Builder toBuilder() {
+        return new Builder().command(command).flyway(flyway).env(env).envFromSecret(envFromSecret)
+                .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
+                .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
+                .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout);
+    }
+
+    /** Builds a {@link Migration}; each setting is as in the plan file, null for its default. */
+    public static final class Builder {
+        private List<String> command;
+        private Flyway flyway;
+        private Map<String, String> env;
+        private List<String> envFromSecret;
+        private List<String> envFromConfigMap;
+        private List<SecretEnv> secretEnv;
+        private String timeout;
+        private Integer backoffLimit;
+        private Boolean retry;
+        private String ttlAfterFinished;
+        private String onCancel;
+        private String serviceAccount;
+        private Resources resources;
+        private PodSecurity podSecurity;
+        private Lock lock;
+        private Lint lint;
+        private PostRollout postRollout;
+
+        private Builder() {}
+
+        public Builder command(List<String> command) {
+            this.command = command;
+            return this;
+        }
+
+        public Builder command(String... command) {
+            return command(List.of(command));
+        }
+
+        public Builder flyway(Flyway flyway) {
+            this.flyway = flyway;
+            return this;
+        }
+
+        public Builder env(Map<String, String> env) {
+            this.env = env;
+            return this;
+        }
+
+        public Builder envFromSecret(List<String> envFromSecret) {
+            this.envFromSecret = envFromSecret;
+            return this;
+        }
+
+        public Builder envFromConfigMap(List<String> envFromConfigMap) {
+            this.envFromConfigMap = envFromConfigMap;
+            return this;
+        }
+
+        public Builder secretEnv(List<SecretEnv> secretEnv) {
+            this.secretEnv = secretEnv;
+            return this;
+        }
+
+        public Builder timeout(String timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder backoffLimit(Integer backoffLimit) {
+            this.backoffLimit = backoffLimit;
+            return this;
+        }
+
+        public Builder retry(Boolean retry) {
+            this.retry = retry;
+            return this;
+        }
+
+        public Builder ttlAfterFinished(String ttlAfterFinished) {
+            this.ttlAfterFinished = ttlAfterFinished;
+            return this;
+        }
+
+        public Builder onCancel(String onCancel) {
+            this.onCancel = onCancel;
+            return this;
+        }
+
+        public Builder serviceAccount(String serviceAccount) {
+            this.serviceAccount = serviceAccount;
+            return this;
+        }
+
+        public Builder resources(Resources resources) {
+            this.resources = resources;
+            return this;
+        }
+
+        public Builder podSecurity(PodSecurity podSecurity) {
+            this.podSecurity = podSecurity;
+            return this;
+        }
+
+        public Builder lock(Lock lock) {
+            this.lock = lock;
+            return this;
+        }
+
+        public Builder lint(Lint lint) {
+            this.lint = lint;
+            return this;
+        }
+
+        public Builder postRollout(PostRollout postRollout) {
+            this.postRollout = postRollout;
+            return this;
+        }
+
+        public Migration build() {
+            return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
+                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout);
+        }
     }
 
     /** A variable taken from one key of a Secret. */

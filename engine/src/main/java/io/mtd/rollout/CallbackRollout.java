@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -50,29 +51,46 @@ public final class CallbackRollout {
             kubeconfig.close();
             return CompletableFuture.completedFuture(failed(started, e));
         }
-        CompletableFuture<RolloutReport> result = new CompletableFuture<>();
         CompletableFuture<Void> running = stage.toCompletableFuture();
+        AtomicBoolean endedFromOutside = new AtomicBoolean();
+        // cancelling the rollout, or ending it from outside (its timeout), cancels the callback and so stops a hook command:
+        // before the caller's dependents run, so that no report is made while the callback could still act
+        CompletableFuture<RolloutReport> result = new CompletableFuture<>() {
+            @Override
+            public boolean completeExceptionally(Throwable ex) {
+                stopCallback();
+                return super.completeExceptionally(ex);
+            }
+
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                stopCallback();
+                return super.cancel(mayInterruptIfRunning);
+            }
+
+            private void stopCallback() {
+                if (!isDone() && endedFromOutside.compareAndSet(false, true)) {
+                    running.cancel(true);
+                }
+            }
+        };
         running.whenComplete((v, e) -> {
             try {
                 kubeconfig.close();
             } catch (RuntimeException closeFailure) {
                 progress.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), closeFailure.getMessage()));
             }
-            result.complete(e == null
-                    ? new RolloutReport(MODE, StageOutcome.SUCCEEDED, null, elapsed(started), List.of())
-                    : failed(started, e));
-        });
-        // cancelling the rollout, or ending it from outside (its timeout), cancels the callback and so stops a hook command
-        result.whenComplete((r, e) -> {
-            if (e != null) {
-                running.cancel(true);
+            if (!endedFromOutside.get()) { // else the caller's own ending (timeout, cancel) is the report
+                result.complete(e == null
+                        ? new RolloutReport(MODE, StageOutcome.SUCCEEDED, null, elapsed(started), List.of())
+                        : failed(started, e));
             }
         });
         return result;
     }
 
     private static RolloutReport failed(long started, Throwable e) {
-        Throwable cause = RolloutStage.unwrap(e);
+        Throwable cause = io.mtd.concurrent.Futures.unwrap(e);
         StageOutcome outcome = cause instanceof CancellationException ? StageOutcome.CANCELLED
                 : cause instanceof RolloutFailedException r ? r.outcome() : StageOutcome.FAILED;
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();

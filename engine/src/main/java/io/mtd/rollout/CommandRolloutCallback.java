@@ -1,5 +1,6 @@
 package io.mtd.rollout;
 
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import io.mtd.progress.Stage;
@@ -56,7 +57,7 @@ public final class CommandRolloutCallback implements RolloutCallback {
         CompletableFuture<Void> result = new CompletableFuture<>();
         CompletableFuture<Void> output = new CompletableFuture<>();
         // the one thread a hook costs: reading a process's output blocks
-        Thread reader = new Thread(() -> {
+        DaemonThreads.start("mtd-rollout-hook-" + target.environment(), () -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = lines.readLine()) != null) {
@@ -66,9 +67,7 @@ public final class CommandRolloutCallback implements RolloutCallback {
             } catch (IOException e) {
                 output.complete(null); // the process was destroyed; its exit code tells what happened
             }
-        }, "mtd-rollout-hook-" + target.environment());
-        reader.setDaemon(true);
-        reader.start();
+        });
         process.onExit().thenCombine(output, (p, v) -> p.exitValue()).whenComplete((code, e) -> {
             if (e != null) {
                 result.completeExceptionally(e);

@@ -4,11 +4,9 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import java.util.ArrayList;
+import io.mtd.kube.ContainerFailure;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A new Pod that will not become available without someone fixing something, found from its container statuses.
@@ -21,8 +19,6 @@ import java.util.Set;
  */
 public record PodFailure(String pod, String container, String reason, String detail, String hint) {
 
-    private static final Set<String> IMAGE_PULL = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull");
-    private static final Set<String> CONFIG = Set.of("CreateContainerConfigError", "CreateContainerError");
     static final String CRASH_LOOP = "CrashLoopBackOff";
 
     /** The first failure among {@code pods}, where a container that restarted {@code crashLoopThreshold} times fails. */
@@ -41,14 +37,7 @@ public record PodFailure(String pod, String container, String reason, String det
             return Optional.empty();
         }
         String name = pod.getMetadata().getName();
-        List<ContainerStatus> statuses = new ArrayList<>();
-        if (pod.getStatus().getInitContainerStatuses() != null) {
-            statuses.addAll(pod.getStatus().getInitContainerStatuses());
-        }
-        if (pod.getStatus().getContainerStatuses() != null) {
-            statuses.addAll(pod.getStatus().getContainerStatuses());
-        }
-        for (ContainerStatus status : statuses) {
+        for (ContainerStatus status : ContainerFailure.statuses(pod)) {
             Optional<PodFailure> failure = of(name, namespace, status, crashLoopThreshold);
             if (failure.isPresent()) {
                 return failure;
@@ -66,19 +55,21 @@ public record PodFailure(String pod, String container, String reason, String det
         ContainerStateWaiting waiting = status.getState() == null ? null : status.getState().getWaiting();
         String waitingReason = waiting == null ? null : waiting.getReason();
         String container = status.getName();
-        if (waitingReason != null && IMAGE_PULL.contains(waitingReason)) {
+        // a container the runtime could not start (RunContainerError) restarts: the restart count below catches it
+        ContainerFailure kind = ContainerFailure.of(waitingReason).orElse(null);
+        if (kind == ContainerFailure.IMAGE_PULL) {
             return Optional.of(new PodFailure(pod, container, waitingReason, waiting.getMessage(),
                     "check the image name and tag or digest (" + status.getImage() + "), that the registry is reachable "
                             + "from the cluster, and the pull credentials (the Pod's imagePullSecrets)"));
         }
-        if (waitingReason != null && CONFIG.contains(waitingReason)) {
+        if (kind == ContainerFailure.CONFIG) {
             return Optional.of(new PodFailure(pod, container, waitingReason, waiting.getMessage(),
                     "check that every Secret and ConfigMap the container references exists in namespace " + namespace
                             + " and has the keys it names"));
         }
         int restarts = status.getRestartCount() == null ? 0 : status.getRestartCount();
         if (restarts >= crashLoopThreshold && restarts > 0) {
-            String reason = CRASH_LOOP.equals(waitingReason) ? CRASH_LOOP : "restarted " + restarts + " times";
+            String reason = kind == ContainerFailure.CRASH_LOOP ? CRASH_LOOP : "restarted " + restarts + " times";
             return Optional.of(new PodFailure(pod, container, reason, lastExit(status, restarts),
                     "the container keeps exiting; see its logs: kubectl logs -n " + namespace + " " + pod + " -c "
                             + container + " --previous"));

@@ -123,7 +123,7 @@ public final class RolloutWaiter {
             result.whenCompleteAsync((d, e) -> stop(), scheduler);
             watch.synced().whenComplete((v, e) -> {
                 if (e != null) {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                    Throwable cause = io.mtd.concurrent.Futures.unwrap(e);
                     fail(new RolloutFailedException("could not watch Deployment " + name + " in namespace " + namespace
                             + ": " + cause.getMessage()));
                     return;

@@ -63,7 +63,7 @@ class FlywayRunTest {
 
     private static Plan plan(String image, String namespace) {
         Flyway flyway = new Flyway(List.of("db/migration"), null, null, null, "app-db", null, null, null, null, null);
-        Migration m = new Migration(null, flyway, null, null, null, null, "2m", null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder().flyway(flyway).timeout("2m").build();
         return new Plan("shop", image, null, m, null, List.of(Environment.of("staging", namespace, List.of())));
     }
 
@@ -150,9 +150,9 @@ class FlywayRunTest {
     void theJobNameFollowsTheShippedScripts() throws IOException {
         scripts("good");
         Plan plan = plan("shop:1", "fw-name");
-        String before = new io.mtd.migration.MigrationJob(plan, plan.environments().get(0), "shop:1", new RunIdentity("x", null), workspace).name();
+        String before = io.mtd.migration.MigrationJob.of(plan, plan.environments().get(0), "shop:1", new RunIdentity("x", null), workspace).name();
         Files.writeString(workspace.resolve("db/migration/V99__later.sql"), "select 1;");
-        String after = new io.mtd.migration.MigrationJob(plan, plan.environments().get(0), "shop:1", new RunIdentity("x", null), workspace).name();
+        String after = io.mtd.migration.MigrationJob.of(plan, plan.environments().get(0), "shop:1", new RunIdentity("x", null), workspace).name();
         assertThat(after).isNotEqualTo(before);
     }
 

@@ -48,8 +48,8 @@ class LeastPrivilegeTest {
 
     /** A plan with a Secret, a Deployment and a Flyway-free command, in a namespace of its own. */
     private static Plan plan(String namespace) {
-        Migration m = new Migration(List.of("sh", "-c", "echo migrating with $PASSWORD"), null, null, List.of("shop-db"), null,
-                null, "2m", null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder().command("sh", "-c", "echo migrating with $PASSWORD")
+                .envFromSecret(List.of("shop-db")).timeout("2m").build();
         return new Plan("shop", "shop:2", null, m, null,
                 List.of(new Environment("staging", null, null, null, null, namespace, List.of("shop-web"), null, null, null)));
     }

@@ -34,8 +34,8 @@ class PermissionsTest {
         assertThat(plainRules.get(0).verbs()).contains("delete");
         assertThat(plainRules.get(1).verbs()).contains("deletecollection");
         assertThat(plainRules.get(3).verbs()).contains("list", "watch");
-        Migration flyway = new Migration(null, new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null),
-                null, null, null, null, null, null, true, null, null, null, null, null, null);
+        Migration flyway = Migration.builder()
+                .flyway(new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null)).retry(true).build();
         Plan rolling = new Plan("shop", "shop:1", null, flyway, null, List.of(Environment.of("staging", "s", List.of("web"))));
         List<Permissions.Rule> rules = Permissions.required(rolling, rolling.environments().get(0));
         assertThat(rules).extracting(Permissions.Rule::resource)

@@ -60,8 +60,7 @@ class ReleaseGateTest {
 
     private static Plan plan(String namespace, List<Lint.Allow> allow) {
         Flyway flyway = new Flyway(List.of("db/migration"), null, null, null, "app-db", null, null, null, null, null);
-        Migration m = new Migration(null, flyway, null, null, null, null, "2m", null, null, null, null, null, null, null, null,
-                new Lint(null, allow), null);
+        Migration m = Migration.builder().flyway(flyway).timeout("2m").lint(new Lint(null, allow)).build();
         return new Plan("shop", "shop:1", null, m, null, List.of(Environment.of("staging", namespace, List.of())));
     }
 
@@ -128,8 +127,8 @@ class ReleaseGateTest {
         Files.createDirectories(post);
         Files.writeString(post.resolve("V1__drop_fax.sql"), "SET lock_timeout = '5s';\nALTER TABLE customer DROP COLUMN fax;\n");
         Flyway flyway = new Flyway(List.of("db/migration"), null, null, null, "app-db", null, null, null, null, null);
-        Migration m = new Migration(null, flyway, null, null, null, null, "2m", null, null, null, null, null, null, null, null, null,
-                new io.mtd.plan.PostRollout(List.of("db/post"), null, null, null));
+        Migration m = Migration.builder().flyway(flyway).timeout("2m")
+                .postRollout(new io.mtd.plan.PostRollout(List.of("db/post"), null, null, null)).build();
         Plan plan = new Plan("shop", "shop:1", null, m, null, List.of(Environment.of("staging", "gate-post", List.of())));
 
         // the same drop before the rollout is an error that says where it belongs; after it, it is allowed

@@ -54,9 +54,11 @@ class MigrationJobTest {
 
     @Test
     void manifestRunsTheImageOnceWithDeadlineTtlLabelsAndIdentity() {
-        Migration m = new Migration(List.of("python", "manage.py", "migrate"), null, Map.of("DJANGO_SETTINGS_MODULE", "shop.settings"),
-                List.of("shop-db"), List.of("shop-config"), List.of(new Migration.SecretEnv("API_KEY", "shop-keys", "api")),
-                "10m", null, null, "2h", null, "shop-migrator", new Migration.Resources("250m", "256Mi", null, null), null, null);
+        Migration m = Migration.builder().command("python", "manage.py", "migrate")
+                .env(Map.of("DJANGO_SETTINGS_MODULE", "shop.settings")).envFromSecret(List.of("shop-db"))
+                .envFromConfigMap(List.of("shop-config")).secretEnv(List.of(new Migration.SecretEnv("API_KEY", "shop-keys", "api")))
+                .timeout("10m").ttlAfterFinished("2h").serviceAccount("shop-migrator")
+                .resources(new Migration.Resources("250m", "256Mi", null, null)).build();
         Job job = new MigrationJob(plan(m), plan(m).environments().get(0), "registry.example.com/shop@sha256:" + "a".repeat(64), RUN)
                 .manifest();
 
@@ -100,8 +102,8 @@ class MigrationJobTest {
         assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
         assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
 
-        Migration relaxed = new Migration(List.of("migrate"), null, null, null, null, null, null, null, null, null, null, null, null,
-                new Migration.PodSecurity(false, 0L, null, null, true, false, "Unconfined"), null);
+        Migration relaxed = Migration.builder().command("migrate")
+                .podSecurity(new Migration.PodSecurity(false, 0L, null, null, true, false, "Unconfined")).build();
         var pod2 = new MigrationJob(plan(relaxed), plan(relaxed).environments().get(0), "shop:1", RUN).manifest()
                 .getSpec().getTemplate().getSpec();
         assertThat(pod2.getSecurityContext().getRunAsNonRoot()).isFalse();

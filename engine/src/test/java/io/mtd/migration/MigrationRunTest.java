@@ -100,8 +100,8 @@ class MigrationRunTest {
 
     @Test
     void missingSecretFailsFastNamingIt() {
-        Migration m = new Migration(List.of("sh", "-c", "true"), null, null, List.of("no-such-secret"), null, null, "2m",
-                null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder().command("sh", "-c", "true").envFromSecret(List.of("no-such-secret"))
+                .timeout("2m").build();
         RunReport report = run(plan("shop:nosecret", m, "secret-staging"), new RecordingListener(), "run-1");
         var mr = report.environments().get(0).migration();
         assertThat(mr.reason()).isEqualTo("CreateContainerConfigError");
@@ -111,9 +111,8 @@ class MigrationRunTest {
     @Test
     void missingSecretKeyFailsFastNamingTheKey() {
         cluster.secret("key-staging", "shop-db", Map.of("url", "postgres://db"));
-        Migration m = new Migration(List.of("sh", "-c", "true"), null, null, null, null,
-                List.of(new Migration.SecretEnv("DB_PASSWORD", "shop-db", "password")), "2m",
-                null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder().command("sh", "-c", "true")
+                .secretEnv(List.of(new Migration.SecretEnv("DB_PASSWORD", "shop-db", "password"))).timeout("2m").build();
         RunReport report = run(plan("shop:nokey", m, "key-staging"), new RecordingListener(), "run-1");
         var mr = report.environments().get(0).migration();
         assertThat(mr.reason()).isEqualTo("CreateContainerConfigError");
@@ -152,8 +151,7 @@ class MigrationRunTest {
 
     @Test
     void deadlineExceededIsATimeout() {
-        Migration m = new Migration(List.of("sh", "-c", "sleep 30"), null, null, null, null, null, "1s",
-                null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder().command("sh", "-c", "sleep 30").timeout("1s").build();
         RunReport report = run(plan("shop:slow", m, "deadline-staging"), new RecordingListener(), "run-1");
         assertThat(report.outcome()).isEqualTo(RunOutcome.TIMED_OUT);
         assertThat(report.environments().get(0).migration().reason()).isEqualTo("DeadlineExceeded");
@@ -182,8 +180,7 @@ class MigrationRunTest {
         assertThat(reported.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
         assertThat(reported.environments().get(0).migration().message()).contains("already failed").contains("retry");
 
-        Migration retry = new Migration(List.of("sh", "-c", "echo fixed"), null, null, null, null, null, "2m",
-                null, true, null, null, null, null, null, null);
+        Migration retry = Migration.builder().command("sh", "-c", "echo fixed").timeout("2m").retry(true).build();
         RecordingListener events = new RecordingListener();
         RunReport retried = run(plan("shop:retry", retry, "retry-staging"), events, "run-3");
         assertThat(retried.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
@@ -213,8 +210,8 @@ class MigrationRunTest {
 
     @Test
     void aCancelDeletesTheJobWhenThePlanSaysSo() throws Exception {
-        Migration m = new Migration(List.of("sh", "-c", "echo started; sleep 30"), null, null, null, null, null, "2m",
-                null, null, null, "delete", null, null, null, null);
+        Migration m = Migration.builder().command("sh", "-c", "echo started; sleep 30").timeout("2m")
+                .onCancel("delete").build();
         RecordingListener events = new RecordingListener();
         try (MigrateThenDeploy engine = cluster.engine(events, "run-1")) {
             MigrateThenDeploy.Run run = engine.start(plan("shop:cancel-delete", m, "cancel-staging"));
@@ -266,8 +263,8 @@ class MigrationRunTest {
                 .withNewMetadata().withName(MigrationStage.lockName("shop", "lease2-staging")).withNamespace("lease2-staging").endMetadata()
                 .withNewSpec().withHolderIdentity("live-pipeline").withLeaseDurationSeconds(3600)
                 .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
-        Migration m = new Migration(List.of("sh", "-c", "true"), null, null, null, null, null, "2m",
-                null, null, null, null, null, null, null, new Migration.Lock(null, "2s"));
+        Migration m = Migration.builder().command("sh", "-c", "true").timeout("2m")
+                .lock(new Migration.Lock(null, "2s")).build();
         RunReport blocked = run(plan("shop:lease", m, "lease2-staging"), new RecordingListener(), "run-2");
         assertThat(blocked.outcome()).isEqualTo(RunOutcome.TIMED_OUT);
         assertThat(blocked.environments().get(0).migration().reason()).isEqualTo("LockTimeout");
@@ -279,8 +276,9 @@ class MigrationRunTest {
     void aCanarySecretNeverAppearsInAnyOutput() throws Exception {
         String canary = "canary-s3cr3t-" + System.nanoTime();
         cluster.secret("mask-staging", "shop-db", Map.of("DATABASE_PASSWORD", canary));
-        Migration m = new Migration(List.of("sh", "-c", "echo connecting with $DATABASE_PASSWORD; echo \"pw=$DATABASE_PASSWORD\" >&2; exit 2"),
-                null, null, List.of("shop-db"), null, null, "2m", null, null, null, null, null, null, null, null);
+        Migration m = Migration.builder()
+                .command("sh", "-c", "echo connecting with $DATABASE_PASSWORD; echo \"pw=$DATABASE_PASSWORD\" >&2; exit 2")
+                .envFromSecret(List.of("shop-db")).timeout("2m").build();
         RecordingListener events = new RecordingListener();
         RunReport report = run(plan("shop:mask", m, "mask-staging"), events, "run-1");
 

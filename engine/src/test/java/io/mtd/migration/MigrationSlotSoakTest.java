@@ -60,9 +60,8 @@ class MigrationSlotSoakTest {
             for (int i = 0; i < RUNS; i++) {
                 String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-app:" + random.nextInt(12);
                 int work = 100 + random.nextInt(500);
-                Migration m = new Migration(List.of("sh", "-c", "echo migrating " + image + "; sleep " + work / 1000.0
-                        + "; echo migrated"), null, null, null, null, null, "1m", null, null, null, null, null, null, null,
-                        new Migration.Lock("4s", "3m"));
+                Migration m = Migration.builder().command("sh", "-c", "echo migrating " + image + "; sleep "
+                        + work / 1000.0 + "; echo migrated").timeout("1m").lock(new Migration.Lock("4s", "3m")).build();
                 Plan plan = new Plan("shop", image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();
@@ -97,7 +96,7 @@ class MigrationSlotSoakTest {
                     Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
                             .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
                     assertThat(job).as("the Job of successful run %s", runId).isNotNull();
-                    assertThat(MigrationWaiter.condition(job, "Complete")).as("run %s succeeded", runId).isPresent();
+                    assertThat(MigrationWaiter.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
                 }
             }
             chaos.shutdownNow();
@@ -105,7 +104,7 @@ class MigrationSlotSoakTest {
             // what killed runs left behind ends by itself (or stays stuck, never started)
             await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrations("shop", NS) == 0
                     && cluster.client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().allMatch(j ->
-                    MigrationWaiter.condition(j, "Complete").isPresent() || MigrationWaiter.condition(j, "Failed").isPresent()
+                    MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent() || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent()
                             || j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().startsWith("soak-broken")));
             System.out.println("MigrationSlotSoakTest seed " + seed + ": " + outcomes + ", killed " + killed + ", actions "
                     + actions + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");

@@ -56,8 +56,8 @@ class MigrationSlotTest {
     }
 
     private static Migration migration(List<String> command, String timeout, String leaseDuration, List<String> envFromSecret) {
-        return new Migration(command, null, null, envFromSecret, null, null, timeout, null, null, null, null, null, null, null,
-                new Migration.Lock(leaseDuration, "2m"));
+        return Migration.builder().command(command).envFromSecret(envFromSecret).timeout(timeout)
+                .lock(new Migration.Lock(leaseDuration, "2m")).build();
     }
 
     private static Plan plan(String image, Migration m, String ns, String... deployments) {

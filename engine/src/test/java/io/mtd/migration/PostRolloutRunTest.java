@@ -44,8 +44,8 @@ class PostRolloutRunTest {
     private static Plan plan(String prefix, String image, String post) {
         cluster.deployment(prefix + "-staging", "web", "shop:old");
         cluster.deployment(prefix + "-production", "web", "shop:old");
-        Migration m = new Migration(List.of("sh", "-c", "echo expand"), null, null, null, null, null, "2m", null, null, null, null,
-                null, null, null, null, null, new PostRollout(null, List.of("sh", "-c", post), null, null));
+        Migration m = Migration.builder().command("sh", "-c", "echo expand").timeout("2m")
+                .postRollout(new PostRollout(null, List.of("sh", "-c", post), null, null)).build();
         return new Plan("shop", image, null, m, null, List.of(
                 Environment.of("staging", prefix + "-staging", List.of("web")),
                 Environment.of("production", prefix + "-production", List.of("web"))));

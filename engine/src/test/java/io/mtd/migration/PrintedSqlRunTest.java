@@ -61,8 +61,8 @@ class PrintedSqlRunTest {
 
     private static Plan plan(String namespace, String printed) {
         String print = "cat <<'SQL'\n" + printed + "SQL\n";
-        Migration m = new Migration(List.of("sh", "-c", "echo migrating"), null, null, null, null, null, "2m", null, null, null, null,
-                null, null, null, null, new Lint(List.of("sh", "-c", print), null), null);
+        Migration m = Migration.builder().command("sh", "-c", "echo migrating").timeout("2m")
+                .lint(new Lint(List.of("sh", "-c", print), null)).build();
         return new Plan("shop", "shop:1", null, m, null, List.of(Environment.of("staging", namespace, List.of())));
     }
 

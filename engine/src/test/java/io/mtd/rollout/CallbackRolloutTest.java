@@ -214,4 +214,19 @@ class CallbackRolloutTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true) && !Files.exists(Path.of(started[1])));
     }
+
+    @Test
+    void aRolloutEndedFromOutsideHasCancelledTheCallbackBeforeAnyoneHearsOfTheEnd() {
+        CompletableFuture<Void> never = new CompletableFuture<>();
+        CompletableFuture<RolloutReport> rollout = new CallbackRollout(t -> never).roll(client, staging, IMAGE, null);
+        AtomicReference<Boolean> cancelledWhenHeard = new AtomicReference<>();
+        // registered last, so it runs first: the callback must already be stopped then (the run's report follows from it)
+        rollout.whenComplete((r, e) -> cancelledWhenHeard.set(never.isCancelled()));
+
+        rollout.completeExceptionally(new java.util.concurrent.TimeoutException("the rollout took longer than 1s"));
+
+        assertThat(cancelledWhenHeard.get()).isTrue();
+        assertThat(rollout).isCompletedExceptionally();
+        assertThat(rollout.handle((r, e) -> e).join()).isInstanceOf(java.util.concurrent.TimeoutException.class);
+    }
 }

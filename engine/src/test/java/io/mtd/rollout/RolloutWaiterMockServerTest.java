@@ -107,7 +107,7 @@ class RolloutWaiterMockServerTest {
 
     private static RolloutFailedException failure(CompletableFuture<?> future) {
         assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-        return (RolloutFailedException) RolloutStage.unwrap(future.handle((v, e) -> e).join());
+        return (RolloutFailedException) io.mtd.concurrent.Futures.unwrap(future.handle((v, e) -> e).join());
     }
 
     @Test

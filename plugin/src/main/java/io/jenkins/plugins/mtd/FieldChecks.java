@@ -37,7 +37,7 @@ final class FieldChecks {
     }
 
     static Migration flywayMigration(Flyway flyway) {
-        return new Migration(null, flyway, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return Migration.builder().flyway(flyway).build();
     }
 
     static Plan environment(String name, String namespace, List<String> deployments, String container, String serverUrl) {

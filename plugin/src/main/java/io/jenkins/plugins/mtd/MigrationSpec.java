@@ -136,9 +136,10 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
     }
 
     Migration toPlan() {
-        return new Migration(command, flyway == null ? null : flyway.toPlan(), null, FormLists.split(envFromSecret), null,
-                null, timeout, backoffLimit, retry ? Boolean.TRUE : null, null, onCancel, serviceAccount, null, null, null,
-                lint == null ? null : lint.toPlan(), postRollout == null ? null : postRollout.toPlan());
+        return Migration.builder().command(command).flyway(flyway == null ? null : flyway.toPlan())
+                .envFromSecret(FormLists.split(envFromSecret)).timeout(timeout).backoffLimit(backoffLimit)
+                .retry(retry ? Boolean.TRUE : null).onCancel(onCancel).serviceAccount(serviceAccount)
+                .lint(lint == null ? null : lint.toPlan()).postRollout(postRollout == null ? null : postRollout.toPlan()).build();
     }
 
     @Override

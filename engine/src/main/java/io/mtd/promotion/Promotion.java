@@ -1,0 +1,432 @@
+package io.mtd.promotion;
+
+import static io.mtd.concurrent.Futures.unwrap;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.flyway.FlywayOutput;
+import io.mtd.image.ImageResolver;
+import io.mtd.kube.NamespaceWatch;
+import io.mtd.kube.Permissions;
+import io.mtd.lint.LintFailedException;
+import io.mtd.lint.LintOutput;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.ReleaseLint;
+import io.mtd.lint.ReleaseSql;
+import io.mtd.migration.MigrationReason;
+import io.mtd.migration.MigrationStage;
+import io.mtd.migration.PostRolloutMigration;
+import io.mtd.plan.Durations;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.ProgressListener;
+import io.mtd.progress.SecretMasker;
+import io.mtd.progress.Stage;
+import io.mtd.progress.StageOutcome;
+import io.mtd.report.ApprovalReport;
+import io.mtd.report.EnvironmentReport;
+import io.mtd.report.ImageReport;
+import io.mtd.report.MigrationReport;
+import io.mtd.report.RolloutReport;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import io.mtd.rollout.CallbackRollout;
+import io.mtd.rollout.RolloutCallback;
+import io.mtd.rollout.RolloutStage;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * One run of a plan, the one place that orders the stages: the image, then for each environment in turn approval,
+ * cluster access, the printed SQL's lint, the migration (slot and lock), the rollout and the post-rollout migration;
+ * and the one place that builds each environment's report. Never blocks a thread; {@link #report()} never fails.
+ */
+public final class Promotion {
+
+    /** The stages and shared resources a promotion runs with; the engine owns them. */
+    public record Stages(
+            ImageResolver images,
+            ApprovalStage approvals,
+            MigrationStage migrations,
+            RolloutStage rollouts,
+            RolloutCallback rolloutCallback,
+            RunIdentity identity,
+            Path workspace,
+            ScheduledExecutorService scheduler,
+            Clock clock,
+            Function<Environment, KubernetesClient> clients,
+            BiFunction<KubernetesClient, String, NamespaceWatch> watches) {}
+
+    private final Stages stages;
+    private final Plan plan;
+    private final ProgressListener events;
+    private final SecretMasker masker;
+    private final boolean withoutRollout;
+    private final Instant started;
+    private final CompletableFuture<String> cancelled = new CompletableFuture<>();
+    private final CompletableFuture<RunReport> report = new CompletableFuture<>();
+    private final List<EnvironmentReport> environments = new ArrayList<>();
+    private volatile ImageReport image;
+    private volatile LintReport lint;
+
+    /**
+     * @param withoutRollout run each environment up to its migration only (the caller rolls out with its own tools)
+     * @param lint the release gate's report, checked before the promotion was started
+     */
+    public Promotion(Stages stages, Plan plan, ProgressListener events, SecretMasker masker, boolean withoutRollout,
+            LintReport lint) {
+        this.stages = stages;
+        this.plan = plan;
+        this.events = events;
+        this.masker = masker;
+        this.withoutRollout = withoutRollout;
+        this.lint = lint;
+        this.started = stages.clock().instant();
+    }
+
+    /** Completes with the report when the run ends; never completes exceptionally. */
+    public CompletableFuture<RunReport> report() {
+        return report;
+    }
+
+    /** Stops waiting on whatever the run waits for; a running migration Job is left to finish unless the plan says otherwise. */
+    public void cancel(String why) {
+        cancelled.complete(why == null ? "cancelled" : why);
+    }
+
+    /** Starts the run: the image, then the environments in order. */
+    public void begin() {
+        CompletableFuture<ImageReport> resolved;
+        try {
+            resolved = stages.images().resolve(plan, events).toCompletableFuture();
+        } catch (RuntimeException e) {
+            resolved = CompletableFuture.failedFuture(e);
+        }
+        resolved.whenCompleteAsync((img, error) -> {
+            if (error != null) {
+                image = ImageReport.unresolved(plan.image());
+                finish(RunOutcome.IMAGE_FAILED, "image: " + message(unwrap(error)));
+                return;
+            }
+            image = img;
+            environment(0);
+        }, stages.scheduler());
+    }
+
+    private void environment(int index) {
+        if (cancelled.isDone()) {
+            finish(RunOutcome.CANCELLED, cancelled.getNow("cancelled"));
+            return;
+        }
+        if (index >= plan.environments().size()) {
+            finish(RunOutcome.SUCCEEDED, null);
+            return;
+        }
+        promote(new Step(plan.environments().get(index))).whenCompleteAsync((step, error) -> {
+            if (error != null) { // a bug in a stage: the run must end all the same
+                step = new Step(plan.environments().get(index)).stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE,
+                        message(unwrap(error)));
+            }
+            environments.add(step.report());
+            if (step.stop != null) {
+                finish(step.stop, step.env.name() + ": " + step.failure);
+                return;
+            }
+            environment(index + 1);
+        }, stages.scheduler());
+    }
+
+    /** One environment, stage by stage; a stage that stops the run leaves the later ones out. */
+    private CompletableFuture<Step> promote(Step step) {
+        return stage(step, this::approve)
+                .thenComposeAsync(s -> stage(s, this::connect), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::checkPrintedSql), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::migrate), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::rollOut), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::postRollout), stages.scheduler());
+    }
+
+    private static CompletableFuture<Step> stage(Step step, Function<Step, CompletableFuture<Step>> stage) {
+        if (step.stop != null) {
+            return CompletableFuture.completedFuture(step);
+        }
+        try {
+            return stage.apply(step);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Step> approve(Step s) {
+        return stages.approvals().approve(new ApprovalStage.Target(plan, s.env, image.pinned(), events, cancelled))
+                .handle((approval, error) -> {
+                    if (error != null) {
+                        return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "approval: " + message(unwrap(error)));
+                    }
+                    s.approval = approval;
+                    if (approval != null && approval.outcome() != StageOutcome.SUCCEEDED) {
+                        return s.stop(approval.outcome(), approval.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
+                                : RunOutcome.DENIED, "not approved" + (approval.comment() == null ? "" : ": " + approval.comment()));
+                    }
+                    return s;
+                });
+    }
+
+    /** The environment's client and watch, once the account may do all the run needs there. */
+    private CompletableFuture<Step> connect(Step s) {
+        try {
+            s.client = stages.clients().apply(s.env);
+            // before anything is touched there: may this account do all the run needs? (one line naming what not)
+            Optional<String> refused = Permissions.refused(s.client, plan, s.env);
+            if (refused.isPresent()) {
+                return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, refused.get()));
+            }
+            s.watch = stages.watches().apply(s.client, s.env.namespaceOrDefault());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE,
+                    "cannot reach the cluster: " + message(e)));
+        }
+        return CompletableFuture.completedFuture(s);
+    }
+
+    /**
+     * For a command migration with {@code migration.lint.sqlCommand}: prints the SQL it will run with a short Job from
+     * the same image and lints it; an unacknowledged error stops the run before anything is migrated.
+     */
+    private CompletableFuture<Step> checkPrintedSql(Step s) {
+        Migration m = plan.migration();
+        List<String> pre = m.flyway() == null ? m.lintOrDefaults().sqlCommand() : List.of();
+        List<String> post = m.flyway() == null && m.hasPostRollout() ? m.postRollout().sqlCommand() : List.of();
+        if (pre.isEmpty() && post.isEmpty()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        return printSql(s, pre).thenCompose(p -> printSql(s, post).thenApply(q -> List.of(p, q)))
+                .handleAsync((printed, error) -> {
+                    String failed = error != null ? message(unwrap(error)) : null;
+                    LintReport checked = null;
+                    if (failed == null) {
+                        try {
+                            checked = ReleaseLint.check(plan, ReleaseSql.gather(plan, stages.workspace(), Optional.empty(),
+                                    printed.get(0), printed.get(1)));
+                        } catch (RuntimeException e) { // the run must end, whatever the check throws
+                            return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "checking the printed SQL failed: " + message(e));
+                        }
+                        for (String line : LintOutput.summary(checked).split("\n")) {
+                            events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), line));
+                        }
+                        lint = checked;
+                    }
+                    if (failed != null || !checked.passed()) {
+                        return s.stop(StageOutcome.FAILED, failed != null ? RunOutcome.MIGRATION_FAILED : RunOutcome.INVALID_PLAN,
+                                (failed != null ? "printing the migration's SQL failed: " + failed
+                                        : new LintFailedException(checked).getMessage()) + "; nothing was migrated");
+                    }
+                    return s;
+                }, stages.scheduler());
+    }
+
+    /** The SQL {@code sqlCommand} printed in its Job, or empty when there is no command. */
+    private CompletableFuture<Optional<String>> printSql(Step s, List<String> sqlCommand) {
+        if (sqlCommand.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
+        return stages.migrations().run(target(s, PostRolloutMigration.printSql(plan, sqlCommand))).thenApply(outcome -> {
+            MigrationReport r = outcome.report();
+            if (r.outcome() != StageOutcome.SUCCEEDED) {
+                throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
+                        .toLowerCase(Locale.ROOT) + ": " + r.reason() + (r.message() == null ? "" : ": " + r.message())));
+            }
+            return Optional.of(String.join("\n", outcome.log()));
+        });
+    }
+
+    private CompletableFuture<Step> migrate(Step s) {
+        return stages.migrations().run(target(s, plan)).handle((outcome, error) -> {
+            if (error != null) {
+                return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "migration: " + message(unwrap(error)));
+            }
+            MigrationReport migration = withFlyway(outcome);
+            s.migration = migration;
+            StageOutcome mo = migration.outcome();
+            if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
+                return s.stop(mo, outcome.runOutcome(), "migration" + (migration.job() == null ? "" : " " + migration.job())
+                        + " " + words(mo) + (migration.reason() == null ? "" : ": " + migration.reason())
+                        + (migration.message() == null ? "" : ": " + migration.message()));
+            }
+            return s;
+        });
+    }
+
+    /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments, else none. */
+    private CompletableFuture<Step> rollOut(Step s) {
+        return rollout(s).handle((rollout, error) -> {
+            RolloutReport r = error == null ? rollout
+                    : new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE,
+                            StageOutcome.FAILED, message(unwrap(error)), Duration.ZERO, List.of());
+            s.rollout = r;
+            boolean ok = r == null || r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+            if (!ok) {
+                RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
+                        : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
+                return s.stop(r.outcome(), o, "rollout " + words(r.outcome()) + ": " + r.reason());
+            }
+            return s;
+        });
+    }
+
+    /** The rollout stage of either form, its start and finish sent here, once. */
+    private CompletableFuture<RolloutReport> rollout(Step s) {
+        Environment env = s.env;
+        CompletableFuture<RolloutReport> rollout;
+        if (withoutRollout) {
+            return CompletableFuture.completedFuture(null); // the caller rolls out with its own tools
+        }
+        if (stages.rolloutCallback() != null) {
+            events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
+            // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
+            rollout = new CallbackRollout(stages.rolloutCallback()).roll(s.client, env, image.pinned(), events);
+            Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
+            stages.scheduler().schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
+                    + Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), TimeUnit.MILLISECONDS);
+        } else if (!env.deployments().isEmpty()) {
+            events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
+                    + " to " + image.pinned()));
+            rollout = stages.rollouts().roll(s.client, env, image.pinned(), plan.rolloutOrDefaults(), events);
+        } else {
+            events.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), "no deployments named: nothing to roll out"));
+            return CompletableFuture.completedFuture(null);
+        }
+        Instant began = stages.clock().instant();
+        cancelled.thenAccept(why -> rollout.cancel(false));
+        return rollout.handle((r, error) -> {
+            Throwable cause = error == null ? null : unwrap(error);
+            RolloutReport report = error == null ? r : new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE
+                    : RolloutStage.MODE, cause instanceof CancellationException ? StageOutcome.CANCELLED
+                    : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
+                    cause instanceof CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
+                            : message(cause), Duration.between(began, stages.clock().instant()), List.of());
+            events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
+                    report.duration() != null ? report.duration() : Duration.between(began, stages.clock().instant()),
+                    report.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : report.reason()));
+            return report;
+        });
+    }
+
+    /**
+     * The contract phase, once the environment's rollout is complete and healthy: the post-rollout migration as its own
+     * Job through the same migration stage (lock, slot, log, fail-fast). Its failure leaves the new version serving.
+     */
+    private CompletableFuture<Step> postRollout(Step s) {
+        if (!plan.migration().hasPostRollout()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        events.on(new ProgressEvent.Note(Stage.MIGRATION, s.env.name(), "the rollout is complete and healthy: running the"
+                + " post-rollout (contract) migration"));
+        return stages.migrations().run(target(s, PostRolloutMigration.plan(plan))).handle((outcome, error) -> {
+            MigrationReport post = error != null
+                    ? new MigrationReport(null, StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR.value(),
+                            message(unwrap(error)), null, 0, Duration.ZERO, null)
+                    : withFlyway(outcome);
+            s.post = post;
+            StageOutcome po = post.outcome();
+            if (po != StageOutcome.SUCCEEDED && po != StageOutcome.SKIPPED) {
+                // the environment itself is rolled out: its outcome stays SUCCEEDED, the run's says what failed
+                s.stop = RunOutcome.POST_ROLLOUT_FAILED;
+                s.failure = "post-rollout migration " + post.job() + " " + words(po) + ": " + post.reason()
+                        + (post.message() == null ? "" : ": " + post.message()) + ". The new version " + image.pinned()
+                        + " is rolled out and keeps serving; the contract change did not complete: fix it and run again";
+            }
+            return s;
+        });
+    }
+
+    private MigrationStage.Target target(Step s, Plan migrating) {
+        return new MigrationStage.Target(migrating, s.env, image.pinned(), stages.identity(), s.client, s.watch, events, masker,
+                cancelled, stages.workspace());
+    }
+
+    /** For a Flyway migration, what Flyway reported in the Pod's log: versions, scripts applied, the failing one. */
+    private MigrationReport withFlyway(MigrationStage.Outcome outcome) {
+        MigrationReport m = outcome.report();
+        if (plan.migration().flyway() == null || m.job() == null) {
+            return m;
+        }
+        return FlywayOutput.parse(outcome.log()).map(f -> {
+            String message = m.message();
+            if (f.error() != null && m.outcome() != StageOutcome.SUCCEEDED) {
+                String script = f.failed() == null ? "" : (f.failed().script() != null ? f.failed().script() : "V" + f.failed().version()) + ": ";
+                message = script + f.error() + (message == null ? "" : " (" + message + ")");
+            }
+            return new MigrationReport(m.job(), m.outcome(), m.reason(), message, m.exitCode(), m.attempts(), m.duration(), f);
+        }).orElse(m);
+    }
+
+    private void finish(RunOutcome outcome, String failure) {
+        for (int i = environments.size(); i < plan.environments().size(); i++) {
+            Environment e = plan.environments().get(i);
+            environments.add(EnvironmentReport.notReached(e.name(), e.namespaceOrDefault()));
+        }
+        report.complete(new RunReport(plan.app(), stages.identity().id(), image, environments, outcome,
+                failure == null ? null : masker.mask(Permissions.explainForbidden(failure)), started,
+                Duration.between(started, stages.clock().instant()), lint));
+    }
+
+    private static String words(StageOutcome outcome) {
+        return outcome.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    /** A failure in one line: the API server's own message when it gave one. */
+    static String message(Throwable t) {
+        if (t instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
+            return k.getStatus().getMessage();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** What one environment reached: each stage fills in its part; the first that stops the run says why. */
+    private static final class Step {
+        final Environment env;
+        KubernetesClient client;
+        NamespaceWatch watch;
+        ApprovalReport approval;
+        MigrationReport migration;
+        RolloutReport rollout;
+        MigrationReport post;
+        StageOutcome outcome = StageOutcome.SUCCEEDED;
+        RunOutcome stop;
+        String failure;
+
+        Step(Environment env) {
+            this.env = env;
+        }
+
+        Step stop(StageOutcome outcome, RunOutcome stop, String failure) {
+            this.outcome = outcome;
+            this.stop = stop;
+            this.failure = failure;
+            return this;
+        }
+
+        /** The environment's report: built here only. */
+        EnvironmentReport report() {
+            return new EnvironmentReport(env.name(), env.namespaceOrDefault(), outcome, approval, migration, rollout, post);
+        }
+    }
+}

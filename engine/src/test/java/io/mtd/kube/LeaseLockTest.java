@@ -1,0 +1,174 @@
+package io.mtd.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.concurrent.DaemonThreads;
+import io.mtd.sandbox.Sandbox;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The migration lock on its own, against the sandbox's API server: take, renew, release, take over, lose. */
+class LeaseLockTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String LOCK = "shop-staging-migration-lock";
+    private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+    private static Sandbox sandbox;
+    private static ScheduledExecutorService scheduler;
+    private static ExecutorService api;
+
+    private KubernetesClient client;
+    private LeaseWatch leases;
+    private String namespace;
+    private final List<LeaseLock.Held> held = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        sandbox = Sandbox.start();
+        scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.factory("lease-test"));
+        api = Executors.newFixedThreadPool(4, DaemonThreads.factory("lease-test-api"));
+    }
+
+    @AfterAll
+    static void stop() {
+        api.shutdownNow();
+        scheduler.shutdownNow();
+        sandbox.close();
+    }
+
+    @BeforeEach
+    void connect() throws Exception {
+        client = sandbox.client();
+        namespace = "lease-" + NAMESPACES.incrementAndGet();
+        leases = new LeaseWatch(client, namespace);
+        leases.synced().get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void disconnect() {
+        held.forEach(LeaseLock.Held::release);
+        leases.close();
+        client.close();
+    }
+
+    private LeaseLock lock(String holder, Duration leaseDuration) {
+        return new LeaseLock(client, leases, namespace, LOCK, holder, leaseDuration, Map.of(Labels.MANAGED_BY, Labels.MANAGER),
+                scheduler, api, Clock.systemUTC());
+    }
+
+    private LeaseLock.Held acquire(LeaseLock lock, Duration maxWait) throws Exception {
+        LeaseLock.Held h = lock.acquire(maxWait, note -> { }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        held.add(h);
+        return h;
+    }
+
+    private Lease lease() {
+        return client.leases().inNamespace(namespace).withName(LOCK).get();
+    }
+
+    @Test
+    void aFreeLockIsTakenWithAFreshLease() throws Exception {
+        LeaseLock.Held h = acquire(lock("run-a", Duration.ofSeconds(10)), Duration.ofSeconds(5));
+
+        Lease lease = lease();
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("run-a");
+        assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(10);
+        assertThat(lease.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
+        assertThat(h.transitions()).isZero();
+        assertThat(h.tookOverFrom()).isNull();
+        assertThat(h.validFor(Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void aHeldLockIsRenewedAndStaysOursPastItsLeaseDuration() throws Exception {
+        LeaseLock.Held h = acquire(lock("run-a", Duration.ofSeconds(2)), Duration.ofSeconds(5));
+        ZonedDateTime first = lease().getSpec().getRenewTime();
+
+        await().atMost(WAIT).until(() -> lease().getSpec().getRenewTime().isAfter(first.plusSeconds(2)));
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+        assertThat(h.lost()).isNotDone();
+        assertThat(h.validFor(Duration.ZERO)).isTrue();
+    }
+
+    @Test
+    void aReleasedLockIsFreeForTheNextRunAtOnce() throws Exception {
+        LeaseLock.Held a = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        a.release();
+        assertThat(lease().getSpec().getHolderIdentity()).isNull();
+        assertThat(a.validFor(Duration.ZERO)).isFalse();
+
+        Instant asked = Instant.now();
+        LeaseLock.Held b = acquire(lock("run-b", Duration.ofSeconds(30)), Duration.ofSeconds(20));
+        assertThat(Duration.between(asked, Instant.now())).as("not the lease's 30s").isLessThan(Duration.ofSeconds(15));
+        assertThat(b.tookOverFrom()).as("a released lock is not a takeover").isNull();
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-b");
+        assertThat(a.lost()).as("a released lock is not lost").isNotDone();
+    }
+
+    @Test
+    void aHolderThatStoppedRenewingIsTakenOverOnceItsLeaseExpired() throws Exception {
+        ZonedDateTime longAgo = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5);
+        client.leases().inNamespace(namespace).resource(new LeaseBuilder()
+                .withNewMetadata().withName(LOCK).withNamespace(namespace).endMetadata()
+                .withNewSpec().withHolderIdentity("dead-run").withLeaseDurationSeconds(15).withAcquireTime(longAgo)
+                .withRenewTime(longAgo).withLeaseTransitions(2).endSpec().build()).create();
+
+        LeaseLock.Held h = acquire(lock("run-b", Duration.ofSeconds(10)), Duration.ofSeconds(10));
+
+        assertThat(h.tookOverFrom()).isEqualTo("dead-run");
+        assertThat(h.transitions()).isEqualTo(3);
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-b");
+    }
+
+    @Test
+    void aLiveHolderIsWaitedForUntilTheWaitRunsOut() throws Exception {
+        acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        List<String> notes = new ArrayList<>();
+
+        var waiting = lock("run-b", Duration.ofSeconds(30)).acquire(Duration.ofMillis(1500), notes::add);
+
+        assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class).hasMessageContaining("run-a");
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("held by run-a"));
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+    }
+
+    @Test
+    void aLockAnotherHolderTookIsReportedLostWithItsNewHolder() throws Exception {
+        LeaseLock.Held a = acquire(lock("run-a", Duration.ofSeconds(3)), Duration.ofSeconds(5));
+
+        client.leases().inNamespace(namespace).withName(LOCK).edit(l -> new LeaseBuilder(l).editSpec()
+                .withHolderIdentity("run-b").withLeaseTransitions(1).endSpec().build());
+
+        LockLost lost = a.lost().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(lost.holder()).isEqualTo("run-b");
+        assertThat(lost.describe()).contains(LOCK).contains("run-b");
+        assertThat(a.validFor(Duration.ZERO)).isFalse();
+        a.release();
+        assertThat(lease().getSpec().getHolderIdentity()).as("releasing a lost lock leaves the new holder's alone")
+                .isEqualTo("run-b");
+    }
+}
