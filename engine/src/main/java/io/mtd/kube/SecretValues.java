@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A Secret's values as text: {@code data} decoded from base64, and {@code stringData} for keys without data (an API
- * server folds stringData into data; a mock server may not).
+ * A Secret's values as text: {@code data} decoded from base64, overwritten by {@code stringData} as the API server does
+ * when it folds stringData into data on write (a mock server may leave both), so the values are the ones a container gets.
  */
 public final class SecretValues {
 
@@ -26,7 +26,7 @@ public final class SecretValues {
         if (secret.getStringData() != null) {
             secret.getStringData().forEach((k, v) -> {
                 if (v != null) {
-                    values.putIfAbsent(k, v);
+                    values.put(k, v);
                 }
             });
         }

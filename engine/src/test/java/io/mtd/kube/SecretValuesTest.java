@@ -9,14 +9,14 @@ import org.junit.jupiter.api.Test;
 class SecretValuesTest {
 
     @Test
-    void decodesDataAndFallsBackToStringDataForKeysWithoutData() {
+    void decodesDataAndLetsStringDataWinAsTheApiServerDoes() {
         var secret = new SecretBuilder()
                 .withData(Map.of("url", "cG9zdGdyZXM6Ly9kYg==", "password", "aHVudGVyMg=="))
-                .withStringData(Map.of("password", "ignored: data wins", "user", "shop"))
+                .withStringData(Map.of("password", "hunter3", "user", "shop"))
                 .build();
         assertThat(SecretValues.of(secret))
                 .containsEntry("url", "postgres://db")
-                .containsEntry("password", "hunter2")
+                .containsEntry("password", "hunter3") // stringData overwrites data on write, as the sandbox's kubelet sees it
                 .containsEntry("user", "shop")
                 .hasSize(3);
     }
