@@ -27,6 +27,16 @@ public final class RecordingListener implements ProgressListener {
                 .map(e -> (ProgressEvent.StageFinished) e).reduce((a, b) -> b).orElseThrow();
     }
 
+    /** The stage starts and finishes in order, one a line, as "started IMAGE -" or "finished MIGRATION staging FAILED". */
+    public List<String> stages() {
+        return events.stream().map(e -> e instanceof ProgressEvent.StageStarted s
+                        ? "started " + s.stage() + " " + (s.environment() == null ? "-" : s.environment())
+                        : e instanceof ProgressEvent.StageFinished f
+                                ? "finished " + f.stage() + " " + (f.environment() == null ? "-" : f.environment()) + " " + f.outcome()
+                                : null)
+                .filter(java.util.Objects::nonNull).toList();
+    }
+
     /** Everything shown to the user, one event a line (to check, for example, that no secret is in it). */
     public String text() {
         return events.stream().map(Object::toString).collect(Collectors.joining("\n"));

@@ -6,7 +6,6 @@ import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import io.mtd.progress.Stage;
-import io.mtd.progress.StageOutcome;
 import io.mtd.report.ImageReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,18 +80,7 @@ public final class ImageStage implements ImageResolver {
         long started = System.nanoTime();
         ImageReference image = ImageReference.parse(plan.image());
         Build build = plan.build();
-        listener.on(new ProgressEvent.StageStarted(Stage.IMAGE, null,
-                build == null ? "Resolving the digest of " + image : "Building " + image));
-        try {
-            ImageReport report = build == null ? pinPrebuilt(plan, image) : buildPushAndPin(plan, image, build, listener, started);
-            listener.on(new ProgressEvent.StageFinished(Stage.IMAGE, null, StageOutcome.SUCCEEDED,
-                    Duration.ofNanos(System.nanoTime() - started), "Pinned " + report.pinned()));
-            return report;
-        } catch (RuntimeException e) {
-            listener.on(new ProgressEvent.StageFinished(Stage.IMAGE, null, StageOutcome.FAILED,
-                    Duration.ofNanos(System.nanoTime() - started), e.getMessage()));
-            throw e;
-        }
+        return build == null ? pinPrebuilt(plan, image) : buildPushAndPin(plan, image, build, listener, started);
     }
 
     private ImageReport pinPrebuilt(Plan plan, ImageReference image) {

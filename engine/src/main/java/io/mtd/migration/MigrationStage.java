@@ -87,22 +87,49 @@ public final class MigrationStage {
             KubernetesClient client, NamespaceWatch watch, ProgressListener listener, SecretMasker masker,
             CompletableFuture<String> cancelled, Path workspace) {}
 
-    /** Runs the migration; the report's outcome says how it ended (the future itself fails only on programming errors). */
-    public CompletableFuture<Outcome> run(Target t) {
+    /**
+     * The migration, ready to run or refused before any Job exists; {@link #describe()} is the stage's start line, which
+     * the pipeline sends.
+     */
+    public sealed interface Prepared permits Ready, Refused {
+        /** What this stage is about to run, in one line. */
+        String describe();
+    }
+
+    /** A migration whose Job is built (scripts read, Flyway's pre-flight passed) and can run. */
+    public record Ready(Target target, MigrationJob job) implements Prepared {
+        @Override
+        public String describe() {
+            return "Job " + job.name() + " in namespace " + job.namespace() + " from " + target.image();
+        }
+    }
+
+    /** A migration that cannot run: its outcome says why, and nothing was created. */
+    public record Refused(Target target, Outcome outcome) implements Prepared {
+        @Override
+        public String describe() {
+            return "migration from " + target.image() + " in namespace " + target.environment().namespaceOrDefault();
+        }
+    }
+
+    /**
+     * Builds the migration's Job and, for Flyway, runs its pre-flight (its findings as notes); creates nothing. A
+     * migration that cannot run is {@link Refused} with its report.
+     */
+    public Prepared prepare(Target t) {
         Instant start = clock.instant();
-        String env = t.environment().name();
         Migration m = t.plan().migration();
         MigrationJob job;
         try {
             job = MigrationJob.of(t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(failedBeforeJob(t, start, MigrationReason.Engine.INVALID_MIGRATIONS, e.getMessage()));
+            return refused(t, start, MigrationReason.Engine.INVALID_MIGRATIONS, e.getMessage());
         }
         if (m.flyway() != null) {
             Preflight preflight = FlywayPreflight.check(m.flyway(), t.workspace(), t.client(), job.namespace());
             if (!preflight.ok()) {
-                return CompletableFuture.completedFuture(failedBeforeJob(t, start, MigrationReason.Engine.PREFLIGHT_FAILED,
-                        "the Flyway pre-flight found problems before any Job was created: " + String.join("; ", preflight.errors())));
+                return refused(t, start, MigrationReason.Engine.PREFLIGHT_FAILED,
+                        "the Flyway pre-flight found problems before any Job was created: " + String.join("; ", preflight.errors()));
             }
             note(t, preflight.pending()
                     .map(p -> p.isEmpty() ? "pre-flight: no pending migrations"
@@ -110,12 +137,25 @@ public final class MigrationStage {
                                     .collect(java.util.stream.Collectors.joining(", ")))
                     .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
         }
-        Duration leaseDuration = m.lockOrDefaults().leaseDurationOrDefault();
-        LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), job.namespace(), lockName(t.plan().app(), env),
-                t.identity().id(), leaseDuration, job.labels(), scheduler, api, clock);
+        return new Ready(t, job);
+    }
 
-        t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, env,
-                "Job " + job.name() + " in namespace " + job.namespace() + " from " + t.image()));
+    /**
+     * Runs a prepared migration: takes the slot and the lock, creates, attaches to or skips the Job, waits for it. The
+     * outcome's report says how it ended (the future itself fails only on programming errors).
+     */
+    public CompletableFuture<Outcome> run(Prepared prepared) {
+        if (prepared instanceof Refused r) {
+            return CompletableFuture.completedFuture(r.outcome());
+        }
+        Ready ready = (Ready) prepared;
+        Target t = ready.target();
+        MigrationJob job = ready.job();
+        Instant start = clock.instant();
+        Migration m = t.plan().migration();
+        Duration leaseDuration = m.lockOrDefaults().leaseDurationOrDefault();
+        LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), job.namespace(), lockName(t.plan().app(),
+                t.environment().name()), t.identity().id(), leaseDuration, job.labels(), scheduler, api, clock);
         CompletableFuture<LeaseLock.Held> claimed = slot.claim(t, job, lock, m.lockOrDefaults().waitOrDefault());
 
         return claimed.thenComposeAsync(held -> {
@@ -127,7 +167,7 @@ public final class MigrationStage {
                 release.whenComplete((v, x) -> releasing.remove(release));
             });
             return migrated;
-        }, scheduler).handleAsync((result, error) -> report(t, job, start, result, error), scheduler);
+        }, scheduler).handleAsync((result, error) -> report(job, start, result, error), scheduler);
     }
 
     private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job, LeaseLock.Held held) {
@@ -260,15 +300,10 @@ public final class MigrationStage {
         }
     }
 
-    private Outcome failedBeforeJob(Target t, Instant start, MigrationReason.Engine reason, String message) {
+    private Refused refused(Target t, Instant start, MigrationReason.Engine reason, String message) {
         Duration took = Duration.between(start, clock.instant());
         MigrationReport report = new MigrationReport(null, StageOutcome.FAILED, reason.value(), message, null, 0, took, null);
-        // a stage that finishes has started: the start says what was to run, the finish why it could not
-        t.listener().on(new ProgressEvent.StageStarted(Stage.MIGRATION, t.environment().name(), "migration from " + t.image()
-                + " in namespace " + t.environment().namespaceOrDefault()));
-        t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, t.environment().name(), StageOutcome.FAILED, took,
-                reason.value() + ": " + message));
-        return new Outcome(report, List.of(), verdict(StageOutcome.FAILED, reason));
+        return new Refused(t, new Outcome(report, List.of(), verdict(StageOutcome.FAILED, reason)));
     }
 
     /** How the run ends after a migration that ended so: exhaustive over the engine's reasons, so a new one gets a verdict. */
@@ -286,9 +321,8 @@ public final class MigrationStage {
         };
     }
 
-    private Outcome report(Target t, MigrationJob job, Instant start, MigrationResult r, Throwable error) {
+    private Outcome report(MigrationJob job, Instant start, MigrationResult r, Throwable error) {
         Duration took = Duration.between(start, clock.instant());
-        String env = t.environment().name();
         MigrationReport report;
         RunOutcome verdict;
         if (error != null) {
@@ -315,12 +349,6 @@ public final class MigrationStage {
             report = new MigrationReport(job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(), r.exitCode(), r.attempts(), took, null);
             verdict = verdict(r.outcome(), r.reason());
         }
-        String detail = switch (report.outcome()) {
-            case SUCCEEDED -> "migrated in " + Durations.format(took) + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
-            case SKIPPED -> report.message();
-            default -> report.reason() + ": " + report.message();
-        };
-        t.listener().on(new ProgressEvent.StageFinished(Stage.MIGRATION, env, report.outcome(), took, detail));
         return new Outcome(report, r == null ? List.of() : r.log(), verdict);
     }
 
@@ -328,7 +356,18 @@ public final class MigrationStage {
      * The stage's report, the migration's (masked) log for parsers such as Flyway's, and how the run ends because of
      * it ({@link RunOutcome#SUCCEEDED} when the run goes on to the rollout).
      */
-    public record Outcome(MigrationReport report, List<String> log, RunOutcome runOutcome) {}
+    public record Outcome(MigrationReport report, List<String> log, RunOutcome runOutcome) {
+
+        /** How the stage ended, in one line: the stage's finish line, which the pipeline sends. */
+        public String summary() {
+            return switch (report.outcome()) {
+                case SUCCEEDED -> "migrated in " + Durations.format(report.duration())
+                        + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
+                case SKIPPED -> report.message();
+                default -> report.reason() + ": " + report.message();
+            };
+        }
+    }
 
     static String lockName(String app, String environment) {
         String plain = app + "-" + environment + "-migration-lock";

@@ -5,14 +5,10 @@ import static io.mtd.concurrent.Futures.unwrap;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
-import io.mtd.progress.ProgressEvent;
-import io.mtd.progress.ProgressListener;
-import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.report.ApprovalReport;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,22 +27,27 @@ public final class ApprovalStage {
     }
 
     /** What one approval needs. */
-    public record Target(Plan plan, Environment environment, String image, ProgressListener listener,
-            CompletableFuture<String> cancelled) {}
+    public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled) {}
+
+    /** The stage's start line: what is waited for, and how long at most. */
+    static String describe(Target t) {
+        return "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
+                + " for approval to promote " + t.image() + " to " + t.environment().name();
+    }
+
+    /** The stage's finish line: whether, by whom and why. */
+    static String summary(ApprovalReport r) {
+        return (r.outcome() == StageOutcome.SUCCEEDED ? "approved" : "not approved") + (r.by() == null ? "" : " by " + r.by())
+                + (r.comment() == null ? "" : ": " + r.comment());
+    }
 
     /**
-     * The environment's approval: null when it needs none, else a report whose outcome says whether it was given
-     * (denied, timed out and cancelled are reports too); fails only when the gate itself failed.
+     * The environment's approval, as a report whose outcome says whether it was given (denied, timed out and cancelled
+     * are reports too); fails only when the gate itself failed.
      */
     public CompletableFuture<ApprovalReport> approve(Target t) {
         Environment env = t.environment();
-        if (!env.requiresApproval()) {
-            return CompletableFuture.completedFuture(null);
-        }
         Duration timeout = t.plan().rolloutOrDefaults().approvalTimeoutOrDefault();
-        t.listener().on(new ProgressEvent.StageStarted(Stage.APPROVAL, env.name(), "waiting up to " + Durations.format(timeout)
-                + " for approval to promote " + t.image() + " to " + env.name()));
-        Instant asked = clock.instant();
         CompletableFuture<ApprovalGate.Decision> decision = gate.request(new ApprovalGate.Request(t.plan().app(), env.name(),
                 env.namespaceOrDefault(), t.image(), env.approvers(), timeout)).toCompletableFuture();
         CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -68,10 +69,6 @@ public final class ApprovalStage {
             } else {
                 r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant());
             }
-            t.listener().on(new ProgressEvent.StageFinished(Stage.APPROVAL, env.name(), r.outcome(),
-                    Duration.between(asked, clock.instant()),
-                    (r.outcome() == StageOutcome.SUCCEEDED ? "approved" : "not approved") + (r.by() == null ? "" : " by " + r.by())
-                            + (r.comment() == null ? "" : ": " + r.comment())));
             return r;
         });
     }

@@ -46,11 +46,13 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One run of a plan, the one place that orders the stages: the image, then for each environment in turn approval,
@@ -112,10 +114,14 @@ public final class Promotion {
 
     /** Starts the run: the image, then the environments in order. */
     public void begin() {
+        ImageResolver images = stages.images();
         CompletableFuture<ImageReport> resolved;
         try {
-            resolved = stages.images().resolve(plan, events).toCompletableFuture();
-        } catch (RuntimeException e) {
+            resolved = announced(Stage.IMAGE, null, images.describe(plan), () -> images.resolve(plan, events),
+                    img -> img.digest() == null
+                            ? new Ended(StageOutcome.SKIPPED, "not pinned by digest: every environment runs " + img.pinned() + " as written")
+                            : new Ended(StageOutcome.SUCCEEDED, "Pinned " + img.pinned()));
+        } catch (RuntimeException e) { // describing the image failed: the run must end all the same
             resolved = CompletableFuture.failedFuture(e);
         }
         resolved.whenCompleteAsync((img, error) -> {
@@ -174,13 +180,18 @@ public final class Promotion {
     }
 
     private CompletableFuture<Step> approve(Step s) {
-        return stages.approvals().approve(new ApprovalStage.Target(plan, s.env, image.pinned(), events, cancelled))
+        if (!s.env.requiresApproval()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled);
+        return announced(Stage.APPROVAL, s.env.name(), ApprovalStage.describe(target), () -> stages.approvals().approve(target),
+                        approval -> new Ended(approval.outcome(), ApprovalStage.summary(approval)))
                 .handle((approval, error) -> {
                     if (error != null) {
                         return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "approval: " + message(unwrap(error)));
                     }
                     s.approval = approval;
-                    if (approval != null && approval.outcome() != StageOutcome.SUCCEEDED) {
+                    if (approval.outcome() != StageOutcome.SUCCEEDED) {
                         return s.stop(approval.outcome(), approval.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
                                 : RunOutcome.DENIED, "not approved" + (approval.comment() == null ? "" : ": " + approval.comment()));
                     }
@@ -247,7 +258,7 @@ public final class Promotion {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
-        return stages.migrations().run(target(s, PostRolloutMigration.printSql(plan, sqlCommand))).thenApply(outcome -> {
+        return migration(s, PostRolloutMigration.printSql(plan, sqlCommand)).thenApply(outcome -> {
             MigrationReport r = outcome.report();
             if (r.outcome() != StageOutcome.SUCCEEDED) {
                 throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
@@ -258,7 +269,7 @@ public final class Promotion {
     }
 
     private CompletableFuture<Step> migrate(Step s) {
-        return stages.migrations().run(target(s, plan)).handle((outcome, error) -> {
+        return migration(s, plan).handle((outcome, error) -> {
             if (error != null) {
                 return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "migration: " + message(unwrap(error)));
             }
@@ -291,41 +302,50 @@ public final class Promotion {
         });
     }
 
-    /** The rollout stage of either form, its start and finish sent here, once. */
+    /** The rollout stage of either form: the caller's, bounded by the plan's rollout timeout, or the engine's own. */
     private CompletableFuture<RolloutReport> rollout(Step s) {
         Environment env = s.env;
-        CompletableFuture<RolloutReport> rollout;
         if (withoutRollout) {
             return CompletableFuture.completedFuture(null); // the caller rolls out with its own tools
         }
+        String detail;
+        Supplier<CompletableFuture<RolloutReport>> roll;
         if (stages.rolloutCallback() != null) {
-            events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), "caller's rollout of " + image.pinned()));
-            // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
-            rollout = new CallbackRollout(stages.rolloutCallback()).roll(s.client, env, image.pinned(), events);
-            Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
-            stages.scheduler().schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
-                    + Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), TimeUnit.MILLISECONDS);
+            detail = "caller's rollout of " + image.pinned();
+            roll = () -> {
+                // the caller's rollout gets the plan's rollout timeout too; the future's cancel stops it
+                CompletableFuture<RolloutReport> rollout = new CallbackRollout(stages.rolloutCallback())
+                        .roll(s.client, env, image.pinned(), events);
+                Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
+                stages.scheduler().schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
+                        + Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), TimeUnit.MILLISECONDS);
+                return rollout;
+            };
         } else if (!env.deployments().isEmpty()) {
-            events.on(new ProgressEvent.StageStarted(Stage.ROLLOUT, env.name(), String.join(", ", env.deployments())
-                    + " to " + image.pinned()));
-            rollout = stages.rollouts().roll(s.client, env, image.pinned(), plan.rolloutOrDefaults(), events);
+            detail = String.join(", ", env.deployments()) + " to " + image.pinned();
+            roll = () -> stages.rollouts().roll(s.client, env, image.pinned(), plan.rolloutOrDefaults(), events);
         } else {
             events.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), "no deployments named: nothing to roll out"));
             return CompletableFuture.completedFuture(null);
         }
+        return announced(Stage.ROLLOUT, env.name(), detail, () -> reported(roll.get()),
+                r -> new Ended(r.outcome(), r.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : r.reason()));
+    }
+
+    /** A rollout's report, also when it was cancelled, timed out or failed without one. */
+    private CompletableFuture<RolloutReport> reported(CompletableFuture<RolloutReport> rollout) {
         Instant began = stages.clock().instant();
         cancelled.thenAccept(why -> rollout.cancel(false));
         return rollout.handle((r, error) -> {
-            Throwable cause = error == null ? null : unwrap(error);
-            RolloutReport report = error == null ? r : new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE
-                    : RolloutStage.MODE, cause instanceof CancellationException ? StageOutcome.CANCELLED
-                    : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
-                    cause instanceof CancellationException ? "cancelled: " + cancelled.getNow("cancelled")
-                            : message(cause), Duration.between(began, stages.clock().instant()), List.of());
-            events.on(new ProgressEvent.StageFinished(Stage.ROLLOUT, env.name(), report.outcome(),
-                    report.duration() != null ? report.duration() : Duration.between(began, stages.clock().instant()),
-                    report.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : report.reason()));
-            return report;
+            if (error == null) {
+                return r;
+            }
+            Throwable cause = unwrap(error);
+            return new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE,
+                    cause instanceof CancellationException ? StageOutcome.CANCELLED
+                            : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
+                    cause instanceof CancellationException ? "cancelled: " + cancelled.getNow("cancelled") : message(cause),
+                    Duration.between(began, stages.clock().instant()), List.of());
         });
     }
 
@@ -339,7 +359,7 @@ public final class Promotion {
         }
         events.on(new ProgressEvent.Note(Stage.MIGRATION, s.env.name(), "the rollout is complete and healthy: running the"
                 + " post-rollout (contract) migration"));
-        return stages.migrations().run(target(s, PostRolloutMigration.plan(plan))).handle((outcome, error) -> {
+        return migration(s, PostRolloutMigration.plan(plan)).handle((outcome, error) -> {
             MigrationReport post = error != null
                     ? new MigrationReport(null, StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR.value(),
                             message(unwrap(error)), null, 0, Duration.ZERO, null)
@@ -357,10 +377,37 @@ public final class Promotion {
         });
     }
 
-    private MigrationStage.Target target(Step s, Plan migrating) {
-        return new MigrationStage.Target(migrating, s.env, image.pinned(), stages.identity(), s.client, s.watch, events, masker,
-                cancelled, stages.workspace());
+    /** One migration Job's stage (the printed SQL's, the migration's or the post-rollout one's), announced here. */
+    private CompletableFuture<MigrationStage.Outcome> migration(Step s, Plan migrating) {
+        MigrationStage.Prepared prepared = stages.migrations().prepare(new MigrationStage.Target(migrating, s.env,
+                image.pinned(), stages.identity(), s.client, s.watch, events, masker, cancelled, stages.workspace()));
+        return announced(Stage.MIGRATION, s.env.name(), prepared.describe(), () -> stages.migrations().run(prepared),
+                outcome -> new Ended(outcome.report().outcome(), outcome.summary()));
     }
+
+    /**
+     * Runs one stage between its start and its finish event, both sent here and only here: a stage that starts always
+     * finishes, once, also when it fails; and one that never starts sends neither.
+     */
+    private <R> CompletableFuture<R> announced(Stage stage, String environment, String detail,
+            Supplier<? extends CompletionStage<R>> body, Function<R, Ended> ended) {
+        events.on(new ProgressEvent.StageStarted(stage, environment, detail));
+        Instant began = stages.clock().instant();
+        CompletableFuture<R> running;
+        try {
+            running = body.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            running = CompletableFuture.failedFuture(e);
+        }
+        return running.whenComplete((result, error) -> {
+            Ended end = error == null ? ended.apply(result) : new Ended(StageOutcome.FAILED, message(unwrap(error)));
+            events.on(new ProgressEvent.StageFinished(stage, environment, end.outcome(),
+                    Duration.between(began, stages.clock().instant()), end.detail()));
+        });
+    }
+
+    /** How a stage ended, as its finish event says it. */
+    private record Ended(StageOutcome outcome, String detail) {}
 
     /** For a Flyway migration, what Flyway reported in the Pod's log: versions, scripts applied, the failing one. */
     private MigrationReport withFlyway(MigrationStage.Outcome outcome) {

@@ -9,7 +9,6 @@ import io.mtd.plan.Build;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.Stage;
-import io.mtd.progress.StageOutcome;
 import io.mtd.report.ImageReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,8 +112,7 @@ class ImageStageBuildahTest {
         });
         assertThat(listener.events.stream().filter(e -> e instanceof ProgressEvent.LogLine)
                 .map(e -> ((ProgressEvent.LogLine) e).source())).containsOnly("buildah");
-        assertThat(listener.finished().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
-        assertThat(listener.finished().detail()).isEqualTo("Pinned " + report.pinned());
+        assertThat(listener.stages()).as("the pipeline announces the stage (PinnedImageRunTest), not the resolver").isEmpty();
     }
 
     @Test
@@ -156,8 +154,6 @@ class ImageStageBuildahTest {
                 .satisfies(e -> assertThat(((ImageBuildException) e).failedStep()).isEqualTo("STEP 3/3: RUN false"));
 
         assertThat(listener.logLines()).contains("STEP 3/3: RUN false");
-        assertThat(listener.finished().outcome()).isEqualTo(StageOutcome.FAILED);
-        assertThat(listener.finished().detail()).contains("STEP 3/3: RUN false");
         assertThat(registry.digestOf(repository, "1")).isEmpty();
     }
 
@@ -219,7 +215,6 @@ class ImageStageBuildahTest {
                 .isInstanceOf(ImageBuildException.class)
                 .hasMessageStartingWith("Pushing " + absent + "/")
                 .hasMessageContaining("connection refused");
-        assertThat(listener.finished().outcome()).isEqualTo(StageOutcome.FAILED);
     }
 
     @Test

@@ -11,6 +11,8 @@ import io.mtd.plan.Build;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.Stage;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunOutcome;
@@ -58,9 +60,10 @@ class PinnedImageRunTest {
                     List.of(Environment.of("staging", "pin-staging", List.of()),
                             new Environment("production", null, null, null, null, "pin-production", List.of(), null, true, null)));
             RunReport report;
+            RecordingListener events = new RecordingListener();
             try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client())
                     .images(images).approvals(moveTagThenApprove).workspace(workspace)
-                    .identity(new RunIdentity("pinned", null)).listener(new RecordingListener()).build()) {
+                    .identity(new RunIdentity("pinned", null)).listener(events).build()) {
                 report = engine.start(plan).report().orTimeout(120, TimeUnit.SECONDS).join();
             } finally {
                 new ProcessBuilder(ImageBuilders.onPath("buildah", System.getenv()).orElseThrow().toString(), "rmi", "--force", image)
@@ -73,6 +76,12 @@ class PinnedImageRunTest {
             assertThat(registry.digestOf(repository, "1.0").orElseThrow()).isNotEqualTo(report.image().digest());
             assertThat(jobImage(cluster, "pin-staging")).isEqualTo(pinned);
             assertThat(jobImage(cluster, "pin-production")).isEqualTo(pinned);
+            // the pipeline announces the image stage once, around the whole build, push and pin
+            assertThat(events.stages()).startsWith("started IMAGE -", "finished IMAGE - SUCCEEDED");
+            assertThat(events.events.stream().filter(e -> e instanceof ProgressEvent.StageStarted).findFirst())
+                    .contains(new ProgressEvent.StageStarted(Stage.IMAGE, null, "Building " + image));
+            assertThat(events.events.stream().filter(e -> e instanceof ProgressEvent.StageFinished f && f.stage() == Stage.IMAGE)
+                    .map(e -> ((ProgressEvent.StageFinished) e).detail())).containsExactly("Pinned " + pinned);
         }
     }
 

@@ -5,16 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxFixture;
+import io.mtd.image.ImageResolver;
+import io.mtd.image.ImageStage;
 import io.mtd.plan.Environment;
+import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.Rollout;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
+import io.mtd.report.ImageReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.rollout.RolloutCallback;
 import io.mtd.sandbox.Fault;
+import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Staging then production: each environment's rollout gated behind its migration, the next behind both. */
 class PromotionTest {
@@ -184,5 +193,114 @@ class PromotionTest {
         assertThat(report.environments().get(0).rollout().reason()).contains("rollout.timeout");
         assertThat(never).isCancelled();
         assertThat(jobs("cbslow-production")).isZero();
+    }
+
+    private static RunReport run(Plan plan, ImageResolver images, ApprovalGate approvals, Path workspace, RecordingListener events) {
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client())
+                .images(images).approvals(approvals).workspace(workspace).listener(events)
+                .identity(new RunIdentity("promotion-test", null)).build()) {
+            return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
+        }
+    }
+
+    private static ProgressEvent.StageStarted started(RecordingListener events, Stage stage) {
+        return events.events.stream().filter(e -> e instanceof ProgressEvent.StageStarted s && s.stage() == stage)
+                .map(e -> (ProgressEvent.StageStarted) e).findFirst().orElseThrow();
+    }
+
+    private static ProgressEvent.StageFinished finished(RecordingListener events, Stage stage) {
+        return events.events.stream().filter(e -> e instanceof ProgressEvent.StageFinished f && f.stage() == stage)
+                .map(e -> (ProgressEvent.StageFinished) e).findFirst().orElseThrow();
+    }
+
+    @Test
+    void thePipelineStartsAndFinishesEveryStageOnceInOrder(@TempDir Path workspace) {
+        String digest = "sha256:" + "a".repeat(64);
+        ImageResolver pinning = (p, l) -> CompletableFuture.completedFuture(new ImageReport(p.image(), "shop@" + digest, digest, false, null));
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan("stages", "shop:2", "echo migrated", null), pinning, APPROVE, workspace, events);
+
+        assertThat(report.outcome()).as(String.valueOf(report.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(events.stages()).containsExactly(
+                "started IMAGE -", "finished IMAGE - SUCCEEDED",
+                "started MIGRATION staging", "finished MIGRATION staging SUCCEEDED",
+                "started ROLLOUT staging", "finished ROLLOUT staging SUCCEEDED",
+                "started APPROVAL production", "finished APPROVAL production SUCCEEDED",
+                "started MIGRATION production", "finished MIGRATION production SUCCEEDED",
+                "started ROLLOUT production", "finished ROLLOUT production SUCCEEDED");
+        assertThat(started(events, Stage.IMAGE).detail()).isEqualTo("Resolving the digest of shop:2");
+        assertThat(finished(events, Stage.IMAGE).detail()).isEqualTo("Pinned shop@" + digest);
+        assertThat(started(events, Stage.MIGRATION).detail())
+                .isEqualTo("Job " + report.environments().get(0).migration().job() + " in namespace stages-staging from shop@" + digest);
+        assertThat(finished(events, Stage.MIGRATION).detail()).startsWith("migrated in ");
+        assertThat(finished(events, Stage.APPROVAL).detail()).isEqualTo("approved by alice");
+        assertThat(finished(events, Stage.ROLLOUT).detail()).isEqualTo("rolled out");
+    }
+
+    @Test
+    void anImageLeftAsWrittenIsASkippedImageStage(@TempDir Path workspace) {
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan("written", "shop:2", "true", null), ImageResolver.AS_WRITTEN, APPROVE, workspace, events);
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(events.stages()).startsWith("started IMAGE -", "finished IMAGE - SKIPPED", "started MIGRATION staging");
+        assertThat(started(events, Stage.IMAGE).detail()).isEqualTo("Using shop:2 as written, without pinning it by digest");
+        assertThat(finished(events, Stage.IMAGE).detail()).contains("not pinned by digest");
+    }
+
+    @Test
+    void anImageThatCannotBePinnedIsAStartedAndFailedStageAndNothingElseStarts(@TempDir Path workspace) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String absent = "127.0.0.1:" + port;
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan("noimage", absent + "/team/shop:1.0", "true", null), new ImageStage(workspace), APPROVE,
+                workspace, events);
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.IMAGE_FAILED);
+        assertThat(events.stages()).containsExactly("started IMAGE -", "finished IMAGE - FAILED");
+        assertThat(finished(events, Stage.IMAGE).detail()).contains("Cannot reach registry " + absent).contains("connection refused");
+        assertThat(jobs("noimage-staging")).isZero();
+    }
+
+    @Test
+    void aFailingApprovalGateFinishesTheApprovalStageItStarted(@TempDir Path workspace) {
+        ApprovalGate down = r -> CompletableFuture.failedFuture(new IllegalStateException("the approval service is down"));
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan("gatedown", "shop:2", "true", null), ImageResolver.AS_WRITTEN, down, workspace, events);
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.INFRASTRUCTURE);
+        assertThat(events.stages()).endsWith("started APPROVAL production", "finished APPROVAL production FAILED");
+        assertThat(finished(events, Stage.APPROVAL).detail()).isEqualTo("the approval service is down");
+        assertThat(jobs("gatedown-production")).isZero();
+    }
+
+    @Test
+    void aMigrationRefusedBeforeItsJobStartsAndFinishesOnceWithNothingCreated(@TempDir Path workspace) throws Exception {
+        Files.createDirectories(workspace.resolve("db/migration"));
+        Files.writeString(workspace.resolve("db/migration/V1__init.sql"), "create table orders (id int);\n");
+        cluster.deployment("refused-staging", "web", "shop:old");
+        Migration flyway = Migration.builder()
+                .flyway(new Flyway(List.of("db/migration"), null, null, null, "no-such-secret", null, null, null, null, null, null))
+                .build();
+        Plan plan = new Plan("shop", "shop:2", null, flyway, null, List.of(Environment.of("staging", "refused-staging", List.of("web"))));
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan, ImageResolver.AS_WRITTEN, APPROVE, workspace, events);
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
+        assertThat(report.environments().get(0).migration().reason()).isEqualTo("PreflightFailed");
+        assertThat(events.stages()).containsExactly("started IMAGE -", "finished IMAGE - SKIPPED",
+                "started MIGRATION staging", "finished MIGRATION staging FAILED");
+        assertThat(started(events, Stage.MIGRATION).detail()).isEqualTo("migration from shop:2 in namespace refused-staging");
+        assertThat(finished(events, Stage.MIGRATION).detail()).startsWith("PreflightFailed: ").contains("no-such-secret");
+        assertThat(jobs("refused-staging")).isZero();
+        assertThat(cluster.deployedImage("refused-staging", "web")).isEqualTo("shop:old");
     }
 }

@@ -67,10 +67,16 @@ final class ImageSource implements ImageResolver {
     }
 
     @Override
+    public String describe(Plan plan) {
+        if (reusesKnown(plan)) {
+            return Messages.ImageSource_PinnedEarlier(known.pinned());
+        }
+        return plan.build() == null && !resolveDigest ? ImageResolver.AS_WRITTEN.describe(plan) : ImageResolver.super.describe(plan);
+    }
+
+    @Override
     public CompletionStage<ImageReport> resolve(Plan plan, ProgressListener listener) {
-        if (known != null && known.reference().equals(plan.image()) && (plan.build() == null || known.built())) {
-            listener.on(new ProgressEvent.Note(io.mtd.progress.Stage.IMAGE, null,
-                    Messages.ImageSource_PinnedEarlier(known.pinned())));
+        if (reusesKnown(plan)) {
             return CompletableFuture.completedFuture(known.reused().toReport());
         }
         if (plan.build() == null && !resolveDigest) {
@@ -96,6 +102,11 @@ final class ImageSource implements ImageResolver {
         building = t;
         t.start();
         return result;
+    }
+
+    /** Whether the plan's image was pinned earlier in this build, so that later stages run exactly it. */
+    private boolean reusesKnown(Plan plan) {
+        return known != null && known.reference().equals(plan.image()) && (plan.build() == null || known.built());
     }
 
     /** Interrupts a build in progress: the agent's builder process is stopped. */
