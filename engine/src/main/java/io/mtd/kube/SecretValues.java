@@ -7,8 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A Secret's values as text: {@code data} decoded from base64, overwritten by {@code stringData} as the API server does
- * when it folds stringData into data on write (a mock server may leave both), so the values are the ones a container gets.
+ * A Secret's values as text, the ones a container gets: {@code data} decoded from base64. An API server (the sandbox's
+ * too) folds {@code stringData} into {@code data} on write, so a Secret read from a cluster has data only; one not yet
+ * written may have both, and then stringData wins, as it will on write.
  */
 public final class SecretValues {
 

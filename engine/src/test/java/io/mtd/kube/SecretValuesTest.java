@@ -16,7 +16,7 @@ class SecretValuesTest {
                 .build();
         assertThat(SecretValues.of(secret))
                 .containsEntry("url", "postgres://db")
-                .containsEntry("password", "hunter3") // stringData overwrites data on write, as the sandbox's kubelet sees it
+                .containsEntry("password", "hunter3") // stringData overwrites data on write, as the API server (and the sandbox's) folds it
                 .containsEntry("user", "shop")
                 .hasSize(3);
     }

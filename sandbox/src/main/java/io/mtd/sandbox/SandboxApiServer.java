@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -46,6 +47,7 @@ import java.util.regex.Pattern;
 final class SandboxApiServer implements AutoCloseable {
 
     private static final Pattern JOBS_PATH = Pattern.compile("^/apis/batch/v1/namespaces/[^/]+/jobs/?(\\?.*)?$");
+    private static final Pattern SECRETS_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/secrets(/[^/?]+)?/?(\\?.*)?$");
     private static final Pattern LOG_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?$");
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -206,12 +208,65 @@ final class SandboxApiServer implements AutoCloseable {
         if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
             request = withJobDefaults(request);
         }
+        boolean secret = SECRETS_PATH.matcher(request.getPath()).matches();
+        if (secret && (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT)) {
+            request = withStringDataFolded(request);
+        }
         String contentType = request.getHeader("Content-Type");
         if (request.method() == HttpMethod.PATCH && contentType != null
                 && contentType.startsWith("application/strategic-merge-patch+json")) {
-            return strategicMergePatch(request);
+            MockResponse patched = strategicMergePatch(request);
+            return secret ? foldStored(request, patched) : patched;
         }
-        return dispatcher.dispatch(request);
+        MockResponse response = dispatcher.dispatch(request);
+        return secret && request.method() == HttpMethod.PATCH ? foldStored(request, response) : response;
+    }
+
+    /**
+     * A Secret as the API server stores it: {@code stringData} folded into {@code data} (base64), its value winning for
+     * a key in both, and gone; readers (the kubelet, the engine) then see only {@code data}, as on a real cluster.
+     */
+    private static Secret folded(Secret secret) {
+        Map<String, String> data = new LinkedHashMap<>(secret.getData() == null ? Map.of() : secret.getData());
+        secret.getStringData().forEach((k, v) -> data.put(k, java.util.Base64.getEncoder().encodeToString(
+                (v == null ? "" : v).getBytes(StandardCharsets.UTF_8))));
+        secret.setData(data);
+        secret.setStringData(null);
+        return secret;
+    }
+
+    private static RecordedRequest withStringDataFolded(RecordedRequest request) {
+        Secret secret;
+        try {
+            secret = Serialization.unmarshal(request.getUtf8Body(), Secret.class);
+        } catch (RuntimeException e) {
+            return request; // the CRUD mock answers an unreadable body itself
+        }
+        if (secret == null || secret.getStringData() == null) {
+            return request;
+        }
+        byte[] body = Serialization.asJson(folded(secret)).getBytes(StandardCharsets.UTF_8);
+        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders()
+                .newBuilder().removeAll("Content-Length").add("Content-Length", String.valueOf(body.length)).build(),
+                new io.fabric8.mockwebserver.http.Buffer(body));
+    }
+
+    /** After a patch that left stringData on a stored Secret: folds it in with a replace, answering as the patch would. */
+    private MockResponse foldStored(RecordedRequest request, MockResponse patched) {
+        if (patched.code() / 100 != 2 || patched.getBody() == null) { // the CRUD mock answers a patch with 202
+            return patched;
+        }
+        String body = patched.getBody().readUtf8();
+        Secret secret = Serialization.unmarshal(body, Secret.class);
+        if (secret == null || secret.getStringData() == null) {
+            return patched.setBody(body);
+        }
+        folded(secret).getMetadata().setResourceVersion(null);
+        byte[] replaced = Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8);
+        String path = request.getPath().contains("?") ? request.getPath().substring(0, request.getPath().indexOf('?')) : request.getPath();
+        return dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, path,
+                Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(replaced.length))
+                        .build(), new io.fabric8.mockwebserver.http.Buffer(replaced)));
     }
 
     private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";

@@ -836,14 +836,11 @@ public final class SandboxKubelet implements AutoCloseable {
         }
     }
 
+    /** The values a container gets: data only, since the sandbox's API server folds stringData into it on write. */
     private static Map<String, String> decoded(Secret secret) {
         Map<String, String> data = new LinkedHashMap<>();
         if (secret.getData() != null) {
             secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-        }
-        // The mock API server stores stringData as sent instead of merging it into data.
-        if (secret.getStringData() != null) {
-            data.putAll(secret.getStringData());
         }
         return data;
     }

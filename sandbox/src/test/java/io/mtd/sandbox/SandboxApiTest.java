@@ -132,6 +132,38 @@ class SandboxApiTest {
     }
 
     @Test
+    void aSecretsStringDataIsFoldedIntoDataOnEveryWriteAsTheApiServerDoes() {
+        try (KubernetesClient client = sandbox.client()) {
+            client.secrets().resource(new SecretBuilder().withNewMetadata().withName("folded").endMetadata()
+                    .addToData("url", b64("postgres://db")).addToData("password", b64("from-data"))
+                    .addToStringData("password", "from-stringData").addToStringData("user", "shop").build()).create();
+
+            Secret created = client.secrets().withName("folded").get();
+            assertThat(created.getStringData()).isNullOrEmpty();
+            assertThat(created.getData()).containsEntry("url", b64("postgres://db"))
+                    .containsEntry("password", b64("from-stringData")) // stringData wins, as on a real cluster
+                    .containsEntry("user", b64("shop"));
+
+            client.secrets().withName("folded").edit(s -> new SecretBuilder(s).addToStringData("user", "replaced").build());
+            assertThat(client.secrets().withName("folded").get().getData()).containsEntry("user", b64("replaced"));
+
+            client.secrets().withName("folded").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"stringData\":{\"user\":\"merged\"}}");
+            Secret patched = client.secrets().withName("folded").get();
+            assertThat(patched.getStringData()).isNullOrEmpty();
+            assertThat(patched.getData()).containsEntry("user", b64("merged")).containsEntry("url", b64("postgres://db"));
+
+            client.secrets().resource(new SecretBuilder(patched).withStringData(java.util.Map.of("url", "postgres://other")).build())
+                    .update();
+            assertThat(client.secrets().withName("folded").get().getData()).containsEntry("url", b64("postgres://other"))
+                    .containsEntry("user", b64("merged"));
+        }
+    }
+
+    private static String b64(String value) {
+        return java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void kubeconfigReachesTheSandbox(@TempDir Path dir) throws Exception {
         Path file = sandbox.writeKubeconfig(dir.resolve("kube/config"));
 
