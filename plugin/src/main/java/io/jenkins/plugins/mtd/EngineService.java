@@ -4,6 +4,7 @@ import hudson.Extension;
 import hudson.ExtensionList;
 import hudson.init.Terminator;
 import hudson.model.Run;
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.kube.ClusterPool;
 import io.mtd.plan.Plan;
@@ -22,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -57,14 +57,7 @@ public final class EngineService {
     }
 
     private static ThreadFactory threads(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            // fabric8 and Jackson look up implementations through the context class loader: make it the plugin's
-            t.setContextClassLoader(EngineService.class.getClassLoader());
-            return t;
-        };
+        return DaemonThreads.factory(name, EngineService.class.getClassLoader());
     }
 
     /** Executor for the tasks of the clients {@link CredentialClusters} builds. */

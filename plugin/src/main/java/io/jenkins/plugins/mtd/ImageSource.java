@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.FilePath;
 import hudson.model.TaskListener;
 import hudson.remoting.VirtualChannel;
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.image.CredentialSource;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
@@ -84,7 +85,7 @@ final class ImageSource implements ImageResolver {
         }
         CompletableFuture<ImageReport> result = new CompletableFuture<>();
         // a build or a registry call blocks for its whole length: a thread of its own, as the engine's ImageStage does
-        Thread t = new Thread(() -> {
+        Thread t = DaemonThreads.factory("mtd-image " + plan.app(), ImageSource.class.getClassLoader()).newThread(() -> {
             try {
                 ImageReport report = plan.build() != null ? buildOnAgent(plan, listener) : pinFromController(plan, listener);
                 pinned.accept(PinnedImage.of(report));
@@ -96,9 +97,7 @@ final class ImageSource implements ImageResolver {
             } finally {
                 building = null;
             }
-        }, "mtd-image " + plan.app());
-        t.setDaemon(true);
-        t.setContextClassLoader(ImageSource.class.getClassLoader());
+        });
         building = t;
         t.start();
         return result;

@@ -9,6 +9,7 @@ import hudson.Launcher;
 import hudson.model.Result;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import io.mtd.concurrent.Futures;
 import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.InvalidPlanException;
@@ -28,10 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import jenkins.model.CauseOfInterruption;
 import jenkins.util.Timer;
@@ -328,10 +327,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
             }
             finished = true;
         }
-        Throwable cause = t;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = Futures.unwrap(t);
         status = "failed";
         // a plan error or a missing credential is the user's to fix: a message, not a stack trace
         if (cause instanceof InvalidPlanException) {
