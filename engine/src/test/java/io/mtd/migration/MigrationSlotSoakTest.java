@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * A randomised, seeded and bounded soak of the migration slot: 30 runs of one app and environment with random images
  * (some repeated, some that cannot be pulled), cancelled or killed at random moments, while the API server drops its
  * watches and fails Lease updates now and then. The invariants: never two migration containers at once, every image's
- * migration command started at most once, and every run that succeeded has its image's Job complete.
+ * migration command started at most once, every run that succeeded has its image's Job complete, and every run that
+ * ended has its stages' start and finish events in pairs.
  *
  * <p>The seed is printed; {@code -Dmtd.soak.seed=N} runs the same choices again (timings still vary).
  */
@@ -92,6 +93,7 @@ class MigrationSlotSoakTest {
                 }
                 RunReport report = reports.get(i).get(4, TimeUnit.MINUTES);
                 outcomes.merge(report.outcome(), 1, Integer::sum);
+                assertStagesPaired(runId, seed, report, listeners.get(runId));
                 if (report.outcome() == RunOutcome.SUCCEEDED) {
                     Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
                             .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
@@ -120,6 +122,24 @@ class MigrationSlotSoakTest {
             engines.forEach(MigrateThenDeploy::close);
         } finally {
             chaos.shutdownNow();
+        }
+    }
+
+    /**
+     * The pipeline's promise, whatever interrupted the run: stages run one after another, and each one that started
+     * finished once, before the run's report completed.
+     */
+    private static void assertStagesPaired(String runId, long seed, RunReport report, RecordingListener events) {
+        List<String> stages = events.stages();
+        String why = "stage events of " + runId + " (" + report.outcome() + "), seed " + seed + ": " + stages;
+        assertThat(stages).as(why).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(stages.size() % 2).as(why).isZero();
+        for (int i = 0; i < stages.size(); i += 2) {
+            assertThat(stages.get(i)).as(why).startsWith("started ");
+            assertThat(stages.get(i + 1)).as(why).startsWith("finished " + stages.get(i).substring("started ".length()) + " ");
+        }
+        if (report.outcome() == RunOutcome.SUCCEEDED) {
+            assertThat(stages).as(why).containsAnyOf("finished MIGRATION " + NS + " SUCCEEDED", "finished MIGRATION " + NS + " SKIPPED");
         }
     }
 
