@@ -2,6 +2,7 @@ package io.mtd;
 
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
+import io.mtd.progress.Stage;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -21,10 +22,16 @@ public final class RecordingListener implements ProgressListener {
                 .map(e -> ((ProgressEvent.LogLine) e).line()).toList();
     }
 
-    /** The last stage that finished. */
-    public ProgressEvent.StageFinished finished() {
-        return events.stream().filter(e -> e instanceof ProgressEvent.StageFinished)
-                .map(e -> (ProgressEvent.StageFinished) e).reduce((a, b) -> b).orElseThrow();
+    /** The first start of {@code stage}. */
+    public ProgressEvent.StageStarted started(Stage stage) {
+        return events.stream().filter(e -> e instanceof ProgressEvent.StageStarted s && s.stage() == stage)
+                .map(e -> (ProgressEvent.StageStarted) e).findFirst().orElseThrow();
+    }
+
+    /** The first finish of {@code stage}. */
+    public ProgressEvent.StageFinished finished(Stage stage) {
+        return events.stream().filter(e -> e instanceof ProgressEvent.StageFinished f && f.stage() == stage)
+                .map(e -> (ProgressEvent.StageFinished) e).findFirst().orElseThrow();
     }
 
     /** The stage starts and finishes in order, one a line, as "started IMAGE -" or "finished MIGRATION staging FAILED". */

@@ -1,6 +1,7 @@
 package io.mtd;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -19,12 +20,21 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** An engine reaching every environment through the sandbox. */
     public MigrateThenDeploy engine(RecordingListener listener, String runId) {
+        return builder(listener, runId).build();
+    }
+
+    /** The builder of {@link #engine}, for a test that adds settings of its own. */
+    public MigrateThenDeploy.Builder builder(RecordingListener listener, String runId) {
         return MigrateThenDeploy.builder()
                 .clusters(env -> sandbox.client())
                 .listener(listener)
                 .identity(new RunIdentity(runId, null))
-                .unschedulableGrace(Duration.ofSeconds(1))
-                .build();
+                .unschedulableGrace(Duration.ofSeconds(1));
+    }
+
+    /** The Jobs in {@code namespace} now. */
+    public List<Job> jobs(String namespace) {
+        return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
     }
 
     /** A plan whose migration runs {@code sh -c script} from {@code image} in the given environments (namespace = name). */

@@ -2,15 +2,13 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Django example, for real: Django's migrate (a schema and a data migration) runs once per environment against
@@ -18,6 +16,9 @@ import org.junit.jupiter.api.Test;
  * installed (.ci/run installs them) and is skipped, saying why, elsewhere.
  */
 class DjangoExampleTest {
+
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @Test
     void theDjangoExampleMigratesEachEnvironmentOnceAndTheRerunAppliesNothing() {
@@ -27,17 +28,9 @@ class DjangoExampleTest {
                 + " to run the Django example's test");
         Path example = Path.of("..", "examples", "django");
         assertThat(example.resolve("manage.py")).exists();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Mtd.execute("demo", "--example", example.toString());
-        } finally {
-            System.setOut(old);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(text).isZero();
+        int code = Mtd.execute("demo", "--example", example.toString());
+        String text = console.out();
+        assertThat(code).as(text + console.err()).isZero();
         assertThat(text.lines().filter(l -> l.contains("Applying orders.0002_seed_statuses... OK"))).hasSize(2);
         assertThat(text.lines().filter(l -> l.contains("Applying orders.0001_initial... OK"))).hasSize(2);
         assertThat(text).contains("Database orders_staging: orders.0001_initial, orders.0002_seed_statuses",

@@ -76,7 +76,7 @@ class ClusterPoolTest {
             MigrateThenDeploy.Run a = first.start(shop);
             MigrateThenDeploy.Run b = second.start(cart);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
-                    cluster.client.batch().v1().jobs().inNamespace("pool").list().getItems().size() == 2);
+                    cluster.jobs("pool").size() == 2);
 
             assertThat(connector.connections).hasValue(1);
             assertThat(pool.clients()).isOne();

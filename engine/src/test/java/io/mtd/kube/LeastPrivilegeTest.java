@@ -12,7 +12,6 @@ import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
-import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import java.time.Duration;
@@ -51,7 +50,7 @@ class LeastPrivilegeTest {
         Migration m = Migration.builder().command("sh", "-c", "echo migrating with $PASSWORD")
                 .envFromSecret(List.of("shop-db")).timeout("2m").build();
         return new Plan("shop", "shop:2", null, m, null,
-                List.of(new Environment("staging", null, null, null, null, namespace, List.of("shop-web"), null, null, null)));
+                List.of(Environment.of("staging", namespace, List.of("shop-web"))));
     }
 
     private static RunReport run(Plan plan, Role role, RecordingListener listener) {
@@ -60,11 +59,8 @@ class LeastPrivilegeTest {
         fixture.deployment(ns, "shop-web", "shop:1");
         fixture.client.resource(role).create();
         fixture.client.resource(Permissions.binding(plan.environments().get(0), role.getMetadata().getName(), ACCOUNT, null)).create();
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder()
+        try (MigrateThenDeploy engine = fixture.builder(listener, "rbac-" + ns)
                 .clusters(env -> new KubernetesClientBuilder().withConfig(fixture.sandbox.serviceAccountConfig(ns, ACCOUNT)).build())
-                .listener(listener)
-                .identity(new RunIdentity("rbac-" + ns, null))
-                .unschedulableGrace(Duration.ofSeconds(1))
                 .build()) {
             return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
         }

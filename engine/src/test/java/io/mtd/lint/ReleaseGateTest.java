@@ -13,7 +13,6 @@ import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Lint;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
-import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
@@ -78,8 +77,7 @@ class ReleaseGateTest {
     }
 
     private RunReport run(Plan plan, RecordingListener events) {
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client()).listener(events)
-                .workspace(workspace).identity(new RunIdentity("gate", null)).build()) {
+        try (MigrateThenDeploy engine = cluster.builder(events, "gate").workspace(workspace).build()) {
             return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
         }
     }
@@ -96,7 +94,7 @@ class ReleaseGateTest {
                 .isInstanceOf(InvalidPlanException.class) // so the CLI exits with 2 and the Jenkins step fails before staging
                 .hasMessageContaining("db/migration/V3__drop_fax.sql:2")
                 .hasMessageContaining("ban-drop-column");
-        assertThat(cluster.client.batch().v1().jobs().inNamespace("gate-stop").list().getItems()).isEmpty();
+        assertThat(cluster.jobs("gate-stop")).isEmpty();
         assertThat(cluster.client.leases().inNamespace("gate-stop").list().getItems()).isEmpty();
         assertThat(cluster.client.configMaps().inNamespace("gate-stop").list().getItems()).isEmpty();
         assertThat(events.text()).contains("[ban-drop-column]").contains("database at version 1, 2 pending migrations");

@@ -47,7 +47,7 @@ class MigrationRunTest {
     }
 
     private static List<Job> jobs(String namespace) {
-        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+        return cluster.jobs(namespace);
     }
 
     @Test

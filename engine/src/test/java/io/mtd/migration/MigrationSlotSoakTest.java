@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxFixture;
-import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.report.RunOutcome;
@@ -63,7 +62,7 @@ class MigrationSlotSoakTest {
                 int work = 100 + random.nextInt(500);
                 Migration m = Migration.builder().command("sh", "-c", "echo migrating " + image + "; sleep "
                         + work / 1000.0 + "; echo migrated").timeout("1m").lock(new Migration.Lock("4s", "3m")).build();
-                Plan plan = new Plan("shop", image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
+                Plan plan = SandboxFixture.plan(image, m, NS);
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();
                 listeners.put(runId, listener);

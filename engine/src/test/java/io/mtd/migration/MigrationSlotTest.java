@@ -65,7 +65,7 @@ class MigrationSlotTest {
     }
 
     private static List<Job> jobs(String ns) {
-        return cluster.client.batch().v1().jobs().inNamespace(ns).list().getItems();
+        return cluster.jobs(ns);
     }
 
     private static int maxConcurrent(String ns) {

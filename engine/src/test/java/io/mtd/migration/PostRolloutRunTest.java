@@ -11,7 +11,6 @@ import io.mtd.plan.Plan;
 import io.mtd.plan.PostRollout;
 import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.ApprovalGate;
-import io.mtd.promotion.RunIdentity;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
@@ -52,15 +51,13 @@ class PostRolloutRunTest {
     }
 
     private static RunReport run(Plan plan, RecordingListener events) {
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client()).approvals(APPROVE)
-                .listener(events).identity(new RunIdentity("post-rollout-test", null)).build()) {
+        try (MigrateThenDeploy engine = cluster.builder(events, "post-rollout-test").approvals(APPROVE).build()) {
             return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
         }
     }
 
     private static List<String> jobs(String namespace) {
-        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
-                .map(j -> j.getMetadata().getName()).sorted().toList();
+        return cluster.jobs(namespace).stream().map(j -> j.getMetadata().getName()).sorted().toList();
     }
 
     @Test

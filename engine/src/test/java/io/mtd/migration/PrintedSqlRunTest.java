@@ -11,7 +11,6 @@ import io.mtd.plan.Lint;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.progress.StageOutcome;
-import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import java.util.List;
@@ -67,15 +66,13 @@ class PrintedSqlRunTest {
     }
 
     private static RunReport run(Plan plan, RecordingListener events) {
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client()).listener(events)
-                .identity(new RunIdentity("printed-" + plan.environments().get(0).namespace(), null)).build()) {
+        try (MigrateThenDeploy engine = cluster.engine(events, "printed-" + plan.environments().get(0).namespace())) {
             return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
         }
     }
 
     private static List<String> jobs(String namespace) {
-        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
-                .map(j -> j.getMetadata().getName()).toList();
+        return cluster.jobs(namespace).stream().map(j -> j.getMetadata().getName()).toList();
     }
 
     @Test

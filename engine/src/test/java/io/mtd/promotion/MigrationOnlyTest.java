@@ -45,12 +45,11 @@ class MigrationOnlyTest {
     }
 
     private static MigrateThenDeploy engine(ApprovalGate approvals, RecordingListener events) {
-        return MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client()).approvals(approvals).listener(events)
-                .identity(new RunIdentity("migration-only-test", null)).build();
+        return cluster.builder(events, "migration-only-test").approvals(approvals).build();
     }
 
     private static int jobs(String namespace) {
-        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems().size();
+        return cluster.jobs(namespace).size();
     }
 
     @Test

@@ -12,7 +12,6 @@ import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.Rollout;
-import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.report.ImageReport;
@@ -57,9 +56,11 @@ class PromotionTest {
     }
 
     private static RunReport run(Plan plan, ApprovalGate approvals, RolloutCallback callback, RecordingListener events) {
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client())
-                .approvals(approvals).rolloutCallback(callback).listener(events)
-                .identity(new RunIdentity("promotion-test", null)).build()) {
+        return run(plan, cluster.builder(events, "promotion-test").approvals(approvals).rolloutCallback(callback));
+    }
+
+    private static RunReport run(Plan plan, MigrateThenDeploy.Builder builder) {
+        try (MigrateThenDeploy engine = builder.build()) {
             return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
         }
     }
@@ -67,7 +68,7 @@ class PromotionTest {
     private static final ApprovalGate APPROVE = r -> CompletableFuture.completedFuture(ApprovalGate.Decision.approved("alice"));
 
     private static int jobs(String namespace) {
-        return cluster.client.batch().v1().jobs().inNamespace(namespace).list().getItems().size();
+        return cluster.jobs(namespace).size();
     }
 
     private static long generation(String namespace) {
@@ -196,21 +197,7 @@ class PromotionTest {
     }
 
     private static RunReport run(Plan plan, ImageResolver images, ApprovalGate approvals, Path workspace, RecordingListener events) {
-        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(env -> cluster.sandbox.client())
-                .images(images).approvals(approvals).workspace(workspace).listener(events)
-                .identity(new RunIdentity("promotion-test", null)).build()) {
-            return engine.start(plan).report().orTimeout(90, TimeUnit.SECONDS).join();
-        }
-    }
-
-    private static ProgressEvent.StageStarted started(RecordingListener events, Stage stage) {
-        return events.events.stream().filter(e -> e instanceof ProgressEvent.StageStarted s && s.stage() == stage)
-                .map(e -> (ProgressEvent.StageStarted) e).findFirst().orElseThrow();
-    }
-
-    private static ProgressEvent.StageFinished finished(RecordingListener events, Stage stage) {
-        return events.events.stream().filter(e -> e instanceof ProgressEvent.StageFinished f && f.stage() == stage)
-                .map(e -> (ProgressEvent.StageFinished) e).findFirst().orElseThrow();
+        return run(plan, cluster.builder(events, "promotion-test").images(images).approvals(approvals).workspace(workspace));
     }
 
     @Test
@@ -229,13 +216,13 @@ class PromotionTest {
                 "started APPROVAL production", "finished APPROVAL production SUCCEEDED",
                 "started MIGRATION production", "finished MIGRATION production SUCCEEDED",
                 "started ROLLOUT production", "finished ROLLOUT production SUCCEEDED");
-        assertThat(started(events, Stage.IMAGE).detail()).isEqualTo("Resolving the digest of shop:2");
-        assertThat(finished(events, Stage.IMAGE).detail()).isEqualTo("Pinned shop@" + digest);
-        assertThat(started(events, Stage.MIGRATION).detail())
+        assertThat(events.started(Stage.IMAGE).detail()).isEqualTo("Resolving the digest of shop:2");
+        assertThat(events.finished(Stage.IMAGE).detail()).isEqualTo("Pinned shop@" + digest);
+        assertThat(events.started(Stage.MIGRATION).detail())
                 .isEqualTo("Job " + report.environments().get(0).migration().job() + " in namespace stages-staging from shop@" + digest);
-        assertThat(finished(events, Stage.MIGRATION).detail()).startsWith("migrated in ");
-        assertThat(finished(events, Stage.APPROVAL).detail()).isEqualTo("approved by alice");
-        assertThat(finished(events, Stage.ROLLOUT).detail()).isEqualTo("rolled out");
+        assertThat(events.finished(Stage.MIGRATION).detail()).startsWith("migrated in ");
+        assertThat(events.finished(Stage.APPROVAL).detail()).isEqualTo("approved by alice");
+        assertThat(events.finished(Stage.ROLLOUT).detail()).isEqualTo("rolled out");
     }
 
     @Test
@@ -246,8 +233,8 @@ class PromotionTest {
 
         assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(events.stages()).startsWith("started IMAGE -", "finished IMAGE - SKIPPED", "started MIGRATION staging");
-        assertThat(started(events, Stage.IMAGE).detail()).isEqualTo("Using shop:2 as written, without pinning it by digest");
-        assertThat(finished(events, Stage.IMAGE).detail()).contains("not pinned by digest");
+        assertThat(events.started(Stage.IMAGE).detail()).isEqualTo("Using shop:2 as written, without pinning it by digest");
+        assertThat(events.finished(Stage.IMAGE).detail()).contains("not pinned by digest");
     }
 
     @Test
@@ -264,7 +251,7 @@ class PromotionTest {
 
         assertThat(report.outcome()).isEqualTo(RunOutcome.IMAGE_FAILED);
         assertThat(events.stages()).containsExactly("started IMAGE -", "finished IMAGE - FAILED");
-        assertThat(finished(events, Stage.IMAGE).detail()).contains("Cannot reach registry " + absent).contains("connection refused");
+        assertThat(events.finished(Stage.IMAGE).detail()).contains("Cannot reach registry " + absent).contains("connection refused");
         assertThat(jobs("noimage-staging")).isZero();
     }
 
@@ -277,7 +264,7 @@ class PromotionTest {
 
         assertThat(report.outcome()).isEqualTo(RunOutcome.INFRASTRUCTURE);
         assertThat(events.stages()).endsWith("started APPROVAL production", "finished APPROVAL production FAILED");
-        assertThat(finished(events, Stage.APPROVAL).detail()).isEqualTo("the approval service is down");
+        assertThat(events.finished(Stage.APPROVAL).detail()).isEqualTo("the approval service is down");
         assertThat(jobs("gatedown-production")).isZero();
     }
 
@@ -298,8 +285,8 @@ class PromotionTest {
         assertThat(report.environments().get(0).migration().reason()).isEqualTo("PreflightFailed");
         assertThat(events.stages()).containsExactly("started IMAGE -", "finished IMAGE - SKIPPED",
                 "started MIGRATION staging", "finished MIGRATION staging FAILED");
-        assertThat(started(events, Stage.MIGRATION).detail()).isEqualTo("migration from shop:2 in namespace refused-staging");
-        assertThat(finished(events, Stage.MIGRATION).detail()).startsWith("PreflightFailed: ").contains("no-such-secret");
+        assertThat(events.started(Stage.MIGRATION).detail()).isEqualTo("migration from shop:2 in namespace refused-staging");
+        assertThat(events.finished(Stage.MIGRATION).detail()).startsWith("PreflightFailed: ").contains("no-such-secret");
         assertThat(jobs("refused-staging")).isZero();
         assertThat(cluster.deployedImage("refused-staging", "web")).isEqualTo("shop:old");
     }

@@ -9,8 +9,6 @@ import org.htmlunit.html.HtmlPage;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
@@ -22,18 +20,6 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
  */
 @WithJenkins
 class ViewsTest {
-
-    private ClusterFixture cluster;
-
-    @BeforeEach
-    void startCluster() {
-        cluster = new ClusterFixture();
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
 
     @Test
     void theJobConfigurationPageRendersEveryNestedForm(JenkinsRule r) throws Exception {
@@ -85,16 +71,18 @@ class ViewsTest {
 
     @Test
     void theBuildPageAndTheReportPageRender(JenkinsRule r) throws Exception {
-        cluster.addKubeconfigCredential();
-        WorkflowJob p = r.createProject(WorkflowJob.class, "report");
-        p.setDefinition(new CpsFlowDefinition("migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
-                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo done']],\n"
-                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])",
-                true));
-        WorkflowRun b = r.buildAndAssertSuccess(p);
-        JenkinsRule.WebClient wc = r.createWebClient();
+        try (ClusterFixture cluster = new ClusterFixture()) {
+            cluster.addKubeconfigCredential();
+            WorkflowJob p = r.createProject(WorkflowJob.class, "report");
+            p.setDefinition(new CpsFlowDefinition("migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+                    + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo done']],\n"
+                    + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])",
+                    true));
+            WorkflowRun b = r.buildAndAssertSuccess(p);
+            JenkinsRule.WebClient wc = r.createWebClient();
 
-        assertThat(wc.getPage(b).getWebResponse().getContentAsString(), containsString("staging: SUCCEEDED"));
-        assertThat(wc.getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString(), containsString("shop-staging-migrate-"));
+            assertThat(wc.getPage(b).getWebResponse().getContentAsString(), containsString("staging: SUCCEEDED"));
+            assertThat(wc.getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString(), containsString("shop-staging-migrate-"));
+        }
     }
 }
