@@ -53,7 +53,7 @@ final class ConsoleProgress implements ProgressListener {
                 unfinished.forEach(line -> out.printf("%s     %s | %s%n", stamp(), e.environment(), line));
             }
             String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
-            out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+            out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().words(),
                     f.duration() == null ? "-" : Durations.format(f.duration()), f.detail() == null ? "" : " " + f.detail());
         }
         out.flush();

@@ -152,7 +152,7 @@ final class MigrationSlot {
                 return delete(t, name).thenApply(v -> true);
             }
             if (r.outcome() != StageOutcome.CANCELLED) {
-                note(t, occupant.describe() + " ended: " + word(r.outcome()) + (r.reason() == null ? "" : " (" + r.reason() + ")"));
+                note(t, occupant.describe() + " ended: " + r.outcome().words() + (r.reason() == null ? "" : " (" + r.reason() + ")"));
             }
             return CompletableFuture.completedFuture(false);
         }, api);
@@ -269,9 +269,6 @@ final class MigrationSlot {
         t.listener().on(new ProgressEvent.Note(Stage.MIGRATION, t.environment().name(), message));
     }
 
-    private static String word(StageOutcome o) {
-        return o.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    }
 
     /** A Job (or the Pods of a deleted one) that occupies the slot. */
     private record Occupant(Job job, String jobName, List<Pod> pods) {

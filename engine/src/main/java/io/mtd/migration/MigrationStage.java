@@ -369,7 +369,8 @@ public final class MigrationStage {
         }
     }
 
-    static String lockName(String app, String environment) {
+    /** The Lease that serializes the migrations of {@code app} in {@code environment}. */
+    public static String lockName(String app, String environment) {
         String plain = app + "-" + environment + "-migration-lock";
         return KubeNames.isLabel(plain) ? plain : KubeNames.hashedName(app + "/" + environment, 8, app, environment, "lock");
     }

@@ -11,5 +11,10 @@ public enum StageOutcome {
     /** The approval was refused or not given in time. */
     DENIED,
     /** Not attempted, because an earlier environment or stage failed. */
-    NOT_REACHED
+    NOT_REACHED;
+
+    /** The outcome as a log line says it: "timed out", "not reached". */
+    public String words() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
 }

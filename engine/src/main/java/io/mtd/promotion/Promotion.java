@@ -278,7 +278,7 @@ public final class Promotion {
             StageOutcome mo = migration.outcome();
             if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
                 return s.stop(mo, outcome.runOutcome(), "migration" + (migration.job() == null ? "" : " " + migration.job())
-                        + " " + words(mo) + (migration.reason() == null ? "" : ": " + migration.reason())
+                        + " " + mo.words() + (migration.reason() == null ? "" : ": " + migration.reason())
                         + (migration.message() == null ? "" : ": " + migration.message()));
             }
             return s;
@@ -296,7 +296,7 @@ public final class Promotion {
             if (!ok) {
                 RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
                         : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
-                return s.stop(r.outcome(), o, "rollout " + words(r.outcome()) + ": " + r.reason());
+                return s.stop(r.outcome(), o, "rollout " + r.outcome().words() + ": " + r.reason());
             }
             return s;
         });
@@ -369,7 +369,7 @@ public final class Promotion {
             if (po != StageOutcome.SUCCEEDED && po != StageOutcome.SKIPPED) {
                 // the environment itself is rolled out: its outcome stays SUCCEEDED, the run's says what failed
                 s.stop = RunOutcome.POST_ROLLOUT_FAILED;
-                s.failure = "post-rollout migration " + post.job() + " " + words(po) + ": " + post.reason()
+                s.failure = "post-rollout migration " + post.job() + " " + po.words() + ": " + post.reason()
                         + (post.message() == null ? "" : ": " + post.message()) + ". The new version " + image.pinned()
                         + " is rolled out and keeps serving; the contract change did not complete: fix it and run again";
             }
@@ -433,10 +433,6 @@ public final class Promotion {
         report.complete(new RunReport(plan.app(), stages.identity().id(), image, environments, outcome,
                 failure == null ? null : masker.mask(Permissions.explainForbidden(failure)), started,
                 Duration.between(started, stages.clock().instant()), lint));
-    }
-
-    private static String words(StageOutcome outcome) {
-        return outcome.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     /** A failure in one line: the API server's own message when it gave one. */

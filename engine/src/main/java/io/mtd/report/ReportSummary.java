@@ -46,16 +46,16 @@ public final class ReportSummary {
         if (e.outcome() == StageOutcome.NOT_REACHED) {
             return "not reached (nothing was changed)";
         }
-        StringBuilder b = new StringBuilder(word(e.outcome().name()));
+        StringBuilder b = new StringBuilder(e.outcome().words());
         if (e.approval() != null) {
-            b.append(" | approval ").append(word(e.approval().outcome().name()));
+            b.append(" | approval ").append(e.approval().outcome().words());
             if (e.approval().by() != null) {
                 b.append(" by ").append(e.approval().by());
             }
         }
         MigrationReport m = e.migration();
         if (m != null) {
-            b.append(" | migration ").append(word(m.outcome().name()));
+            b.append(" | migration ").append(m.outcome().words());
             if (m.duration() != null && m.outcome() != StageOutcome.SKIPPED) {
                 b.append(" in ").append(Durations.format(m.duration()));
             }
@@ -72,7 +72,7 @@ public final class ReportSummary {
         }
         RolloutReport ro = e.rollout();
         if (ro != null) {
-            b.append(" | rollout ").append(word(ro.outcome().name()));
+            b.append(" | rollout ").append(ro.outcome().words());
             for (RolloutReport.DeploymentReport d : ro.deployments()) {
                 b.append(' ').append(d.name());
                 if (d.unchanged()) {
@@ -90,7 +90,7 @@ public final class ReportSummary {
         }
         MigrationReport post = e.postRollout();
         if (post != null) {
-            b.append(" | post-rollout migration ").append(word(post.outcome().name()));
+            b.append(" | post-rollout migration ").append(post.outcome().words());
             if (post.outcome() != StageOutcome.SUCCEEDED && post.outcome() != StageOutcome.SKIPPED && post.reason() != null) {
                 b.append(" (").append(post.reason()).append("; the new version keeps serving)");
             }
