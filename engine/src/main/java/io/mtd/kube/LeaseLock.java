@@ -88,9 +88,10 @@ public final class LeaseLock {
      */
     public CompletableFuture<Held> acquire(Duration maxWait, Consumer<String> onWait) {
         Attempts attempts = new Attempts(clock.instant().plus(maxWait), onWait);
-        leases.subscribe(name, attempts::trigger);
+        Runnable onChange = attempts::trigger; // one instance: unsubscribe removes by identity
+        leases.subscribe(name, onChange);
         attempts.result.whenComplete((h, e) -> {
-            leases.unsubscribe(name, attempts::trigger);
+            leases.unsubscribe(name, onChange);
             attempts.cancelTimer();
         });
         attempts.timeout = scheduler.schedule(attempts::trigger, maxWait.toMillis() + 1, TimeUnit.MILLISECONDS);
@@ -128,7 +129,13 @@ public final class LeaseLock {
                     attempt();
                 } catch (RuntimeException e) {
                     // an API error while waiting: try again shortly, until the deadline
-                    later(ERROR_RETRY);
+                    if (clock.instant().isBefore(deadline)) {
+                        later(ERROR_RETRY);
+                    } else {
+                        result.completeExceptionally(new LockTimeoutException("gave up waiting for the migration lock '"
+                                + name + "' in namespace " + namespace + ": "
+                                + ApiError.describe(e)));
+                    }
                 }
                 missed = pending.addAndGet(-missed);
                 if (missed == 0) {

@@ -3,15 +3,11 @@ package io.mtd.kube;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Function;
 
 /**
@@ -28,7 +24,7 @@ public final class NamespaceWatch implements AutoCloseable {
     private final String namespace;
     private final SharedIndexInformer<Job> jobs;
     private final SharedIndexInformer<Pod> pods;
-    private final Map<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
+    private final ChangeListeners listeners = new ChangeListeners();
     private final CompletableFuture<Void> synced;
     private final KubernetesClient client;
     private volatile LeaseWatch leases;
@@ -44,8 +40,8 @@ public final class NamespaceWatch implements AutoCloseable {
                 .runnableInformer(0);
         Function<Pod, List<String>> byJob = p -> List.of(jobNameOf(p));
         pods.addIndexers(Map.of(BY_JOB, byJob));
-        jobs.addEventHandler(handler(j -> j.getMetadata().getName()));
-        pods.addEventHandler(handler(NamespaceWatch::jobNameOf));
+        jobs.addEventHandler(listeners.handler(j -> j.getMetadata().getName()));
+        pods.addEventHandler(listeners.handler(NamespaceWatch::jobNameOf));
         this.synced = CompletableFuture.allOf(jobs.start().toCompletableFuture(), pods.start().toCompletableFuture());
     }
 
@@ -60,14 +56,12 @@ public final class NamespaceWatch implements AutoCloseable {
 
     /** Calls {@code onChange} (on the informers' thread: it must be quick) whenever the Job or one of its Pods changes. */
     public void subscribe(String jobName, Runnable onChange) {
-        listeners.computeIfAbsent(jobName, k -> new CopyOnWriteArraySet<>()).add(onChange);
+        listeners.subscribe(jobName, onChange);
     }
 
+    /** Stops calling {@code onChange}: the very instance given to {@link #subscribe}. */
     public void unsubscribe(String jobName, Runnable onChange) {
-        listeners.computeIfPresent(jobName, (k, set) -> {
-            set.remove(onChange);
-            return set.isEmpty() ? null : set;
-        });
+        listeners.unsubscribe(jobName, onChange);
     }
 
     /** The Job as last seen, or null. */
@@ -108,32 +102,6 @@ public final class NamespaceWatch implements AutoCloseable {
         pods.close();
         if (leases != null) {
             leases.close();
-        }
-    }
-
-    private <T> ResourceEventHandler<T> handler(Function<T, String> jobName) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(T obj) {
-                changed(jobName.apply(obj));
-            }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                changed(jobName.apply(newObj));
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                changed(jobName.apply(obj));
-            }
-        };
-    }
-
-    private void changed(String jobName) {
-        Set<Runnable> set = listeners.get(jobName);
-        if (set != null) {
-            set.forEach(Runnable::run);
         }
     }
 

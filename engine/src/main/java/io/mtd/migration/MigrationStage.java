@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
+import io.mtd.kube.ApiError;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
@@ -344,7 +345,7 @@ public final class MigrationStage {
                         : MigrationReason.Engine.ENGINE_ERROR;
             }
             verdict = verdict(outcome, reason);
-            report = new MigrationReport(job.name(), outcome, reason.value(), describe(cause), null, 0, took, null);
+            report = new MigrationReport(job.name(), outcome, reason.value(), ApiError.describe(cause), null, 0, took, null);
         } else {
             report = new MigrationReport(job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(), r.exitCode(), r.attempts(), took, null);
             verdict = verdict(r.outcome(), r.reason());
@@ -373,14 +374,6 @@ public final class MigrationStage {
     public static String lockName(String app, String environment) {
         String plain = app + "-" + environment + "-migration-lock";
         return KubeNames.isLabel(plain) ? plain : KubeNames.hashedName(app + "/" + environment, 8, app, environment, "lock");
-    }
-
-    private static String describe(Throwable cause) {
-        if (cause instanceof KubernetesClientException k) {
-            return "the Kubernetes API answered " + (k.getCode() > 0 ? k.getCode() + " " : "")
-                    + (k.getStatus() != null && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : k.getMessage());
-        }
-        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     private static String ranBy(Job job) {

@@ -171,4 +171,34 @@ class LeaseLockTest {
         assertThat(lease().getSpec().getHolderIdentity()).as("releasing a lost lock leaves the new holder's alone")
                 .isEqualTo("run-b");
     }
+
+    @Test
+    void anAcquisitionLeavesNoListenerOnTheSharedWatchOnceItEnds() throws Exception {
+        LeaseLock.Held a = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        var waiting = lock("run-b", Duration.ofSeconds(30)).acquire(Duration.ofMillis(500), note -> { });
+        assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class);
+
+        a.release();
+
+        // a Jenkins controller's watch lives for months: each ended wait must leave nothing subscribed to it
+        await().atMost(Duration.ofSeconds(5)).until(() -> leases.waiting(LOCK) == 0);
+    }
+
+    @Test
+    void aLeaseThatCannotBeWrittenEndsTheWaitAtItsDeadline() throws Exception {
+        sandbox.failRequests("POST", "/apis/coordination.k8s.io/v1/namespaces/" + namespace + "/leases.*", 503);
+        try {
+            Instant asked = Instant.now();
+            var waiting = lock("run-a", Duration.ofSeconds(30)).acquire(Duration.ofMillis(1500), note -> { });
+
+            assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class)
+                    .hasMessageContaining("gave up waiting for the migration lock '" + LOCK + "'")
+                    .hasMessageContaining("503");
+            assertThat(Duration.between(asked, Instant.now())).as("the wait's 1.5s, not endless retries").isLessThan(WAIT);
+        } finally {
+            sandbox.clearRequestFaults();
+        }
+    }
 }
