@@ -486,8 +486,11 @@ final class DeploymentController implements AutoCloseable {
                 .orElse(null);
     }
 
-    /** Succeeded and Failed (say evicted) Pods do not count for a ReplicaSet, which makes replacements. */
-    private static boolean isActive(Pod pod) {
+    /**
+     * Whether the Pod has not ended: Succeeded and Failed (say evicted) Pods do not count for a ReplicaSet, which makes
+     * replacements, nor for a Job.
+     */
+    static boolean isActive(Pod pod) {
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
         return !"Succeeded".equals(phase) && !"Failed".equals(phase);
     }

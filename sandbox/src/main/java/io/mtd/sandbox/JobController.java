@@ -236,9 +236,8 @@ final class JobController implements AutoCloseable {
     private String unfinishedPod(Job job, JobRun run) {
         for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel("controller-uid", job.getMetadata().getUid()).list().getItems()) {
-            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-            boolean ended = "Succeeded".equals(phase) || "Failed".equals(phase);
-            if (!ended && pod.getMetadata().getDeletionTimestamp() == null && !run.podPhases.containsKey(pod.getMetadata().getName())) {
+            if (DeploymentController.isActive(pod) && pod.getMetadata().getDeletionTimestamp() == null
+                    && !run.podPhases.containsKey(pod.getMetadata().getName())) {
                 return pod.getMetadata().getName();
             }
         }

@@ -42,9 +42,7 @@ final class RbacAuthorizer {
 
     /** Answers a SelfSubjectAccessReview (may I?) or a SelfSubjectReview (who am I?) as the API server does. */
     MockResponse review(RecordedRequest request) {
-        String authorization = request.getHeader("Authorization");
-        String[] account = authorization == null || !authorization.startsWith("Bearer ") ? null
-                : accounts.get(authorization.substring("Bearer ".length()).trim());
+        String[] account = account(request.getHeader("Authorization"));
         JsonNode body;
         try {
             body = JSON.readTree(request.getUtf8Body());
@@ -60,9 +58,20 @@ final class RbacAuthorizer {
             answer.putObject("status").put("allowed", allowed);
         } else {
             answer.putObject("status").putObject("userInfo").put("username",
-                    account == null ? "sandbox-admin" : "system:serviceaccount:" + account[0] + ":" + account[1]);
+                    account == null ? "sandbox-admin" : user(account));
         }
         return SandboxApiServer.json(201, answer.toString());
+    }
+
+    /** The service account {namespace, name} whose token the Authorization header bears, or null. */
+    private String[] account(String authorization) {
+        return authorization == null || !authorization.startsWith("Bearer ") ? null
+                : accounts.get(authorization.substring("Bearer ".length()).trim());
+    }
+
+    /** The user name the API server gives a service account. */
+    private static String user(String[] account) {
+        return "system:serviceaccount:" + account[0] + ":" + account[1];
     }
 
     /** A refused request: the API server's message and its 403 response. */
@@ -70,14 +79,11 @@ final class RbacAuthorizer {
 
     /** Null when the request may proceed, else the 403 to answer. */
     Denial deny(String method, String uri, String authorization, boolean watch) {
-        if (authorization == null || !authorization.startsWith("Bearer ")) {
-            return null;
-        }
-        String[] account = accounts.get(authorization.substring("Bearer ".length()).trim());
+        String[] account = account(authorization);
         if (account == null) {
             return null;
         }
-        String user = "system:serviceaccount:" + account[0] + ":" + account[1];
+        String user = user(account);
         if (uri.matches("^/apis/(authorization|authentication)\\.k8s\\.io/v1/selfsubject[a-z]*reviews.*")) {
             return null; // asking what one may do, and who one is, is open to every authenticated user (system:basic-user)
         }

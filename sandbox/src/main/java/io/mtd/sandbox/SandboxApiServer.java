@@ -215,8 +215,7 @@ final class SandboxApiServer implements AutoCloseable {
         String contentType = request.getHeader("Content-Type");
         if (request.method() == HttpMethod.PATCH && contentType != null
                 && contentType.startsWith("application/strategic-merge-patch+json")) {
-            MockResponse patched = strategicMergePatch(request);
-            return secret ? foldStored(request, patched) : patched;
+            return strategicMergePatch(request, secret);
         }
         MockResponse response = dispatcher.dispatch(request);
         return secret && request.method() == HttpMethod.PATCH ? foldStored(request, response) : response;
@@ -245,10 +244,7 @@ final class SandboxApiServer implements AutoCloseable {
         if (secret == null || secret.getStringData() == null) {
             return request;
         }
-        byte[] body = Serialization.asJson(folded(secret)).getBytes(StandardCharsets.UTF_8);
-        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders()
-                .newBuilder().removeAll("Content-Length").add("Content-Length", String.valueOf(body.length)).build(),
-                new io.fabric8.mockwebserver.http.Buffer(body));
+        return withBody(request, Serialization.asJson(folded(secret)).getBytes(StandardCharsets.UTF_8));
     }
 
     /** After a patch that left stringData on a stored Secret: folds it in with a replace, answering as the patch would. */
@@ -262,11 +258,22 @@ final class SandboxApiServer implements AutoCloseable {
             return patched.setBody(body);
         }
         folded(secret).getMetadata().setResourceVersion(null);
-        byte[] replaced = Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8);
+        return replace(request, Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The request with another body (and its length). */
+    private static RecordedRequest withBody(RecordedRequest request, byte[] body) {
+        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders()
+                .newBuilder().removeAll("Content-Length").add("Content-Length", String.valueOf(body.length)).build(),
+                new io.fabric8.mockwebserver.http.Buffer(body));
+    }
+
+    /** Replaces the resource the request names (its query dropped) with {@code json}, as a PUT would. */
+    private MockResponse replace(RecordedRequest request, byte[] json) {
         String path = request.getPath().contains("?") ? request.getPath().substring(0, request.getPath().indexOf('?')) : request.getPath();
         return dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, path,
-                Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(replaced.length))
-                        .build(), new io.fabric8.mockwebserver.http.Buffer(replaced)));
+                Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(json.length))
+                        .build(), new io.fabric8.mockwebserver.http.Buffer(json)));
     }
 
     private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
@@ -285,10 +292,12 @@ final class SandboxApiServer implements AutoCloseable {
                 + body.substring(GENERIC_LIST.length()));
     }
 
-    /** Applies a strategic merge patch as a read, a merge and a replace, since the CRUD mock knows only the others. */
-    private MockResponse strategicMergePatch(RecordedRequest request) {
-        String path = request.getPath();
-        MockResponse current = dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, path,
+    /**
+     * Applies a strategic merge patch as a read, a merge and a replace, since the CRUD mock knows only the others; a
+     * Secret's merged stringData is folded into data before the replace, as every write of a Secret is.
+     */
+    private MockResponse strategicMergePatch(RecordedRequest request, boolean secret) {
+        MockResponse current = dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, request.getPath(),
                 Headers.builder().build(), new io.fabric8.mockwebserver.http.Buffer()));
         if (current.code() != 200) {
             return current;
@@ -304,11 +313,11 @@ final class SandboxApiServer implements AutoCloseable {
         if (merged.has("metadata") && merged.get("metadata").isObject()) {
             ((ObjectNode) merged.get("metadata")).remove("resourceVersion");
         }
-        byte[] body = merged.toString().getBytes(StandardCharsets.UTF_8);
-        String putPath = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
-        return dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.PUT, putPath,
-                Headers.builder().add("Content-Type", "application/json").add("Content-Length", String.valueOf(body.length))
-                        .build(), new io.fabric8.mockwebserver.http.Buffer(body)));
+        String json = merged.toString();
+        if (secret && merged.hasNonNull("stringData")) {
+            json = Serialization.asJson(folded(Serialization.unmarshal(json, Secret.class)));
+        }
+        return replace(request, json.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -338,10 +347,7 @@ final class SandboxApiServer implements AutoCloseable {
         labels.put("job-name", name);
         labels.put("batch.kubernetes.io/job-name", name);
         job.getSpec().getTemplate().getMetadata().setLabels(labels);
-        byte[] body = Serialization.asJson(job).getBytes(StandardCharsets.UTF_8);
-        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders()
-                .newBuilder().removeAll("Content-Length").add("Content-Length", String.valueOf(body.length)).build(),
-                new io.fabric8.mockwebserver.http.Buffer(body));
+        return withBody(request, Serialization.asJson(job).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

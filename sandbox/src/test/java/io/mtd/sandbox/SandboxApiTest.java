@@ -156,6 +156,11 @@ class SandboxApiTest {
                     .update();
             assertThat(client.secrets().withName("folded").get().getData()).containsEntry("url", b64("postgres://other"))
                     .containsEntry("user", b64("merged"));
+
+            client.secrets().withName("folded").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), "{\"stringData\":{\"user\":\"strategic\"}}");
+            Secret strategic = client.secrets().withName("folded").get();
+            assertThat(strategic.getStringData()).isNullOrEmpty();
+            assertThat(strategic.getData()).containsEntry("user", b64("strategic")).containsEntry("url", b64("postgres://other"));
         }
     }
 

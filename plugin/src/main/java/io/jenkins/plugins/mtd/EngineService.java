@@ -103,7 +103,7 @@ public final class EngineService {
             engine.close();
             throw e;
         }
-        LiveRun started = new LiveRun(engine, run, r.images());
+        LiveRun started = new LiveRun(run, r.images());
         live.add(started);
         // this run's engine gives back its clients (the pool closes those no other run uses) once its lock releases
         // are done, which close() waits for: off the shared scheduler, whose few threads serve every build's waits
@@ -163,13 +163,11 @@ public final class EngineService {
 
     /** A started run, until it ends or the controller shuts down. */
     static final class LiveRun {
-        private final MigrateThenDeploy engine;
         private final MigrateThenDeploy.Run run;
         private final ImageSource images;
         private volatile boolean detached;
 
-        private LiveRun(MigrateThenDeploy engine, MigrateThenDeploy.Run run, ImageSource images) {
-            this.engine = engine;
+        private LiveRun(MigrateThenDeploy.Run run, ImageSource images) {
             this.run = run;
             this.images = images;
         }
@@ -197,10 +195,6 @@ public final class EngineService {
         /** Waits for the report (freestyle builds hold their executor anyway). */
         RunReport await() throws InterruptedException, ExecutionException {
             return run.report().get();
-        }
-
-        MigrateThenDeploy engine() {
-            return engine;
         }
     }
 }

@@ -79,7 +79,7 @@ public final class LintSpec implements Describable<LintSpec>, Serializable {
         /** The SQL command's textarea holds one argument per line, like the migration command's. */
         @Override
         public LintSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
-            return super.newInstance(req, MigrationSpec.DescriptorImpl.argumentLines(formData, "sqlCommand"));
+            return super.newInstance(req, FormLists.argumentLines(formData, "sqlCommand"));
         }
 
         public String lines(List<String> values) {

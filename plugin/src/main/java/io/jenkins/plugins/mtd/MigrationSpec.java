@@ -188,7 +188,7 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         @POST
         public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
             MigrationSpec m = new MigrationSpec();
-            m.setCommand(lines(Util.fixNull(value)));
+            m.setCommand(FormLists.lines(value));
             return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
         }
 
@@ -237,32 +237,11 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
             if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
                 formData.remove("backoffLimit");
             }
-            return super.newInstance(req, argumentLines(formData, "command"));
-        }
-
-        /** The form with each named textarea (one argument per line) turned into the list its bean property takes. */
-        static JSONObject argumentLines(JSONObject formData, String... fields) {
-            for (String field : fields) {
-                Object value = formData.opt(field);
-                if (value instanceof String) {
-                    formData.put(field, net.sf.json.JSONArray.fromObject(lines((String) value)));
-                }
-            }
-            return formData;
+            return super.newInstance(req, FormLists.argumentLines(formData, "command"));
         }
 
         public String lines(List<String> values) {
             return FormLists.join(values);
-        }
-
-        private static List<String> lines(String text) {
-            List<String> out = new ArrayList<>();
-            for (String line : text.split("\\R")) {
-                if (!line.trim().isEmpty()) {
-                    out.add(line.trim());
-                }
-            }
-            return out;
         }
     }
 }

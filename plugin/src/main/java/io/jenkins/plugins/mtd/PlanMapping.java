@@ -27,8 +27,7 @@ final class PlanMapping {
                 throw new InvalidPlanException(List.of(new PlanError("plan", "give either a plan file or app, build,"
                         + " migration and environments, not both (image may be given with a plan file to override its image)")));
             }
-            Plan fromFile = PlanLoader.parse(planFileText);
-            return options.getImage() == null ? fromFile : fromFile.withImage(options.getImage());
+            return fromFile(planFileText, options.getImage());
         }
         List<Environment> environments = new ArrayList<>();
         for (DeployEnvironment e : options.getEnvironments()) {
@@ -68,8 +67,7 @@ final class PlanMapping {
             if (!errors.isEmpty()) {
                 throw new InvalidPlanException(errors);
             }
-            Plan fromFile = PlanLoader.parse(planFileText);
-            return step.getImage() == null ? fromFile : fromFile.withImage(step.getImage());
+            return fromFile(planFileText, step.getImage());
         }
         if (!errors.isEmpty()) {
             throw new InvalidPlanException(errors);
@@ -77,5 +75,11 @@ final class PlanMapping {
         Rollout rollout = step.getApprovalTimeout() == null ? null : new Rollout(null, null, null, step.getApprovalTimeout());
         return new Plan(step.getApp(), step.getImage(), null,
                 step.getMigration() == null ? null : step.getMigration().toPlan(), rollout, List.of(env.toPlan()));
+    }
+
+    /** The plan file's plan, with the step's image instead of the file's when the step gives one. */
+    private static Plan fromFile(String planFileText, String image) {
+        Plan plan = PlanLoader.parse(planFileText);
+        return image == null ? plan : plan.withImage(image);
     }
 }

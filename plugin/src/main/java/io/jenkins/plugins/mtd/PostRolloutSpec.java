@@ -104,7 +104,7 @@ public final class PostRolloutSpec implements Describable<PostRolloutSpec>, Seri
         /** Locations: one per line (or comma separated); commands: one argument per line. */
         @Override
         public PostRolloutSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
-            JSONObject form = MigrationSpec.DescriptorImpl.argumentLines(FormLists.splitFields(formData, "locations"),
+            JSONObject form = FormLists.argumentLines(FormLists.splitFields(formData, "locations"),
                     "command", "sqlCommand");
             return super.newInstance(req, form);
         }
