@@ -35,7 +35,10 @@ public final class LeaseLock {
     private static final Duration ERROR_RETRY = Duration.ofSeconds(1);
 
     private final KubernetesClient client;
-    /** The same client without its own retries of failed requests, which back off for longer than a lease lasts. */
+    /**
+     * The same client without its own retries of failed requests, which back off for longer than a lease lasts, and
+     * with requests that end within a third of the lease.
+     */
     private final KubernetesClient renewals;
     private final LeaseWatch leases;
     private final String namespace;
@@ -311,6 +314,15 @@ public final class LeaseLock {
          */
         public boolean validFor(Duration margin) {
             return !lost.isDone() && !released && clock.instant().plus(margin).isBefore(renewedAt.plus(leaseDuration));
+        }
+
+        /**
+         * The environment's client for writes that must land while the lock is held: no retries of its own, and each
+         * request ends within a third of the lease, so one started while {@link #validFor} a third of the lease cannot
+         * land after the lease expired.
+         */
+        public KubernetesClient boundedClient() {
+            return renewals;
         }
 
         private long period() {

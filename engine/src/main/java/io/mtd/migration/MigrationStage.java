@@ -52,6 +52,9 @@ public final class MigrationStage {
 
     /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it: as long again, at most this. */
     private static final Duration DEADLINE_SLACK = Duration.ofSeconds(60);
+    /** How soon, and how often at most, a Job create the API server failed is tried again (as fabric8 would). */
+    private static final Duration CREATE_RETRY = Duration.ofMillis(500);
+    private static final int CREATE_ATTEMPTS = 10;
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
@@ -202,17 +205,44 @@ public final class MigrationStage {
     }
 
     private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job, LeaseLock.Held held) {
-        // create only while the lease is surely ours: a run that stalled must not create a Job after another took over
+        return create(t, job, held, 1).thenComposeAsync(v -> waitFor(t, job, held), scheduler);
+    }
+
+    /**
+     * Creates the Job (and its ConfigMaps) only while the run is not cancelled and the lease is surely ours: a run that
+     * stalled must not create a Job after another took the lock over. The requests go through the lock's bounded client,
+     * so none lands after the lease expired; one the API server failed is tried again, each time under the same checks.
+     */
+    private CompletableFuture<Void> create(Target t, MigrationJob job, LeaseLock.Held held, int attempt) {
+        if (t.cancelled().isDone()) { // the cancel came while the slot was checked: nothing is created after it
+            return CompletableFuture.failedFuture(new CancelledException(t.cancelled().join()));
+        }
         Duration margin = t.plan().migration().lockOrDefaults().leaseDurationOrDefault().dividedBy(3);
         if (!held.validFor(margin)) {
-            LockLost lost = held.lost().getNow(new LockLost(held.holder(), null,
+            LockLost lost = held.lost().getNow(new LockLost(lockName(t.plan().app(), t.environment().name()), null,
                     "the lease was not renewed recently enough to create the migration Job safely"));
             return CompletableFuture.failedFuture(new LockLost.Exception(lost));
         }
         try {
+            createOnce(t, job, held);
+            return CompletableFuture.completedFuture(null);
+        } catch (KubernetesClientException e) {
+            boolean serverOrConnection = e.getCode() == 0 || e.getCode() == 429 || e.getCode() >= 500;
+            if (!serverOrConnection || attempt >= CREATE_ATTEMPTS) {
+                return CompletableFuture.failedFuture(e);
+            }
+            note(t, "creating Job " + job.name() + " failed (" + ApiError.describe(e) + "); trying again");
+            Executor later = CompletableFuture.delayedExecutor(CREATE_RETRY.toMillis(), TimeUnit.MILLISECONDS, api);
+            return CompletableFuture.supplyAsync(() -> create(t, job, held, attempt + 1), later).thenCompose(f -> f);
+        }
+    }
+
+    private void createOnce(Target t, MigrationJob job, LeaseLock.Held held) {
+        KubernetesClient client = held.boundedClient();
+        try {
             for (ConfigMap cm : job.configMaps()) {
                 try {
-                    t.client().configMaps().inNamespace(job.namespace()).resource(cm).create();
+                    client.configMaps().inNamespace(job.namespace()).resource(cm).create();
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 409) { // named by content: one that exists holds the same scripts
                         throw e;
@@ -223,7 +253,7 @@ public final class MigrationStage {
             // a Job can always be traced to the holding of the lock it was created under
             manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_HOLDER, held.holder());
             manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_TRANSITIONS, String.valueOf(held.transitions()));
-            Job created = t.client().batch().v1().jobs().inNamespace(job.namespace()).resource(manifest).create();
+            Job created = client.batch().v1().jobs().inNamespace(job.namespace()).resource(manifest).create();
             for (ConfigMap owned : job.configMapsOwnedBy(created)) {
                 t.client().configMaps().inNamespace(job.namespace()).withName(owned.getMetadata().getName())
                         .edit(cm -> new io.fabric8.kubernetes.api.model.ConfigMapBuilder(cm).editMetadata()
@@ -237,7 +267,6 @@ public final class MigrationStage {
             }
             note(t, "attaching to the migration Job " + job.name() + " that another run created just now");
         }
-        return waitFor(t, job, held);
     }
 
     private CompletableFuture<MigrationResult> waitFor(Target t, MigrationJob job, LeaseLock.Held held) {

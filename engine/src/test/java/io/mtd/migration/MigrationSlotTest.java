@@ -16,6 +16,9 @@ import io.mtd.progress.StageOutcome;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.sandbox.Fault;
+import io.mtd.progress.ProgressEvent;
+import io.mtd.progress.ProgressListener;
+import java.util.concurrent.atomic.AtomicReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -298,5 +301,77 @@ class MigrationSlotTest {
             }
         }
         assertThat(cluster.deployedImage(ns, "web")).isEqualTo("shop:old");
+    }
+
+    @Test
+    void aCancelThatComesWhileTheSlotIsCheckedCreatesNoJob() throws Exception {
+        String ns = "slot-cancel-early";
+        String image = "slot-early:" + ns;
+        try (MigrateThenDeploy engine = cluster.engine(new RecordingListener(), "run-failing")) {
+            Plan failing = plan(image, migration(List.of("sh", "-c", "exit 1"), "2m", "30s", null), ns);
+            assertThat(engine.start(failing).report().get(60, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
+        }
+        // the retry replaces the failed Job: the user cancels just as the slot was found free, before the create
+        RecordingListener events = new RecordingListener();
+        AtomicReference<MigrateThenDeploy.Run> run = new AtomicReference<>();
+        ProgressListener cancelling = e -> {
+            events.on(e);
+            if (e instanceof ProgressEvent.Note n && n.message().startsWith("replacing the failed migration Job")) {
+                run.get().cancel("aborted by the user");
+            }
+        };
+        Migration retry = Migration.builder().command("sh", "-c", "echo ran").timeout("2m").retry(true)
+                .lock(new Migration.Lock("30s", "2m")).build();
+        try (MigrateThenDeploy engine = cluster.builder(events, "run-cancelled").listener(cancelling).build()) {
+            run.set(engine.start(plan(image, retry, ns)));
+            RunReport report = run.get().report().get(60, TimeUnit.SECONDS);
+
+            assertThat(report.outcome()).as(events::text).isEqualTo(RunOutcome.CANCELLED);
+        }
+        assertThat(jobs(ns)).as("no Job created after the cancel").isEmpty();
+        assertThat(cluster.sandbox.kubelet().migrationStarts(image)).as("only the failed first run's").isEqualTo(1);
+    }
+
+    @Test
+    void aJobCreateTheApiServerFailsIsTriedAgainUnderTheLock() throws Exception {
+        String ns = "slot-create-retry";
+        RecordingListener events = new RecordingListener();
+        cluster.sandbox.failRequests("POST", "/apis/batch/v1/namespaces/" + ns + "/jobs.*", 503);
+        try (MigrateThenDeploy engine = cluster.engine(events, "run-retried")) {
+            MigrateThenDeploy.Run run = engine.start(plan("slot-retried:" + ns, migration(List.of("sh", "-c", "echo ran"),
+                    "2m", "30s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> events.text().contains("trying again"));
+            cluster.sandbox.clearRequestFaults();
+
+            RunReport report = run.report().get(60, TimeUnit.SECONDS);
+            assertThat(report.outcome()).as(events::text).isEqualTo(RunOutcome.SUCCEEDED);
+        } finally {
+            cluster.sandbox.clearRequestFaults();
+        }
+        assertThat(events.text()).contains("the Kubernetes API answered 503");
+        assertThat(jobs(ns)).hasSize(1);
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
+    }
+
+    @Test
+    void aJobCreateThatKeepsFailingEndsTheRunAndNothingIsCreatedLater() throws Exception {
+        String ns = "slot-create-fails";
+        String image = "slot-fails:" + ns;
+        RecordingListener events = new RecordingListener();
+        cluster.sandbox.failRequests("POST", "/apis/batch/v1/namespaces/" + ns + "/jobs.*", 503);
+        try (MigrateThenDeploy engine = cluster.engine(events, "run-refused")) {
+            RunReport report = engine.start(plan(image, migration(List.of("sh", "-c", "echo ran"), "2m", "30s", null), ns))
+                    .report().get(60, TimeUnit.SECONDS);
+
+            assertThat(report.outcome()).as(events::text).isEqualTo(RunOutcome.INFRASTRUCTURE);
+            assertThat(report.environments().get(0).migration().reason()).isEqualTo("KubernetesError");
+            assertThat(report.environments().get(0).migration().message()).contains("503");
+        } finally {
+            cluster.sandbox.clearRequestFaults();
+        }
+        // a failed run leaves nothing behind that acts on its own: no request of it lands once the API answers again
+        Thread.sleep(1500);
+        assertThat(jobs(ns)).isEmpty();
+        assertThat(cluster.sandbox.kubelet().migrationStarts(image)).isZero();
     }
 }
