@@ -42,6 +42,11 @@ public enum ContainerFailure {
         return Optional.empty();
     }
 
+    /** Whether a container waiting for this reason has never started: its image or configuration keeps it from starting. */
+    public boolean beforeStart() {
+        return this == IMAGE_PULL || this == CONFIG || this == START;
+    }
+
     /** Whether {@code reason} is of this kind. */
     public boolean matches(String reason) {
         return reason != null && reasons.contains(reason);

@@ -18,15 +18,9 @@ public record LockLost(String lease, String holder, String why) {
     /** The exception a wait fails with when the lock is lost. */
     public static final class Exception extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        private final transient LockLost lost;
 
         public Exception(LockLost lost) {
             super(lost.describe());
-            this.lost = lost;
-        }
-
-        public LockLost lost() {
-            return lost;
         }
     }
 }

@@ -35,9 +35,13 @@ public final class Permissions {
         }
     }
 
+    private static final String RBAC_COMMAND = "`mtd rbac PLAN --service-account NAME`";
+
     /** What to tell a user whose account was refused something. */
-    public static final String HINT = "`mtd rbac PLAN --service-account NAME` prints the Role and RoleBinding that grant"
-            + " exactly what mtd needs";
+    public static final String HINT = RBAC_COMMAND + " prints the Role and RoleBinding that grant exactly what mtd needs";
+
+    /** How a refusal ends: the fix, in the same words wherever the engine finds one. */
+    private static final String GRANT = "grant it with the Role that " + RBAC_COMMAND + " prints";
 
     /** The API server's own words for a refusal: who may not do what to which resource, where. */
     private static final java.util.regex.Pattern FORBIDDEN = java.util.regex.Pattern.compile(
@@ -61,8 +65,7 @@ public final class Permissions {
         String resource = (m.group(4).isEmpty() ? "" : m.group(4) + "/") + m.group(3);
         return where + ": forbidden: the account " + m.group(1) + " may not " + m.group(2) + " " + resource
                 + (m.group(5) == null ? " at the cluster scope" : " in namespace " + m.group(5))
-                + " (the API server answered 403): grant it with the Role that " + HINT.replaceFirst(" prints.*", "")
-                + " prints";
+                + " (the API server answered 403): " + GRANT;
     }
 
     /** The rules the engine needs to run {@code plan} in one environment, without which the run fails. */
@@ -125,7 +128,7 @@ public final class Permissions {
             return Optional.empty();
         }
         return Optional.of("forbidden: the account " + account(client) + " may not " + String.join(", ", missing)
-                + " in namespace " + ns + ": grant it with the Role that " + HINT.replaceFirst(" prints.*", "") + " prints");
+                + " in namespace " + ns + ": " + GRANT);
     }
 
     /** Who the API server takes this client for (SelfSubjectReview), as a user would look it up. */

@@ -24,11 +24,6 @@ public sealed interface MigrationReason permits MigrationReason.Engine, Migratio
         return new Kubernetes(value);
     }
 
-    /** Whether {@code reason} is {@code expected} (either may be null). */
-    static boolean is(MigrationReason reason, MigrationReason expected) {
-        return Objects.equals(reason, expected);
-    }
-
     /** The reasons the engine itself decides on. */
     enum Engine implements MigrationReason {
         /** The run was cancelled while it waited. */

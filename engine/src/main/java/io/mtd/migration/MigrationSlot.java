@@ -1,12 +1,13 @@
 package io.mtd.migration;
 
-import io.mtd.kube.ContainerFailure;
-import java.util.EnumSet;
-import io.mtd.concurrent.Futures;
+import static io.mtd.migration.MigrationStage.note;
+
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.concurrent.Futures;
+import io.mtd.kube.ContainerFailure;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
@@ -26,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -41,20 +44,21 @@ final class MigrationSlot {
 
     /** How long a deleted Job and its Pods may take to leave the API before the engine goes on regardless. */
     static final Duration GONE_WAIT = Duration.ofSeconds(30);
-    /** The container failures that keep a container from ever starting (the Pod's diagnosis fails fast on these). */
-    private static final Set<ContainerFailure> NEVER_STARTED = EnumSet.of(ContainerFailure.IMAGE_PULL, ContainerFailure.CONFIG,
-            ContainerFailure.START);
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
     private final Clock clock;
     private final Duration unschedulableGrace;
+    private final Consumer<LeaseLock.Held> release;
 
-    MigrationSlot(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
+    /** @param release gives a held lock back, tracked so that the engine waits for it before it closes */
+    MigrationSlot(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace,
+            Consumer<LeaseLock.Held> release) {
         this.scheduler = scheduler;
         this.api = api;
         this.clock = clock;
         this.unschedulableGrace = unschedulableGrace;
+        this.release = release;
     }
 
     /** The labels one list call finds every migration Job (and Pod) of the app and environment by. */
@@ -87,7 +91,7 @@ final class MigrationSlot {
             // a claim that fails gives the lock back: the occupying Jobs keep the environment
             return vacant.whenComplete((h, e) -> {
                 if (e != null) {
-                    held.releaseAsync();
+                    release.accept(held);
                 }
             });
         });
@@ -112,8 +116,7 @@ final class MigrationSlot {
         }
         Duration left = Duration.between(clock.instant(), deadline);
         if (left.isNegative() || left.isZero()) {
-            vacant.completeExceptionally(new LeaseLock.LockTimeoutException("gave up waiting for the migration slot of "
-                    + t.environment().name() + ": " + occupant.describe() + " still runs"));
+            vacant.completeExceptionally(slotTimeout(t, occupant));
             return;
         }
         note(t, "waiting for " + occupant.describe() + " to end before this run migrates (one migration at a time)");
@@ -143,10 +146,9 @@ final class MigrationSlot {
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
         return result.thenComposeAsync(r -> {
             if (r.outcome() == StageOutcome.TIMED_OUT && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT) {
-                throw new LeaseLock.LockTimeoutException("gave up waiting for the migration slot of " + t.environment().name()
-                        + ": " + occupant.describe() + " still runs");
+                throw slotTimeout(t, occupant);
             }
-            if (r.outcome() == StageOutcome.FAILED && neverStarted(r, t.watch().pods(name))) {
+            if (neverStarted(r, t.watch().pods(name))) {
                 note(t, "deleting " + occupant.describe() + ": its container never started (" + r.message()
                         + "), and it would start later with nobody watching");
                 return delete(t, name).thenApply(v -> true);
@@ -161,27 +163,43 @@ final class MigrationSlot {
     /** Waits for the Pods of a Job that is gone (being deleted) to stop. */
     private CompletableFuture<Boolean> awaitPods(MigrationStage.Target t, Occupant occupant, Duration left,
             CompletableFuture<Throwable> interrupted) {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
         NamespaceWatch watch = t.watch();
         Set<String> names = occupant.pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+        CompletableFuture<Boolean> stopped = until(watch, occupant.jobName, () -> watch.pods(occupant.jobName).stream()
+                .noneMatch(p -> names.contains(p.getMetadata().getName()) && !PodDiagnosis.isTerminal(p)), left);
+        interrupted.thenAccept(e -> stopped.complete(true));
+        return stopped.thenApply(ok -> {
+            if (!ok) {
+                throw slotTimeout(t, occupant);
+            }
+            return false;
+        });
+    }
+
+    /**
+     * Completes with true once {@code condition} holds for the Job's objects in the watch (checked now and on each change
+     * of the Job or its Pods), or with false after {@code timeout}; completing it earlier stops the check.
+     */
+    private CompletableFuture<Boolean> until(NamespaceWatch watch, String jobName, BooleanSupplier condition, Duration timeout) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
         Runnable check = () -> {
-            boolean running = watch.pods(occupant.jobName).stream()
-                    .anyMatch(p -> names.contains(p.getMetadata().getName()) && !PodDiagnosis.isTerminal(p));
-            if (!running) {
-                done.complete(false);
+            if (condition.getAsBoolean()) {
+                done.complete(true);
             }
         };
-        watch.subscribe(occupant.jobName, check);
-        var timer = scheduler.schedule(() -> done.completeExceptionally(new LeaseLock.LockTimeoutException(
-                "gave up waiting for the migration slot of " + t.environment().name() + ": " + occupant.describe()
-                        + " still runs")), left.toMillis(), TimeUnit.MILLISECONDS);
-        interrupted.thenAccept(e -> done.complete(false));
+        watch.subscribe(jobName, check);
+        var timer = scheduler.schedule(() -> done.complete(false), timeout.toMillis(), TimeUnit.MILLISECONDS);
         done.whenComplete((v, e) -> {
-            watch.unsubscribe(occupant.jobName, check);
+            watch.unsubscribe(jobName, check);
             timer.cancel(false);
         });
         watch.synced().thenRun(check);
         return done;
+    }
+
+    private static LeaseLock.LockTimeoutException slotTimeout(MigrationStage.Target t, Occupant occupant) {
+        return new LeaseLock.LockTimeoutException("gave up waiting for the migration slot of " + t.environment().name() + ": "
+                + occupant.describe() + " still runs");
     }
 
     /**
@@ -224,7 +242,7 @@ final class MigrationSlot {
     /** Whether a failed migration never started its container, so deleting its Job loses nothing. */
     static boolean neverStarted(MigrationResult r, List<Pod> pods) {
         boolean cannotStart = r.reason() instanceof MigrationReason.Kubernetes k && (MigrationReason.Kubernetes.UNSCHEDULABLE.equals(k)
-                || ContainerFailure.of(k.value()).filter(NEVER_STARTED::contains).isPresent());
+                || ContainerFailure.of(k.value()).filter(ContainerFailure::beforeStart).isPresent());
         return r.outcome() == StageOutcome.FAILED && cannotStart
                 && pods.stream().noneMatch(PodDiagnosis::hasStarted);
     }
@@ -245,28 +263,12 @@ final class MigrationSlot {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        CompletableFuture<Void> gone = new CompletableFuture<>();
         NamespaceWatch watch = t.watch();
-        Runnable check = () -> {
-            if (watch.job(name) == null && watch.pods(name).isEmpty()) {
-                gone.complete(null);
+        return until(watch, name, () -> watch.job(name) == null && watch.pods(name).isEmpty(), GONE_WAIT).thenAccept(gone -> {
+            if (!gone) {
+                note(t, "the deleted Job " + name + " has not left the API within " + Durations.format(GONE_WAIT));
             }
-        };
-        watch.subscribe(name, check);
-        var timer = scheduler.schedule(() -> {
-            note(t, "the deleted Job " + name + " has not left the API within " + Durations.format(GONE_WAIT));
-            gone.complete(null);
-        }, GONE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        gone.whenComplete((v, e) -> {
-            watch.unsubscribe(name, check);
-            timer.cancel(false);
         });
-        check.run();
-        return gone;
-    }
-
-    private static void note(MigrationStage.Target t, String message) {
-        t.listener().on(new ProgressEvent.Note(Stage.MIGRATION, t.environment().name(), message));
     }
 
 

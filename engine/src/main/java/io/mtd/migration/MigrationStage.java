@@ -65,14 +65,22 @@ public final class MigrationStage {
 
     /**
      * @param scheduler timers and the quick continuations of every wait
-     * @param api the small pool that makes the blocking API calls (lock attempts, renewals, releases)
+     * @param api the small pool that makes the blocking API calls (lock attempts, renewals, releases, the Job's reads,
+     *     creates and deletes)
      */
     public MigrationStage(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
         this.scheduler = scheduler;
         this.api = api;
         this.clock = clock;
         this.unschedulableGrace = unschedulableGrace;
-        this.slot = new MigrationSlot(scheduler, api, clock, unschedulableGrace);
+        this.slot = new MigrationSlot(scheduler, api, clock, unschedulableGrace, this::release);
+    }
+
+    /** Gives the lock back in the background; {@link #awaitReleases} waits for it. */
+    private void release(LeaseLock.Held held) {
+        CompletableFuture<Void> release = held.releaseAsync();
+        releasing.add(release);
+        release.whenComplete((v, x) -> releasing.remove(release));
     }
 
     /** Waits, at most {@code max}, for locks still being released; the engine calls it before it shuts its pools down. */
@@ -165,18 +173,14 @@ public final class MigrationStage {
         return claimed.thenComposeAsync(held -> {
             CompletableFuture<MigrationResult> migrated = migrate(t, job, held);
             // report as soon as the Job ended; the lock is given back meanwhile, not before
-            migrated.whenComplete((r, e) -> {
-                CompletableFuture<Void> release = held.releaseAsync();
-                releasing.add(release);
-                release.whenComplete((v, x) -> releasing.remove(release));
-            });
+            migrated.whenComplete((r, e) -> release(held));
             return migrated;
-        }, scheduler).handleAsync((result, error) -> report(job, start, result, error), scheduler);
+        }, api).handleAsync((result, error) -> report(job, start, result, error), scheduler);
     }
 
     private CompletableFuture<MigrationResult> migrate(Target t, MigrationJob job, LeaseLock.Held held) {
         learnSecrets(t);
-        // never call the API on the informers' event loop: continue on the engine's scheduler
+        // never call the API on the informers' event loop or the timers' scheduler: continue on the API pool
         return t.watch().synced().thenComposeAsync(v -> {
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
             if (existing != null) {
@@ -195,13 +199,13 @@ public final class MigrationStage {
                                 null, 0, null));
                     }
                     note(t, "replacing the failed migration Job " + job.name() + " (retry requested)");
-                    return slot.delete(t, job.name()).thenComposeAsync(x -> createAndWait(t, job, held), scheduler);
+                    return slot.delete(t, job.name()).thenComposeAsync(x -> createAndWait(t, job, held), api);
                 }
                 note(t, "attaching to the running migration Job " + job.name() + ranBy(existing));
                 return waitFor(t, job, held);
             }
             return createAndWait(t, job, held);
-        }, scheduler);
+        }, api);
     }
 
     private CompletableFuture<MigrationResult> createAndWait(Target t, MigrationJob job, LeaseLock.Held held) {
@@ -301,7 +305,7 @@ public final class MigrationStage {
                         + " is worse), and the next run waits for it to end"));
             }
             return CompletableFuture.completedFuture(r);
-        }, scheduler);
+        }, api);
     }
 
     /** Reads the Secrets the Job references so that their values are masked in its log. */
@@ -323,7 +327,7 @@ public final class MigrationStage {
                 note(t, e.getCode() == 403
                         ? "values from Secret " + name + " cannot be masked in the log: " + Permissions.explainForbidden(
                                 "the account may not read it: " + String.valueOf(e.getStatus() == null ? e.getMessage()
-                                        : e.getStatus().getMessage())).replaceFirst("^[^:]*: forbidden: ", "")
+                                        : e.getStatus().getMessage())).replaceFirst("^.*?: forbidden: ", "")
                         : "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
                                 + "); grant 'get' on secrets to keep them out of the log");
             }
@@ -419,7 +423,7 @@ public final class MigrationStage {
         return s == null ? fallback : s;
     }
 
-    private static void note(Target t, String message) {
+    static void note(Target t, String message) {
         t.listener().on(new ProgressEvent.Note(Stage.MIGRATION, t.environment().name(), message));
     }
 

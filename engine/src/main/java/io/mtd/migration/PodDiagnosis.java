@@ -35,7 +35,7 @@ public final class PodDiagnosis {
                 continue;
             }
             String reason = waiting.getReason();
-            Optional<ContainerFailure> kind = ContainerFailure.of(reason);
+            Optional<ContainerFailure> kind = ContainerFailure.of(reason).filter(ContainerFailure::beforeStart);
             if (kind.isEmpty()) {
                 continue;
             }
@@ -44,9 +44,7 @@ public final class PodDiagnosis {
                         "check that the image " + cs.getImage() + " exists and that the cluster may pull it"
                                 + " (imagePullSecrets, registry credentials)"));
             }
-            if (kind.get() == ContainerFailure.CONFIG || kind.get() == ContainerFailure.START) {
-                return Optional.of(new Problem(reason, waiting.getMessage(), configHint(waiting.getMessage())));
-            }
+            return Optional.of(new Problem(reason, waiting.getMessage(), configHint(waiting.getMessage())));
         }
         for (PodCondition c : conditions(pod)) {
             if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
