@@ -106,10 +106,6 @@ final class PgStatement {
                 || (parsed instanceof net.sf.jsqlparser.statement.create.index.CreateIndex c && c.isConcurrently());
     }
 
-    boolean understood() {
-        return parsed != null || control != Control.NONE || usingIndex;
-    }
-
     /** ALTER TABLE [IF EXISTS] [ONLY] name: the name, from the tokens. */
     private static Optional<String> alteredTable(List<SqlToken> t) {
         if (t.size() < 3 || !t.get(0).is("ALTER") || !t.get(1).is("TABLE")) {

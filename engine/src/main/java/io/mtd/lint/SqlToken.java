@@ -19,11 +19,6 @@ public record SqlToken(Kind kind, String text, int line) {
         return kind == Kind.WORD && text.equalsIgnoreCase(word);
     }
 
-    /** The upper-cased text of a word, else the text as written. */
-    public String upper() {
-        return kind == Kind.WORD ? text.toUpperCase(Locale.ROOT) : text;
-    }
-
     /** The identifier this token names (unquoted words fold to lower case, as PostgreSQL does). */
     public String identifier() {
         if (kind == Kind.QUOTED_IDENTIFIER) {
