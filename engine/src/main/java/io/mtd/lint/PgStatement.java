@@ -89,12 +89,12 @@ final class PgStatement {
             try {
                 parsed = CCJSqlParserUtil.newParser(text.toString()).Statement();
             } catch (Exception | StackOverflowError e) {
-                error = firstLine(e.getMessage());
+                error = firstLine(e.getMessage(), "unreadable");
             } catch (Error e) { // JSqlParser's token manager reports unknown characters with an Error
                 if (!e.getClass().getName().startsWith("net.sf.jsqlparser")) {
                     throw e;
                 }
-                error = firstLine(e.getMessage());
+                error = firstLine(e.getMessage(), "unreadable");
             }
         }
         return new PgStatement(s, parsed, error, Control.NONE, notValid, dropConcurrently, usingIndex, altered);
@@ -125,9 +125,10 @@ final class PgStatement {
         return i < t.size() ? Optional.of(t.get(i).identifier()) : Optional.empty();
     }
 
-    private static String firstLine(String s) {
+    /** The first line of a message, stripped; {@code fallback} when there is no message. */
+    static String firstLine(String s, String fallback) {
         if (s == null) {
-            return "unreadable";
+            return fallback;
         }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();

@@ -89,7 +89,7 @@ public final class Verifier {
         } catch (SQLException e) {
             db.rollback(sp);
             return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(),
-                    firstLine(e.getMessage()));
+                    PgStatement.firstLine(e.getMessage(), "failed"));
         }
         db.releaseSavepoint(sp);
         Set<String> locks = new TreeSet<>(locks(db, existing));
@@ -187,13 +187,5 @@ public final class Verifier {
             default -> null;
         };
         return confirmed == null ? f : f.verify(confirmed ? Finding.Verification.CONFIRMED : Finding.Verification.DISPROVED);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "failed";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }
