@@ -79,15 +79,11 @@ final class PgStatement {
             }
         }
         Optional<String> altered = alteredTable(t);
-        StringBuilder text = new StringBuilder();
-        for (SqlToken k : kept) {
-            text.append(text.length() == 0 ? "" : " ").append(k.text());
-        }
         Statement parsed = null;
         String error = null;
         if (!usingIndex) {
             try {
-                parsed = CCJSqlParserUtil.newParser(text.toString()).Statement();
+                parsed = CCJSqlParserUtil.newParser(SqlToken.join(kept)).Statement();
             } catch (Exception | StackOverflowError e) {
                 error = firstLine(e.getMessage(), "unreadable");
             } catch (Error e) { // JSqlParser's token manager reports unknown characters with an Error

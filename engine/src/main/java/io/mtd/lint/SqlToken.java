@@ -1,5 +1,6 @@
 package io.mtd.lint;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,6 +18,18 @@ public record SqlToken(Kind kind, String text, int line) {
     /** Whether this is the unquoted key word or identifier {@code word}, case-insensitively. */
     public boolean is(String word) {
         return kind == Kind.WORD && text.equalsIgnoreCase(word);
+    }
+
+    /** The tokens' texts joined with single spaces: a statement's text without its comments and layout. */
+    static String join(List<SqlToken> tokens) {
+        StringBuilder text = new StringBuilder();
+        for (SqlToken t : tokens) {
+            if (text.length() > 0) {
+                text.append(' ');
+            }
+            text.append(t.text());
+        }
+        return text.toString();
     }
 
     /** The identifier this token names (unquoted words fold to lower case, as PostgreSQL does). */
