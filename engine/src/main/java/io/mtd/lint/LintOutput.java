@@ -25,7 +25,7 @@ public final class LintOutput {
     public static String summary(LintReport r) {
         StringBuilder b = new StringBuilder();
         long errors = r.blocking().size();
-        long warnings = r.findings().stream().filter(f -> f.severity() == Severity.WARNING && f.acknowledged() == null).count();
+        long warnings = r.warnings().size();
         b.append(String.format(Locale.ROOT, "Expand/contract check: %d script%s, %d statement%s: %d error%s, %d warning%s, %d acknowledged%n",
                 r.scripts(), r.scripts() == 1 ? "" : "s", r.statements(), r.statements() == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
                 warnings, warnings == 1 ? "" : "s", r.acknowledgements().size()));
