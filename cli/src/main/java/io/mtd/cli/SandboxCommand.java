@@ -144,10 +144,7 @@ final class SandboxCommand implements Callable<Integer> {
             out.flush();
             return new Running(cluster, db, file);
         } catch (RuntimeException e) {
-            cluster.close();
-            if (db != null) {
-                db.close();
-            }
+            new Running(cluster, db, null).close();
             throw e;
         }
     }
