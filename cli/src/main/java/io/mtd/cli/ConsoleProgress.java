@@ -58,7 +58,7 @@ final class ConsoleProgress implements ProgressListener {
                 Map.Entry<String, Buffered> unfinished = it.next();
                 if (Objects.equals(unfinished.getValue().environment(), e.environment())) {
                     it.remove();
-                    unfinished.getValue().lines().forEach(line -> out.printf("%s     %s | %s%n", stamp(), unfinished.getKey(), line));
+                    unfinished.getValue().lines().forEach(line -> out.print(logLine(stamp(), unfinished.getKey(), line)));
                 }
             }
             String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
@@ -94,15 +94,20 @@ final class ConsoleProgress implements ProgressListener {
                 summarize(where, json.lines(), text);
             }
         } else {
-            text.append(stamp).append("     ").append(where).append(" | ").append(line).append(System.lineSeparator());
+            text.append(logLine(stamp, where, line));
         }
+    }
+
+    /** One line of a log as printed: when, where it comes from, the line. */
+    private static String logLine(String stamp, String where, String line) {
+        return String.format("%s     %s | %s%n", stamp, where, line);
     }
 
     /** Flyway's JSON result as the shop demo's log reads: one line per migration applied, or the one that failed. */
     private void summarize(String source, List<String> json, StringBuilder text) {
         Optional<FlywayReport> report = FlywayOutput.parse(json);
         if (report.isEmpty()) {
-            json.forEach(line -> text.append(String.format("%s     %s | %s%n", stamp(), source, line)));
+            json.forEach(line -> text.append(logLine(stamp(), source, line)));
             return;
         }
         FlywayReport r = report.get();
