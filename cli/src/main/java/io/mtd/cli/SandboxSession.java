@@ -93,7 +93,7 @@ final class SandboxSession implements AutoCloseable {
                 }
             }
             for (String deployment : env.deployments()) {
-                deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/@]+$", "") + ":previous", 2);
+                deployment(env.namespaceOrDefault(), deployment, SandboxKubelet.repositoryOf(plan.image()) + ":previous", 2);
             }
         }
         return databases;
