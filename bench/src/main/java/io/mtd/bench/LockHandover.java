@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.mtd.MigrateThenDeploy;
+import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
@@ -127,7 +128,7 @@ final class LockHandover {
             CompletableFuture<?> second;
             Poller peer = null;
             if (poller) {
-                peer = new Poller(setup.client(), app + "-" + NS + "-migration-lock", "peer-" + app, app + "-peer-job");
+                peer = new Poller(setup.client(), MigrationStage.lockName(app, NS), "peer-" + app, app + "-peer-job");
                 nextJob = peer.job;
                 second = peer.start();
                 peer.waiting.get(60, TimeUnit.SECONDS);
@@ -156,7 +157,7 @@ final class LockHandover {
     /** Requests per second the API server receives while {@code n} runs wait on one lock held by someone else. */
     private double waitingRate(int n, Duration window, boolean poller) throws Exception {
         String app = poller ? "waitp" : "waite";
-        String lease = app + "-" + NS + "-migration-lock";
+        String lease = MigrationStage.lockName(app, NS);
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         setup.client().leases().inNamespace(NS).resource(new LeaseBuilder().withNewMetadata().withName(lease)
                 .withNamespace(NS).endMetadata().withNewSpec().withHolderIdentity("bench-holder")

@@ -20,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -58,14 +57,8 @@ final class RolloutScale {
     List<Row> run(int engineThreads, int... sizes) throws Exception {
         setup.sandbox().injectFault("bench/web-never-ready", "NEVER_READY");
         int watchesBefore = setup.sandbox().watchesOpened();
-        ThreadPoolExecutor creators = new ThreadPoolExecutor(4, 4, 1, TimeUnit.HOURS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> new Thread(r, "bench-deployment-creator"));
-        creators.prestartAllCoreThreads();
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(engineThreads, r -> {
-            Thread t = new Thread(r, "mtd-engine");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService creators = Scale.creators("bench-deployment-creator");
+        ScheduledThreadPoolExecutor scheduler = Scale.engineScheduler(engineThreads);
         List<Row> rows = new ArrayList<>();
         try (KubernetesClient client = setup.sandbox().client(); DeploymentWatches watches = new DeploymentWatches()) {
             RolloutStage stage = new RolloutStage(scheduler, watches);
@@ -119,11 +112,9 @@ final class RolloutScale {
         double untilWaiting = Percentiles.millisBetween(start, System.nanoTime());
         Thread.sleep(100);
         int threadsWaiting = Scale.liveThreads();
-        Map<String, Integer> added = Scale.threadNames();
-        namesBefore.forEach((k, v) -> added.merge(k, -v, Integer::sum));
-        added.values().removeIf(v -> v == 0);
+        Map<String, Integer> added = Scale.threadsAdded(namesBefore);
         long heapWaiting = Scale.heapAfterGc();
-        int backlog = overdue(scheduler);
+        int backlog = Scale.overdueTasks(scheduler);
         Row row = new Row(n, threadsBefore, threadsWaiting, heapBefore, heapWaiting, watches.watchConnections(),
                 setup.sandbox().watchesOpened() - watchesBefore, untilWaiting, added, backlog);
 
@@ -160,15 +151,5 @@ final class RolloutScale {
             Thread.sleep(500);
         }
         throw new IllegalStateException("the " + names.size() + " Deployments did not all become available within 5 minutes");
-    }
-
-    private static int overdue(ScheduledThreadPoolExecutor scheduler) {
-        int overdue = 0;
-        for (Runnable r : scheduler.getQueue()) {
-            if (r instanceof java.util.concurrent.Delayed d && d.getDelay(TimeUnit.MILLISECONDS) <= 0) {
-                overdue++;
-            }
-        }
-        return overdue + scheduler.getActiveCount();
     }
 }

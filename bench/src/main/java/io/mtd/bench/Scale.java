@@ -1,6 +1,7 @@
 package io.mtd.bench;
 
 import io.mtd.MigrateThenDeploy;
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
 import io.mtd.report.RunReport;
@@ -50,16 +51,8 @@ final class Scale {
     List<Row> run(int engineThreads, int... sizes) throws Exception {
         int watchesBefore = setup.sandbox().watchesOpened();
         List<Row> rows = new ArrayList<>();
-        // the harness's own Job creators start before the first count, so that only the engine's threads are counted
-        java.util.concurrent.ThreadPoolExecutor creators = new java.util.concurrent.ThreadPoolExecutor(4, 4, 1, TimeUnit.HOURS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> new Thread(r, "bench-job-creator"));
-        creators.prestartAllCoreThreads();
-        java.util.concurrent.ScheduledThreadPoolExecutor scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(
-                engineThreads, r -> {
-                    Thread t = new Thread(r, "mtd-engine");
-                    t.setDaemon(true);
-                    return t;
-                });
+        ExecutorService creators = creators("bench-job-creator");
+        java.util.concurrent.ScheduledThreadPoolExecutor scheduler = engineScheduler(engineThreads);
         this.scheduler = scheduler;
         try (MigrateThenDeploy engine = MigrateThenDeploy.builder()
                 .scheduler(scheduler)
@@ -115,14 +108,12 @@ final class Scale {
         double untilWaiting = Percentiles.millisBetween(start, System.nanoTime());
         Thread.sleep(100);
         int threadsWaiting = liveThreads();
-        java.util.Map<String, Integer> added = threadNames();
-        namesBefore.forEach((k, v) -> added.merge(k, -v, Integer::sum));
-        added.values().removeIf(v -> v == 0);
+        java.util.Map<String, Integer> added = threadsAdded(namesBefore);
         long heapWaiting = heapAfterGc();
         int engineWatches = engine.watchConnections();
         int sandboxWatches = setup.sandbox().watchesOpened() - watchesBefore;
 
-        int overdue = overdueTasks();
+        int overdue = overdueTasks(scheduler);
         double apiMillis = apiGetMillis(names.get(0));
         long[] written = new long[n];
         for (int i = 0; i < n; i++) {
@@ -151,8 +142,32 @@ final class Scale {
         return names;
     }
 
+    /** Threads by name that are live now and were not in {@code before} (a count that fell is negative). */
+    static java.util.Map<String, Integer> threadsAdded(java.util.Map<String, Integer> before) {
+        java.util.Map<String, Integer> added = threadNames();
+        before.forEach((k, v) -> added.merge(k, -v, Integer::sum));
+        added.values().removeIf(v -> v == 0);
+        return added;
+    }
+
+    /**
+     * The harness's own four creators of resources, started at once: they exist before the first count, so that only
+     * the engine's threads are counted.
+     */
+    static ExecutorService creators(String threadName) {
+        java.util.concurrent.ThreadPoolExecutor creators = new java.util.concurrent.ThreadPoolExecutor(4, 4, 1, TimeUnit.HOURS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> new Thread(r, threadName));
+        creators.prestartAllCoreThreads();
+        return creators;
+    }
+
+    /** A scheduler like the engine's own, which the benchmark owns to count its backlog. */
+    static java.util.concurrent.ScheduledThreadPoolExecutor engineScheduler(int threads) {
+        return new java.util.concurrent.ScheduledThreadPoolExecutor(threads, DaemonThreads.factory("mtd-engine"));
+    }
+
     /** Tasks in the engine's scheduler that should have run already: its backlog. */
-    private int overdueTasks() {
+    static int overdueTasks(java.util.concurrent.ScheduledThreadPoolExecutor scheduler) {
         int overdue = 0;
         for (Runnable r : scheduler.getQueue()) {
             if (r instanceof java.util.concurrent.Delayed d && d.getDelay(TimeUnit.MILLISECONDS) <= 0) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Prints a run's events as a readable log: stage banners, live migration output, progress notes, outcomes. */
@@ -24,7 +25,11 @@ final class ConsoleProgress implements ProgressListener {
     private final PrintStream out;
     private final Clock clock;
     private final Instant start;
-    private final Map<String, List<String>> flywayJson = new HashMap<>();
+    /** Flyway JSON results not yet whole, by where their log goes (the environment, else the log's source). */
+    private final Map<String, Buffered> flywayJson = new HashMap<>();
+
+    /** A Flyway JSON result being collected, and the environment whose stage end prints it if it never completes. */
+    private record Buffered(String environment, List<String> lines) {}
 
     ConsoleProgress(PrintStream out) {
         this(out, Clock.systemUTC());
@@ -45,12 +50,16 @@ final class ConsoleProgress implements ProgressListener {
             out.printf("%s     %s: %s%n", stamp(), where, n.message());
         } else if (e instanceof ProgressEvent.LogLine l) {
             StringBuilder text = new StringBuilder();
-            line(e.environment() == null ? l.source() : e.environment(), l.line(), stamp(), text);
+            line(e.environment(), e.environment() == null ? l.source() : e.environment(), l.line(), stamp(), text);
             out.print(text);
         } else if (e instanceof ProgressEvent.StageFinished f) {
-            List<String> unfinished = flywayJson.remove(e.environment() == null ? "" : e.environment());
-            if (unfinished != null) {
-                unfinished.forEach(line -> out.printf("%s     %s | %s%n", stamp(), e.environment(), line));
+            // an image build's log has no environment and goes by its source: found by the environment it came with
+            for (var it = flywayJson.entrySet().iterator(); it.hasNext();) {
+                Map.Entry<String, Buffered> unfinished = it.next();
+                if (Objects.equals(unfinished.getValue().environment(), e.environment())) {
+                    it.remove();
+                    unfinished.getValue().lines().forEach(line -> out.print(logLine(stamp(), unfinished.getKey(), line)));
+                }
             }
             String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
             out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().words(),
@@ -66,34 +75,39 @@ final class ConsoleProgress implements ProgressListener {
         String stamp = stamp();
         StringBuilder text = new StringBuilder();
         for (String line : lines) {
-            line(where, line, stamp, text);
+            line(environment, where, line, stamp, text);
         }
         out.print(text);
         out.flush();
     }
 
     /** One line of a migration's log, except that Flyway's result (one JSON document) is kept until it is whole. */
-    private void line(String source, String line, String stamp, StringBuilder text) {
-        List<String> json = flywayJson.get(source);
+    private void line(String environment, String where, String line, String stamp, StringBuilder text) {
+        Buffered json = flywayJson.get(where);
         if (json == null && "{".equals(line)) {
             // Flyway's result (-outputType=json) comes as one JSON document: shown as what it applied (the report keeps it)
-            flywayJson.put(source, new ArrayList<>(List.of(line)));
+            flywayJson.put(where, new Buffered(environment, new ArrayList<>(List.of(line))));
         } else if (json != null) {
-            json.add(line);
+            json.lines().add(line);
             if ("}".equals(line)) {
-                flywayJson.remove(source);
-                summarize(source, json, text);
+                flywayJson.remove(where);
+                summarize(where, json.lines(), text);
             }
         } else {
-            text.append(stamp).append("     ").append(source).append(" | ").append(line).append(System.lineSeparator());
+            text.append(logLine(stamp, where, line));
         }
+    }
+
+    /** One line of a log as printed: when, where it comes from, the line. */
+    private static String logLine(String stamp, String where, String line) {
+        return String.format("%s     %s | %s%n", stamp, where, line);
     }
 
     /** Flyway's JSON result as the shop demo's log reads: one line per migration applied, or the one that failed. */
     private void summarize(String source, List<String> json, StringBuilder text) {
         Optional<FlywayReport> report = FlywayOutput.parse(json);
         if (report.isEmpty()) {
-            json.forEach(line -> text.append(String.format("%s     %s | %s%n", stamp(), source, line)));
+            json.forEach(line -> text.append(logLine(stamp(), source, line)));
             return;
         }
         FlywayReport r = report.get();

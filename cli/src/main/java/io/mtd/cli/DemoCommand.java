@@ -64,12 +64,12 @@ final class DemoCommand implements Callable<Integer> {
         try (SandboxDatabase db = SandboxDatabase.start();
                 SandboxSession cluster = SandboxSession.start(example.toAbsolutePath())) {
             cluster.image(io.mtd.sandbox.SandboxKubelet.repositoryOf(plan.image()), example.toAbsolutePath(), imageEnv);
-            cluster.provision(plan, db);
+            Map<String, String> databases = cluster.provision(plan, db);
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
             int code = RunCommand.execute(engine(cluster), plan, report);
-            printSchemas(db, plan);
+            printSchemas(db, plan, databases);
             if (code != ExitCode.OK) {
                 return code;
             }
@@ -88,19 +88,15 @@ final class DemoCommand implements Callable<Integer> {
                 .clusters(cluster.clusters());
     }
 
-    private static String database(Plan plan, Environment env) {
-        return plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
-    }
-
-    private static void printSchemas(SandboxDatabase db, Plan plan) throws SQLException {
+    /** Prints what the migration tool recorded in each environment's database ({@code databases}, by environment). */
+    private static void printSchemas(SandboxDatabase db, Plan plan, Map<String, String> databases) throws SQLException {
         System.out.println();
         // the migration tool's own record of what it applied: Flyway's, Django's, or the shop example's
         List<String> histories = plan.migration().flyway() != null
                 ? List.of("select version || ' ' || description from flyway_schema_history where success order by installed_rank")
                 : List.of("select app || '.' || name from django_migrations where app <> 'contenttypes' order by id",
                         "select name from shop_migrations order by name");
-        for (Environment env : plan.environments()) {
-            String database = database(plan, env);
+        for (String database : databases.values()) {
             try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password())) {
                 List<String> applied = new ArrayList<>();
                 for (String history : histories) {

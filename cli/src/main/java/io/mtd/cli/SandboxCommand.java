@@ -123,10 +123,7 @@ final class SandboxCommand implements Callable<Integer> {
             for (String namespace : namespaces) {
                 String database = namespace.replaceAll("[^A-Za-z0-9_]", "_");
                 db.createDatabase(database);
-                String url = db.jdbcUrl(database);
-                cluster.secret(namespace, secret, Map.of("DATABASE_URL", url, "DATABASE_USER", db.user(),
-                        "DATABASE_PASSWORD", db.password(), "FLYWAY_URL", url, "FLYWAY_USER", db.user(),
-                        "FLYWAY_PASSWORD", db.password()));
+                cluster.secret(namespace, secret, SandboxSession.secretValues(db, database));
                 secrets.add(namespace + "/" + secret);
             }
             Path file = cluster.sandbox().writeKubeconfig(kubeconfig.toAbsolutePath());
@@ -147,10 +144,7 @@ final class SandboxCommand implements Callable<Integer> {
             out.flush();
             return new Running(cluster, db, file);
         } catch (RuntimeException e) {
-            cluster.close();
-            if (db != null) {
-                db.close();
-            }
+            new Running(cluster, db, null).close();
             throw e;
         }
     }

@@ -87,17 +87,13 @@ final class SandboxSession implements AutoCloseable {
                 String database = plan.app().replace('-', '_') + "_" + env.name().replace('-', '_');
                 db.createDatabase(database);
                 databases.put(env.name(), database);
-                String url = db.jdbcUrl(database);
-                // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) plan find their keys
-                Map<String, String> values = new TreeMap<>(Map.of(
-                        "DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
-                        "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password()));
+                Map<String, String> values = secretValues(db, database);
                 for (String name : secretNames(plan)) {
                     secret(env.namespaceOrDefault(), name, values);
                 }
             }
             for (String deployment : env.deployments()) {
-                deployment(env.namespaceOrDefault(), deployment, plan.image().replaceFirst(":[^:/@]+$", "") + ":previous", 2);
+                deployment(env.namespaceOrDefault(), deployment, SandboxKubelet.repositoryOf(plan.image()) + ":previous", 2);
             }
         }
         return databases;
@@ -112,6 +108,14 @@ final class SandboxSession implements AutoCloseable {
         names.addAll(plan.migration().envFromSecret());
         plan.migration().secretEnv().forEach(s -> names.add(s.secret()));
         return names;
+    }
+
+    /** What a database Secret holds: the URL of {@code database} on {@code db} and its credentials. */
+    static Map<String, String> secretValues(SandboxDatabase db, String database) {
+        String url = db.jdbcUrl(database);
+        // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) plan find their keys
+        return Map.of("DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
+                "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password());
     }
 
     void secret(String namespace, String name, Map<String, String> values) {

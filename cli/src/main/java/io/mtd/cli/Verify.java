@@ -2,6 +2,7 @@ package io.mtd.cli;
 
 import io.mtd.flyway.DatabaseAccess;
 import io.mtd.flyway.FlywayJob;
+import io.mtd.flyway.FlywayPreflight;
 import io.mtd.lint.LintReport;
 import io.mtd.lint.ReleaseLint;
 import io.mtd.lint.ReleaseSql;
@@ -29,11 +30,9 @@ final class Verify {
         try (SandboxDatabase pg = SandboxDatabase.start()) {
             pg.createDatabase("mtd_verify");
             String url = pg.jdbcUrl("mtd_verify");
-            var config = org.flywaydb.core.Flyway.configure().dataSource(url, pg.user(), pg.password())
-                    .locations(f.locations().stream().map(l -> "filesystem:" + FlywayJob.locationDir(workspace, l)).toArray(String[]::new));
-            if (!f.schemas().isEmpty()) {
-                config.schemas(f.schemas().toArray(String[]::new));
-            }
+            // the plan's own configuration: the applied scripts' history goes to its table, where the check looks for it
+            var config = FlywayPreflight.configuration(f, f.locations().stream().map(l -> FlywayJob.locationDir(workspace, l)).toList())
+                    .dataSource(url, pg.user(), pg.password());
             if (!"0".equals(currentVersion)) {
                 config.target(currentVersion).load().migrate();
             }

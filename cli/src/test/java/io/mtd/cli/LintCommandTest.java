@@ -18,12 +18,17 @@ class LintCommandTest {
     final ConsoleCapture console = new ConsoleCapture();
 
     private Path flywayPlan(String... scripts) throws Exception {
+        return flywayPlanWith("", scripts);
+    }
+
+    /** A Flyway plan whose flyway settings also have {@code extra}, e.g. {@code ", table: app_history"}. */
+    private Path flywayPlanWith(String extra, String... scripts) throws Exception {
         Files.createDirectories(dir.resolve("db/migration"));
         for (int i = 0; i < scripts.length; i += 2) {
             Files.writeString(dir.resolve("db/migration").resolve(scripts[i]), scripts[i + 1]);
         }
         Path p = dir.resolve("plan.yaml");
-        Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db}}\n"
+        Files.writeString(p, "app: shop\nimage: shop:1\nmigration: {flyway: {locations: [db/migration], secret: shop-db" + extra + "}}\n"
                 + "environments: [{name: staging}]\n");
         return p;
     }
@@ -106,5 +111,18 @@ class LintCommandTest {
                 .contains("verified db/migration/V2__index.sql:1: locks customer: ShareLock")
                 .contains("verified db/migration/V3__retype.sql:2: locks customer: AccessExclusiveLock; rewrote customer;"
                         + " retyped customer.visits from integer to bigint");
+    }
+
+    @Test
+    void verifyKeepsTheHistoryInThePlansTableSoTheAppliedScriptsAreNotPending() throws Exception {
+        Path p = flywayPlanWith(", table: app_history",
+                "V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text);",
+                "V2__index.sql", "CREATE INDEX customer_email_idx ON customer (email);");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.INVALID);
+        String text = console.out();
+        assertThat(text).contains("verified db/migration/V2__index.sql:1: locks customer: ShareLock")
+                .contains("Expand/contract check: 1 script,")
+                .doesNotContain("V1__create.sql");
     }
 }

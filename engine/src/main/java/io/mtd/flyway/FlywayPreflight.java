@@ -92,7 +92,11 @@ public final class FlywayPreflight {
         return online(config, database.get(), flyway);
     }
 
-    private static FluentConfiguration configuration(Flyway flyway, List<Path> locations) {
+    /**
+     * Flyway as the plan configures it (schemas, history table, baseline), reading the scripts in {@code locations}; no
+     * data source yet.
+     */
+    public static FluentConfiguration configuration(Flyway flyway, List<Path> locations) {
         // the engine's own class loader finds Flyway's database support and the JDBC driver, whatever the thread's
         // context class loader is (inside Jenkins, the plugin's loader is not the one DriverManager searches)
         FluentConfiguration config = org.flywaydb.core.Flyway.configure(FlywayPreflight.class.getClassLoader())

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtd.report.ReportJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -25,7 +25,7 @@ public final class LintOutput {
     public static String summary(LintReport r) {
         StringBuilder b = new StringBuilder();
         long errors = r.blocking().size();
-        long warnings = r.findings().stream().filter(f -> f.severity() == Severity.WARNING && f.acknowledged() == null).count();
+        long warnings = r.warnings().size();
         b.append(String.format(Locale.ROOT, "Expand/contract check: %d script%s, %d statement%s: %d error%s, %d warning%s, %d acknowledged%n",
                 r.scripts(), r.scripts() == 1 ? "" : "s", r.statements(), r.statements() == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
                 warnings, warnings == 1 ? "" : "s", r.acknowledgements().size()));
@@ -133,14 +133,6 @@ public final class LintOutput {
     }
 
     public static void write(String content, Path file) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, content + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        ReportJson.writeFile(content, file, file.toString());
     }
 }

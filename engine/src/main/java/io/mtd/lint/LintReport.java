@@ -51,6 +51,12 @@ public record LintReport(
         return findings.stream().filter(Finding::blocking).toList();
     }
 
+    /** Warnings nobody acknowledged: they are reported but do not stop the run. */
+    @JsonIgnore
+    public List<Finding> warnings() {
+        return findings.stream().filter(f -> f.severity() == Severity.WARNING && f.acknowledged() == null).toList();
+    }
+
     /** Whether the run may go on. */
     @JsonIgnore
     public boolean passed() {

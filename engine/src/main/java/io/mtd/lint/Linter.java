@@ -133,7 +133,6 @@ public final class Linter {
     }
 
     private static void check(PgStatement st, ScriptState state, Set<String> newTables, List<Finding> out) {
-        Phase phase = state.source.phase();
         if (st.control == PgStatement.Control.BEGIN) {
             state.inBlock = true;
             return;
@@ -175,7 +174,7 @@ public final class Linter {
                         + " on existing table " + table + " without CONCURRENTLY"));
             }
         } else if (st.parsed instanceof Alter alter) {
-            checkAlter(alter, st, state, newTables, out, phase);
+            checkAlter(alter, st, state, newTables, out);
         }
     }
 
@@ -206,8 +205,7 @@ public final class Linter {
         }
     }
 
-    private static void checkAlter(Alter alter, PgStatement st, ScriptState state, Set<String> newTables, List<Finding> out,
-            Phase phase) {
+    private static void checkAlter(Alter alter, PgStatement st, ScriptState state, Set<String> newTables, List<Finding> out) {
         String table = name(alter.getTable());
         if (newTables.contains(table) || alter.getAlterExpressions() == null) {
             return; // created by this release: nobody reads it yet, and it is empty

@@ -79,22 +79,18 @@ final class PgStatement {
             }
         }
         Optional<String> altered = alteredTable(t);
-        StringBuilder text = new StringBuilder();
-        for (SqlToken k : kept) {
-            text.append(text.length() == 0 ? "" : " ").append(k.text());
-        }
         Statement parsed = null;
         String error = null;
         if (!usingIndex) {
             try {
-                parsed = CCJSqlParserUtil.newParser(text.toString()).Statement();
+                parsed = CCJSqlParserUtil.newParser(SqlToken.join(kept)).Statement();
             } catch (Exception | StackOverflowError e) {
-                error = firstLine(e.getMessage());
+                error = firstLine(e.getMessage(), "unreadable");
             } catch (Error e) { // JSqlParser's token manager reports unknown characters with an Error
                 if (!e.getClass().getName().startsWith("net.sf.jsqlparser")) {
                     throw e;
                 }
-                error = firstLine(e.getMessage());
+                error = firstLine(e.getMessage(), "unreadable");
             }
         }
         return new PgStatement(s, parsed, error, Control.NONE, notValid, dropConcurrently, usingIndex, altered);
@@ -104,10 +100,6 @@ final class PgStatement {
     boolean concurrent() {
         return dropIndexConcurrently
                 || (parsed instanceof net.sf.jsqlparser.statement.create.index.CreateIndex c && c.isConcurrently());
-    }
-
-    boolean understood() {
-        return parsed != null || control != Control.NONE || usingIndex;
     }
 
     /** ALTER TABLE [IF EXISTS] [ONLY] name: the name, from the tokens. */
@@ -129,9 +121,10 @@ final class PgStatement {
         return i < t.size() ? Optional.of(t.get(i).identifier()) : Optional.empty();
     }
 
-    private static String firstLine(String s) {
+    /** The first line of a message, stripped; {@code fallback} when there is no message. */
+    static String firstLine(String s, String fallback) {
         if (s == null) {
-            return "unreadable";
+            return fallback;
         }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();

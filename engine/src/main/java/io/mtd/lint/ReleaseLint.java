@@ -27,7 +27,7 @@ public final class ReleaseLint {
             io.mtd.plan.Lint.Allow a = allow.get(i);
             if (a.rule() == null || Rule.byId(a.rule()).isEmpty()) {
                 errors.add(new PlanError("migration.lint.allow[" + i + "].rule", "'" + a.rule() + "' is not a rule: use one of "
-                        + java.util.Arrays.stream(Rule.values()).map(Rule::id).collect(java.util.stream.Collectors.joining(", "))));
+                        + Rule.ids()));
             }
             if (a.reason() == null || a.reason().isBlank()) {
                 errors.add(new PlanError("migration.lint.allow[" + i + "].reason", "missing: say why the change is safe here"

@@ -72,7 +72,7 @@ public final class ReleaseSql {
         List<SqlSource> sources = new ArrayList<>();
         List<String> notChecked = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        boolean[] known = {true};
+        boolean known = true;
         Migration m = plan.migration();
         Flyway f = m.flyway();
         if (f != null) {
@@ -80,9 +80,9 @@ public final class ReleaseSql {
                 notChecked.add("migration.flyway: the scripts are inside the application image (source: image), so they were"
                         + " not checked; ship them from the workspace to check them");
             } else {
-                known[0] &= flyway(f, workspace, database, current, Phase.PRE_ROLLOUT, sources, notes);
+                known &= flyway(f, workspace, database, current, Phase.PRE_ROLLOUT, sources, notes);
                 if (m.hasPostRollout() && !m.postRollout().locations().isEmpty()) {
-                    known[0] &= flyway(m.postRollout().flywayFrom(f), workspace, database, Optional.empty(), Phase.POST_ROLLOUT, sources, notes);
+                    known &= flyway(m.postRollout().flywayFrom(f), workspace, database, Optional.empty(), Phase.POST_ROLLOUT, sources, notes);
                 }
             }
         } else {
@@ -93,7 +93,7 @@ public final class ReleaseSql {
                         "migration.postRollout.sqlCommand", printedPostSql, Phase.POST_ROLLOUT, sources, notChecked);
             }
         }
-        return new Gathered(sources, notChecked, notes, known[0]);
+        return new Gathered(sources, notChecked, notes, known);
     }
 
     private static void command(String what, List<String> command, List<String> sqlCommand, String field, Optional<String> printed,

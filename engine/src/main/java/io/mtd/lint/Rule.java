@@ -2,6 +2,7 @@ package io.mtd.lint;
 
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The expand/contract rules. Ids follow squawk's (and strong_migrations') names where they mean the same thing.
@@ -127,5 +128,10 @@ public enum Rule {
 
     public static Optional<Rule> byId(String id) {
         return Arrays.stream(values()).filter(r -> r.id.equals(id)).findFirst();
+    }
+
+    /** Every rule's id, comma-separated, for messages that name the valid ones. */
+    public static String ids() {
+        return Arrays.stream(values()).map(Rule::id).collect(Collectors.joining(", "));
     }
 }

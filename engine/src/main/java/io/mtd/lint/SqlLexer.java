@@ -104,14 +104,7 @@ public final class SqlLexer {
     }
 
     private static SqlStatement statement(List<SqlToken> tokens, List<Allowance> allows, List<String> malformed, String raw) {
-        StringBuilder text = new StringBuilder();
-        for (SqlToken t : tokens) {
-            if (text.length() > 0) {
-                text.append(' ');
-            }
-            text.append(t.text());
-        }
-        return new SqlStatement(tokens.get(0).line(), text.toString(), tokens, allows, malformed, raw);
+        return new SqlStatement(tokens.get(0).line(), SqlToken.join(tokens), tokens, allows, malformed, raw);
     }
 
     private char peek(int ahead) {

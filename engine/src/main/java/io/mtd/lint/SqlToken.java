@@ -1,5 +1,6 @@
 package io.mtd.lint;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,9 +20,16 @@ public record SqlToken(Kind kind, String text, int line) {
         return kind == Kind.WORD && text.equalsIgnoreCase(word);
     }
 
-    /** The upper-cased text of a word, else the text as written. */
-    public String upper() {
-        return kind == Kind.WORD ? text.toUpperCase(Locale.ROOT) : text;
+    /** The tokens' texts joined with single spaces: a statement's text without its comments and layout. */
+    static String join(List<SqlToken> tokens) {
+        StringBuilder text = new StringBuilder();
+        for (SqlToken t : tokens) {
+            if (text.length() > 0) {
+                text.append(' ');
+            }
+            text.append(t.text());
+        }
+        return text.toString();
     }
 
     /** The identifier this token names (unquoted words fold to lower case, as PostgreSQL does). */

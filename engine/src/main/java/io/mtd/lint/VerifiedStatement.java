@@ -23,8 +23,4 @@ public record VerifiedStatement(String source, int line, String statement, List<
             List<String> schemaChanges, String error) {
         this(source, line, statement, locks, rewritten, schemaChanges, error, null);
     }
-
-    VerifiedStatement withNote(String why) {
-        return new VerifiedStatement(source, line, statement, locks, rewritten, schemaChanges, error, why);
-    }
 }

@@ -72,12 +72,12 @@ public final class Verifier {
     private static VerifiedStatement run(Connection db, SqlSource source, SqlStatement s, Map<Long, String> existing) throws SQLException {
         PgStatement parsed = PgStatement.of(s);
         if (parsed.control != PgStatement.Control.NONE) {
-            return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(),
-                    null).withNote("transaction control: the verification runs everything in one transaction of its own");
+            return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(), null,
+                    "transaction control: the verification runs everything in one transaction of its own");
         }
         if (parsed.concurrent()) {
-            return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(),
-                    null).withNote("not run: CONCURRENTLY cannot run in the verification's transaction (it takes a SHARE UPDATE"
+            return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(), null,
+                    "not run: CONCURRENTLY cannot run in the verification's transaction (it takes a SHARE UPDATE"
                             + " EXCLUSIVE lock, which does not block reads or writes)");
         }
         Map<Long, TableState> before = tables(db);
@@ -89,7 +89,7 @@ public final class Verifier {
         } catch (SQLException e) {
             db.rollback(sp);
             return new VerifiedStatement(source.name(), s.line(), s.excerpt(120), List.of(), List.of(), List.of(),
-                    firstLine(e.getMessage()));
+                    PgStatement.firstLine(e.getMessage(), "failed"));
         }
         db.releaseSavepoint(sp);
         Set<String> locks = new TreeSet<>(locks(db, existing));
@@ -187,13 +187,5 @@ public final class Verifier {
             default -> null;
         };
         return confirmed == null ? f : f.verify(confirmed ? Finding.Verification.CONFIRMED : Finding.Verification.DISPROVED);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "failed";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }

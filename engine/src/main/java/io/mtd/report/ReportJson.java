@@ -31,14 +31,19 @@ public final class ReportJson {
     }
 
     public static void write(RunReport report, Path file) {
+        writeFile(write(report), file, "the report to " + file);
+    }
+
+    /** Writes {@code content} and a newline to {@code file}, creating its directories; {@code what} names it in the error. */
+    public static void writeFile(String content, Path file, String what) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(file, write(report) + "\n");
+            Files.writeString(file, content + "\n");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report to " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + what + ": " + e.getMessage(), e);
         }
     }
 

@@ -82,5 +82,6 @@ class LintOutputTest {
         assertThat(json.get("acknowledgements")).hasSize(2);
         assertThat(json.get("rollback").asText()).isEqualTo("UNSAFE");
         assertThat(json.get("findings").findValuesAsText("rule")).contains("require-concurrent-index-deletion");
+        assertThat(json.has("blocking") || json.has("warnings") || json.has("passed")).as("derived views are not part of the JSON").isFalse();
     }
 }

@@ -10,9 +10,7 @@ import hudson.util.FormValidation;
 import io.mtd.lint.Rule;
 import io.mtd.plan.Lint;
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.Objects;
-import java.util.stream.Collectors;
 import jenkins.model.Jenkins;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
@@ -95,8 +93,7 @@ public final class LintAllowance implements Describable<LintAllowance>, Serializ
             if (!FieldChecks.mayCheck(item) || Util.fixEmptyAndTrim(value) == null || Rule.byId(value.trim()).isPresent()) {
                 return FormValidation.ok();
             }
-            return FormValidation.error(Messages.LintAllowance_UnknownRule(value.trim(),
-                    Arrays.stream(Rule.values()).map(Rule::id).collect(Collectors.joining(", "))));
+            return FormValidation.error(Messages.LintAllowance_UnknownRule(value.trim(), Rule.ids()));
         }
 
         @POST

@@ -6,7 +6,6 @@ import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
 import io.mtd.lint.LintReport;
-import io.mtd.lint.Severity;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
 import io.mtd.report.RunReport;
@@ -186,9 +185,7 @@ public final class MigrateThenDeployAction implements RunAction2 {
 
     /** For the page: the check's errors, warnings and acknowledgements, counted. */
     public String lintCounts(LintReport lint) {
-        long warnings = lint.findings().stream()
-                .filter(f -> f.severity() == Severity.WARNING && f.acknowledged() == null).count();
-        return Messages.MigrateThenDeployAction_LintCounts(lint.blocking().size(), warnings, lint.acknowledgements().size());
+        return Messages.MigrateThenDeployAction_LintCounts(lint.blocking().size(), lint.warnings().size(), lint.acknowledgements().size());
     }
 
     private synchronized Map<String, PendingApproval> pending() {
