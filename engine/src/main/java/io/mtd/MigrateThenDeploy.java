@@ -255,7 +255,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return this;
         }
 
-        /** Threads of the pool that makes blocking API calls: lock attempts, renewals and releases (default 8). */
+        /**
+         * Threads of the pool that makes blocking API calls: lock attempts, renewals, releases, and the migration Job's
+         * reads, creates and deletes (default 8).
+         */
         public Builder apiThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("apiThreads must be at least 1");

@@ -227,7 +227,8 @@ public final class DeploymentWatch implements AutoCloseable {
         };
     }
 
-    private static List<String> ownerUids(HasMetadata resource) {
+    /** The uids of the resource's owners (a ReplicaSet's Deployment, a Pod's ReplicaSet). */
+    public static List<String> ownerUids(HasMetadata resource) {
         List<OwnerReference> owners = resource.getMetadata().getOwnerReferences();
         return owners == null ? List.of() : owners.stream().map(OwnerReference::getUid).filter(u -> u != null).toList();
     }

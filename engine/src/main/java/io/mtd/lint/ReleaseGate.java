@@ -39,12 +39,18 @@ public final class ReleaseGate {
         }
         ReleaseSql.Gathered sql = ReleaseSql.offline(plan, workspace, database);
         sql.notes().forEach(n -> events.on(new ProgressEvent.Note(Stage.LINT, null, n)));
-        LintReport report = ReleaseLint.check(plan, sql);
-        for (String line : LintOutput.summary(report).split("\n")) {
-            events.on(new ProgressEvent.Note(Stage.LINT, null, line));
-        }
+        LintReport report = lint(plan, sql, null, events);
         if (!report.passed()) {
             throw new LintFailedException(report);
+        }
+        return report;
+    }
+
+    /** Lints {@code sql}, printing the summary to {@code events} as {@code environment}'s (null: the run's) notes. */
+    public static LintReport lint(Plan plan, ReleaseSql.Gathered sql, String environment, ProgressListener events) {
+        LintReport report = ReleaseLint.check(plan, sql);
+        for (String line : LintOutput.summary(report).split("\n")) {
+            events.on(new ProgressEvent.Note(Stage.LINT, environment, line));
         }
         return report;
     }

@@ -174,7 +174,7 @@ public final class PlanLoader {
 
     /** Walks the tree along the record types and reports every field no record component takes, with its exact path. */
     private static void unknownFields(JsonNode node, Type type, String path, List<PlanError> errors) {
-        Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : type instanceof Class<?> c ? c : Object.class;
+        Class<?> raw = PlanShapes.raw(type);
         if (raw.isRecord() && node.isObject()) {
             Map<String, Type> components = new LinkedHashMap<>();
             for (RecordComponent rc : raw.getRecordComponents()) {

@@ -182,7 +182,7 @@ final class PlanShapes {
         return name + ": value";
     }
 
-    private static Class<?> raw(Type type) {
+    static Class<?> raw(Type type) {
         return type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : type instanceof Class<?> c ? c : Object.class;
     }
 }

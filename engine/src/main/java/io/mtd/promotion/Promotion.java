@@ -9,9 +9,8 @@ import io.mtd.image.ImageResolver;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.Permissions;
 import io.mtd.lint.LintFailedException;
-import io.mtd.lint.LintOutput;
 import io.mtd.lint.LintReport;
-import io.mtd.lint.ReleaseLint;
+import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseSql;
 import io.mtd.migration.MigrationReason;
 import io.mtd.migration.MigrationStage;
@@ -233,13 +232,10 @@ public final class Promotion {
                     LintReport checked = null;
                     if (failed == null) {
                         try {
-                            checked = ReleaseLint.check(plan, ReleaseSql.gather(plan, stages.workspace(), Optional.empty(),
-                                    printed.get(0), printed.get(1)));
+                            checked = ReleaseGate.lint(plan, ReleaseSql.gather(plan, stages.workspace(), Optional.empty(),
+                                    printed.get(0), printed.get(1)), s.env.name(), events);
                         } catch (RuntimeException e) { // the run must end, whatever the check throws
                             return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "checking the printed SQL failed: " + message(e));
-                        }
-                        for (String line : LintOutput.summary(checked).split("\n")) {
-                            events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), line));
                         }
                         lint = checked;
                     }
@@ -289,7 +285,7 @@ public final class Promotion {
     private CompletableFuture<Step> rollOut(Step s) {
         return rollout(s).handle((rollout, error) -> {
             RolloutReport r = error == null ? rollout
-                    : new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE,
+                    : new RolloutReport(rolloutMode(),
                             StageOutcome.FAILED, message(unwrap(error)), Duration.ZERO, List.of());
             s.rollout = r;
             boolean ok = r == null || r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
@@ -317,8 +313,10 @@ public final class Promotion {
                 CompletableFuture<RolloutReport> rollout = new CallbackRollout(stages.rolloutCallback())
                         .roll(s.client, env, image.pinned(), events);
                 Duration limit = plan.rolloutOrDefaults().timeoutOrDefault();
-                stages.scheduler().schedule(() -> rollout.completeExceptionally(new TimeoutException("the rollout took longer than "
-                        + Durations.format(limit) + " (rollout.timeout)")), limit.toMillis(), TimeUnit.MILLISECONDS);
+                var timeout = stages.scheduler().schedule(() -> rollout.completeExceptionally(new TimeoutException(
+                        "the rollout took longer than " + Durations.format(limit) + " (rollout.timeout)")),
+                        limit.toMillis(), TimeUnit.MILLISECONDS);
+                rollout.whenComplete((r, e) -> timeout.cancel(false)); // the scheduler keeps no finished rollout
                 return rollout;
             };
         } else if (!env.deployments().isEmpty()) {
@@ -341,7 +339,7 @@ public final class Promotion {
                 return r;
             }
             Throwable cause = unwrap(error);
-            return new RolloutReport(stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE,
+            return new RolloutReport(rolloutMode(),
                     cause instanceof CancellationException ? StageOutcome.CANCELLED
                             : cause instanceof TimeoutException ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
                     cause instanceof CancellationException ? "cancelled: " + cancelled.getNow("cancelled") : message(cause),
@@ -375,6 +373,11 @@ public final class Promotion {
             }
             return s;
         });
+    }
+
+    /** The form of this run's rollouts, as their reports name it. */
+    private String rolloutMode() {
+        return stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE;
     }
 
     /** One migration Job's stage (the printed SQL's, the migration's or the post-rollout one's), announced here. */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.mtd.kube.DeploymentWatch;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class RolloutUndo {
                 ? null : deployment.getSpec().getSelector().getMatchLabels();
         List<ReplicaSet> owned = client.apps().replicaSets().inNamespace(namespace)
                 .withLabels(selector == null ? Map.of() : selector).list().getItems().stream()
-                .filter(rs -> RolloutWaiter.ownedBy(rs, deployment.getMetadata().getUid()))
+                .filter(rs -> DeploymentWatch.ownerUids(rs).contains(deployment.getMetadata().getUid()))
                 .collect(Collectors.toList());
         Long target = revision != null ? revision : previousRevision(owned, RolloutStatus.revision(deployment));
         Optional<ReplicaSet> source = target == null ? Optional.empty()

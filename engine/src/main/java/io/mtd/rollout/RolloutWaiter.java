@@ -1,7 +1,5 @@
 package io.mtd.rollout;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -13,7 +11,6 @@ import io.mtd.progress.StageOutcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -301,10 +298,5 @@ public final class RolloutWaiter {
 
     private static long generation(Deployment d) {
         return d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
-    }
-
-    static boolean ownedBy(HasMetadata resource, String uid) {
-        List<OwnerReference> owners = resource.getMetadata().getOwnerReferences();
-        return uid != null && owners != null && owners.stream().anyMatch(o -> Objects.equals(uid, o.getUid()));
     }
 }

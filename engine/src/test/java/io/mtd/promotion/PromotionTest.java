@@ -25,6 +25,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -289,5 +291,21 @@ class PromotionTest {
         assertThat(events.finished(Stage.MIGRATION).detail()).startsWith("PreflightFailed: ").contains("no-such-secret");
         assertThat(jobs("refused-staging")).isZero();
         assertThat(cluster.deployedImage("refused-staging", "web")).isEqualTo("shop:old");
+    }
+
+    @Test
+    void aCallersRolloutThatEndedLeavesNoTimeoutBehindOnTheScheduler(@TempDir Path workspace) {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2);
+        scheduler.setRemoveOnCancelPolicy(true);
+        try {
+            RunReport report = run(plan("cbtimer", "shop:2", "true", null), cluster.builder(new RecordingListener(), "promotion-test")
+                    .approvals(APPROVE).rolloutCallback(t -> CompletableFuture.completedFuture(null)).scheduler(scheduler));
+
+            assertThat(report.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+            // the rollout timeout (10 minutes by default) of each environment's finished rollout is gone with it
+            assertThat(scheduler.getQueue()).noneMatch(task -> ((ScheduledFuture<?>) task).getDelay(TimeUnit.MINUTES) >= 5);
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 }
