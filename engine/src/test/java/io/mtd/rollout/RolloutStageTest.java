@@ -325,7 +325,7 @@ class RolloutStageTest {
                 new RolloutStage(scheduler, watches).roll(client, env("shop-web"), NEVER_READY, Rollout.DEFAULTS, events::add);
         // the new Pods never become ready, so the rollout cannot complete before the watches are dropped
         await().atMost(WAIT).until(() -> !newPods(NEVER_READY).isEmpty()
-                && newPods(NEVER_READY).stream().allMatch(p -> "Running".equals(p.getStatus().getPhase()))
+                && newPods(NEVER_READY).stream().allMatch(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                 && notes().stream().anyMatch(n -> n.matches("shop-web: [12]/2 updated.*")));
         int opened = sandbox.watchesOpened();
         try {
