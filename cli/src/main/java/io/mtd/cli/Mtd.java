@@ -45,12 +45,24 @@ public final class Mtd implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint, demo, sandbox or rbac");
     }
 
-    /** The version from the jar's manifest. */
+    /**
+     * The version from the jar's manifest and the commit it was built from, which the build records in
+     * {@code git.properties} next to this class (absent when built from a source tarball without {@code .git}).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Mtd.class.getPackage().getImplementationVersion();
-            return new String[] {"mtd " + (v == null ? "development build" : v)};
+        public String[] getVersion() throws java.io.IOException {
+            String version = Mtd.class.getPackage().getImplementationVersion();
+            java.util.Properties git = new java.util.Properties();
+            try (java.io.InputStream in = Mtd.class.getResourceAsStream("git.properties")) {
+                if (in != null) {
+                    git.load(in);
+                }
+            }
+            String commit = git.getProperty("git.commit.id.abbrev");
+            return new String[] {"mtd " + (version == null ? "development build" : version) + " ("
+                    + (commit == null ? "unknown commit" : "commit " + commit)
+                    + ("true".equals(git.getProperty("git.dirty")) ? ", with uncommitted changes" : "") + ")"};
         }
     }
 }
