@@ -83,7 +83,9 @@ final class Installation {
         Path bin = Files.createDirectories(dir.resolve("path-without-java"));
         for (String tool : List.of("dirname", "readlink")) {
             Path target = onPath(tool).orElseThrow(() -> new AssertionError(tool + " is not on the PATH"));
-            Files.createSymbolicLink(bin.resolve(tool), target);
+            if (!Files.exists(bin.resolve(tool), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(bin.resolve(tool), target);
+            }
         }
         return bin;
     }
