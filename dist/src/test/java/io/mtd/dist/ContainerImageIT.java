@@ -36,6 +36,7 @@ class ContainerImageIT {
     private static LoopbackRegistry registry;
     private static final List<String> IMAGES = new ArrayList<>();
     private static String container;
+    private static Throwable setupFailure;
 
     /** Checked before each test, not once for the class, so that every skipped test is reported with the reason. */
     @BeforeEach
@@ -52,8 +53,16 @@ class ContainerImageIT {
                     "no -Dimage.base given, and building one with debootstrap needs root");
         }
         synchronized (ContainerImageIT.class) {
+            if (setupFailure != null) {
+                throw new AssertionError("building, pushing or pulling the image failed (see the first test)", setupFailure);
+            }
             if (container == null) {
-                buildPushAndPull();
+                try {
+                    buildPushAndPull();
+                } catch (Exception | AssertionError e) {
+                    setupFailure = e;
+                    throw e;
+                }
             }
         }
     }
@@ -75,7 +84,8 @@ class ContainerImageIT {
         System.out.println("image " + local + ": " + buildah("images", "--format", "{{.Size}}", local).stdout().strip()
                 + " in local storage");
 
-        registry = LoopbackRegistry.start(Installation.onPath("docker-registry").orElseThrow(), Files.createDirectories(dir.resolve("registry")));
+        registry = LoopbackRegistry.start(Installation.onPath("docker-registry").orElseThrow(),
+                Files.createDirectories(dir.resolve("registry")));
         String pushed = registry.address() + "/mtd:" + System.getProperty("mtd.version");
         buildah("push", "--tls-verify=false", local, "docker://" + pushed);
         System.out.println("image " + pushed + ": " + compressedSize(pushed) + " bytes compressed in the registry");
