@@ -31,8 +31,8 @@ public final class CheckedPlan {
         return scriptsCheckedIn != null && scriptsCheckedIn.equals(workspace.toAbsolutePath().normalize());
     }
 
-    /** The same checked plan with only the environment of that name, which it must have. */
-    CheckedPlan onlyEnvironment(String name) {
+    /** The same checked plan with only the environment of that name, which it must have (one environment of a valid plan is one). */
+    public CheckedPlan onlyEnvironment(String name) {
         return new CheckedPlan(plan.onlyEnvironment(name), scriptsCheckedIn);
     }
 

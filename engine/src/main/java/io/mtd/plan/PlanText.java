@@ -27,6 +27,11 @@ public final class PlanText {
         return new PlanText(plan, List.of(), Map.of());
     }
 
+    /** The plan written in {@code yamlOrJson} (a plan file's text) as read: see {@link PlanLoader#read(String)}. */
+    public static PlanText parse(String yamlOrJson) {
+        return PlanLoader.read(yamlOrJson);
+    }
+
     /** The plan as read, or null when the text could not be read as one (its errors say why). */
     public Plan plan() {
         return plan;
