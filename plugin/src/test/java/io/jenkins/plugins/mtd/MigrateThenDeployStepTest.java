@@ -246,7 +246,7 @@ class MigrateThenDeployStepTest {
         WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
                 + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
                 + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
-        r.waitForMessage("MIGRATION-WAITING", b);
+        ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
 
         Executor executor = b.getExecutor();
         assertThat(executor, notNullValue());
@@ -329,8 +329,8 @@ class MigrateThenDeployStepTest {
         Path release = Files.createTempDirectory("mtd-shared").resolve("release");
         WorkflowRun shop = start(r, waitingMigration("shop", release));
         WorkflowRun cart = start(r, waitingMigration("cart", release));
-        r.waitForMessage("MIGRATION-WAITING shop", shop);
-        r.waitForMessage("MIGRATION-WAITING cart", cart);
+        ClusterFixture.waitForPodLog(r, shop, "MIGRATION-WAITING shop");
+        ClusterFixture.waitForPodLog(r, cart, "MIGRATION-WAITING cart");
 
         EngineService engine = EngineService.get();
         assertThat("one client for the one cluster and credential", engine.clusterPool().clients(), is(1));
@@ -356,7 +356,7 @@ class MigrateThenDeployStepTest {
         WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
                 + "    migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
                 + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
-        r.waitForMessage("MIGRATION-WAITING", b);
+        ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
         EngineService engine = EngineService.get();
         assertThat(engine.clusterPool().watches(), is(1));
 
