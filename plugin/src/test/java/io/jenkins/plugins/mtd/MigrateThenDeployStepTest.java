@@ -450,15 +450,22 @@ class MigrateThenDeployStepTest {
     }
 
     /**
-     * A job whose pipeline gets {@code value} from a password parameter: stored encrypted in build.xml, so that a test
-     * of what the engine stores finds the value only where the engine put it (a literal in the script would be stored
-     * with the script).
+     * A Secret-text credential holding {@code token}, and a job whose pipeline gets the same value from a password
+     * parameter {@code name}: stored encrypted in build.xml, so that a test of what the engine stores finds the value only
+     * where the engine put it (a literal in the script would be stored with the script).
      */
-    private static WorkflowJob withPasswordParameter(JenkinsRule r, String name, String value, String script) throws Exception {
+    private WorkflowJob tokenJob(JenkinsRule r, String name, String token, String script) throws Exception {
+        cluster.addTokenCredential(token);
         WorkflowJob p = r.createProject(WorkflowJob.class);
-        p.addProperty(new ParametersDefinitionProperty(new PasswordParameterDefinition(name, value, "")));
+        p.addProperty(new ParametersDefinitionProperty(new PasswordParameterDefinition(name, token, "")));
         p.setDefinition(new CpsFlowDefinition(script, true));
         return p;
+    }
+
+    /** The step's environments: staging, reached with the token credential. */
+    private String stagingByToken() {
+        return "environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "', serverUrl: '"
+                + cluster.serverUrl() + "', namespace: 'staging']]";
     }
 
     private static String buildXml(WorkflowRun b) throws Exception {
@@ -477,12 +484,10 @@ class MigrateThenDeployStepTest {
     @Test
     void aCredentialQuotedByTheReleaseCheckReachesNoStoredOrReturnedArtefact(JenkinsRule r) throws Exception {
         String token = "tok-canary-5e1f0a9d";
-        cluster.addTokenCredential(token);
-        WorkflowJob p = withPasswordParameter(r, "TOKEN", token, "node {\n"
+        WorkflowJob p = tokenJob(r, "TOKEN", token, "node {\n"
                 + "  def report = migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
                 + "      migration: [command: ['sh', '-c', \"echo migrating # token=${env.TOKEN}\"], timeout: '2m'],\n"
-                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "',\n"
-                + "                      serverUrl: '" + cluster.serverUrl() + "', namespace: 'staging']])\n"
+                + "      " + stagingByToken() + ")\n"
                 + "  echo \"RETURNED ${report}\"\n"
                 + "}");
         WorkflowRun b = r.buildAndAssertSuccess(p);
@@ -505,13 +510,11 @@ class MigrateThenDeployStepTest {
     @Test
     void aCredentialInAFindingThatStopsTheRunReachesNoStoredArtefact(JenkinsRule r) throws Exception {
         String token = "tok_canary_91b7c2";
-        cluster.addTokenCredential(token);
-        WorkflowJob p = withPasswordParameter(r, "COLUMN", token, "node {\n"
+        WorkflowJob p = tokenJob(r, "COLUMN", token, "node {\n"
                 + "  writeFile file: 'db/migration/V2__drop.sql', text: \"ALTER TABLE customer DROP COLUMN ${env.COLUMN};\\n\"\n"
                 + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
                 + "      migration: [flyway: [locations: ['db/migration'], secret: 'shop-db']],\n"
-                + "      environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "',\n"
-                + "                      serverUrl: '" + cluster.serverUrl() + "', namespace: 'staging']])\n"
+                + "      " + stagingByToken() + ")\n"
                 + "}");
         WorkflowRun b = r.buildAndAssertStatus(Result.FAILURE, p);
 
