@@ -36,6 +36,11 @@ public final class CheckedPlan {
         return new CheckedPlan(plan.onlyEnvironment(name), scriptsCheckedIn);
     }
 
+    /** The same checked plan replacing a migration Job that failed for its image ({@code mtd run --retry}). */
+    public CheckedPlan withRetry() {
+        return new CheckedPlan(plan.withRetry(), scriptsCheckedIn);
+    }
+
     /** The plan as JSON, to be kept (by a Jenkins step across a restart) and checked again with {@link MigrateThenDeploy#restore}. */
     public String toJson() {
         try {

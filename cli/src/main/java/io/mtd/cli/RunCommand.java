@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
             return ExitCode.INVALID;
         }
         if (retry) {
-            checked = MigrateThenDeploy.check(checked.plan().withRetry());
+            checked = checked.withRetry();
         }
         Plan plan = checked.plan();
         List<String> names = plan.environments().stream().map(Environment::name).toList();
