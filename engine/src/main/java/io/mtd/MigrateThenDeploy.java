@@ -406,7 +406,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
         } catch (RuntimeException e) {
             // the run must end with a report: the outcome and the masked failure, without the parts that could not be masked
             return new RunReport(r.app(), r.runId(), null, List.of(), r.outcome(),
-                    masker.mask(r.failure()) + " (the rest of the report could not be masked: " + e.getMessage() + ")",
+                    (r.failure() == null ? "" : masker.mask(r.failure()) + " ") + "(the rest of the report could not be masked: "
+                            + masker.mask(String.valueOf(e.getMessage())) + ")",
                     r.started(), r.duration(), null);
         }
     }
