@@ -1,20 +1,30 @@
 package io.mtd;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.command.PlanPreview;
+import io.mtd.command.RbacManifest;
+import io.mtd.command.ReleaseCheck;
 import io.mtd.concurrent.DaemonThreads;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
+import io.mtd.image.ImageStage;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.ClusterPool;
+import io.mtd.kube.ClusterProbe;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
 import io.mtd.lint.ReleaseGate;
+import io.mtd.lint.ReleaseLint;
 import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanError;
+import io.mtd.plan.PlanLoader;
+import io.mtd.plan.PlanText;
 import io.mtd.plan.PlanValidator;
 import io.mtd.progress.MaskingListener;
 import io.mtd.progress.ProgressListener;
@@ -24,11 +34,14 @@ import io.mtd.promotion.ApprovalStage;
 import io.mtd.promotion.Promotion;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunReport;
+import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.rollout.RolloutCallback;
 import io.mtd.rollout.RolloutStage;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -39,9 +52,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The engine, a facade: holds the shared clients, watches and pools, validates a {@link Plan} and the release gate, and
- * hands each run to a {@link Promotion}, which orders the stages (image, then per environment: approval, migration,
- * rollout, post-rollout) and reports.
+ * The engine's one door: every verb the CLI and the Jenkins plugin offer is a method here, returning a typed result, as
+ * Flyway's {@code Flyway} offers migrate, info and validate. A plan comes in through {@link #check} (or {@link #read}),
+ * which runs every plan check once, in one place, and yields a {@link CheckedPlan}; then {@link #plan} previews it,
+ * {@link #lint} and {@link #verify} check its SQL, {@link #rbac} says what access its runs need, and {@link #start} runs
+ * it: the facade owns the shared clients, watches and pools and hands each run to a {@link Promotion}, which orders the
+ * stages (image, then per environment: approval, migration, rollout, post-rollout) and reports.
+ *
+ * <p>Everything that leaves through the door (reports, previews, lint reports, exceptions) is masked once, here, with
+ * every secret value the engine knows: the credentials it was given, the values of the Secrets a run's migration
+ * references, and their base64 forms; a new field of a report is covered without anyone remembering it.
  *
  * <p>A run never blocks a caller's thread: {@link #start} returns at once and {@link Run#report()} completes when the
  * run ends. Clients and namespace watches are shared by every run of one engine, so many runs cost few connections.
@@ -61,9 +81,11 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final ClusterPool pool;
     private final boolean ownsPool;
     private final ClusterPool.Lease connections;
+    private final String rolloutCommand;
 
     private MigrateThenDeploy(Builder b) {
         this.clusters = b.clusters;
+        this.rolloutCommand = b.rolloutCommand;
         this.listener = b.listener;
         this.workspace = b.workspace;
         this.secrets = List.copyOf(b.secrets);
@@ -75,7 +97,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.pool = b.pool != null ? b.pool : new ClusterPool();
         this.connections = pool.lease();
         this.migrations = new MigrationStage(scheduler, api, b.clock, b.unschedulableGrace);
-        this.stages = new Promotion.Stages(b.images, new ApprovalStage(b.approvals, b.clock), migrations,
+        ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
+        this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,
                 new RolloutStage(scheduler, pool.deploymentWatches()), b.rolloutCallback, b.identity, b.workspace, scheduler, b.clock,
                 this::client, this::watch);
     }
@@ -84,31 +107,166 @@ public final class MigrateThenDeploy implements AutoCloseable {
         return new Builder();
     }
 
+    // ---- reading a plan: every check once, in one place ----
+
     /**
-     * Validates {@code plan}, and a Flyway plan's scripts, throwing {@link InvalidPlanException} with every error; then
-     * starts running it.
+     * Checks {@code text} once, in one place: its shape and fields ({@code PlanValidator}), its post-rollout phase and
+     * acknowledgements ({@code ReleaseLint.planErrors}), and, with a {@code workspace}, a Flyway plan's scripts there,
+     * offline. Throws {@link InvalidPlanException} with every error, each at its line and column when the plan came from
+     * a file.
+     *
+     * @param workspace where the plan's relative paths point, or null to leave the scripts to the verb that runs it
+     */
+    public static CheckedPlan check(PlanText text, Path workspace) {
+        Plan plan = text.plan();
+        List<PlanError> checks = new ArrayList<>();
+        if (plan != null) {
+            checks.addAll(PlanValidator.validate(plan));
+            // what needs a valid plan to be read at all: its lint settings, its scripts
+            if (checks.isEmpty()) {
+                checks.addAll(ReleaseLint.planErrors(plan));
+            }
+            if (checks.isEmpty() && workspace != null) {
+                checks.addAll(scriptErrors(plan, workspace));
+            }
+        }
+        List<PlanError> errors = text.errors(checks);
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
+        return new CheckedPlan(plan, plan.migration().flyway() == null ? null : workspace);
+    }
+
+    /** {@link #check(PlanText, Path)} for a plan built in code (nothing to locate); its scripts are checked when it runs. */
+    public static CheckedPlan check(Plan plan) {
+        return check(PlanText.of(plan), null);
+    }
+
+    /** Reads and checks the plan in {@code file}, and its Flyway scripts in {@code workspace}. */
+    public static CheckedPlan read(Path file, Path workspace) {
+        return check(PlanLoader.read(file), workspace);
+    }
+
+    /** Checks again a plan kept as {@link CheckedPlan#toJson()} (a Jenkins step resumed after a restart). */
+    public static CheckedPlan restore(String json) {
+        Plan plan;
+        try {
+            plan = PlanLoader.json().readValue(json, Plan.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidPlanException(List.of(new PlanError("", "the saved plan cannot be read: " + e.getOriginalMessage())));
+        }
+        return check(plan);
+    }
+
+    /**
+     * The errors of a plan being edited field by field (a form holding only some fields): its fields' own checks, as
+     * {@link #check} runs them, so a form and a run never disagree.
+     */
+    public static List<PlanError> fieldErrors(Plan partial) {
+        return PlanValidator.validate(partial);
+    }
+
+    private static List<PlanError> scriptErrors(Plan plan, Path workspace) {
+        if (plan.migration().flyway() == null) {
+            return List.of();
+        }
+        // the scripts are part of the plan: checked offline before an image is built or a cluster is touched
+        return FlywayPreflight.check(plan.migration().flyway(), workspace, Optional.empty()).errors().stream()
+                .map(p -> new PlanError("migration.flyway.locations", "the Flyway scripts have problems: " + p)).toList();
+    }
+
+    /** {@code plan}, its scripts checked in this engine's workspace unless they were already. */
+    private Plan scriptsChecked(CheckedPlan plan) {
+        if (plan.plan().migration().flyway() != null && !plan.scriptsCheckedIn(workspace)) {
+            List<PlanError> errors = scriptErrors(plan.plan(), workspace);
+            if (!errors.isEmpty()) {
+                throw new InvalidPlanException(errors);
+            }
+        }
+        return plan.plan();
+    }
+
+    // ---- the verbs ----
+
+    /** What {@code plan} would do: the plan resolved and each environment's Job; with {@code offline} nothing is asked. */
+    public PlanPreview plan(CheckedPlan plan, boolean offline) {
+        SecretMasker masker = masker();
+        return masked(masker, () -> masker.maskAll(PlanPreview.of(scriptsChecked(plan), workspace, offline), PlanPreview.class));
+    }
+
+    /**
+     * The expand/contract check of {@code plan}'s SQL, touching no cluster; for a Flyway plan with {@code currentVersion}
+     * (null: unknown) only the scripts after it.
+     */
+    public LintReport lint(CheckedPlan plan, String currentVersion) {
+        SecretMasker masker = masker();
+        return masked(masker, () -> masker.maskAll(ReleaseCheck.lint(scriptsChecked(plan), workspace, currentVersion),
+                LintReport.class));
+    }
+
+    /**
+     * {@link #lint}, and the pending scripts run on {@code database} holding the scripts up to {@code currentVersion}, in
+     * a transaction rolled back: the locks, rewrites and schema changes they cause.
+     */
+    public LintReport verify(CheckedPlan plan, String currentVersion, ReleaseCheck.ScratchDatabase database) throws SQLException {
+        SecretMasker masker = masker();
+        Plan p = masked(masker, () -> scriptsChecked(plan));
+        LintReport report;
+        try {
+            report = ReleaseCheck.verify(p, workspace, currentVersion, database);
+        } catch (RuntimeException e) {
+            throw masked(masker, e);
+        }
+        return masker.maskAll(report, LintReport.class);
+    }
+
+    /** The least-privilege Role and RoleBinding per environment for {@code serviceAccount}. */
+    public RbacManifest rbac(CheckedPlan plan, String serviceAccount, String serviceAccountNamespace, boolean readSecrets) {
+        return masker().maskAll(RbacManifest.of(plan.plan(), serviceAccount, serviceAccountNamespace, readSecrets), RbacManifest.class);
+    }
+
+    /**
+     * Every environment whose cluster cannot be reached through kubeconfig, all checked at once within about
+     * {@code timeout}: asked before a run builds an image or touches anything.
+     */
+    public List<ClusterProbe.Unreachable> unreachable(CheckedPlan plan, Duration timeout) {
+        return ClusterProbe.kubeconfig(plan.plan(), timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Checks {@code plan} (and a Flyway plan's scripts) as {@link #check} does, throwing {@link InvalidPlanException}
+     * with every error; then starts running it.
      */
     public Run start(Plan plan) {
+        return start(check(PlanText.of(plan), workspace));
+    }
+
+    /** Starts running a checked plan: the release gate first, then the stages; see {@link Run}. */
+    public Run start(CheckedPlan plan) {
         return start(plan, false);
     }
 
-    private Run start(Plan plan, boolean withoutRollout) {
-        PlanValidator.requireValid(plan);
-        if (plan.migration().flyway() != null) {
-            // the scripts are part of the plan: check them offline before an image is built or a cluster is touched
-            List<String> problems = FlywayPreflight.check(plan.migration().flyway(), workspace, Optional.empty()).errors();
-            if (!problems.isEmpty()) {
-                throw new InvalidPlanException(problems.stream()
-                        .map(p -> new PlanError("migration.flyway.locations", p)).toList());
-            }
-        }
-        SecretMasker masker = new SecretMasker();
-        secrets.forEach(masker::add);
+    private Run start(CheckedPlan checked, boolean withoutRollout) {
+        SecretMasker masker = masker();
         ProgressListener events = new MaskingListener(listener, masker);
-        LintReport lint = ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
-        Promotion promotion = new Promotion(stages, plan, events, masker, withoutRollout, lint);
+        Promotion promotion = masked(masker, () -> {
+            Plan plan = scriptsChecked(checked);
+            LintReport lint = ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
+            return new Promotion(runStages(events), plan, events, masker, withoutRollout, lint);
+        });
         promotion.begin();
         return new Run(promotion, masker);
+    }
+
+    /** The stages of one run: the engine's, with the caller's rollout command printing through the run's masking. */
+    private Promotion.Stages runStages(ProgressListener events) {
+        if (rolloutCommand == null) {
+            return stages;
+        }
+        Promotion.Stages s = stages;
+        return new Promotion.Stages(s.images(), s.approvals(), s.migrations(), s.rollouts(),
+                new CommandRolloutCallback(rolloutCommand, workspace, events), s.identity(), s.workspace(), s.scheduler(),
+                s.clock(), s.clients(), s.watches());
     }
 
     /**
@@ -119,17 +277,73 @@ public final class MigrateThenDeploy implements AutoCloseable {
      *
      * @throws InvalidPlanException when the plan is invalid or has no such environment
      */
-    public Run startMigration(Plan plan, String environment) {
-        if (plan.environments().stream().noneMatch(e -> Objects.equals(e.name(), environment))) {
-            throw new InvalidPlanException(List.of(new PlanError("environments", "the plan has no environment '"
-                    + environment + "'; name one of " + plan.environments().stream().map(Environment::name).toList())));
+    public Run startMigration(CheckedPlan plan, String environment) {
+        if (plan.plan().environments().stream().noneMatch(e -> Objects.equals(e.name(), environment))) {
+            throw masked(masker(), new InvalidPlanException(List.of(new PlanError("environments", "the plan has no environment '"
+                    + environment + "'; name one of " + plan.plan().environments().stream().map(Environment::name).toList()))));
         }
         return start(plan.onlyEnvironment(environment), true);
+    }
+
+    /** {@link #startMigration(CheckedPlan, String)} for a plan not checked yet. */
+    public Run startMigration(Plan plan, String environment) {
+        return startMigration(check(PlanText.of(plan), workspace), environment);
     }
 
     /** Runs {@code plan} to its end on the calling thread. */
     public RunReport run(Plan plan) {
         return start(plan).report().join();
+    }
+
+    // ---- masking: everything that leaves through the door ----
+
+    /** A masker knowing the credentials this engine was given; a run's also learns its Secrets' values. */
+    private SecretMasker masker() {
+        SecretMasker masker = new SecretMasker();
+        secrets.forEach(masker::add);
+        return masker;
+    }
+
+    private static <T> T masked(SecretMasker masker, java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            throw masked(masker, e);
+        }
+    }
+
+    /**
+     * {@code e} with every secret value masked: a plan's or the release gate's errors as the same types, any other
+     * exception whose message quotes one as an {@link IllegalStateException} with the masked message and no cause (a
+     * cause would quote it again).
+     */
+    static RuntimeException masked(SecretMasker masker, RuntimeException e) {
+        if (masker.isEmpty()) {
+            return e;
+        }
+        RuntimeException out;
+        if (e instanceof LintFailedException lint) {
+            out = new LintFailedException(masker.maskAll(lint.report(), LintReport.class));
+        } else if (e instanceof InvalidPlanException invalid) {
+            out = new InvalidPlanException(invalid.errors().stream()
+                    .map(x -> new PlanError(masker.mask(x.path()), masker.mask(x.message()), x.line(), x.column())).toList());
+        } else if (quotesSecret(masker, e)) {
+            out = new IllegalStateException(masker.mask(String.valueOf(e.getMessage())));
+        } else {
+            return e;
+        }
+        out.setStackTrace(e.getStackTrace());
+        return out;
+    }
+
+    private static boolean quotesSecret(SecretMasker masker, Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.equals(masker.mask(m))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Open watch connections, for the scale benchmark. */
@@ -164,28 +378,37 @@ public final class MigrateThenDeploy implements AutoCloseable {
         return connections.watch(client, namespace);
     }
 
-    /** One run of a plan: a handle on its {@link Promotion}. */
+    /** One run of a plan: a handle on its {@link Promotion}, whose report leaves masked. */
     public final class Run {
         private final Promotion promotion;
-        private final SecretMasker masker;
+        private final CompletableFuture<RunReport> report;
 
         private Run(Promotion promotion, SecretMasker masker) {
             this.promotion = promotion;
-            this.masker = masker;
+            // masked when the run has ended, with every value it learnt (its Secrets' values are read while it runs)
+            this.report = promotion.report().thenApply(r -> masked(masker, r));
         }
 
-        /** Completes with the report when the run ends; never completes exceptionally. */
+        /** Completes with the report, every secret value masked, when the run ends; never completes exceptionally. */
         public CompletableFuture<RunReport> report() {
-            return promotion.report();
+            return report;
         }
 
         /** Stops waiting on whatever the run waits for; a migration Job that runs is left to finish unless the plan says otherwise. */
         public void cancel(String why) {
             promotion.cancel(why);
         }
+    }
 
-        public SecretMasker masker() {
-            return masker;
+    private static RunReport masked(SecretMasker masker, RunReport r) {
+        try {
+            return masker.maskAll(r, RunReport.class);
+        } catch (RuntimeException e) {
+            // the run must end with a report: the outcome and the masked failure, without the parts that could not be masked
+            return new RunReport(r.app(), r.runId(), null, List.of(), r.outcome(),
+                    (r.failure() == null ? "" : masker.mask(r.failure()) + " ") + "(the rest of the report could not be masked: "
+                            + masker.mask(String.valueOf(e.getMessage())) + ")",
+                    r.started(), r.duration(), null);
         }
     }
 
@@ -195,7 +418,9 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private ProgressListener listener = ProgressListener.NONE;
         private ApprovalGate approvals = ApprovalGate.DENY_ALL;
         private RolloutCallback rolloutCallback;
-        private ImageResolver images = ImageResolver.AS_WRITTEN;
+        private ImageResolver images;
+        private boolean pinImages;
+        private String rolloutCommand;
         private RunIdentity identity = RunIdentity.local();
         private Path workspace = Path.of(".");
         private Collection<String> secrets = List.of();
@@ -218,6 +443,24 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
         public Builder approvals(ApprovalGate approvals) {
             this.approvals = Objects.requireNonNull(approvals);
+            return this;
+        }
+
+        /**
+         * The caller's own rollout as a shell command, run once per environment after its migration succeeded (see
+         * {@link CommandRolloutCallback}), its output in the run's events, masked; replaces {@link #rolloutCallback}.
+         */
+        public Builder rolloutCommand(String command) {
+            this.rolloutCommand = command;
+            return this;
+        }
+
+        /**
+         * Builds the image when the plan says so, pushes it and pins it (and a prebuilt one) by its registry digest for
+         * every environment (the engine's {@link ImageStage}); without this or {@link #images}, the image runs as written.
+         */
+        public Builder pinImages() {
+            this.pinImages = true;
             return this;
         }
 
@@ -297,6 +540,11 @@ public final class MigrateThenDeploy implements AutoCloseable {
         }
 
         public MigrateThenDeploy build() {
+            if (rolloutCommand != null && (rolloutCommand.isBlank() || rolloutCallback != null)) {
+                throw new IllegalArgumentException(rolloutCommand.isBlank()
+                        ? "the rollout hook command is empty; give the shell command that rolls out"
+                        : "give either a rollout command or a rollout callback, not both");
+            }
             return new MigrateThenDeploy(this);
         }
     }

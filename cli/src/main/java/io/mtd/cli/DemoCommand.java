@@ -1,9 +1,9 @@
 package io.mtd.cli;
 
+import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
 import io.mtd.sandbox.SandboxDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +46,8 @@ final class DemoCommand implements Callable<Integer> {
                     + ": run it from the repository root, or pass --example DIR");
             return ExitCode.INVALID;
         }
-        Plan plan = PlanLoader.load(planFile);
+        CheckedPlan checked = MigrateThenDeploy.read(planFile, example.toAbsolutePath());
+        Plan plan = checked.plan();
         Map<String, String> imageEnv = Map.of();
         if (Files.isRegularFile(example.resolve("manage.py"))) {
             // a Django example: its migrate runs on a local Python that has Django, as the image's python3
@@ -68,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
-            int code = RunCommand.execute(engine(cluster), plan, report);
+            int code = RunCommand.execute(engine(cluster), checked, report);
             printSchemas(db, plan, databases);
             if (code != ExitCode.OK) {
                 return code;
@@ -76,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println();
             System.out.println("Running the same plan again: every stage is keyed by the image, so nothing runs twice ...");
             System.out.println();
-            return RunCommand.execute(engine(cluster), plan, null);
+            return RunCommand.execute(engine(cluster), checked, null);
         }
     }
 

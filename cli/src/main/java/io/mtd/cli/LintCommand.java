@@ -1,12 +1,11 @@
 package io.mtd.cli;
 
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.lint.LintOutput;
 import io.mtd.lint.LintReport;
-import io.mtd.lint.ReleaseLint;
-import io.mtd.lint.ReleaseSql;
 import io.mtd.plan.Plan;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,10 +41,11 @@ final class LintCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Plan p = plan.load();
-        if (p == null) {
+        CheckedPlan checked = plan.load();
+        if (checked == null) {
             return ExitCode.INVALID;
         }
+        Plan p = checked.plan();
         if (verify && p.migration().flyway() == null) {
             System.err.println(plan.file + ": --verify needs a Flyway migration (migration.flyway): a command migration's SQL is"
                     + " only known in a run, from migration.lint.sqlCommand");
@@ -57,10 +57,10 @@ final class LintCommand implements Callable<Integer> {
             return ExitCode.INVALID;
         }
         System.out.println(plan.file + ": plan OK");
-        LintReport report = verify ? Verify.run(p, plan.workspace(), currentVersion)
-                : currentVersion != null && p.migration().flyway() != null
-                        ? ReleaseLint.check(p, ReleaseSql.after(p, plan.workspace(), currentVersion))
-                        : ReleaseLint.check(p, plan.workspace(), Optional.empty());
+        LintReport report;
+        try (MigrateThenDeploy engine = plan.engine()) {
+            report = verify ? Verify.run(engine, checked, currentVersion) : engine.lint(checked, currentVersion);
+        }
         System.out.print(LintOutput.summary(report));
         if (json != null) {
             LintOutput.write(LintOutput.json(report), json);

@@ -1,16 +1,13 @@
 package io.mtd.cli;
 
-import io.mtd.flyway.FlywayPreflight;
-import io.mtd.flyway.Preflight;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.InvalidPlanException;
-import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
 import java.nio.file.Path;
-import java.util.Optional;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The PLAN argument and {@code --workspace} option of every command that reads a plan, and how a plan is checked. */
+/** The PLAN argument and {@code --workspace} option of every command that reads a plan, and how a plan is read. */
 final class PlanFile {
 
     @Parameters(index = "0", paramLabel = "PLAN", description = "The plan file (YAML or JSON).")
@@ -26,25 +23,20 @@ final class PlanFile {
     }
 
     /**
-     * The plan, checked completely (and its Flyway scripts, offline); null after every error was printed, so that the
-     * command exits with {@link ExitCode#INVALID} before anything touches a cluster.
+     * The plan, checked completely at the engine's door (and its Flyway scripts, offline); null after every error was
+     * printed, so that the command exits with {@link ExitCode#INVALID} before anything touches a cluster.
      */
-    Plan load() {
-        Plan plan;
+    CheckedPlan load() {
         try {
-            plan = PlanLoader.load(file);
+            return MigrateThenDeploy.read(file, workspace());
         } catch (InvalidPlanException e) {
             System.err.println(file + ": " + e.getMessage());
             return null;
         }
-        if (plan.migration().flyway() != null) {
-            Preflight local = FlywayPreflight.check(plan.migration().flyway(), workspace(), Optional.empty());
-            if (!local.ok()) {
-                System.err.println(file + ": the Flyway scripts have problems:");
-                local.errors().forEach(e -> System.err.println("  - " + e));
-                return null;
-            }
-        }
-        return plan;
+    }
+
+    /** An engine for the verbs that need no cluster (plan, lint, rbac), resolving the plan's paths in its workspace. */
+    MigrateThenDeploy engine() {
+        return MigrateThenDeploy.builder().workspace(workspace()).build();
     }
 }

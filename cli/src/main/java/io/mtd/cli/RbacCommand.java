@@ -1,9 +1,9 @@
 package io.mtd.cli;
 
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
+import io.mtd.command.RbacManifest;
 import io.mtd.kube.Permissions;
-import io.mtd.plan.Environment;
-import io.mtd.plan.Plan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,23 +33,24 @@ final class RbacCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Plan plan = planFile.load();
+        CheckedPlan plan = planFile.load();
         if (plan == null) {
             return ExitCode.INVALID;
         }
-        KubernetesSerialization yaml = new KubernetesSerialization();
-        String role = plan.app() + "-mtd";
-        for (Environment env : plan.environments()) {
-            System.out.println("# " + env.name() + ": what mtd needs in namespace " + env.namespaceOrDefault() + ":");
-            for (Permissions.Rule r : Permissions.required(plan, env)) {
+        RbacManifest manifest;
+        try (MigrateThenDeploy engine = planFile.engine()) {
+            manifest = engine.rbac(plan, serviceAccount, serviceAccountNamespace, !noSecrets);
+        }
+        for (RbacManifest.Grant grant : manifest.environments()) {
+            System.out.println("# " + grant.environment() + ": what mtd needs in namespace " + grant.namespace() + ":");
+            for (Permissions.Rule r : grant.rules()) {
                 System.out.println("#   " + (r.apiGroup().isEmpty() ? "" : r.apiGroup() + "/") + r.resource() + " "
                         + String.join(",", r.verbs()) + ": " + r.why());
             }
-            if (!noSecrets) {
-                System.out.println("#   secrets get: " + Permissions.secrets().why());
+            if (grant.secrets() != null) {
+                System.out.println("#   secrets get: " + grant.secrets().why());
             }
-            System.out.print(yaml.asYaml(Permissions.role(plan, env, role, !noSecrets)));
-            System.out.print(yaml.asYaml(Permissions.binding(env, role, serviceAccount, serviceAccountNamespace)));
+            System.out.print(grant.yaml());
         }
         return ExitCode.OK;
     }

@@ -1,27 +1,22 @@
 package io.mtd.cli;
 
+import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
-import io.mtd.image.ImageResolver;
-import io.mtd.image.ImageStage;
 import io.mtd.kube.ClusterProbe;
-import io.mtd.kube.KubeconfigClusters;
-import io.mtd.sandbox.SandboxDatabase;
+import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
-import io.mtd.progress.MaskingListener;
-import io.mtd.progress.ProgressListener;
 import io.mtd.report.ReportJson;
-import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
+import io.mtd.sandbox.SandboxDatabase;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Mixin;
@@ -31,8 +26,6 @@ import picocli.CommandLine.Mixin;
         description = "Run a plan: for each environment in order, migrate with a one-off Job from the image, then roll out.",
         footer = ExitCode.HELP)
 final class RunCommand implements Callable<Integer> {
-
-    private static final AtomicReference<ProgressListener> HOOK_OUTPUT = new AtomicReference<>(ProgressListener.NONE);
 
     @Mixin
     PlanFile planFile;
@@ -63,14 +56,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Plan plan = planFile.load();
-        if (plan == null) {
+        CheckedPlan checked = planFile.load();
+        if (checked == null) {
             return ExitCode.INVALID;
         }
         if (retry) {
-            plan = Plans.withRetry(plan);
+            checked = checked.withRetry();
         }
-        List<String> names = plan.environments().stream().map(io.mtd.plan.Environment::name).toList();
+        Plan plan = checked.plan();
+        List<String> names = plan.environments().stream().map(Environment::name).toList();
         for (String env : approve) {
             if (!env.equals("all") && !names.contains(env)) {
                 System.err.println("mtd run: --approve " + env + ": the plan has no environment '" + env + "': its environments are "
@@ -81,7 +75,10 @@ final class RunCommand implements Callable<Integer> {
         Path dir = planFile.workspace();
         if (!sandbox) {
             // before an image is built or anything is touched: every environment's cluster must answer
-            List<ClusterProbe.Unreachable> unreachable = ClusterProbe.kubeconfig(plan, 5, TimeUnit.SECONDS);
+            List<ClusterProbe.Unreachable> unreachable;
+            try (MigrateThenDeploy engine = planFile.engine()) {
+                unreachable = engine.unreachable(checked, Duration.ofSeconds(5));
+            }
             if (!unreachable.isEmpty()) {
                 // environments that share a kubeconfig share its problem: say it once, naming them all
                 Map<String, List<String>> byProblem = new LinkedHashMap<>();
@@ -102,21 +99,21 @@ final class RunCommand implements Callable<Integer> {
                     .listener(new ConsoleProgress(System.out))
                     .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
                     .workspace(dir)
-                    .images(sandbox || noPin ? ImageResolver.AS_WRITTEN : new ImageStage(dir))
-                    .clusters(session != null ? session.clusters() : new KubeconfigClusters());
-            if (rolloutHook != null) {
-                // the hook's output goes through the run's masker, which only exists once the run starts
-                builder.rolloutCallback(new CommandRolloutCallback(rolloutHook, dir, event -> HOOK_OUTPUT.get().on(event)));
+                    .rolloutCommand(rolloutHook);
+            if (!sandbox && !noPin) {
+                builder.pinImages();
             }
-            return execute(builder, plan, report);
+            if (session != null) {
+                builder.clusters(session.clusters());
+            }
+            return execute(builder, checked, report);
         }
     }
 
     /** Runs the plan with the engine {@code builder} makes, prints the summary, writes the report; returns the exit code. */
-    static int execute(MigrateThenDeploy.Builder builder, Plan plan, Path reportFile) {
+    static int execute(MigrateThenDeploy.Builder builder, CheckedPlan plan, Path reportFile) {
         try (MigrateThenDeploy engine = builder.build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
-            HOOK_OUTPUT.set(new MaskingListener(new ConsoleProgress(System.out), run.masker()));
             java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
             // SIGINT and SIGTERM follow the plan's onCancel like any cancel: the JVM exits only once the run has
             // stopped (a running migration left to finish, or deleted) and the summary saying which is printed

@@ -1,7 +1,7 @@
 package io.mtd.cli;
 
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
+import io.mtd.CheckedPlan;
 import io.mtd.sandbox.SandboxDatabase;
 import io.mtd.sandbox.SandboxKubelet;
 import java.io.PrintStream;
@@ -83,10 +83,11 @@ final class SandboxCommand implements Callable<Integer> {
         if (plan != null) {
             PlanFile file = new PlanFile();
             file.file = plan;
-            loaded = file.load();
-            if (loaded == null) {
+            CheckedPlan checked = file.load();
+            if (checked == null) {
                 return ExitCode.INVALID;
             }
+            loaded = checked.plan();
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Running running = start(loaded, System.out);

@@ -19,8 +19,17 @@ public final class ReleaseLint {
         return check(plan, ReleaseSql.offline(plan, workspace, database));
     }
 
-    /** Lints gathered SQL; a plan whose post-rollout phase is given wrongly is invalid. */
+    /** Lints gathered SQL; a plan whose post-rollout phase or acknowledgements are given wrongly is invalid. */
     public static LintReport check(Plan plan, ReleaseSql.Gathered sql) {
+        List<PlanError> errors = planErrors(plan);
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
+        return new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked(), sql.pendingKnown());
+    }
+
+    /** What is wrong in the plan's post-rollout phase and its acknowledgements (unknown rules, missing reasons). */
+    public static List<PlanError> planErrors(Plan plan) {
         List<PlanError> errors = new java.util.ArrayList<>(PostRollout.errors(plan.migration()));
         List<io.mtd.plan.Lint.Allow> allow = plan.migration().lintOrDefaults().allow();
         for (int i = 0; i < allow.size(); i++) {
@@ -34,9 +43,6 @@ public final class ReleaseLint {
                         + " (it is printed and kept in the report)"));
             }
         }
-        if (!errors.isEmpty()) {
-            throw new InvalidPlanException(errors);
-        }
-        return new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked(), sql.pendingKnown());
+        return errors;
     }
 }

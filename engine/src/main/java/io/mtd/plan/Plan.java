@@ -8,8 +8,8 @@ import java.util.Objects;
 /**
  * What to migrate and deploy: one application image, its migration, and the environments it is promoted through in order.
  *
- * <p>Plain data: loaded by {@link PlanLoader} from YAML or JSON, or built in code by the Jenkins step, and always
- * checked by {@link PlanValidator} before anything touches a cluster.
+ * <p>Plain data: read by {@link PlanLoader} from YAML or JSON, or built in code by the Jenkins step, and always checked
+ * once, at the engine's door ({@code MigrateThenDeploy.check}), before anything touches a cluster.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"app", "image", "build", "migration", "rollout", "environments"})
@@ -41,6 +41,11 @@ public record Plan(
     /** The same plan with only the environment of that name (which it must have). */
     public Plan onlyEnvironment(String name) {
         return new Plan(app, image, build, migration, rollout, List.of(environment(name)));
+    }
+
+    /** The same plan whose migration replaces a Job that failed for this image ({@code migration.retry: true}). */
+    public Plan withRetry() {
+        return migration == null ? this : new Plan(app, image, build, migration.toBuilder().retry(true).build(), rollout, environments);
     }
 
     /** The same plan with another image reference (for example pinned by digest). */

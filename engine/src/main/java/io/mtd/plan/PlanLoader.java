@@ -38,63 +38,46 @@ public final class PlanLoader {
 
     /** The plan in {@code file}, validated; throws {@link InvalidPlanException} listing everything wrong with it. */
     public static Plan load(Path file) {
-        String text;
-        if (Files.isDirectory(file)) {
-            throw new InvalidPlanException(List.of(new PlanError("", file + " is a directory: give the plan file in it, e.g. "
-                    + file.resolve("mtd.yaml"))));
-        }
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new InvalidPlanException(List.of(new PlanError("", "the plan file " + file + " does not exist")));
-        } catch (IOException e) {
-            throw new InvalidPlanException(List.of(new PlanError("", "cannot read the plan file " + file + ": "
-                    + e.getMessage() + ": check that it is a readable text file")));
-        }
-        return parse(text);
+        return valid(read(file));
     }
 
     /** The plan written in {@code yamlOrJson}, validated; every error carries its line and column in the text. */
     public static Plan parse(String yamlOrJson) {
+        return valid(read(yamlOrJson));
+    }
+
+    private static Plan valid(PlanText text) {
+        List<PlanError> errors = text.errors(text.plan() == null ? List.of() : PlanValidator.validate(text.plan()));
+        if (!errors.isEmpty()) {
+            throw new InvalidPlanException(errors);
+        }
+        return text.plan();
+    }
+
+    /** The plan in {@code file} as read, not yet checked; a file that cannot be read is its one error. */
+    public static PlanText read(Path file) {
+        if (Files.isDirectory(file)) {
+            return unreadable(file + " is a directory: give the plan file in it, e.g. " + file.resolve("mtd.yaml"));
+        }
+        try {
+            return read(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            return unreadable("the plan file " + file + " does not exist");
+        } catch (IOException e) {
+            return unreadable("cannot read the plan file " + file + ": " + e.getMessage() + ": check that it is a readable text file");
+        }
+    }
+
+    /** The plan written in {@code yamlOrJson} as read, not yet checked: its shape errors, and where each field is. */
+    public static PlanText read(String yamlOrJson) {
         List<PlanError> errors = new ArrayList<>();
         Map<String, JsonLocation> locations = new HashMap<>();
         Plan plan = read(yamlOrJson, errors, locations);
-        if (plan != null) {
-            List<String> broken = errors.stream().map(PlanError::path).toList();
-            for (PlanError e : PlanValidator.validate(plan)) {
-                // a field whose shape was wrong was left out: "missing" or "empty" would only repeat that error
-                if (broken.stream().noneMatch(b -> under(e.path(), b))) {
-                    errors.add(e);
-                }
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new InvalidPlanException(errors.stream().map(e -> locate(e, locations)).toList());
-        }
-        return plan;
+        return new PlanText(plan, errors, locations);
     }
 
-    private static boolean under(String path, String parent) {
-        return path.equals(parent) || path.startsWith(parent + ".") || path.startsWith(parent + "[");
-    }
-
-    private static PlanError locate(PlanError e, Map<String, JsonLocation> locations) {
-        if (e.line() > 0) {
-            return e;
-        }
-        // the nearest enclosing field that is in the file (a missing field is placed at its parent)
-        String p = e.path() == null ? "" : e.path();
-        while (true) {
-            JsonLocation l = locations.get(p);
-            if (l != null && l.getLineNr() > 0 && !p.isEmpty()) {
-                return e.at(l.getLineNr(), l.getColumnNr());
-            }
-            int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-            if (cut <= 0) {
-                return e;
-            }
-            p = p.substring(0, cut);
-        }
+    private static PlanText unreadable(String why) {
+        return new PlanText(null, List.of(new PlanError("", why)), Map.of());
     }
 
     /** The mapper that writes plans back as YAML (for {@code mtd plan}) in the same shape they are read. */

@@ -1,8 +1,17 @@
 package io.mtd.progress;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Values are added as they are learnt (from the plan, from the Secrets a Job references), so that nothing printed
  * later can leak them. Very short values are ignored: masking "a" everywhere would hide the log, not protect it.
  *
+ * <p>A value is also masked in its base64 forms (standard and URL-safe, without padding): that is how a Kubernetes
+ * Secret holds it, and how a migration that prints a Secret or a kubeconfig shows it.
+ *
  * <p>One Aho–Corasick automaton over every value finds them all in a single pass over the text, however many there
  * are. Every character of every occurrence is hidden: occurrences that overlap become one {@code ****}.
  */
@@ -22,6 +34,9 @@ public final class SecretMasker {
 
     public static final String MASK = "****";
     private static final int MIN_LENGTH = 4;
+
+    /** Reads and writes the engine's result records (reports, previews) to mask every string in them. */
+    private static final ObjectMapper VALUES = JsonMapper.builder().addModule(new JavaTimeModule()).build();
 
     private final Set<String> secrets = ConcurrentHashMap.newKeySet();
     private volatile Automaton automaton = Automaton.EMPTY;
@@ -32,6 +47,9 @@ public final class SecretMasker {
             return;
         }
         boolean changed = secrets.add(value);
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        changed |= secrets.add(Base64.getEncoder().withoutPadding().encodeToString(bytes));
+        changed |= secrets.add(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
         // a multi-line secret (a key, a certificate) is also masked line by line, since logs arrive line by line
         for (String line : value.split("\\R")) {
             if (line.strip().length() >= MIN_LENGTH) {
@@ -71,6 +89,55 @@ public final class SecretMasker {
             }
         }
         return out == null ? lines : out;
+    }
+
+    /**
+     * {@code value}, a record the engine returns (a run's report, a lint report, a plan preview), with every string in it
+     * masked, however deep and whatever field it is in: a field added later is covered without anyone remembering it.
+     * The same instance when nothing is known to mask.
+     */
+    public <T> T maskAll(T value, Class<T> type) {
+        if (value == null || secrets.isEmpty()) {
+            return value;
+        }
+        JsonNode tree = VALUES.valueToTree(value);
+        JsonNode masked = maskTree(tree);
+        if (masked == tree) {
+            return value;
+        }
+        try {
+            return VALUES.treeToValue(masked, type);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot mask a " + type.getSimpleName() + ": it does not read back from its JSON", e);
+        }
+    }
+
+    /** The node with every text value masked: the same node when nothing in it changed. */
+    private JsonNode maskTree(JsonNode node) {
+        if (node.isTextual()) {
+            String masked = mask(node.asText());
+            return masked.equals(node.asText()) ? node : TextNode.valueOf(masked);
+        }
+        boolean changed = false;
+        if (node instanceof ObjectNode o) {
+            ObjectNode copy = o.objectNode();
+            for (var field : o.properties()) {
+                JsonNode m = maskTree(field.getValue());
+                changed |= m != field.getValue();
+                copy.set(field.getKey(), m);
+            }
+            return changed ? copy : node;
+        }
+        if (node instanceof ArrayNode a) {
+            ArrayNode copy = a.arrayNode();
+            for (JsonNode element : a) {
+                JsonNode m = maskTree(element);
+                changed |= m != element;
+                copy.add(m);
+            }
+            return changed ? copy : node;
+        }
+        return node;
     }
 
     public boolean isEmpty() {

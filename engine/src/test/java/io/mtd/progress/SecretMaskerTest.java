@@ -2,8 +2,25 @@ package io.mtd.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mtd.lint.Allowance;
+import io.mtd.lint.Finding;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.Phase;
+import io.mtd.lint.Severity;
+import io.mtd.lint.VerifiedStatement;
+import io.mtd.report.ApprovalReport;
+import io.mtd.report.EnvironmentReport;
+import io.mtd.report.FlywayReport;
+import io.mtd.report.ImageReport;
+import io.mtd.report.MigrationReport;
+import io.mtd.report.RolloutReport;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -81,6 +98,51 @@ public class SecretMaskerTest {
             b.append(alphabet.charAt(random.nextInt(alphabet.length())));
         }
         return b.toString();
+    }
+
+    @Test
+    void aValueIsMaskedInItsBase64FormsToo() {
+        SecretMasker m = new SecretMasker();
+        m.add("s3cr3t?>value");
+        byte[] bytes = "s3cr3t?>value".getBytes(StandardCharsets.UTF_8);
+        String standard = Base64.getEncoder().encodeToString(bytes);
+        String urlSafe = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        assertThat(standard).isNotEqualTo(urlSafe + "=").as("the value was chosen so that the two forms differ");
+        assertThat(m.mask("data: {password: " + standard + "} url=" + urlSafe))
+                .isEqualTo("data: {password: " + SecretMasker.MASK + "==} url=" + SecretMasker.MASK);
+    }
+
+    /** A report with every kind of field: nested records, lists, enums, times, durations, numbers, booleans. */
+    private static RunReport report(String secret) {
+        Finding finding = new Finding("ban-drop-column", Severity.ERROR, "V2__drop.sql", 3, "alter table t drop column " + secret,
+                "drops column " + secret, "the running version reads it", "stop reading it first", Phase.PRE_ROLLOUT,
+                new Allowance("ban-drop-column", "v1.3 stopped reading " + secret, "plan"), Finding.Verification.CONFIRMED);
+        LintReport lint = new LintReport(List.of(finding), List.of(finding.acknowledged()), List.of("migration '" + secret + "' was not checked"),
+                List.of(), 2, 5, LintReport.Rollback.UNSAFE, List.of(new VerifiedStatement("V2__drop.sql", 3, "alter ... " + secret,
+                        List.of("AccessExclusiveLock on t"), List.of("t"), List.of("dropped t." + secret), null)));
+        MigrationReport migration = new MigrationReport("shop-staging-migrate-0123456789", StageOutcome.FAILED, "Error",
+                "exit 1: bad password " + secret, 1, 1, Duration.ofMillis(3400), new FlywayReport(null, "3",
+                        List.of(new FlywayReport.AppliedMigration("1", "create " + secret, "V1__create.sql", 14L)), null, null));
+        RolloutReport rollout = new RolloutReport("deployments", StageOutcome.SUCCEEDED, null, Duration.ofMillis(600),
+                List.of(new RolloutReport.DeploymentReport("shop-web", StageOutcome.SUCCEEDED, null, 1L, 2L, false, true)));
+        return new RunReport("shop", "run-1", new ImageReport("shop:1", "shop@sha256:" + "a".repeat(64), "sha256:" + "a".repeat(64),
+                true, Duration.ofSeconds(12)),
+                List.of(new EnvironmentReport("staging", "shop-staging", StageOutcome.FAILED,
+                        new ApprovalReport(StageOutcome.SUCCEEDED, "bob", "ok " + secret, Instant.parse("2026-11-22T10:00:00Z")),
+                        migration, rollout, migration)),
+                RunOutcome.MIGRATION_FAILED, "staging: " + secret, Instant.parse("2026-11-22T09:59:00.123456789Z"),
+                Duration.ofSeconds(75), lint);
+    }
+
+    @Test
+    void maskAllMasksEveryStringOfARecordAndKeepsEverythingElseAsItWas() {
+        SecretMasker m = new SecretMasker();
+        m.add("hunter2-value");
+        assertThat(m.maskAll(report("hunter2-value"), RunReport.class))
+                .as("every string masked, every other field read back as it was").isEqualTo(report(SecretMasker.MASK));
+        RunReport clean = report("nothing-here");
+        assertThat(m.maskAll(clean, RunReport.class)).as("nothing to mask: the same report").isSameAs(clean);
+        assertThat(new SecretMasker().maskAll(clean, RunReport.class)).isSameAs(clean);
     }
 
     /** Every occurrence of every value (overlapping ones too) found by indexOf; overlapping occurrences hidden as one. */

@@ -4,10 +4,10 @@ import hudson.Extension;
 import hudson.ExtensionList;
 import hudson.init.Terminator;
 import hudson.model.Run;
-import io.mtd.concurrent.DaemonThreads;
+import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
+import io.mtd.concurrent.DaemonThreads;
 import io.mtd.kube.ClusterPool;
-import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressListener;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
@@ -71,7 +71,7 @@ public final class EngineService {
     }
 
     /** What one build's run needs beyond the plan. */
-    record Request(Plan plan, Run<?, ?> build, ProgressListener listener, CredentialClusters clusters,
+    record Request(CheckedPlan plan, Run<?, ?> build, ProgressListener listener, CredentialClusters clusters,
             ApprovalGate approvals, ImageSource images, Path workspace, String onlyEnvironment) {}
 
     /**

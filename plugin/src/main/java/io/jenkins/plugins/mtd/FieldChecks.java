@@ -2,21 +2,21 @@ package io.jenkins.plugins.mtd;
 
 import hudson.model.Item;
 import hudson.util.FormValidation;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.Build;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanError;
-import io.mtd.plan.PlanValidator;
 import io.mtd.plan.Rollout;
 import java.util.ArrayList;
 import java.util.List;
 import jenkins.model.Jenkins;
 
 /**
- * Form field checks answered by the engine's {@link PlanValidator}: a plan holding just the field being edited is
- * validated, and only the errors at that field's path are shown, so the form and {@code mtd lint} always agree.
+ * Form field checks answered by the engine's door ({@link MigrateThenDeploy#fieldErrors}): a plan holding just the field
+ * being edited is checked, and only the errors at that field's path are shown, so the form and a run always agree.
  */
 final class FieldChecks {
 
@@ -75,7 +75,7 @@ final class FieldChecks {
         if (!mayCheck(item)) {
             return FormValidation.ok();
         }
-        List<String> messages = messagesFor(PlanValidator.validate(plan), field);
+        List<String> messages = messagesFor(MigrateThenDeploy.fieldErrors(plan), field);
         return messages.isEmpty() ? FormValidation.ok() : FormValidation.error(String.join("\n", messages));
     }
 

@@ -12,10 +12,12 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildStepDescriptor;
 import hudson.tasks.Builder;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.lint.LintFailedException;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanValidator;
+import io.mtd.plan.PlanText;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
@@ -48,7 +50,8 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
     @Override
     public void perform(@NonNull Run<?, ?> run, @NonNull FilePath workspace, @NonNull EnvVars env,
             @NonNull Launcher launcher, @NonNull TaskListener listener) throws InterruptedException, IOException {
-        Plan p = plan(workspace, env);
+        CheckedPlan checked = plan(workspace, env);
+        Plan p = checked.plan();
         ImageSource.checkBuildable(p, workspace);
         Path scripts = WorkspaceFiles.copyFlywayScripts(p, workspace, run);
         CredentialClusters clusters = CredentialClusters.resolve(p, run);
@@ -63,7 +66,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
                 listener, action::recordPinned);
         EngineService.LiveRun running;
         try {
-            running = EngineService.get().start(new EngineService.Request(p, run,
+            running = EngineService.get().start(new EngineService.Request(checked, run,
                     new BuildLog(listener.getLogger(), action, null), clusters, approvals, images, scripts, null));
         } catch (LintFailedException e) {
             // stopped before anything was touched: the page and the SARIF file show why
@@ -97,12 +100,14 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         }
     }
 
-    private Plan plan(FilePath workspace, EnvVars env) throws IOException, InterruptedException {
+    /** The plan, checked once at the engine's door (its Flyway scripts where the engine reads them). */
+    private CheckedPlan plan(FilePath workspace, EnvVars env) throws IOException, InterruptedException {
         String text = deploy.getPlan() == null ? null : WorkspaceFiles.planFile(workspace, env.expand(deploy.getPlan()));
         try {
-            Plan p = PlanMapping.plan(deploy, text);
+            PlanText p = PlanMapping.plan(deploy, text);
             // freestyle jobs name their image with build variables such as $GIT_COMMIT
-            return PlanValidator.requireValid(p.image() == null ? p : p.withImage(env.expand(p.image())));
+            String image = p.plan() == null ? null : p.plan().image();
+            return MigrateThenDeploy.check(image == null ? p : p.withImage(env.expand(image)), null);
         } catch (InvalidPlanException e) {
             throw new AbortException(e.getMessage());
         }

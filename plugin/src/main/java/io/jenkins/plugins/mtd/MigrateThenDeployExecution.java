@@ -1,6 +1,5 @@
 package io.jenkins.plugins.mtd;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.EnvVars;
@@ -9,13 +8,14 @@ import hudson.Launcher;
 import hudson.model.Result;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.concurrent.Futures;
 import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
-import io.mtd.plan.PlanLoader;
-import io.mtd.plan.PlanValidator;
+import io.mtd.plan.PlanText;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
@@ -50,21 +50,24 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private static final long serialVersionUID = 1L;
 
-    /** How the step turns its options (and the plan file in the workspace, if it names one) into a plan. */
+    /** How the step turns its options (and the plan file in the workspace, if it names one) into a plan, not checked yet. */
     @FunctionalInterface
     interface PlanSource {
-        Plan plan(FilePath workspace) throws IOException, InterruptedException;
+        PlanText plan(FilePath workspace) throws IOException, InterruptedException;
     }
 
     /** Only used while starting; everything needed later is in the fields below. */
     @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "Only used when starting.")
     private final transient PlanSource source;
+    /** The plan the door checked when the step started, for its first launch; a resumed step checks its saved plan again. */
+    @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "Checked again from planJson on resume.")
+    private transient volatile CheckedPlan checked;
     private transient volatile EngineService.LiveRun running;
 
     /** The environment {@code migrateDatabase} migrates, or null for the whole plan. */
     private final String onlyEnvironment;
     private final boolean resolveDigest;
-    /** The validated plan, as the engine's JSON (the engine's records are not Java-serializable). */
+    /** The checked plan, as the engine's JSON (the engine's records are not Java-serializable). */
     private volatile String planJson;
     /** The controller directory holding the Flyway scripts copied from the workspace, or null. */
     private volatile String scripts;
@@ -169,13 +172,14 @@ public final class MigrateThenDeployExecution extends StepExecution {
     /** What an abort leaves behind, as the plan says (a migration Job is never killed unless the plan asks). */
     private String leftRunning() {
         try {
-            Plan plan = planJson == null ? null : readPlan();
+            CheckedPlan known = checked;
+            Plan plan = known != null ? known.plan() : planJson == null ? null : readPlan().plan();
             if (plan == null || plan.migration() == null) {
                 return Messages.MigrateThenDeployExecution_NothingStarted();
             }
             return plan.migration().deletesOnCancel() ? Messages.MigrateThenDeployExecution_JobDeleted()
                     : Messages.MigrateThenDeployExecution_JobKeepsRunning();
-        } catch (AbortException e) {
+        } catch (AbortException | RuntimeException e) {
             return Messages.MigrateThenDeployExecution_JobKeepsRunning();
         }
     }
@@ -188,16 +192,18 @@ public final class MigrateThenDeployExecution extends StepExecution {
     private void prepare() throws IOException, InterruptedException {
         StepContext ctx = getContext();
         FilePath workspace = ctx.get(FilePath.class);
-        Plan plan = PlanValidator.requireValid(source.plan(workspace));
-        if (onlyEnvironment != null && plan.environments().stream().anyMatch(e -> onlyEnvironment.equals(e.name()))) {
+        // the one check of this path, at the engine's door; the scripts are checked where the engine reads them
+        CheckedPlan plan = MigrateThenDeploy.check(source.plan(workspace), null);
+        if (onlyEnvironment != null && plan.plan().environments().stream().anyMatch(e -> onlyEnvironment.equals(e.name()))) {
             // migrateDatabase with a plan file: only this environment's credentials and cluster matter (the engine
             // rejects a name the plan does not have, naming the ones it has)
             plan = plan.onlyEnvironment(onlyEnvironment);
         }
-        ImageSource.checkBuildable(plan, workspace);
-        Path copied = WorkspaceFiles.copyFlywayScripts(plan, workspace, ctx.get(Run.class));
+        ImageSource.checkBuildable(plan.plan(), workspace);
+        Path copied = WorkspaceFiles.copyFlywayScripts(plan.plan(), workspace, ctx.get(Run.class));
         scripts = copied == null ? null : copied.toString();
-        planJson = PlanLoader.json().writeValueAsString(plan);
+        planJson = plan.toJson();
+        checked = plan;
         status = "starting";
         ctx.saveState();
     }
@@ -209,7 +215,8 @@ public final class MigrateThenDeployExecution extends StepExecution {
         StepContext ctx = getContext();
         Run<?, ?> build = ctx.get(Run.class);
         TaskListener listener = ctx.get(TaskListener.class);
-        Plan plan = readPlan();
+        CheckedPlan checkedPlan = !resumed && checked != null ? checked : readPlan();
+        Plan plan = checkedPlan.plan();
         CredentialClusters clusters = CredentialClusters.resolve(plan, build);
         MigrateThenDeployAction action = MigrateThenDeployAction.of(build);
         if (resumed) {
@@ -225,7 +232,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
         ApprovalGate approvals = request -> approve(action, listener, build, request);
         EngineService.LiveRun r;
         try {
-            r = EngineService.get().start(new EngineService.Request(plan, build,
+            r = EngineService.get().start(new EngineService.Request(checkedPlan, build,
                     new BuildLog(listener.getLogger(), action, this::stageEnded), clusters, approvals, images,
                     scripts == null ? null : Path.of(scripts), onlyEnvironment));
         } catch (LintFailedException e) {
@@ -292,11 +299,12 @@ public final class MigrateThenDeployExecution extends StepExecution {
         getContext().saveState();
     }
 
-    private Plan readPlan() throws AbortException {
+    /** The plan saved when the step started, checked again at the door (a resumed step's one check). */
+    private CheckedPlan readPlan() throws AbortException {
         try {
-            return PlanLoader.json().readValue(planJson, Plan.class);
-        } catch (JsonProcessingException e) {
-            throw new AbortException(Messages.MigrateThenDeployExecution_UnreadableState(e.getOriginalMessage()));
+            return MigrateThenDeploy.restore(planJson);
+        } catch (InvalidPlanException e) {
+            throw new AbortException(Messages.MigrateThenDeployExecution_UnreadableState(e.getMessage()));
         }
     }
 

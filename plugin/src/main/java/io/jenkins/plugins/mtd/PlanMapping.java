@@ -4,23 +4,26 @@ import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanError;
-import io.mtd.plan.PlanLoader;
+import io.mtd.plan.PlanText;
 import io.mtd.plan.Rollout;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns a step's or builder's options, or the plan file they name, into the engine's {@link Plan}. */
+/**
+ * Turns a step's or builder's options, or the plan file they name, into the plan the engine's door checks: not checked
+ * here (the door checks it once), except for what only the options can get wrong (a plan file and inline options both).
+ */
 final class PlanMapping {
 
     private PlanMapping() {}
 
     /**
-     * The plan {@code migrateThenDeploy} (or the freestyle builder) runs.
+     * The plan {@code migrateThenDeploy} (or the freestyle builder) runs, not checked yet.
      *
      * @param planFileText the content of {@link MigrateThenDeployStep#getPlan()}, or null when no plan file is named
      * @throws InvalidPlanException listing every error, including a plan file combined with inline options
      */
-    static Plan plan(MigrateThenDeployStep options, String planFileText) {
+    static PlanText plan(MigrateThenDeployStep options, String planFileText) {
         if (planFileText != null) {
             if (options.getApp() != null || options.getMigration() != null || !options.getEnvironments().isEmpty()
                     || options.getBuild() != null) {
@@ -38,19 +41,19 @@ final class PlanMapping {
                 ? null
                 : new Rollout(options.getRolloutTimeout(), options.isUndoOnFailure() ? null : Boolean.FALSE, null,
                         options.getApprovalTimeout());
-        return new Plan(options.getApp(), options.getImage(),
+        return PlanText.of(new Plan(options.getApp(), options.getImage(),
                 options.getBuild() == null ? null : options.getBuild().toPlan(),
                 options.getMigration() == null ? null : options.getMigration().toPlan(),
-                rollout, environments);
+                rollout, environments));
     }
 
     /**
-     * The plan {@code migrateDatabase} migrates one environment of: its own options, or a plan file whose environment of
-     * that name it picks (the step then names the environment only).
+     * The plan {@code migrateDatabase} migrates one environment of, not checked yet: its own options, or a plan file whose
+     * environment of that name it picks (the step then names the environment only).
      *
      * @throws InvalidPlanException listing every error, by the step's field names
      */
-    static Plan migration(MigrateDatabaseStep step, String planFileText) {
+    static PlanText migration(MigrateDatabaseStep step, String planFileText) {
         DeployEnvironment env = step.getEnvironment();
         List<PlanError> errors = new ArrayList<>();
         if (env == null || env.getName() == null) {
@@ -73,13 +76,12 @@ final class PlanMapping {
             throw new InvalidPlanException(errors);
         }
         Rollout rollout = step.getApprovalTimeout() == null ? null : new Rollout(null, null, null, step.getApprovalTimeout());
-        return new Plan(step.getApp(), step.getImage(), null,
-                step.getMigration() == null ? null : step.getMigration().toPlan(), rollout, List.of(env.toPlan()));
+        return PlanText.of(new Plan(step.getApp(), step.getImage(), null,
+                step.getMigration() == null ? null : step.getMigration().toPlan(), rollout, List.of(env.toPlan())));
     }
 
-    /** The plan file's plan, with the step's image instead of the file's when the step gives one. */
-    private static Plan fromFile(String planFileText, String image) {
-        Plan plan = PlanLoader.parse(planFileText);
-        return image == null ? plan : plan.withImage(image);
+    /** The plan file as read (errors placed at their lines when checked), with the step's image when it gives one. */
+    private static PlanText fromFile(String planFileText, String image) {
+        return PlanText.parse(planFileText).withImage(image);
     }
 }

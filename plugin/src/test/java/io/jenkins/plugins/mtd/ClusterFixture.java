@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import hudson.model.Run;
 import io.mtd.sandbox.Sandbox;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jvnet.hudson.test.JenkinsRule;
 
 /** The sandbox cluster the tests promote to, and the Jenkins credentials that reach it. */
 final class ClusterFixture implements AutoCloseable {
@@ -77,6 +79,15 @@ final class ClusterFixture implements AutoCloseable {
     String deployedImage(String namespace, String name) {
         return client.apps().deployments().inNamespace(namespace).withName(name).get()
                 .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    /**
+     * Waits until the migration Pod's own log line {@code line} is in the build log, as {@code BuildLog} prints it
+     * ({@code [environment/pod] line}): the Job exists, its container runs and the engine follows its log. Not the bare
+     * text, which the expand/contract check's "not checked" note prints first, quoting the command, before any Job exists.
+     */
+    static void waitForPodLog(JenkinsRule r, Run<?, ?> build, String line) throws Exception {
+        r.waitForMessage("] " + line, build);
     }
 
     List<Job> jobs(String namespace) {

@@ -52,7 +52,7 @@ class MigrateThenDeployRestartTest {
                     + "  echo \"OUTCOME ${report.outcome}\"\n"
                     + "}", true));
             WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-            r.waitForMessage("MIGRATION-WAITING", b);
+            ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
         });
         sessions.then(r -> {
             WorkflowRun b = r.jenkins.getItemByFullName("deploy", WorkflowJob.class).getBuildByNumber(1);
@@ -81,7 +81,7 @@ class MigrateThenDeployRestartTest {
                     + "  echo \"ROLLOUT AFTER ${m.environments.collect { it.name + '=' + it.migration.outcome }}\"\n"
                     + "}", true));
             WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-            r.waitForMessage("STAGE-MIGRATION-WAITING", b);
+            ClusterFixture.waitForPodLog(r, b, "STAGE-MIGRATION-WAITING");
         });
         sessions.then(r -> {
             WorkflowRun b = r.jenkins.getItemByFullName("stages", WorkflowJob.class).getBuildByNumber(1);

@@ -20,6 +20,8 @@ import hudson.FilePath;
 import hudson.model.Executor;
 import hudson.model.FreeStyleBuild;
 import hudson.model.Label;
+import hudson.model.ParametersDefinitionProperty;
+import hudson.model.PasswordParameterDefinition;
 import hudson.model.Result;
 import hudson.slaves.DumbSlave;
 import java.net.InetAddress;
@@ -244,7 +246,7 @@ class MigrateThenDeployStepTest {
         WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
                 + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
                 + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
-        r.waitForMessage("MIGRATION-WAITING", b);
+        ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
 
         Executor executor = b.getExecutor();
         assertThat(executor, notNullValue());
@@ -327,8 +329,8 @@ class MigrateThenDeployStepTest {
         Path release = Files.createTempDirectory("mtd-shared").resolve("release");
         WorkflowRun shop = start(r, waitingMigration("shop", release));
         WorkflowRun cart = start(r, waitingMigration("cart", release));
-        r.waitForMessage("MIGRATION-WAITING shop", shop);
-        r.waitForMessage("MIGRATION-WAITING cart", cart);
+        ClusterFixture.waitForPodLog(r, shop, "MIGRATION-WAITING shop");
+        ClusterFixture.waitForPodLog(r, cart, "MIGRATION-WAITING cart");
 
         EngineService engine = EngineService.get();
         assertThat("one client for the one cluster and credential", engine.clusterPool().clients(), is(1));
@@ -354,7 +356,7 @@ class MigrateThenDeployStepTest {
         WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
                 + "    migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
                 + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
-        r.waitForMessage("MIGRATION-WAITING", b);
+        ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
         EngineService engine = EngineService.get();
         assertThat(engine.clusterPool().watches(), is(1));
 
@@ -415,7 +417,7 @@ class MigrateThenDeployStepTest {
         step.setMigration(migration);
         step.setEnvironments(List.of(new DeployEnvironment("staging")));
 
-        Path copy = WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null), workspace, build);
+        Path copy = WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null).plan(), workspace, build);
 
         assertThat(copy.startsWith(build.getRootDir().toPath()), is(true));
         assertThat(Files.readString(copy.resolve("db/migration/V1__init.sql")), is("create table customer (id int);"));
@@ -423,7 +425,7 @@ class MigrateThenDeployStepTest {
 
         flyway.setLocations(List.of("../outside"));
         AbortException leaves = assertThrows(AbortException.class,
-                () -> WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null), workspace, build));
+                () -> WorkspaceFiles.copyFlywayScripts(PlanMapping.plan(step, null).plan(), workspace, build));
         assertThat(leaves.getMessage(), containsString("'../outside' leaves the workspace"));
     }
 
@@ -445,6 +447,86 @@ class MigrateThenDeployStepTest {
         assertThat(log, allOf(containsString("token=****"), containsString("password=****"),
                 not(containsString(token)), not(containsString(password))));
         assertThat(b.getAction(MigrateThenDeployAction.class).getReport().toString(), not(containsString(token)));
+    }
+
+    /**
+     * A Secret-text credential holding {@code token}, and a job whose pipeline gets the same value from a password
+     * parameter {@code name}: stored encrypted in build.xml, so that a test of what the engine stores finds the value only
+     * where the engine put it (a literal in the script would be stored with the script).
+     */
+    private WorkflowJob tokenJob(JenkinsRule r, String name, String token, String script) throws Exception {
+        cluster.addTokenCredential(token);
+        WorkflowJob p = r.createProject(WorkflowJob.class);
+        p.addProperty(new ParametersDefinitionProperty(new PasswordParameterDefinition(name, token, "")));
+        p.setDefinition(new CpsFlowDefinition(script, true));
+        return p;
+    }
+
+    /** The step's environments: staging, reached with the token credential. */
+    private String stagingByToken() {
+        return "environments: [[name: 'staging', credentialsId: '" + ClusterFixture.TOKEN_ID + "', serverUrl: '"
+                + cluster.serverUrl() + "', namespace: 'staging']]";
+    }
+
+    private static String buildXml(WorkflowRun b) throws Exception {
+        return Files.readString(b.getRootDir().toPath().resolve("build.xml"));
+    }
+
+    private static String artifact(WorkflowRun b, String name) throws Exception {
+        return new String(b.getArtifactManager().root().child(name).open().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A Secret-text credential's value quoted by the expand/contract check's "not checked" note (which quotes the
+     * migration command) is masked in every artefact the step leaves: the log, the report stored in build.xml and shown
+     * on the build page, the SARIF file, and the map the step returns (which a script may print).
+     */
+    @Test
+    void aCredentialQuotedByTheReleaseCheckReachesNoStoredOrReturnedArtefact(JenkinsRule r) throws Exception {
+        String token = "tok-canary-5e1f0a9d";
+        WorkflowJob p = tokenJob(r, "TOKEN", token, "node {\n"
+                + "  def report = migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "      migration: [command: ['sh', '-c', \"echo migrating # token=${env.TOKEN}\"], timeout: '2m'],\n"
+                + "      " + stagingByToken() + ")\n"
+                + "  echo \"RETURNED ${report}\"\n"
+                + "}");
+        WorkflowRun b = r.buildAndAssertSuccess(p);
+
+        String log = JenkinsRule.getLog(b);
+        assertThat("the returned map is printed, masked", log, allOf(containsString("RETURNED {"), containsString("token=****"),
+                not(containsString(token))));
+        assertThat("the stored report keeps the note, masked", buildXml(b), allOf(containsString("token=****"), not(containsString(token))));
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, not(containsString(token)));
+        assertThat(artifact(b, LintResults.SARIF), not(containsString(token)));
+        assertThat(b.getAction(MigrateThenDeployAction.class).getReport().lint().notChecked().toString(),
+                allOf(containsString("token=****"), not(containsString(token))));
+    }
+
+    /**
+     * The same when the check stops the run: the column its finding names is the credential's value, and the step's
+     * failure, the stored report, the page and the SARIF file carry it masked.
+     */
+    @Test
+    void aCredentialInAFindingThatStopsTheRunReachesNoStoredArtefact(JenkinsRule r) throws Exception {
+        String token = "tok_canary_91b7c2";
+        WorkflowJob p = tokenJob(r, "COLUMN", token, "node {\n"
+                + "  writeFile file: 'db/migration/V2__drop.sql', text: \"ALTER TABLE customer DROP COLUMN ${env.COLUMN};\\n\"\n"
+                + "  migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "      migration: [flyway: [locations: ['db/migration'], secret: 'shop-db']],\n"
+                + "      " + stagingByToken() + ")\n"
+                + "}");
+        WorkflowRun b = r.buildAndAssertStatus(Result.FAILURE, p);
+
+        assertThat(JenkinsRule.getLog(b), allOf(containsString("ban-drop-column"), not(containsString(token))));
+        assertThat(cluster.jobs("staging"), empty());
+        var report = b.getAction(MigrateThenDeployAction.class).getReport();
+        assertThat(report.lint().blocking().stream().map(f -> f.rule()).toList(), contains("ban-drop-column"));
+        assertThat(report.failure() + report.lint(), not(containsString(token)));
+        assertThat(buildXml(b), allOf(containsString("ban-drop-column"), not(containsString(token))));
+        assertThat(r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString(),
+                allOf(containsString("ban-drop-column"), not(containsString(token))));
+        assertThat(artifact(b, LintResults.SARIF), allOf(containsString("ban-drop-column"), not(containsString(token))));
     }
 
     @Test
