@@ -123,7 +123,7 @@ final class JobController implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         if (run.startTime == null) {
-            run.startTime = SandboxKubelet.now();
+            run.startTime = ApiTime.now();
             run.activeSince = now;
         }
         List<JobCondition> conditions = new ArrayList<>();
@@ -154,7 +154,7 @@ final class JobController implements AutoCloseable {
         int backoffLimit = job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT : job.getSpec().getBackoffLimit();
         Long deadline = job.getSpec().getActiveDeadlineSeconds();
         if (run.succeeded > 0) {
-            completionTime = SandboxKubelet.now();
+            completionTime = ApiTime.now();
             conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
             conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
         } else if (run.failed > backoffLimit) {
@@ -261,7 +261,7 @@ final class JobController implements AutoCloseable {
     }
 
     private static JobCondition condition(String type, String reason, String message) {
-        String now = SandboxKubelet.now();
+        String now = ApiTime.now();
         return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
                 .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
