@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -21,17 +22,20 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The API server's handling of a plain request (not a watch, a log or discovery), over fabric8's CRUD dispatcher:
  * what the mock lacks and clients rely on is added here. {@code /version}; access reviews (answered by RBAC); a new
  * Job's default selector and Pod labels; a Secret's {@code stringData} folded into {@code data} on every write;
- * strategic merge patch; lists of their real kind ({@code ReplicaSetList}, not the mock's {@code List}).
+ * strategic merge patch; lists of their real kind ({@code ReplicaSetList}, not the mock's {@code List}); a new Pod whose
+ * service account does not exist refused, as the ServiceAccount admission plugin does.
  */
 final class ApiRequests {
 
     private static final Pattern JOBS_PATH = Pattern.compile("^/apis/batch/v1/namespaces/[^/]+/jobs/?(\\?.*)?$");
+    private static final Pattern PODS_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/?(\\?.*)?$");
     private static final Pattern SECRETS_PATH = Pattern.compile("^/api/v1/namespaces/([^/]+)/secrets(/[^/?]+)?/?(\\?.*)?$");
     private static final String GENERIC_LIST = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,6 +74,12 @@ final class ApiRequests {
         }
         if (request.method() == HttpMethod.POST && JOBS_PATH.matcher(request.getPath()).matches()) {
             request = withJobDefaults(request);
+        }
+        if (request.method() == HttpMethod.POST && PODS_PATH.matcher(request.getPath()).matches()) {
+            MockResponse refused = missingServiceAccount(request);
+            if (refused != null) {
+                return refused;
+            }
         }
         boolean secret = SECRETS_PATH.matcher(request.getPath()).matches();
         if (secret && (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT)) {
@@ -191,6 +201,37 @@ final class ApiRequests {
             json = Serialization.asJson(folded(Serialization.unmarshal(json, Secret.class)));
         }
         return replace(request, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The ServiceAccount admission plugin's refusal of a new Pod whose service account does not exist, or null. The
+     * {@code default} account, which a cluster creates in every namespace, always exists.
+     */
+    private MockResponse missingServiceAccount(RecordedRequest request) {
+        Pod pod;
+        try {
+            pod = Serialization.unmarshal(body(request), Pod.class);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (pod == null || pod.getSpec() == null || pod.getMetadata() == null) {
+            return null;
+        }
+        String account = pod.getSpec().getServiceAccountName() != null ? pod.getSpec().getServiceAccountName()
+                : pod.getSpec().getServiceAccount();
+        if (account == null || account.isEmpty() || "default".equals(account)) {
+            return null;
+        }
+        Matcher path = PODS_PATH.matcher(request.getPath());
+        String namespace = path.matches() ? path.group(1) : pod.getMetadata().getNamespace();
+        MockResponse found = dispatcher.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET,
+                "/api/v1/namespaces/" + namespace + "/serviceaccounts/" + account, Headers.builder().build(), new Buffer()));
+        if (found.code() != 404) {
+            return null;
+        }
+        String name = pod.getMetadata().getName() != null ? pod.getMetadata().getName() : pod.getMetadata().getGenerateName();
+        return ApiResponses.status(403, "Forbidden", "pods \"" + name + "\" is forbidden: error looking up service account "
+                + namespace + "/" + account + ": serviceaccount \"" + account + "\" not found");
     }
 
     /**

@@ -43,6 +43,7 @@ final class JobController implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JobController.class.getName());
     private static final long RETRY_BACKOFF_MS = 200;
+    private static final long CREATE_BACKOFF_MS = 1000;
     private static final int DEFAULT_BACKOFF_LIMIT = 6;
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     /** What the controller remembers of a Pod it deleted because its Job was suspended. */
@@ -198,8 +199,8 @@ final class JobController implements AutoCloseable {
             // like the real controller's expectations: a Pod this Job already has (say one whose creation answered with
             // an error, or that the Pod informer has not shown yet) is adopted, never doubled
             String existing = unfinishedPod(job, run);
-            run.activePod = existing != null ? existing : createPod(job);
-            if (!run.pods.contains(run.activePod)) {
+            run.activePod = existing != null ? existing : createPod(job, run, now);
+            if (run.activePod != null && !run.pods.contains(run.activePod)) {
                 run.pods.add(run.activePod);
             }
         }
@@ -322,7 +323,11 @@ final class JobController implements AutoCloseable {
                 .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
 
-    private String createPod(Job job) {
+    /**
+     * Creates the Job's next Pod and returns its name; null when the API server refused it (say its service account does
+     * not exist), tried again after a back-off, as the real controller does after a FailedCreate.
+     */
+    private String createPod(Job job, JobRun run, long now) {
         StringBuilder suffix = new StringBuilder();
         for (int i = 0; i < 5; i++) {
             suffix.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
@@ -347,7 +352,16 @@ final class JobController implements AutoCloseable {
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
                 .build();
-        client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+        try {
+            client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() / 100 != 4 || e.getCode() == 409) {
+                throw e;
+            }
+            LOG.log(Level.FINE, "Error creating: {0}", e.getMessage());
+            run.nextPodAt = now + CREATE_BACKOFF_MS;
+            return null;
+        }
         return name;
     }
 

@@ -131,4 +131,30 @@ class ApiRequestsTest {
         assertThat(list.path("apiVersion").asText()).isEqualTo("apps/v1");
         assertThat(list.path("items").size()).isEqualTo(1);
     }
+
+    @Test
+    void aPodWhoseServiceAccountDoesNotExistIsRefusedAsByTheServiceAccountAdmissionPlugin() throws Exception {
+        String pods = "/api/v1/namespaces/shop/pods";
+        String withAccount = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"NAME\",\"namespace\":\"shop\"},"
+                + "\"spec\":{ACCOUNT\"containers\":[{\"name\":\"m\",\"image\":\"x/y:1\"}]}}";
+
+        MockResponse refused = send(HttpMethod.POST, pods, "application/json",
+                withAccount.replace("NAME", "m-1").replace("ACCOUNT", "\"serviceAccountName\":\"migrator\","));
+
+        assertThat(refused.code()).isEqualTo(403);
+        JsonNode status = json(refused);
+        assertThat(status.path("reason").asText()).isEqualTo("Forbidden");
+        assertThat(status.path("message").asText()).isEqualTo("pods \"m-1\" is forbidden: error looking up service account "
+                + "shop/migrator: serviceaccount \"migrator\" not found");
+        assertThat(send(HttpMethod.GET, pods + "/m-1", null, null).code()).isEqualTo(404);
+        assertThat(send(HttpMethod.POST, pods, "application/json", withAccount.replace("NAME", "m-2")
+                .replace("ACCOUNT", "\"serviceAccountName\":\"default\",")).code()).isEqualTo(201);
+        assertThat(send(HttpMethod.POST, pods, "application/json", withAccount.replace("NAME", "m-3")
+                .replace("ACCOUNT", "")).code()).isEqualTo(201);
+
+        send(HttpMethod.POST, "/api/v1/namespaces/shop/serviceaccounts", "application/json",
+                "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"migrator\",\"namespace\":\"shop\"}}");
+        assertThat(send(HttpMethod.POST, pods, "application/json", withAccount.replace("NAME", "m-1")
+                .replace("ACCOUNT", "\"serviceAccountName\":\"migrator\",")).code()).isEqualTo(201);
+    }
 }

@@ -419,6 +419,21 @@ class SandboxJobTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> podsOf("shortlived").isEmpty());
     }
 
+    @Test
+    void aJobWhoseServiceAccountIsMissingHasNoPodUntilTheAccountExists() {
+        Job job = job("account", "echo ran");
+        job.getSpec().getTemplate().getSpec().setServiceAccountName("migrator");
+        client.batch().v1().jobs().resource(job).create();
+
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> podsOf("account").isEmpty());
+        assertThat(condition(client.batch().v1().jobs().withName("account").get(), "Failed")).isNull();
+        client.serviceAccounts().resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata()
+                .withName("migrator").endMetadata().build()).create();
+
+        awaitCondition("account", "Complete");
+        assertThat(podsOf("account")).hasSize(1);
+    }
+
     private ContainerStatus awaitWaiting(String job, String reason) {
         await().atMost(Duration.ofSeconds(10)).until(() -> reason.equals(waitingReason("default", job)));
         return podsOf(job).get(0).getStatus().getContainerStatuses().get(0);
