@@ -69,10 +69,13 @@ final class PodRun {
             if (!faults.schedule(status) || !faults.pull(status, container.getImage())) {
                 return;
             }
+            SandboxImage image = node.images().apply(container.getImage());
             if (PodAdmission.isReplicaSetPod(pod)) {
-                faults.simulate(status, this::halted);
+                if (PodAdmission.awaitContainerConfig(pod, container, image, null, status, this::halted) != null) {
+                    faults.simulate(status, this::halted);
+                }
             } else {
-                runProcess();
+                runProcess(image);
             }
         } catch (RuntimeException e) {
             if (!halted()) {
@@ -85,9 +88,9 @@ final class PodRun {
         return stopped || node.closed().getAsBoolean();
     }
 
-    private void runProcess() {
+    private void runProcess(SandboxImage image) {
         NamespaceData data = NamespaceData.of(node.client(), namespace);
-        Map<String, String> env = PodAdmission.awaitContainerConfig(pod, container, data, status, this::halted);
+        Map<String, String> env = PodAdmission.awaitContainerConfig(pod, container, image, data, status, this::halted);
         if (env == null) {
             return;
         }
@@ -100,7 +103,6 @@ final class PodRun {
                 return;
             }
             try {
-                SandboxImage image = node.images().apply(container.getImage());
                 process = ContainerProcess.start(ContainerProcess.Launch.of(container, image, env, mounts, podDir,
                         System.getenv()), container.getName());
             } catch (ContainerProcess.StartError e) {

@@ -46,8 +46,8 @@ public final class SandboxKubelet implements AutoCloseable {
 
     SandboxKubelet(KubernetesClient client, PodLogs logs, Path podsDir) {
         this.client = client;
-        this.node = new PodRun.Node(client, new StatusWriter(client), logs, podsDir,
-                image -> images.get(repositoryOf(image)), counters, timer, () -> closed);
+        this.node = new PodRun.Node(client, new StatusWriter(client), logs, podsDir, this::image, counters, timer,
+                () -> closed);
     }
 
     void start() {
@@ -76,9 +76,21 @@ public final class SandboxKubelet implements AutoCloseable {
         }, 0);
     }
 
-    /** Makes {@code image} known under {@code repository} (the image reference without tag and digest). */
+    /**
+     * Makes {@code image} known under {@code repository} (the image reference without tag and digest). An image that
+     * names no user but has a working directory takes its user from that directory's {@value SandboxImage#CONFIG_FILE}.
+     *
+     * @throws IllegalArgumentException when that file is not a valid image config
+     */
     public void registerImage(String repository, SandboxImage image) {
-        images.put(repository, image);
+        SandboxImage known = image.user() == null && image.workingDir() != null
+                ? image.withUser(SandboxImage.configuredUser(image.workingDir())) : image;
+        images.put(repository, known);
+    }
+
+    /** What this node knows of the image {@code reference} (any tag or digest), or null when it is not registered. */
+    public SandboxImage image(String reference) {
+        return images.get(repositoryOf(reference));
     }
 
     /** Makes every new Pod whose image has {@code repository} (without tag and digest) suffer {@code fault}. */
