@@ -17,7 +17,9 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -60,8 +62,46 @@ final class ApiRequests {
         MockResponse response = dispatch(request);
         if (request.method() == HttpMethod.GET && response.code() == 200) {
             response = typedList(pathOf(request), response);
+            String table = TableConvertor.requested(request.getHeader("Accept"));
+            if (table != null) {
+                response = asTable(request, response, table);
+            }
         }
         return response;
+    }
+
+    /** The value of query parameter {@code name} of {@code path}, or null. */
+    static String queryParameter(String path, String name) {
+        int query = path.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String param : path.substring(query + 1).split("&")) {
+            String[] kv = param.split("=", 2);
+            if (URLDecoder.decode(kv[0], StandardCharsets.UTF_8).equals(name)) {
+                return kv.length == 2 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "";
+            }
+        }
+        return null;
+    }
+
+    /** An object or list as the Table kubectl asked for, when its kind has printer columns here. */
+    private static MockResponse asTable(RecordedRequest request, MockResponse response, String version) {
+        if (response.getBody() == null) {
+            return response;
+        }
+        String body = response.getBody().readUtf8();
+        String table;
+        try {
+            table = TableConvertor.table(JSON.readTree(body), version, queryParameter(request.getPath(), "includeObject"),
+                    true, Instant.now());
+        } catch (IOException e) {
+            table = null;
+        }
+        if (table == null) {
+            return response.setBody(body);
+        }
+        return response.setBody(table).setHeader("Content-Type", TableConvertor.contentType(version));
     }
 
     private MockResponse dispatch(RecordedRequest request) {

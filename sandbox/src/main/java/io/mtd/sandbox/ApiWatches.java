@@ -1,5 +1,7 @@
 package io.mtd.sandbox;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.WebSocket;
@@ -10,7 +12,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -28,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ApiWatches implements AutoCloseable {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final SandboxCrudDispatcher dispatcher;
     private final Set<ServerWebSocket> webSockets = ConcurrentHashMap.newKeySet();
     private final Set<HttpWatch> httpWatches = ConcurrentHashMap.newKeySet();
@@ -191,11 +196,15 @@ final class ApiWatches implements AutoCloseable {
         private final RecordedRequest request;
         private final WebSocketListener listener;
         private final AtomicBoolean closed = new AtomicBoolean();
+        /** The Table version kubectl asked for (get --watch), or null: each event's object is then a one-row Table. */
+        private final String table;
+        private boolean columnsSent;
 
         HttpWatch(HttpServerRequest event, RecordedRequest request, MockResponse response) {
             this.event = event;
             this.request = request;
             this.listener = response.getWebSocketListener();
+            this.table = TableConvertor.requested(event.getHeader("Accept"));
             HttpServerResponse http = event.response();
             http.setStatusCode(200).putHeader("Content-Type", "application/json").setChunked(true);
             httpWatches.add(this);
@@ -214,8 +223,25 @@ final class ApiWatches implements AutoCloseable {
             if (closed.get() || http.ended() || http.closed()) {
                 return false;
             }
-            http.write(text + "\n");
+            http.write((table == null ? text : asTable(text)) + "\n");
             return true;
+        }
+
+        /** A watch event whose object is a one-row Table, with the column definitions in the first event only. */
+        private synchronized String asTable(String text) {
+            try {
+                ObjectNode watchEvent = (ObjectNode) JSON.readTree(text);
+                String row = TableConvertor.table(watchEvent.path("object"), table,
+                        ApiRequests.queryParameter(request.getPath(), "includeObject"), !columnsSent, Instant.now());
+                if (row == null) {
+                    return text;
+                }
+                columnsSent = true;
+                watchEvent.set("object", JSON.readTree(row));
+                return watchEvent.toString();
+            } catch (IOException | ClassCastException e) {
+                return text;
+            }
         }
 
         @Override
