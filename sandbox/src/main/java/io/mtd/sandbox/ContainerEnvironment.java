@@ -49,29 +49,29 @@ final class ContainerEnvironment {
                 if (from.getSecretKeyRef() != null) {
                     var ref = from.getSecretKeyRef();
                     boolean optional = Boolean.TRUE.equals(ref.getOptional());
-                    Map<String, String> values = secret(data, ref.getName(), optional);
-                    if (values.containsKey(ref.getKey())) {
-                        env.put(var.getName(), values.get(ref.getKey()));
-                    } else if (!optional) {
-                        throw new ContainerConfigError("couldn't find key " + ref.getKey() + " in Secret " + pod.getNamespace()
-                                + "/" + ref.getName());
-                    }
+                    putKey(env, var.getName(), secret(data, ref.getName(), optional), ref.getKey(), optional,
+                            "Secret " + pod.getNamespace() + "/" + ref.getName());
                 } else if (from.getConfigMapKeyRef() != null) {
                     var ref = from.getConfigMapKeyRef();
                     boolean optional = Boolean.TRUE.equals(ref.getOptional());
-                    Map<String, String> values = configMap(data, ref.getName(), optional);
-                    if (values.containsKey(ref.getKey())) {
-                        env.put(var.getName(), values.get(ref.getKey()));
-                    } else if (!optional) {
-                        throw new ContainerConfigError("couldn't find key " + ref.getKey() + " in ConfigMap " + pod.getNamespace()
-                                + "/" + ref.getName());
-                    }
+                    putKey(env, var.getName(), configMap(data, ref.getName(), optional), ref.getKey(), optional,
+                            "ConfigMap " + pod.getNamespace() + "/" + ref.getName());
                 } else if (from.getFieldRef() != null) {
                     env.put(var.getName(), fieldValue(pod, from.getFieldRef().getFieldPath()));
                 }
             }
         }
         return env;
+    }
+
+    /** Sets {@code variable} to {@code key} of {@code values}; a missing key is an error unless it is optional. */
+    private static void putKey(Map<String, String> env, String variable, Map<String, String> values, String key,
+            boolean optional, String source) throws ContainerConfigError {
+        if (values.containsKey(key)) {
+            env.put(variable, values.get(key));
+        } else if (!optional) {
+            throw new ContainerConfigError("couldn't find key " + key + " in " + source);
+        }
     }
 
     /** Expands {@code $(VAR)} references to variables of {@code env}; a reference to anything else stays as written. */
@@ -105,27 +105,23 @@ final class ContainerEnvironment {
         }
     }
 
-    private static Map<String, String> secret(NamespaceData data, String name, boolean optional)
-            throws ContainerConfigError {
-        Map<String, String> values = data.secret(name);
-        if (values == null) {
-            if (optional) {
-                return Map.of();
-            }
-            throw new ContainerConfigError("secret \"" + name + "\" not found");
-        }
-        return values;
+    private static Map<String, String> secret(NamespaceData data, String name, boolean optional) throws ContainerConfigError {
+        return source(data.secret(name), optional, "secret \"" + name + "\" not found");
     }
 
-    private static Map<String, String> configMap(NamespaceData data, String name, boolean optional)
+    private static Map<String, String> configMap(NamespaceData data, String name, boolean optional) throws ContainerConfigError {
+        return source(data.configMap(name), optional, "configmap \"" + name + "\" not found");
+    }
+
+    /** A source's values; a source that does not exist has none when it is optional, and is an error otherwise. */
+    private static Map<String, String> source(Map<String, String> values, boolean optional, String missing)
             throws ContainerConfigError {
-        Map<String, String> values = data.configMap(name);
-        if (values == null) {
-            if (optional) {
-                return Map.of();
-            }
-            throw new ContainerConfigError("configmap \"" + name + "\" not found");
+        if (values != null) {
+            return values;
         }
-        return values;
+        if (optional) {
+            return Map.of();
+        }
+        throw new ContainerConfigError(missing);
     }
 }

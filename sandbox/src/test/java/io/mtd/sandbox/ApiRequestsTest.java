@@ -45,15 +45,20 @@ class ApiRequestsTest {
         assertThat(version.path("gitVersion").asText()).startsWith("v1.");
     }
 
+    /** Creates Job {@code name} in namespace shop with {@code selector} (JSON, or empty) and {@code labels} on its Pods. */
+    private JsonNode createJob(String name, String selector, String labels) throws Exception {
+        MockResponse created = send(HttpMethod.POST, "/apis/batch/v1/namespaces/shop/jobs", "application/json",
+                "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"shop\"},"
+                        + "\"spec\":{" + selector + "\"template\":{\"metadata\":{\"labels\":" + labels + "},\"spec\":{"
+                        + "\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"m\",\"image\":\"x/y:1\"}]}}}}");
+        assertThat(created.code()).as(created.getBody() == null ? "" : created.getBody().readUtf8()).isEqualTo(201);
+        return json(send(HttpMethod.GET, "/apis/batch/v1/namespaces/shop/jobs/" + name, null, null));
+    }
+
     @Test
     void aNewJobGetsItsDefaultSelectorAndPodLabels() throws Exception {
-        MockResponse created = send(HttpMethod.POST, "/apis/batch/v1/namespaces/shop/jobs", "application/json",
-                "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"migrate\",\"namespace\":\"shop\"},"
-                        + "\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"shop\"}},\"spec\":{\"restartPolicy\":\"Never\","
-                        + "\"containers\":[{\"name\":\"m\",\"image\":\"x/y:1\"}]}}}}");
+        JsonNode job = createJob("migrate", "", "{\"app\":\"shop\"}");
 
-        JsonNode job = json(send(HttpMethod.GET, "/apis/batch/v1/namespaces/shop/jobs/migrate", null, null));
-        assertThat(created.code()).isEqualTo(201);
         assertThat(job.at("/spec/selector/matchLabels/batch.kubernetes.io~1job-name").asText()).isEqualTo("migrate");
         JsonNode labels = job.at("/spec/template/metadata/labels");
         assertThat(labels.path("app").asText()).isEqualTo("shop");
@@ -63,13 +68,8 @@ class ApiRequestsTest {
 
     @Test
     void aJobWithItsOwnSelectorKeepsIt() throws Exception {
-        MockResponse created = send(HttpMethod.POST, "/apis/batch/v1/namespaces/shop/jobs", "application/json",
-                "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"own\",\"namespace\":\"shop\"},"
-                        + "\"spec\":{\"selector\":{\"matchLabels\":{\"mine\":\"yes\"}},\"template\":{\"metadata\":{\"labels\":"
-                        + "{\"mine\":\"yes\"}},\"spec\":{\"containers\":[{\"name\":\"m\",\"image\":\"x/y:1\"}]}}}}");
+        JsonNode job = createJob("own", "\"selector\":{\"matchLabels\":{\"mine\":\"yes\"}},", "{\"mine\":\"yes\"}");
 
-        assertThat(created.code()).as(created.getBody() == null ? "" : created.getBody().readUtf8()).isEqualTo(201);
-        JsonNode job = json(send(HttpMethod.GET, "/apis/batch/v1/namespaces/shop/jobs/own", null, null));
         assertThat(job.at("/spec/selector/matchLabels").toString()).isEqualTo("{\"mine\":\"yes\"}");
         assertThat(job.at("/spec/template/metadata/labels").has("job-name")).isFalse();
     }

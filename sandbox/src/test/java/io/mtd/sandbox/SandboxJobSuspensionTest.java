@@ -6,11 +6,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -26,28 +23,9 @@ import static org.awaitility.Awaitility.await;
 /** Job suspension ({@code spec.suspend}) as the batch/v1 Job controller implements it. */
 class SandboxJobSuspensionTest {
 
-    private static Sandbox sandbox;
-    private KubernetesClient client;
-
-    @BeforeAll
-    static void startSandbox() {
-        sandbox = Sandbox.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        client = sandbox.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        client.close();
-    }
+    @RegisterExtension
+    static final SandboxExtension CLUSTER = new SandboxExtension();
+    private final KubernetesClient client = CLUSTER.client();
 
     private static Job suspended(String name, String script) {
         Job job = SandboxJobTest.job(name, script);

@@ -5,11 +5,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -34,29 +31,10 @@ import static org.awaitility.Awaitility.await;
 
 class SandboxJobTest {
 
-    private static Sandbox sandbox;
-    private KubernetesClient client;
-
-    @BeforeAll
-    static void startSandbox() {
-        sandbox = Sandbox.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        client = sandbox.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        sandbox.kubelet().clearFaults();
-        client.close();
-    }
+    @RegisterExtension
+    static final SandboxExtension CLUSTER = new SandboxExtension();
+    private final Sandbox sandbox = CLUSTER.sandbox();
+    private final KubernetesClient client = CLUSTER.client();
 
     static Job job(String name, String script) {
         return new JobBuilder().withNewMetadata().withName(name).endMetadata()

@@ -136,6 +136,14 @@ class SandboxKubectlTest {
         assertThat(status.output()).contains("exceeded its progress deadline");
     }
 
+    /** Creates namespace {@code name} and returns a client to the sandbox, which the caller closes. */
+    private static KubernetesClient inNewNamespace(String name) {
+        KubernetesClient client = sandbox.client();
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+                .endMetadata().build()).create();
+        return client;
+    }
+
     private static List<String> lines(Result result) {
         assertThat(result.exitCode()).as(result.output()).isZero();
         return result.output().lines().map(String::strip).toList();
@@ -144,9 +152,7 @@ class SandboxKubectlTest {
     @Test
     void kubectlGetShowsTheColumnsAnApiServerPrints() throws Exception {
         String ns = "printing";
-        try (KubernetesClient client = sandbox.client()) {
-            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(ns)
-                    .endMetadata().build()).create();
+        try (KubernetesClient client = inNewNamespace(ns)) {
             client.batch().v1().jobs().inNamespace(ns).resource(SandboxJobTest.job("printed", "echo hi")).create();
             var held = SandboxJobTest.job("held", "echo later");
             held.getSpec().setSuspend(true);
@@ -206,9 +212,7 @@ class SandboxKubectlTest {
     @Test
     void kubectlGetWatchPrintsRowsAsJobsChange() throws Exception {
         String ns = "watched";
-        try (KubernetesClient client = sandbox.client()) {
-            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(ns)
-                    .endMetadata().build()).create();
+        try (KubernetesClient client = inNewNamespace(ns)) {
             client.batch().v1().jobs().inNamespace(ns).resource(SandboxJobTest.job("first", "echo 1")).create();
         }
         Process watch = new ProcessBuilder(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(), "-n", ns, "get", "jobs",

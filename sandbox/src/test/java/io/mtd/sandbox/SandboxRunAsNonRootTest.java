@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -23,23 +23,17 @@ import static org.awaitility.Awaitility.await;
 class SandboxRunAsNonRootTest {
 
     private static final String ROOT_IMAGE = "registry.example.com/runs-as-root";
-    private static Sandbox sandbox;
+    @RegisterExtension
+    static final SandboxExtension CLUSTER = new SandboxExtension();
     private static KubernetesClient client;
     @TempDir
     static Path image;
 
     @BeforeAll
-    static void start() throws Exception {
-        sandbox = Sandbox.start();
-        client = sandbox.client();
+    static void registerTheRootImage() throws Exception {
+        client = CLUSTER.client();
         Files.writeString(image.resolve(SandboxImage.CONFIG_FILE), "{\"config\": {}}");
-        sandbox.kubelet().registerImage(ROOT_IMAGE, new SandboxImage(image, List.of(), Map.of()));
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        sandbox.close();
+        CLUSTER.sandbox().kubelet().registerImage(ROOT_IMAGE, new SandboxImage(image, List.of(), Map.of()));
     }
 
     private static Job job(String name, Path marker, Long runAsUser) {
