@@ -320,7 +320,7 @@ final class DeploymentController implements AutoCloseable {
 
     private static DeploymentCondition condition(String type, String value, String reason, String message,
             DeploymentCondition previous) {
-        String now = SandboxKubelet.now();
+        String now = ApiTime.now();
         String transition = previous != null && value.equals(previous.getStatus()) && previous.getLastTransitionTime() != null
                 ? previous.getLastTransitionTime() : now;
         String update = previous != null && value.equals(previous.getStatus()) && Objects.equals(reason, previous.getReason())

@@ -58,26 +58,26 @@ final class Discovery {
         }
         String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
         if (p.equals("/api")) {
-            return SandboxApiServer.json(200, "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
+            return ApiResponses.json(200, "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
                     + "\"serverAddressByClientCIDRs\":[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1\"}]}");
         }
         if (p.equals("/apis")) {
             String groups = GROUP_VERSIONS.keySet().stream().filter(gv -> gv.contains("/"))
                     .map(Discovery::group).collect(Collectors.joining(","));
-            return SandboxApiServer.json(200, "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + groups + "]}");
+            return ApiResponses.json(200, "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + groups + "]}");
         }
         if (p.equals("/api/v1")) {
-            return SandboxApiServer.json(200, resourceList("v1"));
+            return ApiResponses.json(200, resourceList("v1"));
         }
         if (p.startsWith("/apis/")) {
             String rest = p.substring("/apis/".length());
             if (GROUP_VERSIONS.containsKey(rest) && rest.contains("/")) {
-                return SandboxApiServer.json(200, resourceList(rest));
+                return ApiResponses.json(200, resourceList(rest));
             }
             if (!rest.contains("/")) {
                 for (String gv : GROUP_VERSIONS.keySet()) {
                     if (gv.startsWith(rest + "/")) {
-                        return SandboxApiServer.json(200, group(gv).replaceFirst("\\{", "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\","));
+                        return ApiResponses.json(200, group(gv).replaceFirst("\\{", "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\","));
                     }
                 }
             }

@@ -31,13 +31,23 @@ import java.util.logging.Logger;
  * The batch/v1 Job controller as Kubernetes documents it, for Jobs of one completion: one Pod at a time, retried up
  * to {@code backoffLimit} failures, bounded by {@code activeDeadlineSeconds}, cleaned up by
  * {@code ttlSecondsAfterFinished}, and its Pods garbage-collected with it.
+ *
+ * <p>Suspension ({@code spec.suspend}) as the real controller does it: a suspended Job creates no Pod; suspending a Job
+ * deletes its active Pod (which then counts neither as failed nor as succeeded) and sets the condition
+ * {@code Suspended=True} (JobSuspended, "Job suspended"); resuming sets it to False (JobResumed, "Job resumed") and
+ * resets {@code status.startTime}, from which {@code activeDeadlineSeconds} counts, and which a Job created suspended
+ * does not have until it is resumed. No deadline passes while a Job is suspended, and {@code ttlSecondsAfterFinished}
+ * counts only from the end of a finished Job.
  */
 final class JobController implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JobController.class.getName());
     private static final long RETRY_BACKOFF_MS = 200;
+    private static final long CREATE_BACKOFF_MS = 1000;
     private static final int DEFAULT_BACKOFF_LIMIT = 6;
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    /** What the controller remembers of a Pod it deleted because its Job was suspended. */
+    private static final String SUSPENDED = "deleted: Job suspended";
 
     private final KubernetesClient client;
     private final SandboxKubelet kubelet;
@@ -58,6 +68,7 @@ final class JobController implements AutoCloseable {
         private int succeeded;
         private long nextPodAt;
         private String startTime;
+        private JobCondition suspended;
         private JobStatus written;
     }
 
@@ -122,8 +133,14 @@ final class JobController implements AutoCloseable {
             return;
         }
         long now = System.currentTimeMillis();
-        if (run.startTime == null) {
-            run.startTime = SandboxKubelet.now();
+        boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
+        if (!suspend && run.suspended != null && "True".equals(run.suspended.getStatus())) {
+            // resumed: as documented, activeDeadlineSeconds counts from here (the time a Job is continuously active)
+            run.suspended = condition("Suspended", "False", "JobResumed", "Job resumed");
+            run.startTime = null;
+        }
+        if (run.startTime == null && !suspend) {
+            run.startTime = ApiTime.now();
             run.activeSince = now;
         }
         List<JobCondition> conditions = new ArrayList<>();
@@ -153,14 +170,15 @@ final class JobController implements AutoCloseable {
         }
         int backoffLimit = job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT : job.getSpec().getBackoffLimit();
         Long deadline = job.getSpec().getActiveDeadlineSeconds();
+        List<JobCondition> finished = new ArrayList<>();
         if (run.succeeded > 0) {
-            completionTime = SandboxKubelet.now();
-            conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
-            conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
+            completionTime = ApiTime.now();
+            finished.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
+            finished.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
         } else if (run.failed > backoffLimit) {
-            conditions.add(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
-            conditions.add(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
-        } else if (deadline != null && now - run.activeSince >= deadline * 1000) {
+            finished.add(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+            finished.add(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+        } else if (!suspend && deadline != null && now - run.activeSince >= deadline * 1000) {
             if (run.activePod != null) {
                 Pod pod = jobPod(job, run.activePod);
                 if (pod != null) {
@@ -170,24 +188,33 @@ final class JobController implements AutoCloseable {
                 run.failed++;
                 run.activePod = null;
             }
-            conditions.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
-            conditions.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
-        } else if (run.activePod == null && now >= run.nextPodAt && !Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+            finished.add(condition("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"));
+            finished.add(condition("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"));
+        } else if (suspend) {
+            suspendActivePod(job, run);
+            if (run.suspended == null || !"True".equals(run.suspended.getStatus())) {
+                run.suspended = condition("Suspended", "True", "JobSuspended", "Job suspended");
+            }
+        } else if (run.activePod == null && now >= run.nextPodAt) {
             // like the real controller's expectations: a Pod this Job already has (say one whose creation answered with
             // an error, or that the Pod informer has not shown yet) is adopted, never doubled
             String existing = unfinishedPod(job, run);
-            run.activePod = existing != null ? existing : createPod(job);
-            if (!run.pods.contains(run.activePod)) {
+            run.activePod = existing != null ? existing : createPod(job, run, now);
+            if (run.activePod != null && !run.pods.contains(run.activePod)) {
                 run.pods.add(run.activePod);
             }
         }
+        if (run.suspended != null) {
+            conditions.add(run.suspended);
+        }
+        conditions.addAll(finished);
         JobStatus next = new JobStatusBuilder()
                 .withStartTime(run.startTime)
                 .withActive(run.activePod == null ? null : 1)
                 .withReady(ready ? 1 : 0)
                 .withSucceeded(run.succeeded == 0 ? null : run.succeeded)
                 .withFailed(run.failed == 0 ? null : run.failed)
-                .withTerminating(0)
+                .withTerminating(terminating(job, run))
                 .withCompletionTime(completionTime)
                 .withConditions(conditions.isEmpty() ? null : conditions)
                 .build();
@@ -200,6 +227,32 @@ final class JobController implements AutoCloseable {
                 run.written = next;
             }
         }
+    }
+
+    /**
+     * Deletes the suspended Job's active Pod, as the real controller does after taking its tracking finalizer away: the
+     * Pod counts neither as failed nor as succeeded, and is never adopted again.
+     */
+    private void suspendActivePod(Job job, JobRun run) {
+        if (run.activePod == null) {
+            return;
+        }
+        run.podPhases.put(run.activePod, SUSPENDED);
+        String pod = run.activePod;
+        run.activePod = null;
+        client.pods().inNamespace(job.getMetadata().getNamespace()).withName(pod).delete();
+    }
+
+    /** How many of the Job's Pods are being deleted and have not ended yet (their process still runs). */
+    private int terminating(Job job, JobRun run) {
+        int n = 0;
+        for (String name : run.pods) {
+            Pod pod = jobPod(job, name);
+            if (pod != null && pod.getMetadata().getDeletionTimestamp() != null && DeploymentController.isActive(pod)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static boolean finished(JobStatus jobStatus) {
@@ -261,12 +314,20 @@ final class JobController implements AutoCloseable {
     }
 
     private static JobCondition condition(String type, String reason, String message) {
-        String now = SandboxKubelet.now();
-        return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
+        return condition(type, "True", reason, message);
+    }
+
+    private static JobCondition condition(String type, String status, String reason, String message) {
+        String now = ApiTime.now();
+        return new JobConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
                 .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
 
-    private String createPod(Job job) {
+    /**
+     * Creates the Job's next Pod and returns its name; null when the API server refused it (say its service account does
+     * not exist), tried again after a back-off, as the real controller does after a FailedCreate.
+     */
+    private String createPod(Job job, JobRun run, long now) {
         StringBuilder suffix = new StringBuilder();
         for (int i = 0; i < 5; i++) {
             suffix.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
@@ -291,7 +352,16 @@ final class JobController implements AutoCloseable {
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
                 .build();
-        client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+        try {
+            client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() / 100 != 4 || e.getCode() == 409) {
+                throw e;
+            }
+            LOG.log(Level.FINE, "Error creating: {0}", e.getMessage());
+            run.nextPodAt = now + CREATE_BACKOFF_MS;
+            return null;
+        }
         return name;
     }
 

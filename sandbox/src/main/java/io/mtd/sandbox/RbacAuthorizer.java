@@ -47,7 +47,7 @@ final class RbacAuthorizer {
         try {
             body = JSON.readTree(request.getUtf8Body());
         } catch (IOException | RuntimeException e) {
-            return SandboxApiServer.json(400, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":400}");
+            return ApiResponses.json(400, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":400}");
         }
         com.fasterxml.jackson.databind.node.ObjectNode answer = body.deepCopy();
         if (request.getPath().contains("selfsubjectaccessreviews")) {
@@ -60,7 +60,7 @@ final class RbacAuthorizer {
             answer.putObject("status").putObject("userInfo").put("username",
                     account == null ? "sandbox-admin" : user(account));
         }
-        return SandboxApiServer.json(201, answer.toString());
+        return ApiResponses.json(201, answer.toString());
     }
 
     /** The service account {namespace, name} whose token the Authorization header bears, or null. */
@@ -179,10 +179,10 @@ final class RbacAuthorizer {
         String message = (name == null ? kind : kind + " \"" + name + "\"") + " is forbidden: User \"" + user
                 + "\" cannot " + verb + " resource \"" + resource + "\" in API group \"" + group + "\""
                 + (namespace == null ? " at the cluster scope" : " in the namespace \"" + namespace + "\"");
-        return new Denial(message, SandboxApiServer.json(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-                + "\"message\":" + SandboxApiServer.jsonString(message) + ",\"reason\":\"Forbidden\",\"details\":{"
-                + (name == null ? "" : "\"name\":" + SandboxApiServer.jsonString(name) + ",")
-                + "\"group\":" + SandboxApiServer.jsonString(group) + ",\"kind\":"
-                + SandboxApiServer.jsonString(resource.replaceFirst("/.*", "")) + "},\"code\":403}"));
+        return new Denial(message, ApiResponses.json(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                + "\"message\":" + ApiResponses.jsonString(message) + ",\"reason\":\"Forbidden\",\"details\":{"
+                + (name == null ? "" : "\"name\":" + ApiResponses.jsonString(name) + ",")
+                + "\"group\":" + ApiResponses.jsonString(group) + ",\"kind\":"
+                + ApiResponses.jsonString(resource.replaceFirst("/.*", "")) + "},\"code\":403}"));
     }
 }

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * An in-process Kubernetes cluster: fabric8's mock API server in CRUD mode (with watches), a kubelet that runs Job
- * containers as local processes, and the Job and Deployment controllers.
+ * containers as local processes, and the Job and Deployment controllers. The {@link PostgresImage postgres} image is
+ * known from the start.
  */
 public final class Sandbox implements AutoCloseable {
 
@@ -60,6 +61,7 @@ public final class Sandbox implements AutoCloseable {
                 .build();
         KubernetesClient controlPlane = new KubernetesClientBuilder().withConfig(config).build();
         SandboxKubelet kubelet = new SandboxKubelet(controlPlane, logs, workDir.resolve("pods"));
+        PostgresImage.registerWith(kubelet);
         kubelet.start();
         JobController jobs = new JobController(controlPlane, kubelet);
         jobs.start();

@@ -4,7 +4,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -29,6 +32,59 @@ public final class SandboxDatabase implements AutoCloseable {
     /** The JDBC URL of {@code database} on this server. */
     public String jdbcUrl(String database) {
         return postgres.getJdbcUrl(user(), database).replaceAll("[?&]user=[^&]*", "").replaceAll("[?&]password=[^&]*", "");
+    }
+
+    /** The host name clients reach the server at. */
+    public String host() {
+        return "localhost";
+    }
+
+    /** The TCP port the server listens on. */
+    public int port() {
+        return postgres.getPort();
+    }
+
+    /**
+     * The URL of {@code database} with the superuser's credentials in the form libpq, psql, pg_dump,
+     * dj-database-url, SQLAlchemy and Rails read: {@code postgresql://user:password@host:port/database}.
+     */
+    public String url(String database) {
+        return "postgresql://" + user() + ":" + password() + "@" + host() + ":" + port() + "/" + database;
+    }
+
+    /**
+     * What a Secret for {@code database} holds, in the forms frameworks read: {@code DATABASE_URL} (JDBC, as the shop
+     * example and Flyway read it), {@code DATABASE_USER}, {@code DATABASE_PASSWORD}; the same as {@code FLYWAY_URL},
+     * {@code FLYWAY_USER}, {@code FLYWAY_PASSWORD}; {@code POSTGRES_URL} ({@link #url}); and libpq's {@code PGHOST},
+     * {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE} (psql and pg_dump read them unasked).
+     */
+    public Map<String, String> secretValues(String database) {
+        String jdbc = jdbcUrl(database);
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("DATABASE_URL", jdbc);
+        values.put("DATABASE_USER", user());
+        values.put("DATABASE_PASSWORD", password());
+        values.put("FLYWAY_URL", jdbc);
+        values.put("FLYWAY_USER", user());
+        values.put("FLYWAY_PASSWORD", password());
+        values.put("POSTGRES_URL", url(database));
+        values.put("PGHOST", host());
+        values.put("PGPORT", String.valueOf(port()));
+        values.put("PGUSER", user());
+        values.put("PGPASSWORD", password());
+        values.put("PGDATABASE", database);
+        return values;
+    }
+
+    /** The server's major version (14 for the embedded binaries this project uses). */
+    public int serverMajorVersion() {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            return Integer.parseInt(rs.getString(1)) / 10000;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the server's version: " + e.getMessage(), e);
+        }
     }
 
     /** The superuser's name. */

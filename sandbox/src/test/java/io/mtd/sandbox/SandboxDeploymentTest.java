@@ -6,11 +6,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,29 +17,10 @@ import static org.awaitility.Awaitility.await;
 
 class SandboxDeploymentTest {
 
-    private static Sandbox sandbox;
-    private KubernetesClient client;
-
-    @BeforeAll
-    static void startSandbox() {
-        sandbox = Sandbox.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        client = sandbox.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        sandbox.kubelet().clearFaults();
-        client.close();
-    }
+    @RegisterExtension
+    static final SandboxExtension CLUSTER = new SandboxExtension();
+    private final Sandbox sandbox = CLUSTER.sandbox();
+    private final KubernetesClient client = CLUSTER.client();
 
     private static Deployment deployment(String name, String image) {
         return new DeploymentBuilder().withNewMetadata().withName(name).endMetadata()

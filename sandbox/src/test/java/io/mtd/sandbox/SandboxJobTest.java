@@ -5,11 +5,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -34,29 +31,10 @@ import static org.awaitility.Awaitility.await;
 
 class SandboxJobTest {
 
-    private static Sandbox sandbox;
-    private KubernetesClient client;
-
-    @BeforeAll
-    static void startSandbox() {
-        sandbox = Sandbox.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void connect() {
-        client = sandbox.client();
-    }
-
-    @AfterEach
-    void disconnect() {
-        sandbox.kubelet().clearFaults();
-        client.close();
-    }
+    @RegisterExtension
+    static final SandboxExtension CLUSTER = new SandboxExtension();
+    private final Sandbox sandbox = CLUSTER.sandbox();
+    private final KubernetesClient client = CLUSTER.client();
 
     static Job job(String name, String script) {
         return new JobBuilder().withNewMetadata().withName(name).endMetadata()
@@ -417,6 +395,21 @@ class SandboxJobTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> client.batch().v1().jobs().withName("shortlived").get() == null);
         await().atMost(Duration.ofSeconds(10)).until(() -> podsOf("shortlived").isEmpty());
+    }
+
+    @Test
+    void aJobWhoseServiceAccountIsMissingHasNoPodUntilTheAccountExists() {
+        Job job = job("account", "echo ran");
+        job.getSpec().getTemplate().getSpec().setServiceAccountName("migrator");
+        client.batch().v1().jobs().resource(job).create();
+
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> podsOf("account").isEmpty());
+        assertThat(condition(client.batch().v1().jobs().withName("account").get(), "Failed")).isNull();
+        client.serviceAccounts().resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata()
+                .withName("migrator").endMetadata().build()).create();
+
+        awaitCondition("account", "Complete");
+        assertThat(podsOf("account")).hasSize(1);
     }
 
     private ContainerStatus awaitWaiting(String job, String reason) {

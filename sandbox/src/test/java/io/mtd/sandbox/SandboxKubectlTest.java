@@ -135,4 +135,104 @@ class SandboxKubectlTest {
         assertThat(status.exitCode()).as(status.output()).isNotZero();
         assertThat(status.output()).contains("exceeded its progress deadline");
     }
+
+    /** Creates namespace {@code name} and returns a client to the sandbox, which the caller closes. */
+    private static KubernetesClient inNewNamespace(String name) {
+        KubernetesClient client = sandbox.client();
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+                .endMetadata().build()).create();
+        return client;
+    }
+
+    private static List<String> lines(Result result) {
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        return result.output().lines().map(String::strip).toList();
+    }
+
+    @Test
+    void kubectlGetShowsTheColumnsAnApiServerPrints() throws Exception {
+        String ns = "printing";
+        try (KubernetesClient client = inNewNamespace(ns)) {
+            client.batch().v1().jobs().inNamespace(ns).resource(SandboxJobTest.job("printed", "echo hi")).create();
+            var held = SandboxJobTest.job("held", "echo later");
+            held.getSpec().setSuspend(true);
+            client.batch().v1().jobs().inNamespace(ns).resource(held).create();
+            client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata().withName("tabled")
+                    .endMetadata().withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", "tabled").endSelector()
+                    .withNewTemplate().withNewMetadata().addToLabels("app", "tabled").endMetadata()
+                    .withNewSpec().addNewContainer().withName("web").withImage("registry.example.com/web:1").endContainer()
+                    .endSpec().endTemplate().endSpec().build()).create();
+            client.leases().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                    .withNewMetadata().withName("shop-staging").endMetadata().withNewSpec().withHolderIdentity("run-7")
+                    .endSpec().build()).create();
+            client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                    .withName("sql").endMetadata().addToData("V1.sql", "select 1").addToData("V2.sql", "select 2").build()).create();
+            client.secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                    .withName("db").endMetadata().addToStringData("URL", "postgres://db").build()).create();
+        }
+        assertThat(kubectl("-n", ns, "wait", "--for=condition=complete", "job/printed", "--timeout=20s").exitCode()).isZero();
+        assertThat(kubectl("-n", ns, "rollout", "status", "deployment/tabled", "--timeout=20s").exitCode()).isZero();
+
+        List<String> jobs = lines(kubectl("-n", ns, "get", "jobs"));
+        assertThat(jobs.get(0)).matches("NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE");
+        assertThat(jobs).anyMatch(l -> l.matches("printed\\s+Complete\\s+1/1\\s+\\d+s\\s+\\d+s"))
+                .anyMatch(l -> l.matches("held\\s+Suspended\\s+0/1\\s+\\d+s"));
+        List<String> wide = lines(kubectl("-n", ns, "get", "jobs", "-o", "wide"));
+        assertThat(wide.get(0)).matches("NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE\\s+CONTAINERS\\s+IMAGES\\s+SELECTOR");
+        assertThat(wide).anyMatch(l -> l.matches("printed\\s+Complete\\s+1/1\\s+\\S+\\s+\\S+\\s+main\\s+"
+                + "registry.example.com/shop:1.0\\s+batch.kubernetes.io/job-name=printed"));
+        assertThat(lines(kubectl("get", "jobs", "-A"))).anyMatch(l -> l.matches("printing\\s+printed\\s+Complete\\s+1/1.*"));
+        List<String> one = lines(kubectl("-n", ns, "get", "job", "held"));
+        assertThat(one).hasSize(2);
+        assertThat(one.get(0)).matches("NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE");
+        assertThat(one.get(1)).matches("held\\s+Suspended\\s+0/1\\s+\\d+s");
+
+        List<String> pods = lines(kubectl("-n", ns, "get", "pods", "-l", "job-name=printed"));
+        assertThat(pods.get(0)).matches("NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE");
+        assertThat(pods.get(1)).matches("printed-[a-z0-9]{5}\\s+0/1\\s+Completed\\s+0\\s+\\d+s");
+        assertThat(lines(kubectl("-n", ns, "get", "pods", "-l", "app=tabled"))).element(1).asString()
+                .matches("tabled-[a-z0-9]+-[a-z0-9]+\\s+1/1\\s+Running\\s+0\\s+\\d+s");
+
+        List<String> deployments = lines(kubectl("-n", ns, "get", "deployments"));
+        assertThat(deployments.get(0)).matches("NAME\\s+READY\\s+UP-TO-DATE\\s+AVAILABLE\\s+AGE");
+        assertThat(deployments.get(1)).matches("tabled\\s+1/1\\s+1\\s+1\\s+\\d+s");
+        List<String> replicaSets = lines(kubectl("-n", ns, "get", "replicasets"));
+        assertThat(replicaSets.get(0)).matches("NAME\\s+DESIRED\\s+CURRENT\\s+READY\\s+AGE");
+        assertThat(replicaSets.get(1)).matches("tabled-[a-z0-9]+\\s+1\\s+1\\s+1\\s+\\d+s");
+        List<String> leases = lines(kubectl("-n", ns, "get", "leases"));
+        assertThat(leases.get(0)).matches("NAME\\s+HOLDER\\s+AGE");
+        assertThat(leases.get(1)).matches("shop-staging\\s+run-7\\s+\\d+s");
+        assertThat(lines(kubectl("-n", ns, "get", "configmaps")).get(0)).matches("NAME\\s+DATA\\s+AGE");
+        assertThat(lines(kubectl("-n", ns, "get", "configmaps"))).element(1).asString().matches("sql\\s+2\\s+\\d+s");
+        List<String> secrets = lines(kubectl("-n", ns, "get", "secrets"));
+        assertThat(secrets.get(0)).matches("NAME\\s+TYPE\\s+DATA\\s+AGE");
+        assertThat(secrets.get(1)).matches("db\\s+Opaque\\s+1\\s+\\d+s");
+    }
+
+    @Test
+    void kubectlGetWatchPrintsRowsAsJobsChange() throws Exception {
+        String ns = "watched";
+        try (KubernetesClient client = inNewNamespace(ns)) {
+            client.batch().v1().jobs().inNamespace(ns).resource(SandboxJobTest.job("first", "echo 1")).create();
+        }
+        Process watch = new ProcessBuilder(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(), "-n", ns, "get", "jobs",
+                "--watch").redirectErrorStream(true).start();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(watch.getInputStream(),
+                StandardCharsets.UTF_8)).lines().forEach(l -> seen.add(l.strip())));
+        reader.start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> seen.stream()
+                    .anyMatch(l -> l.matches("NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE")));
+            try (KubernetesClient client = sandbox.client()) {
+                client.batch().v1().jobs().inNamespace(ns).resource(SandboxJobTest.job("second", "echo 2")).create();
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> seen.stream()
+                    .anyMatch(l -> l.matches("second\\s+Complete\\s+1/1\\s+\\d+s\\s+\\d+s")));
+            assertThat(seen).anyMatch(l -> l.startsWith("first")).noneMatch(l -> l.contains("error") || l.contains("Error"));
+        } finally {
+            watch.destroyForcibly();
+            reader.join(5000);
+        }
+    }
 }

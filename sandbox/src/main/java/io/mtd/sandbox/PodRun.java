@@ -1,0 +1,213 @@
+package io.mtd.sandbox;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Pod on the sandbox node, from admission to its end: scheduled, its image pulled, its container's configuration
+ * awaited ({@link PodAdmission}), then its first container run as a local process ({@link ContainerProcess}, for Job
+ * and bare Pods) or simulated (Deployment Pods), every stage subject to the Pod's {@link FaultHooks} and reported through
+ * its {@link PodStatusReport}.
+ */
+final class PodRun {
+
+    private static final Logger LOG = Logger.getLogger(PodRun.class.getName());
+    /** The kill reason of a Pod that was deleted: its process dies and nothing more is reported. */
+    static final String DELETED = "Deleted";
+
+    /** What a Pod run uses of its node. */
+    record Node(KubernetesClient client, StatusWriter status, PodLogs logs, Path podsDir,
+            Function<String, SandboxImage> images, MigrationCounters counters, ScheduledExecutorService timer,
+            BooleanSupplier closed) {
+    }
+
+    private final Node node;
+    private final Pod pod;
+    private final String namespace;
+    private final String name;
+    private final Container container;
+    private final FaultHooks faults;
+    private final PodStatusReport status;
+    private final CompletableFuture<Void> exited = new CompletableFuture<>();
+    private ContainerProcess process;
+    private volatile String killReason;
+    private volatile boolean stopped;
+
+    PodRun(Node node, Pod pod, Fault fault) {
+        this.node = node;
+        this.pod = pod;
+        this.namespace = pod.getMetadata().getNamespace();
+        this.name = pod.getMetadata().getName();
+        this.container = pod.getSpec().getContainers().get(0);
+        this.faults = new FaultHooks(fault);
+        this.status = new PodStatusReport(pod, update -> {
+            if (node.closed().getAsBoolean()) {
+                return true;
+            }
+            boolean present = node.status().put(update);
+            if (!present) {
+                stopped = true;
+            }
+            return present;
+        });
+    }
+
+    /** Takes the Pod through its life on the calling thread; returns when its container ended or the Pod stopped. */
+    void live() {
+        try {
+            if (!faults.schedule(status) || !faults.pull(status, container.getImage())) {
+                return;
+            }
+            SandboxImage image = node.images().apply(container.getImage());
+            if (PodAdmission.isReplicaSetPod(pod)) {
+                if (PodAdmission.awaitContainerConfig(pod, container, image, null, status, this::halted) != null) {
+                    faults.simulate(status, this::halted);
+                }
+            } else {
+                runProcess(image);
+            }
+        } catch (RuntimeException e) {
+            if (!halted()) {
+                LOG.log(Level.WARNING, "sandbox kubelet failed on Pod " + namespace + "/" + name, e);
+            }
+        }
+    }
+
+    private boolean halted() {
+        return stopped || node.closed().getAsBoolean();
+    }
+
+    private void runProcess(SandboxImage image) {
+        NamespaceData data = NamespaceData.of(node.client(), namespace);
+        Map<String, String> env = PodAdmission.awaitContainerConfig(pod, container, image, data, status, this::halted);
+        if (env == null) {
+            return;
+        }
+        Path podDir = node.podsDir().resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
+        Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, data);
+        ContainerProcess running;
+        Runnable ended;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            try {
+                process = ContainerProcess.start(ContainerProcess.Launch.of(container, image, env, mounts, podDir,
+                        System.getenv()), container.getName());
+            } catch (ContainerProcess.StartError e) {
+                // as a runtime's container that never started: an empty log, and the reason in its status
+                node.logs().open(namespace, name);
+                node.logs().end(namespace, name);
+                status.terminated(128, "StartError", e.getMessage());
+                status.publish();
+                return;
+            }
+            running = process;
+            node.logs().open(namespace, name);
+            ended = node.counters().started(pod, container.getImage());
+            status.running(true);
+            status.publish();
+        }
+        faults.started(node.timer(), this::kill);
+        running.drain(line -> node.logs().append(namespace, name, line));
+        int exitCode;
+        try {
+            exitCode = running.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill(DELETED);
+            running.awaitExitUninterruptibly();
+            return;
+        } finally {
+            ended.run();
+            exited.complete(null);
+            node.logs().end(namespace, name);
+        }
+        String why = killReason;
+        if (DELETED.equals(why)) {
+            return;
+        }
+        if (FaultHooks.OOM_KILLED.equals(why)) {
+            status.terminated(137, "OOMKilled", null);
+        } else if (FaultHooks.EVICTED.equals(why)) {
+            FaultHooks.evicted(status);
+        } else if (why != null) {
+            status.terminated(137, "Error", null);
+        } else {
+            status.terminated(exitCode, exitCode == 0 ? "Completed" : "Error", null);
+        }
+        status.publish();
+    }
+
+    /** Ends the Pod the way the kubelet does for an active deadline: process killed, phase Failed. */
+    void fail(String podReason, String podMessage) {
+        status.podReason(podReason, podMessage);
+        synchronized (this) {
+            if (process == null) {
+                stopped = true;
+                status.failedWithoutContainer();
+                status.publish();
+                return;
+            }
+        }
+        kill(podReason);
+    }
+
+    private void kill(String why) {
+        ContainerProcess p;
+        synchronized (this) {
+            if (killReason == null) {
+                killReason = why;
+            }
+            if (DELETED.equals(killReason)) {
+                status.silence();
+            }
+            p = process;
+        }
+        if (p != null) {
+            p.kill();
+        }
+    }
+
+    /** Stops the Pod: no stage after the current one runs, and its process is killed with {@code why}. */
+    void stop(String why) {
+        stopped = true;
+        kill(why);
+    }
+
+    /** Stops the deleted Pod and waits (briefly) until its process has exited. */
+    void stopAndWait() {
+        stop(DELETED);
+        ContainerProcess p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p != null) {
+            try {
+                exited.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "a deleted Pod's process did not exit in time", e);
+            }
+        }
+    }
+
+    /** Sleeps without giving up the thread's interrupt. */
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
