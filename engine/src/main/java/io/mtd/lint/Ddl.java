@@ -1,0 +1,59 @@
+package io.mtd.lint;
+
+import java.util.List;
+
+/**
+ * What a statement does, as far as the rules need to know it: read from its tokens by {@link DdlReader} following
+ * PostgreSQL's grammar for the forms that lock or change tables the running version uses.
+ */
+sealed interface Ddl {
+
+    /** BEGIN or START TRANSACTION ({@code begins}), or COMMIT, END, ROLLBACK or ABORT. */
+    record Transaction(boolean begins) implements Ddl {}
+
+    /** {@code SET [LOCAL] name = value} or {@code RESET name} ({@code value} null). */
+    record Setting(String name, String value, boolean local) implements Ddl {}
+
+    /** {@code ALTER TABLE table action, ...}: every sub-command, in order. */
+    record AlterTable(String table, List<AlterAction> actions) implements Ddl {}
+
+    /** {@code CREATE [UNIQUE] INDEX [CONCURRENTLY] [name] ON table}; {@code name} is null when PostgreSQL chooses it. */
+    record CreateIndex(String name, String table, boolean concurrently) implements Ddl {}
+
+    /** {@code DROP INDEX [CONCURRENTLY] name, ...}. */
+    record DropIndex(List<String> names, boolean concurrently) implements Ddl {}
+
+    /**
+     * A new relation: a table (also {@code AS} a query or a partition), a view or a materialized view.
+     *
+     * @param references tables its foreign keys reference (each locked in SHARE ROW EXCLUSIVE mode)
+     * @param partitionOf the partitioned table it becomes a partition of (locked in ACCESS EXCLUSIVE mode), or null
+     */
+    record CreateRelation(String kind, String name, List<String> references, String partitionOf) implements Ddl {}
+
+    /** {@code DROP TABLE}, {@code DROP VIEW} or {@code DROP MATERIALIZED VIEW} of {@code names}. */
+    record DropRelation(String kind, List<String> names) implements Ddl {}
+
+    /** {@code CREATE FUNCTION name}, declared {@code volatile} or not (PostgreSQL's default is VOLATILE). */
+    record CreateFunction(String name, boolean volatile_) implements Ddl {}
+
+    /** {@code REINDEX [CONCURRENTLY]} of a table or index. */
+    record Reindex(String kind, String name, boolean concurrently) implements Ddl {}
+
+    /**
+     * Any other statement that locks a relation the running version may use: triggers, rules, TRUNCATE, LOCK, REFRESH
+     * MATERIALIZED VIEW, ALTER INDEX, ALTER VIEW, ALTER SEQUENCE, CLUSTER, VACUUM FULL.
+     *
+     * @param rewrites whether it rewrites the relation's storage
+     */
+    record Locks(String what, String relation, LockMode mode, boolean rewrites) implements Ddl {}
+
+    /** A {@code DO} block: the statements of its body that the lint can read, with their own lines. */
+    record Block(List<PgStatement> statements) implements Ddl {}
+
+    /** A statement no rule is about (data changes, types, functions, comments, grants, ...). */
+    record Harmless(String what) implements Ddl {}
+
+    /** A statement the lint cannot read, and why. */
+    record Unreadable(String why) implements Ddl {}
+}
