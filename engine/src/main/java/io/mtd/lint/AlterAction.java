@@ -13,6 +13,11 @@ sealed interface AlterAction {
         public LockMode lock() {
             return LockMode.ACCESS_EXCLUSIVE;
         }
+
+        @Override
+        public String references() {
+            return column.references();
+        }
     }
 
     /** {@code DROP [COLUMN] column}. */
@@ -61,6 +66,11 @@ sealed interface AlterAction {
         public LockMode lock() {
             return constraint.kind() == TableConstraint.Kind.FOREIGN_KEY ? LockMode.SHARE_ROW_EXCLUSIVE : LockMode.ACCESS_EXCLUSIVE;
         }
+
+        @Override
+        public String references() {
+            return constraint.references();
+        }
     }
 
     /** {@code VALIDATE CONSTRAINT name}: scans the table without blocking reads or writes. */
@@ -83,6 +93,11 @@ sealed interface AlterAction {
         public LockMode lock() {
             return LockMode.ACCESS_EXCLUSIVE;
         }
+    }
+
+    /** The table a foreign key this sub-command adds references, or null. */
+    default String references() {
+        return null;
     }
 
     /** The strongest lock of {@code actions}. */

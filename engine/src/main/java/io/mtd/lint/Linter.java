@@ -159,6 +159,17 @@ public final class Linter {
         }
 
         void check(PgStatement st) {
+            rules(st);
+            for (Ddl.RelationLock l : st.ddl().locks()) {
+                if (l.mode().blocksWrites() && !release.isNew(l.relation())) {
+                    waits(st, excerpt(st.source().text()) + " waits for " + (l.mode() == LockMode.ACCESS_EXCLUSIVE ? "an " : "a ")
+                            + l.mode() + " lock on " + l.relation());
+                    return;
+                }
+            }
+        }
+
+        private void rules(PgStatement st) {
             Ddl d = st.ddl();
             if (d instanceof Ddl.Transaction tx) {
                 inBlock = tx.begins();
@@ -174,26 +185,14 @@ public final class Linter {
                 release.functions.put(f.name(), f.volatile_());
             } else if (d instanceof Ddl.CreateRelation c) {
                 release.created.add(c.name());
-                for (String referenced : c.references()) {
-                    if (!release.isNew(referenced)) {
-                        waits(st, "CREATE TABLE " + c.name() + " (its foreign key locks " + referenced + " in SHARE ROW EXCLUSIVE mode)");
-                        break;
-                    }
-                }
-                if (c.partitionOf() != null && !release.isNew(c.partitionOf())) {
-                    waits(st, "CREATE TABLE " + c.name() + " PARTITION OF " + c.partitionOf());
-                }
             } else if (d instanceof Ddl.CreateIndex ix) {
                 createIndex(st, ix);
             } else if (d instanceof Ddl.DropIndex di) {
                 dropIndex(st, di);
             } else if (d instanceof Ddl.DropRelation dr) {
                 for (String name : dr.names()) {
-                    if (!release.isNew(name)) {
-                        if (dr.kind().equals("table")) {
-                            add(Rule.BAN_DROP_TABLE, st, "DROP TABLE " + name);
-                        }
-                        waits(st, "DROP " + dr.kind().toUpperCase(java.util.Locale.ROOT) + " " + name);
+                    if (!release.isNew(name) && dr.kind().equals("table")) {
+                        add(Rule.BAN_DROP_TABLE, st, "DROP TABLE " + name);
                     }
                 }
             } else if (d instanceof Ddl.Reindex r) {
@@ -204,17 +203,10 @@ public final class Linter {
                 } else if (!release.isNew(r.name())) {
                     add(Rule.REQUIRE_CONCURRENT_REINDEX, st, "REINDEX " + r.kind().toUpperCase(java.util.Locale.ROOT) + " " + r.name()
                             + " without CONCURRENTLY");
-                    waits(st, "REINDEX " + r.name());
                 }
             } else if (d instanceof Ddl.Locks l) {
-                if (!release.isNew(l.relation())) {
-                    String what = l.what() + (l.relation() == null ? "" : " " + l.relation());
-                    if (l.rewrites()) {
-                        add(Rule.TABLE_REWRITE, st, what + " rewrites " + (l.relation() == null ? "relations" : l.relation()));
-                    }
-                    if (l.mode().blocksWrites()) {
-                        waits(st, what + " (" + l.mode() + " lock)");
-                    }
+                if (l.rewrites() && !release.isNew(l.relation())) {
+                    add(Rule.TABLE_REWRITE, st, l.what() + (l.relation() == null ? " rewrites relations" : " rewrites " + l.relation()));
                 }
             } else if (d instanceof Ddl.AlterTable a) {
                 alterTable(st, a);
@@ -237,7 +229,6 @@ public final class Linter {
                 }
             } else if (!release.isNew(ix.table())) {
                 add(Rule.REQUIRE_CONCURRENT_INDEX_CREATION, st, "CREATE INDEX " + named + " without CONCURRENTLY");
-                waits(st, "CREATE INDEX " + named);
             }
         }
 
@@ -250,7 +241,6 @@ public final class Linter {
                 }
             } else if (!existing.isEmpty()) {
                 add(Rule.REQUIRE_CONCURRENT_INDEX_DELETION, st, "DROP INDEX " + String.join(", ", existing) + " without CONCURRENTLY");
-                waits(st, "DROP INDEX " + String.join(", ", existing));
             }
         }
 
@@ -260,16 +250,10 @@ public final class Linter {
 
         private void alterTable(PgStatement st, Ddl.AlterTable a) {
             String table = a.table();
-            // a foreign key locks the table it references in SHARE ROW EXCLUSIVE mode: writes to it wait
-            String referenced = a.actions().stream().map(Script::references).filter(r -> r != null && !release.isNew(r))
-                    .findFirst().orElse(null);
             if (release.isNew(table)) {
                 // created by this release: nobody reads it yet, and it is empty
                 a.actions().stream().filter(x -> x instanceof AlterAction.RenameTable r && !r.schema())
                         .forEach(x -> release.created.add(((AlterAction.RenameTable) x).to()));
-                if (referenced != null) {
-                    waits(st, "ALTER TABLE " + table + " (its foreign key locks " + referenced + " in SHARE ROW EXCLUSIVE mode)");
-                }
                 return;
             }
             for (AlterAction action : a.actions()) {
@@ -301,19 +285,6 @@ public final class Linter {
                     add(Rule.NOT_CHECKED, st, "ALTER TABLE " + table + ": the sub-command '" + excerpt(u.text()) + "' is not one the lint knows");
                 }
             }
-            LockMode mode = AlterAction.strongest(a.actions());
-            if (mode.blocksWrites()) {
-                waits(st, "ALTER TABLE " + table + " (" + mode + " lock" + (referenced == null ? "" : "; SHARE ROW EXCLUSIVE on "
-                        + referenced) + ")");
-            }
-        }
-
-        /** The table a sub-command's foreign key references, or null. */
-        private static String references(AlterAction action) {
-            if (action instanceof AlterAction.AddColumn c) {
-                return c.column().references();
-            }
-            return action instanceof AlterAction.AddConstraint c ? c.constraint().references() : null;
         }
 
         private void addColumn(PgStatement st, String table, ColumnDef c) {

@@ -69,6 +69,13 @@ class RealWorldShapesTest {
     }
 
     @Test
+    void renamesOfIndexesTriggersAndFunctionsAreReadForTheLocksTheyTake() {
+        // ALTER TRIGGER locks its table in ACCESS EXCLUSIVE mode (LockModesTest shows it on a server); the others lock no table
+        assertThat(rules("ALTER TRIGGER t ON orders RENAME TO t2;")).containsExactly("require-lock-timeout");
+        assertThat(rules("ALTER INDEX orders_idx RENAME TO orders_created_idx;\nALTER FUNCTION f(int) RENAME TO g;")).isEmpty();
+    }
+
+    @Test
     void aBomBeforeTheFirstStatementDoesNotHideIt() {
         assertThat(rules("\uFEFFALTER TABLE customer DROP COLUMN fax;")).contains("ban-drop-column");
     }
