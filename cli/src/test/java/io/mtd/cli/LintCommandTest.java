@@ -136,21 +136,37 @@ class LintCommandTest {
         assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.VETOED);
         String text = console.out();
         assertThat(text).contains("ERROR require-concurrent-index-creation").contains("(confirmed by --verify)")
+                .containsPattern("VERIFIED on PostgreSQL 18\\.\\d+.*, time zone \\S+, each script in its own transaction as Flyway runs it")
                 .contains("  db/migration/V2__index.sql:1  locks customer: ShareLock")
-                .contains("  db/migration/V3__retype.sql:2  locks customer: AccessExclusiveLock; rewrote customer;"
-                        + " retyped customer.visits from integer to bigint");
+                .contains("  db/migration/V3__retype.sql:2  locks customer: AccessExclusiveLock, customer_pkey: AccessExclusiveLock;"
+                        + " rewrote customer; retyped customer.visits from integer to bigint");
     }
 
     @Test
-    void verifyKeepsTheHistoryInThePlansTableSoTheAppliedScriptsAreNotPending() throws Exception {
+    void verifyConfirmsBothIndexesOfAScriptOnATableAnEarlierVersionCreated() throws Exception {
+        // issue 19: the second index found the SHARE lock already held and was marked disproved
         Path p = flywayPlanWith(", table: app_history",
-                "V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY, email text);",
-                "V2__index.sql", "CREATE INDEX customer_email_idx ON customer (email);");
+                "V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, x int, y int);",
+                "V2__indexes.sql", "CREATE INDEX a ON orders (x);\nCREATE INDEX b ON orders (y);");
 
         assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.VETOED);
         String text = console.out();
-        assertThat(text).contains("  db/migration/V2__index.sql:1  locks customer: ShareLock")
-                .contains("Expand/contract check: 1 script,")
-                .doesNotContain("V1__create.sql");
+        assertThat(text).contains("  db/migration/V2__indexes.sql:1  CREATE INDEX a on orders without CONCURRENTLY (confirmed by --verify)")
+                .contains("  db/migration/V2__indexes.sql:2  CREATE INDEX b on orders without CONCURRENTLY (confirmed by --verify)")
+                .contains("Expand/contract check: 1 script,").doesNotContain("disproved").doesNotContain("V1__orders.sql");
+    }
+
+    @Test
+    void verifyRunsOnThePostgresqlVersionThePlanNames() throws Exception {
+        Path p = flywayPlanWith("}, lint: {postgresVersion: 14",
+                "V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, x int);",
+                "V2__add.sql", "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN y int;");
+        assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "1")).isZero();
+        assertThat(console.out()).containsPattern("VERIFIED on PostgreSQL 14\\.\\d+");
+
+        Path wrong = flywayPlanWith("}, lint: {postgresVersion: 9",
+                "V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, x int);");
+        assertThat(Mtd.execute("lint", wrong.toString(), "--verify", "--current-version", "1")).isEqualTo(ExitCode.INVALID);
+        assertThat(console.err()).contains("migration.lint.postgresVersion").contains("13, 14, 15, 16, 17, 18");
     }
 }

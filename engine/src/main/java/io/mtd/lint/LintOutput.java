@@ -122,18 +122,38 @@ public final class LintOutput {
         if (r.verify().isEmpty()) {
             return;
         }
-        b.append("\nVERIFIED on a throwaway database\n");
+        b.append("\nVERIFIED on ").append(r.verifiedOn() == null ? "a throwaway database" : r.verifiedOn()).append('\n');
+        long quiet = 0;
         for (VerifiedStatement v : r.verify()) {
-            b.append("  ").append(v.source()).append(':').append(v.line()).append("  ");
-            b.append(v.note() != null ? v.note() : v.error() != null ? "failed: " + v.error()
-                    : "locks " + (v.locks().isEmpty() ? "none on existing tables" : String.join(", ", v.locks())));
-            if (!v.rewritten().isEmpty()) {
-                b.append("; rewrote ").append(String.join(", ", v.rewritten()));
+            if (!v.notable()) {
+                quiet++;
+                continue;
             }
-            if (!v.schemaChanges().isEmpty()) {
-                b.append("; ").append(String.join(", ", v.schemaChanges()));
+            b.append("  ").append(v.source()).append(':').append(v.line()).append("  ");
+            if (v.error() != null) {
+                b.append("failed: ").append(v.error());
+            } else if (v.note() != null && v.note().startsWith("not run")) {
+                b.append(v.note());
+            } else {
+                b.append("locks ").append(v.locks().isEmpty() ? "none on existing relations" : String.join(", ", v.locks()));
+                if (!v.held().isEmpty()) {
+                    b.append(" (already held by its transaction: ").append(String.join(", ", v.held())).append(')');
+                }
+                if (!v.rewritten().isEmpty()) {
+                    b.append("; rewrote ").append(String.join(", ", v.rewritten()));
+                }
+                if (!v.schemaChanges().isEmpty()) {
+                    b.append("; ").append(String.join(", ", v.schemaChanges()));
+                }
+                if (v.note() != null) {
+                    b.append("; ").append(v.note());
+                }
             }
             b.append('\n');
+        }
+        if (quiet > 0) {
+            b.append("  ").append(quiet).append(" more statement").append(plural(quiet))
+                    .append(" ran without locking, rewriting or changing a relation that existed before the release\n");
         }
     }
 

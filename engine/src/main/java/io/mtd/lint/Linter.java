@@ -44,8 +44,6 @@ public final class Linter {
         List<Allowance> acknowledged = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         int statements = 0;
-        boolean preUnchecked = notChecked.stream().anyMatch(n -> !n.startsWith("post-rollout"));
-        boolean preBreaks = false;
         Release release = new Release();
         for (int k = 0; k < sources.size(); k++) {
             SqlSource source = sources.get(k);
@@ -58,24 +56,37 @@ public final class Linter {
                 problems.addAll(st.source().malformedAllowances());
                 script.check(st);
             }
+            List<SqlStatement> written = script.statements.stream().map(PgStatement::source).toList();
             for (Finding f : script.findings()) {
-                Optional<Allowance> allow = allowanceFor(f, script);
+                Optional<Allowance> allow = allowanceFor(f, source, written);
                 if (allow.isPresent()) {
                     acknowledged.add(allow.get());
                     f = f.acknowledge(allow.get());
                 }
-                if (source.phase() == Phase.PRE_ROLLOUT && Rule.byId(f.rule()).map(Rule::breaksOldVersion).orElse(false)) {
-                    preBreaks = true;
-                }
-                if (f.rule().equals(Rule.NOT_CHECKED.id()) && source.phase() == Phase.PRE_ROLLOUT) {
-                    preUnchecked = true;
-                }
                 findings.add(f);
             }
         }
-        LintReport.Rollback rollback = preBreaks ? LintReport.Rollback.UNSAFE
-                : preUnchecked ? LintReport.Rollback.UNKNOWN : LintReport.Rollback.SAFE;
-        return new LintReport(findings, acknowledged, notChecked, problems, sources.size(), statements, rollback, List.of());
+        return new LintReport(findings, acknowledged, notChecked, problems, sources.size(), statements, rollback(findings, notChecked),
+                List.of());
+    }
+
+    /**
+     * Whether the previous version can run against the schema after the pre-rollout SQL: not when a finding breaks it
+     * (acknowledged or not), unknown when some of it was not checked.
+     */
+    static LintReport.Rollback rollback(List<Finding> findings, List<String> notChecked) {
+        List<Finding> pre = findings.stream().filter(f -> f.phase() == Phase.PRE_ROLLOUT).toList();
+        if (pre.stream().anyMatch(f -> Rule.byId(f.rule()).map(Rule::breaksOldVersion).orElse(false))) {
+            return LintReport.Rollback.UNSAFE;
+        }
+        boolean unchecked = notChecked.stream().anyMatch(n -> !n.startsWith("post-rollout"))
+                || pre.stream().anyMatch(f -> f.rule().equals(Rule.NOT_CHECKED.id()));
+        return unchecked ? LintReport.Rollback.UNKNOWN : LintReport.Rollback.SAFE;
+    }
+
+    /** {@code f} with the acknowledgement its statement or the plan gives it, if any (for findings --verify adds). */
+    Finding acknowledged(Finding f, SqlSource source) {
+        return allowanceFor(f, source, SqlLexer.split(source.sql(), source.name())).map(f::acknowledge).orElse(f);
     }
 
     private static List<PgStatement> read(SqlSource source) {
@@ -83,15 +94,14 @@ public final class Linter {
     }
 
     /** An acknowledgement of {@code f}: on its statement (for the lock timeout: on any statement of the script), or in the plan. */
-    private Optional<Allowance> allowanceFor(Finding f, Script script) {
-        List<SqlStatement> where = f.rule().equals(Rule.REQUIRE_LOCK_TIMEOUT.id())
-                ? script.statements.stream().map(PgStatement::source).toList()
-                : script.statements.stream().map(PgStatement::source).filter(s -> s.line() == f.line()).toList();
+    private Optional<Allowance> allowanceFor(Finding f, SqlSource source, List<SqlStatement> statements) {
+        List<SqlStatement> where = f.rule().equals(Rule.REQUIRE_LOCK_TIMEOUT.id()) ? statements
+                : statements.stream().filter(s -> s.line() <= f.line() && f.line() <= s.endLine()).toList();
         Optional<Allowance> inline = where.stream().flatMap(s -> s.allowances().stream()).filter(a -> a.rule().equals(f.rule())).findFirst();
         if (inline.isPresent()) {
             return inline;
         }
-        String name = script.source.name();
+        String name = source.name();
         String file = name.substring(name.lastIndexOf('/') + 1);
         return planAllowances.stream()
                 .filter(a -> Rule.byId(a.rule()).map(Rule::id).orElse("").equals(f.rule()) && a.reason() != null && !a.reason().isBlank())
@@ -390,20 +400,25 @@ public final class Linter {
         }
 
         private Finding finding(Rule rule, PgStatement st, String message) {
-            Phase phase = source.phase();
-            Severity severity = rule.severity();
-            String text = message;
-            if (rule.contract()) {
-                if (phase == Phase.POST_ROLLOUT) {
-                    severity = Severity.INFO;
-                    text = message + ": allowed after the rollout (the previous version no longer runs)";
-                } else {
-                    text = message + ": a contract change; move it to the post-rollout phase (migration.postRollout)";
-                }
-            }
-            return new Finding(rule.id(), severity, source.name(), st.source().line(), st.source().excerpt(200), text, rule.why(),
-                    rule.recipe(), phase, null, null);
+            return Linter.finding(rule, source, st.source(), message);
         }
+    }
+
+    /** A finding of {@code rule} on {@code statement}; a contract change is only a note after the rollout. */
+    static Finding finding(Rule rule, SqlSource source, SqlStatement statement, String message) {
+        Phase phase = source.phase();
+        Severity severity = rule.severity();
+        String text = message;
+        if (rule.contract()) {
+            if (phase == Phase.POST_ROLLOUT) {
+                severity = Severity.INFO;
+                text = message + ": allowed after the rollout (the previous version no longer runs)";
+            } else {
+                text = message + ": a contract change; move it to the post-rollout phase (migration.postRollout)";
+            }
+        }
+        return new Finding(rule.id(), severity, source.name(), statement.line(), statement.excerpt(200), text, rule.why(),
+                rule.recipe(), phase, null, null);
     }
 
     private static String excerpt(String s) {

@@ -34,6 +34,7 @@ public final class ReleaseLint {
                         + " (it is printed and kept in the report)"));
             }
         }
+        ThrowawayServer.check(plan).ifPresent(errors::add);
         if (!errors.isEmpty()) {
             throw new InvalidPlanException(errors);
         }
