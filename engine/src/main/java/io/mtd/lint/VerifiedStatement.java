@@ -14,7 +14,7 @@ import java.util.List;
  * @param held locks on those relations that its transaction already held from earlier statements of its script, so
  *     that it ran under them too (a lock it asks for again in a mode already held does not show in {@code locks})
  * @param rewritten tables whose storage was rewritten (their relfilenode changed)
- * @param schemaChanges columns dropped, added, renamed or retyped
+ * @param schemaChanges tables dropped; columns dropped, added, renamed or retyped
  * @param lockTimeout the lock_timeout in force when it ran ({@code 0}: none)
  * @param error the database's error, when the statement failed
  * @param note why the statement was not run, or what could not be observed

@@ -186,8 +186,8 @@ public final class Verifier {
             Predicate<Rule> predicted = rule -> report.findings().stream().anyMatch(f -> f.source().equals(v.source())
                     && f.line() >= v.line() && f.line() <= v.endLine() && f.rule().equals(rule.id()));
             for (String change : v.schemaChanges()) {
-                Rule rule = change.startsWith("dropped") ? Rule.BAN_DROP_COLUMN : change.startsWith("renamed") ? Rule.RENAMING_COLUMN
-                        : change.startsWith("retyped") ? Rule.CHANGING_COLUMN_TYPE : null;
+                Rule rule = change.startsWith("dropped table") ? Rule.BAN_DROP_TABLE : change.startsWith("dropped") ? Rule.BAN_DROP_COLUMN
+                        : change.startsWith("renamed") ? Rule.RENAMING_COLUMN : change.startsWith("retyped") ? Rule.CHANGING_COLUMN_TYPE : null;
                 if (rule != null && !predicted.test(rule)) {
                     String rewrote = rule == Rule.CHANGING_COLUMN_TYPE && !v.rewritten().isEmpty()
                             ? ", which rewrote " + String.join(", ", v.rewritten()) : "";
@@ -249,7 +249,7 @@ public final class Verifier {
         } else {
             confirmed = switch (rule) {
                 case CHANGING_COLUMN_TYPE, ADDING_FIELD_WITH_DEFAULT, TABLE_REWRITE -> !v.rewritten().isEmpty();
-                case BAN_DROP_COLUMN -> v.schemaChanges().stream().anyMatch(c -> c.startsWith("dropped"));
+                case BAN_DROP_COLUMN -> v.schemaChanges().stream().anyMatch(c -> c.startsWith("dropped") && !c.startsWith("dropped table"));
                 case RENAMING_COLUMN -> v.schemaChanges().stream().anyMatch(c -> c.startsWith("renamed"));
                 case ADDING_REQUIRED_FIELD -> v.schemaChanges().stream().anyMatch(c -> c.startsWith("added") && c.endsWith("NOT NULL"));
                 default -> null;
@@ -307,13 +307,19 @@ public final class Verifier {
 
     private static List<String> schemaChanges(Map<String, Column> before, Map<String, Column> after, Map<Long, String> existing) {
         Set<String> existingNames = new LinkedHashSet<>(existing.values());
+        Set<String> tablesAfter = new HashSet<>();
+        after.values().forEach(a -> tablesAfter.add(a.table));
         List<String> changes = new ArrayList<>();
         before.forEach((key, b) -> {
             if (!existingNames.contains(b.table)) {
                 return;
             }
             Column a = after.get(key);
-            if (a == null) {
+            if (!tablesAfter.contains(b.table)) {
+                if (!changes.contains("dropped table " + b.table)) {
+                    changes.add("dropped table " + b.table);
+                }
+            } else if (a == null) {
                 changes.add("dropped " + b.table + "." + b.name);
             } else {
                 if (!a.name.equals(b.name)) {

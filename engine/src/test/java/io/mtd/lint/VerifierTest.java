@@ -156,6 +156,15 @@ class VerifierTest {
         assertThat(r.rollback()).isEqualTo(LintReport.Rollback.UNSAFE);
     }
 
+    @Test
+    void aDroppedTableIsOneChangeNotOnePerColumn() throws SQLException {
+        LintReport r = verify("SET lock_timeout = '5s';\nDROP TABLE customer;");
+
+        assertThat(r.verify().get(1).schemaChanges()).containsExactly("dropped table customer");
+        assertThat(r.findings()).extracting(Finding::rule, Finding::verified)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("ban-drop-table", Finding.Verification.CONFIRMED));
+    }
+
     private void currentSchemaOf(String db) throws SQLException {
         database.createDatabase(db);
         try (Connection c = DriverManager.getConnection(database.jdbcUrl(db), database.user(), database.password());
