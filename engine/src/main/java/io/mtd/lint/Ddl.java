@@ -54,7 +54,7 @@ sealed interface Ddl {
     }
 
     /**
-     * A new relation: a table (also {@code AS} a query or a partition), a view or a materialized view.
+     * A new relation: a table (also {@code AS} a query or a partition), a view, a materialized view or a sequence.
      *
      * @param references tables its foreign keys reference (each locked in SHARE ROW EXCLUSIVE mode)
      * @param partitionOf the partitioned table it becomes a partition of (locked in ACCESS EXCLUSIVE mode), or null

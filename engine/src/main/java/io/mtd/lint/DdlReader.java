@@ -179,6 +179,10 @@ final class DdlReader {
             accept("IF", "NOT", "EXISTS");
             return new Ddl.CreateRelation("materialized view", name(), List.of(), null);
         }
+        if (accept("SEQUENCE")) {
+            accept("IF", "NOT", "EXISTS");
+            return new Ddl.CreateRelation("sequence", name(), List.of(), null);
+        }
         if (accept("FUNCTION")) {
             String fn = name();
             boolean declaredStable = false;
@@ -338,7 +342,7 @@ final class DdlReader {
             int depth = 0;
             for (int k = 0; k < tokens.size(); k++) {
                 SqlToken tok = tokens.get(k);
-                boolean starts = depth == 0 && BLOCK_DDL.stream().anyMatch(tok::is) && (k == 0 || tokens.get(k - 1).is("BEGIN")
+                boolean starts = depth == 0 && tok.kind() == SqlToken.Kind.WORD && BLOCK_DDL.contains(tok.text().toUpperCase(Locale.ROOT)) && (k == 0 || tokens.get(k - 1).is("BEGIN")
                         || tokens.get(k - 1).is("THEN") || tokens.get(k - 1).is("ELSE") || tokens.get(k - 1).is("LOOP"));
                 depth += depth(tok);
                 if (!starts) {
@@ -505,7 +509,7 @@ final class DdlReader {
         }
         StringBuilder type = new StringBuilder();
         int depth = 0;
-        for (; i < t.size() && !(depth == 0 && COLUMN_CONSTRAINT.stream().anyMatch(w -> at(w))); i++) {
+        for (; i < t.size() && !(depth == 0 && atAny(COLUMN_CONSTRAINT)); i++) {
             depth += depth(t.get(i));
             type.append(type.length() == 0 ? "" : " ").append(t.get(i).text());
         }
@@ -535,7 +539,7 @@ final class DdlReader {
                 int from = i;
                 int d = 0;
                 for (; i < t.size(); i++) {
-                    if (d == 0 && i > from && (COLUMN_CONSTRAINT.stream().anyMatch(w -> at(w)) && !at("NULL")
+                    if (d == 0 && i > from && (atAny(COLUMN_CONSTRAINT) && !at("NULL")
                             || at("NOT", "NULL") || (at("NULL") && !t.get(i - 1).is("IS") && !t.get(i - 1).is("NOT")))) {
                         break;
                     }
@@ -687,6 +691,11 @@ final class DdlReader {
             }
         }
         return true;
+    }
+
+    /** Whether the cursor is at one of {@code words} (upper case). */
+    private boolean atAny(Set<String> words) {
+        return i < t.size() && t.get(i).kind() == SqlToken.Kind.WORD && words.contains(t.get(i).text().toUpperCase(Locale.ROOT));
     }
 
     private boolean accept(String word) {

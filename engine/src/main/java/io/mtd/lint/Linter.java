@@ -95,8 +95,18 @@ public final class Linter {
 
     /** An acknowledgement of {@code f}: on its statement (for the lock timeout: on any statement of the script), or in the plan. */
     private Optional<Allowance> allowanceFor(Finding f, SqlSource source, List<SqlStatement> statements) {
-        List<SqlStatement> where = f.rule().equals(Rule.REQUIRE_LOCK_TIMEOUT.id()) ? statements
-                : statements.stream().filter(s -> s.line() <= f.line() && f.line() <= s.endLine()).toList();
+        List<SqlStatement> where = statements;
+        if (!f.rule().equals(Rule.REQUIRE_LOCK_TIMEOUT.id())) {
+            // the statement it is on: the last to start on or before its line (a DO block's findings are inside it)
+            SqlStatement on = null;
+            for (SqlStatement s : statements) {
+                if (s.line() > f.line()) {
+                    break;
+                }
+                on = s;
+            }
+            where = on == null ? List.of() : List.of(on);
+        }
         Optional<Allowance> inline = where.stream().flatMap(s -> s.allowances().stream()).filter(a -> a.rule().equals(f.rule())).findFirst();
         if (inline.isPresent()) {
             return inline;
