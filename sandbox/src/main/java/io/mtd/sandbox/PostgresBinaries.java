@@ -162,8 +162,15 @@ public final class PostgresBinaries implements PgBinaryResolver {
         return repo != null ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2", "repository");
     }
 
-    /** Where downloaded binaries are kept: {@code $XDG_CACHE_HOME/mtd/postgres}, else {@code ~/.cache/mtd/postgres}. */
+    /**
+     * Where downloaded binaries are kept: the system property {@code mtd.postgres.cache}, else
+     * {@code $XDG_CACHE_HOME/mtd/postgres}, else {@code ~/.cache/mtd/postgres}.
+     */
     static Path cache() {
+        String dir = System.getProperty("mtd.postgres.cache");
+        if (dir != null) {
+            return Path.of(dir);
+        }
         String xdg = System.getenv("XDG_CACHE_HOME");
         return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("mtd/postgres");
     }
