@@ -5,15 +5,13 @@ import java.util.List;
 /** One sub-command of an {@code ALTER TABLE}, and the lock it takes on the table. */
 sealed interface AlterAction {
 
-    LockMode lock();
+    /** The lock it takes on the table: ACCESS EXCLUSIVE, unless the manual gives it a weaker one. */
+    default LockMode lock() {
+        return LockMode.ACCESS_EXCLUSIVE;
+    }
 
     /** {@code ADD [COLUMN]}. */
     record AddColumn(ColumnDef column) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-
         @Override
         public String references() {
             return column.references();
@@ -21,44 +19,19 @@ sealed interface AlterAction {
     }
 
     /** {@code DROP [COLUMN] column}. */
-    record DropColumn(String column) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record DropColumn(String column) implements AlterAction {}
 
     /** {@code RENAME [COLUMN] from TO to}. */
-    record RenameColumn(String from, String to) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record RenameColumn(String from, String to) implements AlterAction {}
 
     /** {@code RENAME TO to}, or {@code SET SCHEMA to} ({@code schema}): the running version's name is gone. */
-    record RenameTable(String to, boolean schema) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record RenameTable(String to, boolean schema) implements AlterAction {}
 
     /** {@code ALTER [COLUMN] column [SET DATA] TYPE type}. */
-    record SetType(String column, String type) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record SetType(String column, String type) implements AlterAction {}
 
     /** {@code ALTER [COLUMN] column SET NOT NULL}. */
-    record SetNotNull(String column) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record SetNotNull(String column) implements AlterAction {}
 
     /** {@code ADD table_constraint}: foreign keys lock in SHARE ROW EXCLUSIVE mode, the others in ACCESS EXCLUSIVE mode. */
     record AddConstraint(TableConstraint constraint) implements AlterAction {
@@ -88,12 +61,7 @@ sealed interface AlterAction {
     record Other(String what, LockMode lock, boolean rewrites) implements AlterAction {}
 
     /** A sub-command the lint does not know: reported as not checked, assumed to take ACCESS EXCLUSIVE. */
-    record Unknown(String text) implements AlterAction {
-        @Override
-        public LockMode lock() {
-            return LockMode.ACCESS_EXCLUSIVE;
-        }
-    }
+    record Unknown(String text) implements AlterAction {}
 
     /** The table a foreign key this sub-command adds references, or null. */
     default String references() {
