@@ -16,6 +16,7 @@ import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
+import io.mtd.lint.ThrowawayServer;
 import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseLint;
 import io.mtd.migration.MigrationStage;
@@ -205,15 +206,15 @@ public final class MigrateThenDeploy implements AutoCloseable {
     }
 
     /**
-     * {@link #lint}, and the pending scripts run on {@code database} holding the scripts up to {@code currentVersion}, in
-     * a transaction rolled back: the locks, rewrites and schema changes they cause.
+     * {@link #lint}, and the pending scripts run as Flyway runs them on a database of {@code server} that holds the
+     * scripts up to {@code currentVersion}: the locks, rewrites and schema changes they cause.
      */
-    public LintReport verify(CheckedPlan plan, String currentVersion, ReleaseCheck.ScratchDatabase database) throws SQLException {
+    public LintReport verify(CheckedPlan plan, String currentVersion, ThrowawayServer server) throws SQLException {
         SecretMasker masker = masker();
         Plan p = masked(masker, () -> scriptsChecked(plan));
         LintReport report;
         try {
-            report = ReleaseCheck.verify(p, workspace, currentVersion, database);
+            report = ReleaseCheck.verify(p, workspace, currentVersion, server);
         } catch (RuntimeException e) {
             throw masked(masker, e);
         }

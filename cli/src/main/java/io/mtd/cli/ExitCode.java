@@ -18,14 +18,25 @@ public final class ExitCode {
     public static final int NOT_APPROVED = 7;
     /** The migration lock was lost while held: nothing was rolled out, a migration Job may still run. */
     public static final int LOCK_LOST = 8;
+    /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
+    public static final int VETOED = 9;
 
     private ExitCode() {}
+
+    /** The exit code of a command that ended with {@code e}: the user's to fix (2, 9), or a bug (1). */
+    public static int of(Throwable e) {
+        if (e instanceof io.mtd.lint.LintFailedException) {
+            return VETOED;
+        }
+        return e instanceof io.mtd.plan.InvalidPlanException ? INVALID : INTERNAL_ERROR;
+    }
 
     public static int of(RunOutcome outcome) {
         // exhaustive: a new outcome must be given its code here
         return switch (outcome) {
             case SUCCEEDED -> OK;
             case INVALID_PLAN -> INVALID;
+            case VETOED -> VETOED;
             case MIGRATION_FAILED, POST_ROLLOUT_FAILED -> MIGRATION_FAILED;
             case ROLLOUT_FAILED -> ROLLOUT_FAILED;
             case TIMED_OUT -> TIMED_OUT;
@@ -46,5 +57,6 @@ public final class ExitCode {
             + "  6  infrastructure: cluster, registry, database or image build%n"
             + "  7  not approved, or cancelled%n"
             + "  8  the migration lock was lost while held (nothing rolled out; the next run waits for its Job)%n"
+            + "  9  the expand/contract check vetoed the release: an unacknowledged error in its SQL (nothing migrated)%n"
             + "%nAny command takes --debug: stack traces and the libraries' own logs (fabric8, Vert.x, Flyway) on stderr.%n";
 }

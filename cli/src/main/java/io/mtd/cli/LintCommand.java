@@ -34,6 +34,10 @@ final class LintCommand implements Callable<Integer> {
             + " schema changes.")
     boolean verify;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print only what stops the release (unacknowledged errors, one line"
+            + " each) and the counts per rule.")
+    boolean quiet;
+
     @Option(names = "--current-version", paramLabel = "VERSION",
             description = "The Flyway version the target database is at (the last one in its schema history; 0 for an empty"
                     + " one): only the later scripts are checked. With --verify the throwaway database gets the scripts up to it.")
@@ -61,7 +65,7 @@ final class LintCommand implements Callable<Integer> {
         try (MigrateThenDeploy engine = plan.engine()) {
             report = verify ? Verify.run(engine, checked, currentVersion) : engine.lint(checked, currentVersion);
         }
-        System.out.print(LintOutput.summary(report));
+        System.out.print(LintOutput.summary(report, quiet));
         if (json != null) {
             LintOutput.write(LintOutput.json(report), json);
             System.out.println("Findings written to " + json);
@@ -70,6 +74,6 @@ final class LintCommand implements Callable<Integer> {
             LintOutput.write(LintOutput.sarif(report), sarif);
             System.out.println("SARIF written to " + sarif);
         }
-        return report.passed() ? ExitCode.OK : ExitCode.INVALID;
+        return report.passed() ? ExitCode.OK : ExitCode.VETOED;
     }
 }

@@ -35,7 +35,7 @@ public final class Mtd implements Runnable {
             if (!debug && !(e instanceof io.mtd.plan.InvalidPlanException)) {
                 cmd.getErr().println("mtd: run again with --debug for the stack trace and the libraries' logs");
             }
-            return e instanceof io.mtd.plan.InvalidPlanException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR;
+            return ExitCode.of(e);
         });
         return cli.execute(args);
     }

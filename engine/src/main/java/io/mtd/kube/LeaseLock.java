@@ -277,9 +277,12 @@ public final class LeaseLock {
         private volatile ScheduledFuture<?> expiry;
         private volatile String lastError;
         private volatile boolean released;
+        /** The Lease's resourceVersion as this hold last wrote it: a later write is another hold's, maybe the same run's. */
+        private volatile String written;
         private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
         private Held(Lease lease, Instant at, String tookOverFrom) {
+            this.written = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
             Integer t = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
             this.transitions = t == null ? 0 : t;
             this.tookOverFrom = tookOverFrom;
@@ -395,7 +398,8 @@ public final class LeaseLock {
                 }
                 Instant now = clock.instant();
                 current.getSpec().setRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
-                renewals.leases().inNamespace(namespace).resource(current).update();
+                Lease updated = renewals.leases().inNamespace(namespace).resource(current).update();
+                written = updated.getMetadata() == null ? null : updated.getMetadata().getResourceVersion();
                 lastError = null;
                 renewed(now);
                 next = period();
@@ -446,7 +450,9 @@ public final class LeaseLock {
             }
             try {
                 Lease current = client.leases().inNamespace(namespace).withName(name).get();
-                if (current != null && holder.equals(current.getSpec().getHolderIdentity())) {
+                // only this hold's own last write is released: the same run may hold the lock again by now
+                if (current != null && holder.equals(current.getSpec().getHolderIdentity())
+                        && Objects.equals(written, current.getMetadata().getResourceVersion())) {
                     current.getSpec().setHolderIdentity(null);
                     current.getSpec().setRenewTime(null);
                     client.leases().inNamespace(namespace).resource(current).update();

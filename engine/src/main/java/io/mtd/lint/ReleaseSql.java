@@ -8,14 +8,21 @@ import io.mtd.flyway.Preflight;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.PlanError;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -146,14 +153,38 @@ public final class ReleaseSql {
                     continue;
                 }
                 String name = root.relativize(script.toAbsolutePath().normalize()).toString().replace('\\', '/');
-                try {
-                    sources.add(new SqlSource(name, Files.readString(script), phase, executesInTransaction(script)));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + script + ": " + e.getMessage(), e);
-                }
+                sources.add(new SqlSource(name, readUtf8(script, name), phase, executesInTransaction(script)));
             }
         }
         return pending.isPresent() || current.isPresent();
+    }
+
+    /**
+     * The script's text, read as Flyway reads it (UTF-8); a script in another encoding is an error naming it and where its
+     * first byte that is not UTF-8 is.
+     */
+    static String readUtf8(Path script, String name) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(script);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + script + ": " + e.getMessage(), e);
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (result.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int k = 0; k < at; k++) {
+                line += bytes[k] == '\n' ? 1 : 0;
+            }
+            throw new InvalidPlanException(List.of(new PlanError(name, String.format(Locale.ROOT, "is not UTF-8: byte 0x%02X on line %d"
+                    + " (offset %d) is not valid UTF-8 (a Latin-1 or Windows-1252 character?); Flyway reads scripts as UTF-8,"
+                    + " so save it as UTF-8", bytes[at] & 0xff, line, at))));
+        }
+        out.flip();
+        return out.toString();
     }
 
     /** V scripts by version, then R scripts by description: the order Flyway applies them in. */

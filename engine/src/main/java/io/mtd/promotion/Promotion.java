@@ -240,7 +240,7 @@ public final class Promotion {
                         lint = checked;
                     }
                     if (failed != null || !checked.passed()) {
-                        return s.stop(StageOutcome.FAILED, failed != null ? RunOutcome.MIGRATION_FAILED : RunOutcome.INVALID_PLAN,
+                        return s.stop(StageOutcome.FAILED, failed != null ? RunOutcome.MIGRATION_FAILED : RunOutcome.VETOED,
                                 (failed != null ? "printing the migration's SQL failed: " + failed
                                         : new LintFailedException(checked).getMessage()) + "; nothing was migrated");
                     }

@@ -4,6 +4,11 @@ package io.mtd.report;
 public enum RunOutcome {
     SUCCEEDED,
     INVALID_PLAN,
+    /**
+     * The expand/contract check found an error nobody acknowledged in the SQL the release would apply: nothing was
+     * migrated (before any environment, or, for SQL printed by a command, before that environment's migration Job).
+     */
+    VETOED,
     IMAGE_FAILED,
     MIGRATION_FAILED,
     ROLLOUT_FAILED,

@@ -129,6 +129,21 @@ class LeaseLockTest {
     }
 
     @Test
+    void aLateReleaseOfARunsEarlierHoldDoesNotFreeItsNextHold() throws Exception {
+        // one run holds the lock twice in a row (the Job that prints a migration's SQL, then the migration's): the first
+        // hold is released in the background, and may land after the second hold took the lease
+        LeaseLock.Held first = acquire(lock("run-a", Duration.ofSeconds(3)), Duration.ofSeconds(5));
+        LeaseLock.Held second = acquire(lock("run-a", Duration.ofSeconds(3)), Duration.ofSeconds(5));
+        first.release();
+
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+        ZonedDateTime renewed = lease().getSpec().getRenewTime();
+        await().atMost(WAIT).until(() -> lease().getSpec().getRenewTime().isAfter(renewed.plusSeconds(2)));
+        assertThat(second.lost()).isNotDone();
+        assertThat(second.validFor(Duration.ZERO)).isTrue();
+    }
+
+    @Test
     void aHolderThatStoppedRenewingIsTakenOverOnceItsLeaseExpired() throws Exception {
         ZonedDateTime longAgo = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5);
         client.leases().inNamespace(namespace).resource(new LeaseBuilder()

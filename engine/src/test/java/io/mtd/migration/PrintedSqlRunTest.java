@@ -80,7 +80,7 @@ class PrintedSqlRunTest {
         RecordingListener events = new RecordingListener();
         RunReport report = run(plan("printed-unsafe", DROP_FAX), events);
 
-        assertThat(report.outcome()).isEqualTo(RunOutcome.INVALID_PLAN);
+        assertThat(report.outcome()).isEqualTo(RunOutcome.VETOED);
         assertThat(report.failure()).contains("ban-drop-column").contains("migration.lint.sqlCommand output:5")
                 .contains("nothing was migrated");
         assertThat(report.environments().get(0).migration()).isNull();

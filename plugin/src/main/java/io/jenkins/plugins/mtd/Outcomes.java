@@ -16,7 +16,7 @@ final class Outcomes {
         return switch (outcome) {
             case SUCCEEDED -> Result.SUCCESS;
             case CANCELLED -> Result.ABORTED;
-            case INVALID_PLAN, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, TIMED_OUT, DENIED,
+            case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, TIMED_OUT, DENIED,
                     LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
         };
     }
@@ -26,6 +26,7 @@ final class Outcomes {
         return switch (outcome) {
             case SUCCEEDED -> "";
             case INVALID_PLAN -> Messages.Outcomes_InvalidPlan();
+            case VETOED -> Messages.Outcomes_Vetoed();
             case IMAGE_FAILED -> Messages.Outcomes_ImageFailed();
             case MIGRATION_FAILED -> Messages.Outcomes_MigrationFailed();
             case ROLLOUT_FAILED -> Messages.Outcomes_RolloutFailed();

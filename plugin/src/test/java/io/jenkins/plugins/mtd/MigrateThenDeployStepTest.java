@@ -133,7 +133,7 @@ class MigrateThenDeployStepTest {
                 not(containsString("migration started"))));
         assertThat("nothing was created in staging", cluster.jobs("staging"), empty());
         var report = b.getAction(MigrateThenDeployAction.class).getReport();
-        assertThat(report.outcome(), is(io.mtd.report.RunOutcome.INVALID_PLAN));
+        assertThat(report.outcome(), is(io.mtd.report.RunOutcome.VETOED));
         assertThat(report.lint().blocking().stream().map(f -> f.rule()).toList(), contains("ban-drop-column"));
         assertThat(b.getArtifacts().stream().map(a -> a.relativePath).toList(), contains(LintResults.SARIF));
         String sarif = new String(b.getArtifactManager().root().child(LintResults.SARIF).open().readAllBytes(),
