@@ -23,6 +23,14 @@ import java.util.List;
 public record VerifiedStatement(String source, int line, int endLine, String statement, List<String> locks, List<String> held,
         List<String> rewritten, List<String> schemaChanges, String lockTimeout, String error, String note) {
 
+    /** Empty lists are left out of JSON: read back, they are empty again, not null. */
+    public VerifiedStatement {
+        locks = locks == null ? List.of() : List.copyOf(locks);
+        held = held == null ? List.of() : List.copyOf(held);
+        rewritten = rewritten == null ? List.of() : List.copyOf(rewritten);
+        schemaChanges = schemaChanges == null ? List.of() : List.copyOf(schemaChanges);
+    }
+
     /** A statement that was not run, and why. */
     static VerifiedStatement notRun(String source, SqlStatement s, String why) {
         return new VerifiedStatement(source, s.line(), s.endLine(), s.excerpt(120), List.of(), List.of(), List.of(), List.of(), null,
