@@ -54,6 +54,9 @@ final class SandboxCommand implements Callable<Integer> {
                     + " Deployments at a previous version and (with --postgres) its Secrets.")
     Path plan;
 
+    /** How the commands it prints start mtd ({@code ./mtd} in a checkout, {@code mtd} installed). */
+    String launcher = Launcher.command();
+
     /** A started sandbox and what it was given; closing it stops everything. */
     record Running(SandboxSession cluster, SandboxDatabase database, Path kubeconfig) implements AutoCloseable {
         @Override
@@ -138,7 +141,7 @@ final class SandboxCommand implements Callable<Integer> {
             out.println("Use it from another terminal:");
             out.println("  export KUBECONFIG=" + file);
             out.println("  kubectl get jobs -A");
-            out.println("  mtd run " + (plan != null ? plan : "plan.yaml") + " --no-pin --approve all"
+            out.println("  " + launcher + " run " + (plan != null ? plan : "PLAN") + " --no-pin --approve all"
                     + "     # --no-pin: the sandbox's images are directories, not in a registry");
             out.println();
             out.println("Press Ctrl-C to stop the sandbox (its processes and data go with it).");

@@ -45,7 +45,7 @@ class SandboxCommandTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (SandboxCommand.Running sandbox = command.start(null, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             assertThat(printed.toString()).contains("export KUBECONFIG=" + command.kubeconfig.toAbsolutePath(),
-                    "kubectl get jobs -A", "mtd run", "registry.example.com/shop runs as local processes in " + app);
+                    "kubectl get jobs -A", "  " + Launcher.command() + " run PLAN --no-pin --approve all", "registry.example.com/shop runs as local processes in " + app);
 
             List<Process> runs = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
