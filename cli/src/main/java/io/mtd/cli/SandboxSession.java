@@ -118,6 +118,20 @@ final class SandboxSession implements AutoCloseable {
                 "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password());
     }
 
+    /**
+     * Whether {@code config} reaches a sandbox that {@code mtd sandbox} started: its kubeconfig's context and cluster are
+     * both named {@code sandbox}, on this machine.
+     */
+    static boolean reachedBy(io.fabric8.kubernetes.client.Config config) {
+        io.fabric8.kubernetes.api.model.NamedContext context = config.getCurrentContext();
+        if (context == null || !"sandbox".equals(context.getName()) || context.getContext() == null
+                || !"sandbox".equals(context.getContext().getCluster()) || config.getMasterUrl() == null) {
+            return false;
+        }
+        String host = java.net.URI.create(config.getMasterUrl()).getHost();
+        return "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+    }
+
     void secret(String namespace, String name, Map<String, String> values) {
         Map<String, String> data = new TreeMap<>();
         values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));

@@ -79,6 +79,42 @@ class SandboxCommandTest {
         }
     }
 
+    @Test
+    void aRunThatCannotPinAnImageOnTheSandboxSaysToAddNoPin() throws Exception {
+        SandboxCommand command = new SandboxCommand();
+        command.kubeconfig = dir.resolve("sandbox.kubeconfig");
+        command.images = Map.of("127.0.0.1:1/shop", Files.createDirectories(dir.resolve("app")));
+        Path plan = dir.resolve("mtd.yaml");
+        Files.writeString(plan, """
+                app: shop
+                image: 127.0.0.1:1/shop:7
+                migration: {command: [sh, -c, 'echo migrating']}
+                environments:
+                  - {name: staging, namespace: shop-staging, kubeconfig: KUBECONFIG}
+                """.replace("KUBECONFIG", command.kubeconfig.toAbsolutePath().toString()));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        try (SandboxCommand.Running sandbox = command.start(null, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))) {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(Mtd.execute("run", plan.toString(), "--approve", "all")).isEqualTo(ExitCode.INFRASTRUCTURE);
+            // the same run with --no-pin migrates: the hint is the fix
+            assertThat(Mtd.execute("run", plan.toString(), "--approve", "all", "--no-pin")).isEqualTo(ExitCode.OK);
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).containsOnlyOnce("mtd run: environment 'staging' runs on mtd's"
+                + " sandbox, whose images are local directories, not in a registry, so the image cannot be pinned by its"
+                + " digest: add --no-pin");
+    }
+
+    @Test
+    void aClusterOtherThanTheSandboxGetsNoSuchHint() {
+        io.fabric8.kubernetes.client.Config real = new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl("https://k8s.example.com:6443").build();
+        assertThat(SandboxSession.reachedBy(real)).isFalse();
+    }
+
     private static boolean onPath(String command) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(d, command))) {
