@@ -84,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
     private static MigrateThenDeploy.Builder engine(SandboxSession cluster) {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
-                .approvals(new TerminalApprovals(Set.of("all"), null, "the demo itself (it approves every environment)"))
+                .approvals(new TerminalApprovals(Set.of("all"), Optional::empty, "the demo itself (it approves every environment)"))
                 .workspace(cluster.workspace())
                 .clusters(cluster.clusters());
     }

@@ -38,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--approve", paramLabel = "ENV", split = ",",
-            description = "Approve ENV up front (repeatable; 'all' for every environment). Without it, asks on the terminal.")
+            description = "Approve ENV up front (repeatable; 'all' for every environment). Without it, asks on the terminal, also"
+                    + " when the output is piped; with no terminal (CI), the approval is refused at once.")
     List<String> approve = List.of();
 
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
@@ -97,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
             }
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))
-                    .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
+                    .approvals(new TerminalApprovals(new HashSet<>(approve), Terminal::open, null))
                     .workspace(dir)
                     .rolloutCommand(rolloutHook);
             if (!sandbox && !noPin) {

@@ -41,10 +41,7 @@ class InterruptTest {
                 environments:
                   - {name: staging, namespace: staging}
                 """);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process mtd = new ProcessBuilder(java, "-cp", classpath, Mtd.class.getName(), "run", plan.toString(), "--sandbox",
-                "--report", report.toString())
+        Process mtd = new ProcessBuilder(Processes.mtd("run", plan.toString(), "--sandbox", "--report", report.toString()))
                 .redirectErrorStream(true).start();
         List<String> lines = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> migrating = new CompletableFuture<>();

@@ -62,13 +62,6 @@ class MtdTest {
     }
 
     @Test
-    void withoutATerminalAnApprovalIsRefusedAtOnceWithTheFix() throws Exception {
-        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox");
-        assertThat(code).isEqualTo(ExitCode.NOT_APPROVED);
-        assertThat(console.out()).contains("--approve production");
-    }
-
-    @Test
     void approvedUpFrontItRunsBothEnvironments() throws Exception {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production");
         assertThat(code).isZero();

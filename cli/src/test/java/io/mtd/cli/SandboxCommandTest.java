@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,9 +48,7 @@ class SandboxCommandTest {
 
             List<Process> runs = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), Mtd.class.getName(),
-                        "run", plan.toString(), "--no-pin", "--approve", "all")
+                ProcessBuilder pb = new ProcessBuilder(Processes.mtd("run", plan.toString(), "--no-pin", "--approve", "all"))
                         .redirectErrorStream(true).redirectOutput(dir.resolve("run-" + i + ".log").toFile());
                 pb.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
                 runs.add(pb.start());
@@ -67,7 +64,7 @@ class SandboxCommandTest {
                 List<Job> jobs = client.batch().v1().jobs().inNamespace("shop-staging").list().getItems();
                 assertThat(jobs).hasSize(1);
 
-                Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed (.ci/run installs it): skipping the"
+                Assumptions.assumeTrue(Processes.installed("kubectl"), "kubectl is not installed (.ci/run installs it): skipping the"
                         + " kubectl part; the two mtd run processes shared the sandbox");
                 ProcessBuilder withConfig = new ProcessBuilder("kubectl", "get", "jobs", "-A");
                 withConfig.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
@@ -113,14 +110,5 @@ class SandboxCommandTest {
         io.fabric8.kubernetes.client.Config real = new io.fabric8.kubernetes.client.ConfigBuilder()
                 .withMasterUrl("https://k8s.example.com:6443").build();
         assertThat(SandboxSession.reachedBy(real)).isFalse();
-    }
-
-    private static boolean onPath(String command) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
