@@ -42,11 +42,19 @@ final class TerminalApprovals implements ApprovalGate {
     }
 
     @Override
+    public String approvedUpFront(Request request) {
+        if (!preApproved.contains(request.environment()) && !preApproved.contains("all")) {
+            return null;
+        }
+        return upFront != null ? upFront
+                : user + " (--approve " + (preApproved.contains(request.environment()) ? request.environment() : "all") + ")";
+    }
+
+    @Override
     public CompletionStage<Decision> request(Request request) {
-        if (preApproved.contains(request.environment()) || preApproved.contains("all")) {
-            return CompletableFuture.completedFuture(new Decision(true,
-                    upFront != null ? upFront : user + " (--approve " + (preApproved.contains(request.environment())
-                            ? request.environment() : "all") + ")", null));
+        String by = approvedUpFront(request);
+        if (by != null) {
+            return CompletableFuture.completedFuture(Decision.approved(by));
         }
         Optional<Terminal> terminal = terminal();
         if (terminal.isEmpty()) {

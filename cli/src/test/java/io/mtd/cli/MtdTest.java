@@ -82,7 +82,9 @@ class MtdTest {
     void approvedUpFrontItRunsBothEnvironments() throws Exception {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production");
         assertThat(code).isZero();
-        assertThat(console.out()).contains("staging | migrating").contains("production | migrating");
+        assertThat(console.out()).contains("staging | migrating").contains("production | migrating")
+                .contains("==> production approval: approved up front by " + System.getProperty("user.name")
+                        + " (--approve production): promoting shop:1 to production").doesNotContain("waiting up to");
     }
 
     @Test
