@@ -46,7 +46,8 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Option(names = "--secret", paramLabel = "NAME", defaultValue = "db",
             description = "The name of the Secret --postgres makes in each --namespace (default: ${DEFAULT-VALUE}); its keys:"
-                    + " DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD and the same as FLYWAY_*.")
+                    + " DATABASE_URL (JDBC), DATABASE_USER, DATABASE_PASSWORD, the same as FLYWAY_*, POSTGRES_URL"
+                    + " (postgresql://user:password@host:port/name) and libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.")
     String secret;
 
     @Option(names = "--plan", paramLabel = "PLAN",

@@ -110,12 +110,37 @@ final class SandboxSession implements AutoCloseable {
         return names;
     }
 
-    /** What a database Secret holds: the URL of {@code database} on {@code db} and its credentials. */
+    /**
+     * What a database Secret holds: the URL of {@code database} on {@code db} and its credentials, in the forms
+     * frameworks read. {@code DATABASE_URL} and {@code FLYWAY_URL} are JDBC URLs ({@code jdbc:postgresql://host:port/name},
+     * credentials apart in {@code DATABASE_USER}/{@code _PASSWORD} and {@code FLYWAY_USER}/{@code _PASSWORD}), as JVM apps and
+     * Flyway read them; {@code POSTGRES_URL} is {@code postgresql://user:password@host:port/name}, as libpq,
+     * dj-database-url, SQLAlchemy and Rails read it; {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}
+     * and {@code PGDATABASE} are libpq's own (psql, pg_dump, psycopg read them unasked).
+     */
     static Map<String, String> secretValues(SandboxDatabase db, String database) {
-        String url = db.jdbcUrl(database);
-        // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) plan find their keys
-        return Map.of("DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
-                "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password());
+        String jdbc = db.jdbcUrl(database);
+        java.net.URI server = java.net.URI.create(jdbc.substring("jdbc:".length()));
+        String port = String.valueOf(server.getPort() < 0 ? 5432 : server.getPort());
+        Map<String, String> values = new TreeMap<>();
+        values.put("DATABASE_URL", jdbc);
+        values.put("DATABASE_USER", db.user());
+        values.put("DATABASE_PASSWORD", db.password());
+        values.put("FLYWAY_URL", jdbc);
+        values.put("FLYWAY_USER", db.user());
+        values.put("FLYWAY_PASSWORD", db.password());
+        values.put("POSTGRES_URL", "postgresql://" + encoded(db.user()) + ":" + encoded(db.password()) + "@"
+                + server.getHost() + ":" + port + "/" + database);
+        values.put("PGHOST", server.getHost());
+        values.put("PGPORT", port);
+        values.put("PGUSER", db.user());
+        values.put("PGPASSWORD", db.password());
+        values.put("PGDATABASE", database);
+        return values;
+    }
+
+    private static String encoded(String userinfo) {
+        return java.net.URLEncoder.encode(userinfo, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /**
