@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * How mtd is started here, for the commands it prints for someone to type: {@code ./mtd} in a source checkout,
@@ -16,13 +17,31 @@ final class Launcher {
 
     /** The command that starts this mtd from the current directory, with this process's PATH. */
     static String command() {
-        Path codeSource;
-        try {
-            codeSource = Path.of(Mtd.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            return "mtd";
+        return codeSource().map(c -> command(c, Path.of("").toAbsolutePath(), System.getenv().getOrDefault("PATH", "")))
+                .orElse("mtd");
+    }
+
+    /** The directory of the distribution this mtd runs from (its {@code bin/}, {@code lib/}, {@code examples/}), if it does. */
+    static Optional<Path> installation() {
+        return codeSource().flatMap(Launcher::installation);
+    }
+
+    /** The distribution's directory, {@code <home>} of {@code <home>/lib/mtd-cli-<version>.jar} beside {@code <home>/bin/mtd}. */
+    static Optional<Path> installation(Path codeSource) {
+        Path parent = codeSource.toAbsolutePath().normalize().getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("lib")
+                && parent.getParent() != null && Files.isRegularFile(parent.getParent().resolve("bin").resolve("mtd"))) {
+            return Optional.of(parent.getParent());
         }
-        return command(codeSource, Path.of("").toAbsolutePath(), System.getenv().getOrDefault("PATH", ""));
+        return Optional.empty();
+    }
+
+    private static Optional<Path> codeSource() {
+        try {
+            return Optional.of(Path.of(Mtd.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -34,12 +53,10 @@ final class Launcher {
         if (parent == null) {
             return "mtd";
         }
-        // the distribution: <home>/lib/mtd-cli-<version>.jar beside <home>/bin/mtd
-        if (parent.getFileName() != null && parent.getFileName().toString().equals("lib") && parent.getParent() != null) {
-            Path launcher = parent.getParent().resolve("bin").resolve("mtd");
-            if (Files.isRegularFile(launcher)) {
-                return onPath(launcher, path) ? "mtd" : launcher.toString();
-            }
+        Optional<Path> home = installation(codeSource);
+        if (home.isPresent()) {
+            Path launcher = home.get().resolve("bin").resolve("mtd");
+            return onPath(launcher, path) ? "mtd" : launcher.toString();
         }
         // a source checkout: <root>/cli/target/mtd-cli-<version>.jar (or .../classes), run by <root>/mtd
         if (parent.getFileName() != null && parent.getFileName().toString().equals("target") && parent.getParent() != null

@@ -53,4 +53,16 @@ class LauncherTest {
     void anythingElseIsMtd() {
         assertThat(Launcher.command(dir.resolve("app.jar"), dir, "")).isEqualTo("mtd");
     }
+
+    @Test
+    void onlyADistributionHasAnInstallationWithItsExamples() throws Exception {
+        Path home = dir.resolve("opt/mtd-0.1.0");
+        executable(home.resolve("bin/mtd"));
+        Path repo = dir.resolve("repo");
+        executable(repo.resolve("mtd"));
+
+        assertThat(Launcher.installation(home.resolve("lib/mtd-cli-0.1.0.jar"))).contains(home);
+        assertThat(Launcher.installation(repo.resolve("cli/target/mtd-cli-0.1.0-SNAPSHOT.jar"))).isEmpty();
+        assertThat(Launcher.installation(dir.resolve("lib/app.jar"))).isEmpty();
+    }
 }
