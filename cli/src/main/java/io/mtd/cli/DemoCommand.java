@@ -31,8 +31,10 @@ import picocli.CommandLine.Option;
         footer = ExitCode.HELP)
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--example", paramLabel = "DIR", defaultValue = "examples/shop",
-            description = "The example app's directory (default: ${DEFAULT-VALUE}).")
+    static final String DEFAULT_EXAMPLE = "examples/shop";
+
+    @Option(names = "--example", paramLabel = "DIR", defaultValue = DEFAULT_EXAMPLE,
+            description = "The example app's directory (default: ${DEFAULT-VALUE}, here or in the installation).")
     Path example;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Write the first run's report as JSON to FILE.")
@@ -40,10 +42,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (example.equals(Path.of(DEFAULT_EXAMPLE)) && !Files.isDirectory(example)) {
+            // an installed mtd, started anywhere: its own examples
+            example = Launcher.installation().map(home -> home.resolve(DEFAULT_EXAMPLE)).orElse(example);
+        }
         Path planFile = example.resolve("mtd.yaml");
         if (!Files.isRegularFile(planFile)) {
             System.err.println("mtd demo: no example plan at " + planFile.toAbsolutePath()
-                    + ": run it from the repository root, or pass --example DIR");
+                    + ": run it from the repository's root, or pass --example DIR");
             return ExitCode.INVALID;
         }
         CheckedPlan checked = MigrateThenDeploy.read(planFile, example.toAbsolutePath());
@@ -84,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
     private static MigrateThenDeploy.Builder engine(SandboxSession cluster) {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
-                .approvals(new TerminalApprovals(Set.of("all"), null, "the demo itself (it approves every environment)"))
+                .approvals(new TerminalApprovals(Set.of("all"), Optional::empty, "the demo itself (it approves every environment)"))
                 .workspace(cluster.workspace())
                 .clusters(cluster.clusters());
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
                 + " environment by environment.",
         subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, SandboxCommand.class, RbacCommand.class, CommandLine.HelpCommand.class},
-        footer = ExitCode.HELP)
+        footer = ExitCode.TABLE)
 public final class Mtd implements Runnable {
 
     @CommandLine.Spec

@@ -183,7 +183,7 @@ public final class Promotion {
             return CompletableFuture.completedFuture(s);
         }
         ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled);
-        return announced(Stage.APPROVAL, s.env.name(), ApprovalStage.describe(target), () -> stages.approvals().approve(target),
+        return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target), () -> stages.approvals().approve(target),
                         approval -> new Ended(approval.outcome(), ApprovalStage.summary(approval)))
                 .handle((approval, error) -> {
                     if (error != null) {

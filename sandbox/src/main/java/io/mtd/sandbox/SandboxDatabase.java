@@ -61,7 +61,12 @@ public final class SandboxDatabase implements AutoCloseable {
      * dj-database-url, SQLAlchemy and Rails read: {@code postgresql://user:password@host:port/database}.
      */
     public String url(String database) {
-        return "postgresql://" + user() + ":" + password() + "@" + host() + ":" + port() + "/" + database;
+        return "postgresql://" + encoded(user()) + ":" + encoded(password()) + "@" + host() + ":" + port() + "/" + database;
+    }
+
+    /** A user name or password as URL user info: a password with '@' or ':' must not end the user info early. */
+    private static String encoded(String userinfo) {
+        return java.net.URLEncoder.encode(userinfo, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /**
