@@ -1,7 +1,6 @@
 package io.mtd.kube;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfig;
@@ -9,7 +8,6 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +16,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -90,158 +87,93 @@ public final class LeaseLock {
      * (say exceptionally, on a cancel) stops the wait.
      */
     public CompletableFuture<Held> acquire(Duration maxWait, Consumer<String> onWait) {
-        Attempts attempts = new Attempts(clock.instant().plus(maxWait), onWait);
-        Runnable onChange = attempts::trigger; // one instance: unsubscribe removes by identity
-        leases.subscribe(name, onChange);
-        attempts.result.whenComplete((h, e) -> {
-            leases.unsubscribe(name, onChange);
-            attempts.cancelTimer();
-        });
-        attempts.timeout = scheduler.schedule(attempts::trigger, maxWait.toMillis() + 1, TimeUnit.MILLISECONDS);
-        leases.synced().whenComplete((v, e) -> attempts.trigger());
-        return attempts.result;
+        // attempts make requests: they run on the API pool, one at a time, whenever the Lease changed or a timer fired
+        return WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).within(maxWait).until(new Acquisition(onWait));
     }
 
-    /** One acquisition: attempts run one at a time on the API pool, whenever the Lease changed or a timer fired. */
-    private final class Attempts {
-        final CompletableFuture<Held> result = new CompletableFuture<>();
-        final Instant deadline;
-        final Consumer<String> onWait;
-        final AtomicInteger pending = new AtomicInteger();
-        volatile ScheduledFuture<?> timer;
-        volatile ScheduledFuture<?> timeout;
-        String lastHolder;
-        Instant lastNote = Instant.MIN;
-        String tookOver;
+    /** One acquisition: takes the Lease once it is free, expired or ours; else says who holds it, and until when. */
+    private final class Acquisition implements WatchWait.Condition<Held> {
+        private final Consumer<String> onWait;
+        private String lastHolder;
+        private Instant lastNote = Instant.MIN;
+        private String blocker;
+        private RuntimeException lastError;
 
-        Attempts(Instant deadline, Consumer<String> onWait) {
-            this.deadline = deadline;
+        Acquisition(Consumer<String> onWait) {
             this.onWait = onWait;
         }
 
-        void trigger() {
-            if (!result.isDone() && pending.getAndIncrement() == 0) {
-                api.execute(this::drain);
+        @Override
+        public WatchWait.Check<Held> check() {
+            try {
+                WatchWait.Check<Held> c = attempt();
+                lastError = null;
+                return c;
+            } catch (RuntimeException e) {
+                // an API error while waiting: try again shortly, until the deadline
+                lastError = e;
+                return WatchWait.Check.recheckIn(ERROR_RETRY);
             }
         }
 
-        private void drain() {
-            int missed = 1;
-            while (true) {
-                try {
-                    attempt();
-                } catch (RuntimeException e) {
-                    // an API error while waiting: try again shortly, until the deadline
-                    if (clock.instant().isBefore(deadline)) {
-                        later(ERROR_RETRY);
-                    } else {
-                        result.completeExceptionally(new LockTimeoutException("gave up waiting for the migration lock '"
-                                + name + "' in namespace " + namespace + ": "
-                                + ApiError.describe(e)));
-                    }
-                }
-                missed = pending.addAndGet(-missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
-        }
-
-        void cancelTimer() {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
-        }
-
-        private void later(Duration delay) {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            timer = scheduler.schedule(this::trigger, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-        }
-
-        private void attempt() {
-            if (result.isDone()) {
-                return;
-            }
+        private WatchWait.Check<Held> attempt() {
             Lease current = leases.lease(name);
+            LeaseRecord record = LeaseRecord.of(current);
             Instant now = clock.instant();
-            String blocker = current == null ? null : blocker(current, now);
-            if (blocker == null) {
+            Instant expires = record == null ? null : expiry(record);
+            boolean free = record == null || !record.held() || record.heldBy(holder) || expires != null && now.isAfter(expires);
+            if (free) {
                 Held held = take(current, now);
                 if (held != null) {
-                    if (!result.complete(held)) {
-                        held.release();
-                    }
-                    return;
+                    return WatchWait.Check.done(held);
                 }
                 // lost a race: the informer brings the winner's Lease, and with it the next attempt
-                blocker = holderOf(leases.lease(name));
+                LeaseRecord winner = LeaseRecord.of(leases.lease(name));
+                String h = winner == null || !winner.held() ? "another run that took it just now" : winner.holder();
+                blocker = h;
+                note(h, now);
+                return WatchWait.Check.notYet();
             }
-            if (!now.isBefore(deadline)) {
-                result.completeExceptionally(new LockTimeoutException("gave up waiting for the migration lock '" + name
-                        + "' in namespace " + namespace + ": it is held by " + blocker));
-                return;
-            }
-            if (!Objects.equals(blocker, lastHolder) || Duration.between(lastNote, now).compareTo(NOTE_EVERY) >= 0) {
+            blocker = record.holder() + " (lease valid until " + expires + ")";
+            note(record.holder(), now);
+            // nobody tells when a holder stops renewing: look again the moment its lease would expire
+            return expires == null ? WatchWait.Check.notYet()
+                    : WatchWait.Check.recheckIn(Duration.between(now, expires).plusMillis(20));
+        }
+
+        private void note(String who, Instant now) {
+            if (!Objects.equals(who, lastHolder) || Duration.between(lastNote, now).compareTo(NOTE_EVERY) >= 0) {
                 onWait.accept("waiting for the migration lock '" + name + "', held by " + blocker);
-                lastHolder = blocker;
+                lastHolder = who;
                 lastNote = now;
-            }
-            Instant expires = current == null ? null : expiry(current);
-            if (expires != null && expires.isAfter(now)) {
-                // nobody tells when a holder stops renewing: look again the moment its lease would expire
-                later(Duration.between(now, expires).plusMillis(20));
             }
         }
 
-        /** Who blocks us in {@code lease}, or null when it is free, expired or ours. */
-        private String blocker(Lease lease, Instant now) {
-            String h = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-            if (h == null || h.isEmpty() || holder.equals(h)) {
-                return null;
-            }
-            Instant expires = expiry(lease);
-            if (expires != null && now.isAfter(expires)) {
-                return null;
-            }
-            return h + " (lease valid until " + expires + ")";
+        @Override
+        public Held timedOut() {
+            throw new LockTimeoutException("gave up waiting for the migration lock '" + name + "' in namespace " + namespace
+                    + ": " + (lastError != null ? ApiError.describe(lastError) : "it is held by " + blocker));
+        }
+
+        @Override
+        public void abandoned(Held held) {
+            held.release();
         }
 
         /** Creates or takes the Lease; null when another run changed it first. */
         private Held take(Lease current, Instant now) {
-            ZonedDateTime at = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
             int seconds = (int) Math.max(1, leaseDuration.toSeconds());
             try {
                 if (current == null) {
-                    Lease created = client.leases().inNamespace(namespace).resource(new LeaseBuilder()
-                            .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                            .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(seconds)
-                            .withAcquireTime(at).withRenewTime(at).withLeaseTransitions(0).endSpec()
-                            .build()).create();
-                    return new Held(created, now, null);
+                    Lease created = client.leases().inNamespace(namespace)
+                            .resource(LeaseRecord.created(namespace, name, labels, holder, seconds, now)).create();
+                    return new Held(created, null, now, null);
                 }
-                Lease next = new LeaseBuilder(current).build();
-                String previous = next.getSpec().getHolderIdentity();
-                boolean ours = holder.equals(previous);
-                next.getSpec().setHolderIdentity(holder);
-                next.getSpec().setLeaseDurationSeconds(seconds);
-                next.getSpec().setRenewTime(at);
-                if (!ours) {
-                    next.getSpec().setAcquireTime(at);
-                    Integer transitions = next.getSpec().getLeaseTransitions();
-                    next.getSpec().setLeaseTransitions(transitions == null ? 1 : transitions + 1);
-                }
-                // the informer's copy carries its resourceVersion: a Lease changed since is refused with 409
-                Lease updated = client.leases().inNamespace(namespace).resource(next).update();
-                boolean tookFromLive = previous != null && !previous.isEmpty() && !ours;
-                return new Held(updated, now, tookFromLive ? previous : null);
+                LeaseRecord before = LeaseRecord.of(current);
+                Lease updated = client.leases().inNamespace(namespace).resource(LeaseRecord.taken(current, holder, seconds, now))
+                        .update();
+                boolean tookFromLive = before.held() && !before.heldBy(holder);
+                return new Held(updated, before.resourceVersion(), now, tookFromLive ? before.holder() : null);
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
                     return null;
@@ -251,19 +183,13 @@ public final class LeaseLock {
         }
     }
 
-    private static String holderOf(Lease lease) {
-        String h = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-        return h == null || h.isEmpty() ? "another run that took it just now" : h;
-    }
-
-    private static Instant expiry(Lease lease) {
-        ZonedDateTime renewed = lease.getSpec().getRenewTime() != null ? lease.getSpec().getRenewTime()
-                : lease.getSpec().getAcquireTime();
-        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-        if (renewed == null || seconds == null) {
+    /** When the holder's lease runs out, by its last renewal as the holder wrote it. */
+    private static Instant expiry(LeaseRecord record) {
+        ZonedDateTime renewed = record.renewTime() != null ? record.renewTime() : record.acquireTime();
+        if (renewed == null || record.leaseDurationSeconds() == null) {
             return null;
         }
-        return renewed.toInstant().plusSeconds(seconds);
+        return renewed.toInstant().plusSeconds(record.leaseDurationSeconds());
     }
 
     /** The lock while held: renewed in the background until released, and watched for its loss. */
@@ -271,7 +197,9 @@ public final class LeaseLock {
         private final CompletableFuture<LockLost> lost = new CompletableFuture<>();
         private final int transitions;
         private final String tookOverFrom;
-        private final Runnable onLeaseChange = this::checkSoon;
+        private final CompletableFuture<Void> watching;
+        /** The informer's copy may still show the Lease as it was before this run took it: that is not a loss. */
+        private final String versionBefore;
         private volatile Instant renewedAt;
         private volatile ScheduledFuture<?> renewal;
         private volatile ScheduledFuture<?> expiry;
@@ -279,18 +207,30 @@ public final class LeaseLock {
         private volatile boolean released;
         private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
-        private Held(Lease lease, Instant at, String tookOverFrom) {
-            Integer t = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
-            this.transitions = t == null ? 0 : t;
+        /** @param versionBefore the Lease's resourceVersion before this run wrote it, or null when it created it */
+        private Held(Lease lease, String versionBefore, Instant at, String tookOverFrom) {
+            this.transitions = LeaseRecord.of(lease).transitions();
+            this.versionBefore = versionBefore;
             this.tookOverFrom = tookOverFrom;
             renewed(at);
             scheduleRenewal(period());
-            leases.subscribe(name, onLeaseChange);
+            // told when the Lease changes: another holder in the informer's copy is checked for certain at once
+            watching = WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).until(this::stillOurs);
         }
 
         /** The run holding the lock (this one). */
         public String holder() {
             return holder;
+        }
+
+        /** The Lease's name. */
+        public String lease() {
+            return name;
+        }
+
+        /** How long the lock stays ours without a renewal. */
+        public Duration leaseDuration() {
+            return leaseDuration;
         }
 
         /** The Lease's transition count when this run took it: with the holder, it names one holding of the lock. */
@@ -364,15 +304,16 @@ public final class LeaseLock {
                     + "), so another run may take it at any moment");
         }
 
-        private void checkSoon() {
-            // the informer says the Lease changed: read it for certain (the cache may lag our own writes)
-            if (!released && !lost.isDone()) {
-                Lease seen = leases.lease(name);
-                String h = seen == null || seen.getSpec() == null ? null : seen.getSpec().getHolderIdentity();
-                if (!holder.equals(h)) {
-                    api.execute(this::renew);
-                }
+        private WatchWait.Check<Void> stillOurs() {
+            if (released || lost.isDone()) {
+                return WatchWait.Check.done(null);
             }
+            LeaseRecord seen = LeaseRecord.of(leases.lease(name));
+            boolean beforeOurWrite = seen == null ? versionBefore == null : Objects.equals(seen.resourceVersion(), versionBefore);
+            if (!beforeOurWrite && (seen == null || !seen.heldBy(holder))) {
+                renew(); // the cache may lag our own writes: read the Lease itself before calling the lock lost
+            }
+            return lost.isDone() ? WatchWait.Check.done(null) : WatchWait.Check.notYet();
         }
 
         private void renew() {
@@ -383,19 +324,18 @@ public final class LeaseLock {
             long next = -1;
             try {
                 Lease current = renewals.leases().inNamespace(namespace).withName(name).get();
-                String h = current == null || current.getSpec() == null ? null : current.getSpec().getHolderIdentity();
-                if (current == null) {
+                LeaseRecord record = LeaseRecord.of(current);
+                if (record == null) {
                     lose(null, "its Lease was deleted");
                     return;
                 }
-                if (!holder.equals(h)) {
-                    lose(h == null || h.isEmpty() ? null : h, h == null || h.isEmpty() ? "its Lease was released by someone else"
-                            : "another run took the Lease over (transition " + current.getSpec().getLeaseTransitions() + ")");
+                if (!record.heldBy(holder)) {
+                    lose(record.holder(), !record.held() ? "its Lease was released by someone else"
+                            : "another run took the Lease over (transition " + record.transitions() + ")");
                     return;
                 }
                 Instant now = clock.instant();
-                current.getSpec().setRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
-                renewals.leases().inNamespace(namespace).resource(current).update();
+                renewals.leases().inNamespace(namespace).resource(LeaseRecord.renewed(current, now)).update();
                 lastError = null;
                 renewed(now);
                 next = period();
@@ -423,7 +363,9 @@ public final class LeaseLock {
         }
 
         private void stopRenewing() {
-            leases.unsubscribe(name, onLeaseChange);
+            if (watching != null) {
+                watching.cancel(false);
+            }
             ScheduledFuture<?> r = renewal;
             if (r != null) {
                 r.cancel(false);
@@ -446,10 +388,9 @@ public final class LeaseLock {
             }
             try {
                 Lease current = client.leases().inNamespace(namespace).withName(name).get();
-                if (current != null && holder.equals(current.getSpec().getHolderIdentity())) {
-                    current.getSpec().setHolderIdentity(null);
-                    current.getSpec().setRenewTime(null);
-                    client.leases().inNamespace(namespace).resource(current).update();
+                LeaseRecord record = LeaseRecord.of(current);
+                if (record != null && record.heldBy(holder)) {
+                    client.leases().inNamespace(namespace).resource(LeaseRecord.released(current)).update();
                 }
             } catch (RuntimeException e) {
                 // the lease expires by itself

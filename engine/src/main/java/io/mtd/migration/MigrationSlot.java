@@ -7,11 +7,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.concurrent.Futures;
-import io.mtd.kube.ContainerFailure;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.Stage;
@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -177,24 +176,22 @@ final class MigrationSlot {
     }
 
     /**
-     * Completes with true once {@code condition} holds for the Job's objects in the watch (checked now and on each change
-     * of the Job or its Pods), or with false after {@code timeout}; completing it earlier stops the check.
+     * Completes with true once {@code condition} holds for the Job's objects in the watch (checked once it synced and on
+     * each change of the Job or its Pods), or with false after {@code timeout}; completing it earlier stops the check.
      */
     private CompletableFuture<Boolean> until(NamespaceWatch watch, String jobName, BooleanSupplier condition, Duration timeout) {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
-        Runnable check = () -> {
-            if (condition.getAsBoolean()) {
-                done.complete(true);
-            }
-        };
-        watch.subscribe(jobName, check);
-        var timer = scheduler.schedule(() -> done.complete(false), timeout.toMillis(), TimeUnit.MILLISECONDS);
-        done.whenComplete((v, e) -> {
-            watch.unsubscribe(jobName, check);
-            timer.cancel(false);
-        });
-        watch.synced().thenRun(check);
-        return done;
+        return WatchWait.on(watch.jobChanges(jobName)).checkedOn(scheduler, scheduler).within(timeout)
+                .until(new WatchWait.Condition<>() {
+                    @Override
+                    public WatchWait.Check<Boolean> check() {
+                        return condition.getAsBoolean() ? WatchWait.Check.done(true) : WatchWait.Check.notYet();
+                    }
+
+                    @Override
+                    public Boolean timedOut() {
+                        return false;
+                    }
+                });
     }
 
     private static LeaseLock.LockTimeoutException slotTimeout(MigrationStage.Target t, Occupant occupant) {
@@ -213,8 +210,7 @@ final class MigrationSlot {
         Job first = null;
         for (Job j : jobs) {
             boolean deleting = j.getMetadata().getDeletionTimestamp() != null;
-            boolean ended = MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent()
-                    || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent();
+            boolean ended = JobStatus.ended(j);
             boolean ours = j.getMetadata().getName().equals(job.name()) && !deleting;
             if (!ended || deleting) {
                 occupying.add(j.getMetadata().getName());
@@ -241,10 +237,7 @@ final class MigrationSlot {
 
     /** Whether a failed migration never started its container, so deleting its Job loses nothing. */
     static boolean neverStarted(MigrationResult r, List<Pod> pods) {
-        boolean cannotStart = r.reason() instanceof MigrationReason.Kubernetes k && (MigrationReason.Kubernetes.UNSCHEDULABLE.equals(k)
-                || ContainerFailure.of(k.value()).filter(ContainerFailure::beforeStart).isPresent());
-        return r.outcome() == StageOutcome.FAILED && cannotStart
-                && pods.stream().noneMatch(PodDiagnosis::hasStarted);
+        return r.outcome() == StageOutcome.FAILED && JobStatus.neverStarted(r.reason(), pods);
     }
 
     /**

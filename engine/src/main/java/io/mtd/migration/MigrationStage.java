@@ -184,11 +184,11 @@ public final class MigrationStage {
         return t.watch().synced().thenComposeAsync(v -> {
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
             if (existing != null) {
-                if (MigrationWaiter.condition(existing, JobConditionType.COMPLETE).isPresent()) {
+                if (JobStatus.succeeded(existing)) {
                     return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, MigrationReason.Engine.ALREADY_SUCCEEDED,
                             "already migrated for this image" + ranBy(existing), 0, 0, null));
                 }
-                Optional<JobCondition> failed = MigrationWaiter.condition(existing, JobConditionType.FAILED);
+                Optional<JobCondition> failed = JobStatus.condition(existing, JobConditionType.FAILED);
                 if (failed.isPresent()) {
                     if (!t.plan().migration().retries()) {
                         return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,

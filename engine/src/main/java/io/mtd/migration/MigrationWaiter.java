@@ -2,9 +2,10 @@ package io.mtd.migration;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.concurrent.Futures;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
@@ -20,10 +21,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +37,7 @@ final class MigrationWaiter {
     private static final int LOG_LINES_KEPT = 20_000;
     /** How long after the Job's end its Pods may still look unfinished in the (separate) Pod informer. */
     private static final Duration POD_SETTLE = Duration.ofSeconds(3);
+    private static final Duration POD_SETTLE_CHECK = Duration.ofMillis(100);
 
     private final KubernetesClient client;
     private final NamespaceWatch watch;
@@ -48,20 +48,19 @@ final class MigrationWaiter {
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
     private final Duration unschedulableGrace;
-    private final Runnable onChange = this::evaluateLater;
 
     private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
     private final Map<String, PodLogStream> logs = new HashMap<>();
     private final Map<String, String> phases = new HashMap<>();
     private final Deque<String> logLines = new ArrayDeque<>();
     private final Instant started;
+    private final long startedNanos = System.nanoTime();
     private volatile long lastLineNanos = System.nanoTime();
+    private CompletableFuture<MigrationResult> verdict;
     private boolean seenJob;
     private long endSeenNanos;
+    private long heartbeats;
     private boolean finishing;
-    private ScheduledFuture<?> heartbeat;
-    private ScheduledFuture<?> deadline;
-    private ScheduledFuture<?> recheck;
 
     MigrationWaiter(KubernetesClient client, NamespaceWatch watch, String jobName, String environment,
             ProgressListener listener, SecretMasker masker, ScheduledExecutorService scheduler, Clock clock,
@@ -80,37 +79,46 @@ final class MigrationWaiter {
 
     /** Starts waiting; the result completes within {@code maxWait} at the latest (TIMED_OUT, the Job left running). */
     CompletableFuture<MigrationResult> await(Duration maxWait) {
-        watch.subscribe(jobName, onChange);
-        heartbeat = scheduler.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-        deadline = scheduler.schedule(() -> finish(new MigrationResult(StageOutcome.TIMED_OUT, MigrationReason.Engine.WAIT_TIMEOUT,
-                "stopped waiting after " + Durations.format(maxWait) + "; the Job " + jobName + " was left running",
-                null, attempts(), null)), maxWait.toMillis(), TimeUnit.MILLISECONDS);
-        evaluateLater();
+        // checks start log streams (a request each): they run on the scheduler, never on the informers' thread
+        verdict = WatchWait.on(watch.jobChanges(jobName)).checkedOn(scheduler, scheduler).within(maxWait)
+                .until(new WatchWait.Condition<>() {
+                    @Override
+                    public WatchWait.Check<MigrationResult> check() {
+                        return evaluate();
+                    }
+
+                    @Override
+                    public MigrationResult timedOut() {
+                        return new MigrationResult(StageOutcome.TIMED_OUT, MigrationReason.Engine.WAIT_TIMEOUT, "stopped waiting after "
+                                + Durations.format(maxWait) + "; the Job " + jobName + " was left running", null, attempts(), null);
+                    }
+                });
+        verdict.whenComplete((r, e) -> finish(e == null ? r : new MigrationResult(StageOutcome.FAILED,
+                MigrationReason.Engine.ENGINE_ERROR, "could not wait for the Job: " + Futures.unwrap(e).getMessage(), null,
+                attempts(), null)));
         return result;
     }
 
     /** Stops waiting (the run was cancelled). */
     void cancel(String why) {
-        finish(new MigrationResult(StageOutcome.CANCELLED, MigrationReason.Engine.CANCELLED, why, null, attempts(), null));
+        verdict.complete(new MigrationResult(StageOutcome.CANCELLED, MigrationReason.Engine.CANCELLED, why, null, attempts(), null));
     }
 
-    private void evaluateLater() {
-        // informer callbacks must stay quick, and starting a log stream makes a request: evaluate on the scheduler
-        scheduler.execute(this::evaluate);
-    }
-
-    private synchronized void evaluate() {
-        if (finishing || result.isDone()) {
-            return;
+    /** One look at the Job and its Pods: notes their changes, follows their logs, and says whether the Job ended. */
+    private synchronized WatchWait.Check<MigrationResult> evaluate() {
+        if (finishing) {
+            return WatchWait.Check.notYet();
         }
+        heartbeat();
+        Duration untilHeartbeat = Duration.ofNanos(startedNanos + (heartbeats + 1) * HEARTBEAT.toNanos() - System.nanoTime());
         try {
             Job job = watch.job(jobName);
             if (job == null) {
                 if (seenJob) {
-                    finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.JOB_DELETED,
+                    return WatchWait.Check.done(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.JOB_DELETED,
                             "the Job " + jobName + " was deleted while the engine waited on it", null, attempts(), null));
                 }
-                return;
+                return WatchWait.Check.recheckIn(untilHeartbeat);
             }
             seenJob = true;
             List<Pod> pods = watch.pods(jobName);
@@ -118,44 +126,30 @@ final class MigrationWaiter {
                 notePhase(pod);
                 followLog(pod);
             }
-            boolean ended = condition(job, JobConditionType.COMPLETE).isPresent() || condition(job, JobConditionType.FAILED).isPresent();
-            if (ended && !podsSettled(pods)) {
+            if (JobStatus.ended(job) && !podsSettled(pods)) {
                 // the Job and Pod informers run apart: the Job's end can arrive before its Pod's, which holds the exit
                 // code, the reason and the log to follow; give the Pod view a moment to catch up
-                scheduler.schedule(this::evaluateLater, 100, TimeUnit.MILLISECONDS);
-                return;
+                return WatchWait.Check.recheckIn(POD_SETTLE_CHECK);
             }
-            Optional<JobCondition> complete = condition(job, JobConditionType.COMPLETE);
-            if (complete.isPresent()) {
-                Pod last = pods.isEmpty() ? null : pods.get(pods.size() - 1);
-                Integer exitCode = last == null ? null : PodDiagnosis.exitCode(last);
-                finish(new MigrationResult(StageOutcome.SUCCEEDED, null, null, exitCode == null ? 0 : exitCode,
-                        attempts(pods), null));
-                return;
+            JobStatus status = JobStatus.of(job, pods, clock.instant(), unschedulableGrace);
+            if (status instanceof JobStatus.Succeeded s) {
+                return WatchWait.Check.done(new MigrationResult(StageOutcome.SUCCEEDED, null, null, s.exitCode(), s.attempts(), null));
             }
-            Optional<JobCondition> failed = condition(job, JobConditionType.FAILED);
-            if (failed.isPresent()) {
-                finish(failure(failed.get(), pods));
-                return;
+            if (status instanceof JobStatus.Failed f) {
+                return WatchWait.Check.done(new MigrationResult(f.deadlineExceeded() ? StageOutcome.TIMED_OUT : StageOutcome.FAILED,
+                        f.reason(), f.message(), f.exitCode(), f.attempts(), null));
             }
-            for (Pod pod : pods) {
-                if (PodDiagnosis.isTerminal(pod)) {
-                    continue;
-                }
-                Optional<PodDiagnosis.Problem> stuck = PodDiagnosis.stuck(pod, clock.instant(), unschedulableGrace);
-                if (stuck.isPresent()) {
-                    PodDiagnosis.Problem p = stuck.get();
-                    finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.of(p.reason()), "Pod " + pod.getMetadata().getName() + ": "
-                            + p.describe(), null, attempts(pods), null));
-                    return;
-                }
-                if (isUnschedulable(pod) && (recheck == null || recheck.isDone())) {
-                    recheck = scheduler.schedule(this::evaluateLater, unschedulableGrace.toMillis() + 50, TimeUnit.MILLISECONDS);
-                }
+            if (status instanceof JobStatus.Stuck s) {
+                return WatchWait.Check.done(new MigrationResult(StageOutcome.FAILED, MigrationReason.of(s.problem().reason()),
+                        s.describe(), null, s.attempts(), null));
             }
+            // an unschedulable Pod fails the migration once it stays so for the grace: look again then
+            boolean unschedulable = pods.stream().anyMatch(p -> !PodDiagnosis.isTerminal(p) && PodDiagnosis.isUnschedulable(p));
+            Duration recheck = unschedulableGrace.plusMillis(50);
+            return WatchWait.Check.recheckIn(unschedulable && recheck.compareTo(untilHeartbeat) < 0 ? recheck : untilHeartbeat);
         } catch (RuntimeException e) {
-            finish(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR, "could not read the Job's state: " + e.getMessage(),
-                    null, attempts(), null));
+            return WatchWait.Check.done(new MigrationResult(StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR,
+                    "could not read the Job's state: " + e.getMessage(), null, attempts(), null));
         }
     }
 
@@ -169,28 +163,6 @@ final class MigrationWaiter {
         }
         // no Pod at all (deleted, or never seen): nothing to wait for
         return pods.stream().allMatch(PodDiagnosis::isTerminal);
-    }
-
-    private MigrationResult failure(JobCondition failed, List<Pod> pods) {
-        MigrationReason reason = MigrationReason.of(failed.getReason() == null ? JobConditionType.FAILED.value() : failed.getReason());
-        StringBuilder message = new StringBuilder(failed.getMessage() == null ? "the Job failed" : failed.getMessage());
-        Integer exitCode = null;
-        String podReason = null;
-        for (int i = pods.size() - 1; i >= 0; i--) {
-            Optional<PodDiagnosis.Problem> ended = PodDiagnosis.ended(pods.get(i));
-            if (ended.isPresent()) {
-                exitCode = PodDiagnosis.exitCode(pods.get(i));
-                podReason = ended.get().reason();
-                message.append("; last attempt (Pod ").append(pods.get(i).getMetadata().getName()).append("): ")
-                        .append(ended.get().describe());
-                break;
-            }
-        }
-        StageOutcome outcome = MigrationReason.Kubernetes.DEADLINE_EXCEEDED.equals(reason) ? StageOutcome.TIMED_OUT : StageOutcome.FAILED;
-        if (MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED.equals(reason) && podReason != null && !"Error".equals(podReason)) {
-            reason = MigrationReason.of(podReason); // OOMKilled or Evicted says more than "the last retry failed"
-        }
-        return new MigrationResult(outcome, reason, message.toString(), exitCode, attempts(pods), null);
     }
 
     private void notePhase(Pod pod) {
@@ -227,8 +199,11 @@ final class MigrationWaiter {
         }));
     }
 
+    /** Every {@link #HEARTBEAT} of waiting, a note that the Job still runs. */
     private void heartbeat() {
-        if (!result.isDone()) {
+        long due = (System.nanoTime() - startedNanos) / HEARTBEAT.toNanos();
+        if (due > heartbeats) {
+            heartbeats = due;
             note("still running after " + Durations.format(Duration.between(started, clock.instant())) + " (Job " + jobName + ")");
         }
     }
@@ -238,13 +213,6 @@ final class MigrationWaiter {
             return;
         }
         finishing = true;
-        watch.unsubscribe(jobName, onChange);
-        if (heartbeat != null) {
-            heartbeat.cancel(false);
-        }
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         logs.values().forEach(l -> pending.add(l.done()));
         boolean stopFollowing = r.outcome() == StageOutcome.CANCELLED || r.outcome() == StageOutcome.TIMED_OUT
@@ -281,23 +249,8 @@ final class MigrationWaiter {
         return pods.size();
     }
 
-    private boolean isUnschedulable(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
-                        && "Unschedulable".equals(c.getReason()));
-    }
-
     private void note(String message) {
         listener.on(new ProgressEvent.Note(Stage.MIGRATION, environment, message));
     }
 
-    /** The Job's condition of that type, if it is true. */
-    static Optional<JobCondition> condition(Job job, JobConditionType type) {
-        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
-            return Optional.empty();
-        }
-        return job.getStatus().getConditions().stream()
-                .filter(c -> type.value().equals(c.getType()) && "True".equals(c.getStatus()))
-                .findFirst();
-    }
 }

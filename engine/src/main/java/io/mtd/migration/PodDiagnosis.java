@@ -58,6 +58,12 @@ public final class PodDiagnosis {
         return Optional.empty();
     }
 
+    /** Whether the scheduler has found no node for the Pod (yet). */
+    public static boolean isUnschedulable(Pod pod) {
+        return conditions(pod).stream().anyMatch(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
+                && "Unschedulable".equals(c.getReason()));
+    }
+
     /** Why a Pod that ended did so, when it ended badly. */
     public static Optional<Problem> ended(Pod pod) {
         if (pod.getStatus() == null) {

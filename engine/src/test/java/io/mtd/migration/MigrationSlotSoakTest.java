@@ -97,7 +97,7 @@ class MigrationSlotSoakTest {
                     Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
                             .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
                     assertThat(job).as("the Job of successful run %s", runId).isNotNull();
-                    assertThat(MigrationWaiter.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
+                    assertThat(JobStatus.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
                 }
             }
             chaos.shutdownNow();
@@ -105,7 +105,7 @@ class MigrationSlotSoakTest {
             // what killed runs left behind ends by itself (or stays stuck, never started)
             await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrations("shop", NS) == 0
                     && cluster.client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().allMatch(j ->
-                    MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent() || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent()
+                    JobStatus.ended(j)
                             || j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().startsWith("soak-broken")));
             System.out.println("MigrationSlotSoakTest seed " + seed + ": " + outcomes + ", killed " + killed + ", actions "
                     + actions + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");
