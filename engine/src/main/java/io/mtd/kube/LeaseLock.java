@@ -200,6 +200,8 @@ public final class LeaseLock {
         private final CompletableFuture<Void> watching;
         /** The informer's copy may still show the Lease as it was before this run took it: that is not a loss. */
         private final String versionBefore;
+        /** The Lease as this holding last wrote it: a later write, even one under the same run id, is not ours to undo. */
+        private volatile String written;
         private volatile Instant renewedAt;
         private volatile ScheduledFuture<?> renewal;
         private volatile ScheduledFuture<?> expiry;
@@ -211,6 +213,7 @@ public final class LeaseLock {
         private Held(Lease lease, String versionBefore, Instant at, String tookOverFrom) {
             this.transitions = LeaseRecord.of(lease).transitions();
             this.versionBefore = versionBefore;
+            this.written = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
             this.tookOverFrom = tookOverFrom;
             renewed(at);
             scheduleRenewal(period());
@@ -335,7 +338,8 @@ public final class LeaseLock {
                     return;
                 }
                 Instant now = clock.instant();
-                renewals.leases().inNamespace(namespace).resource(LeaseRecord.renewed(current, now)).update();
+                Lease renewed = renewals.leases().inNamespace(namespace).resource(LeaseRecord.renewed(current, now)).update();
+                written = renewed.getMetadata() == null ? null : renewed.getMetadata().getResourceVersion();
                 lastError = null;
                 renewed(now);
                 next = period();
@@ -376,7 +380,10 @@ public final class LeaseLock {
             }
         }
 
-        /** Gives the lock up, if it is still ours; a failure here only delays the next holder until the lease expires. */
+        /**
+         * Gives the lock up, if it is still ours as this holding last wrote it; a failure here only delays the next holder
+         * until the lease expires.
+         */
         public void release() {
             if (released) {
                 return;
@@ -386,14 +393,30 @@ public final class LeaseLock {
             if (lost.isDone()) {
                 return;
             }
+            // a renewal still in flight would leave the Lease newer than this holding knows: let it land first
+            long until = System.nanoTime() + leaseDuration.toNanos();
+            while (!renewing.compareAndSet(false, true)) {
+                if (System.nanoTime() > until) {
+                    return; // the lease expires by itself
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             try {
                 Lease current = client.leases().inNamespace(namespace).withName(name).get();
                 LeaseRecord record = LeaseRecord.of(current);
-                if (record != null && record.heldBy(holder)) {
+                // the same run may hold it again already (its next Job's claim): only this holding's last write is undone
+                if (record != null && record.heldBy(holder) && Objects.equals(record.resourceVersion(), written)) {
                     client.leases().inNamespace(namespace).resource(LeaseRecord.released(current)).update();
                 }
             } catch (RuntimeException e) {
                 // the lease expires by itself
+            } finally {
+                renewing.set(false);
             }
         }
 

@@ -129,6 +129,22 @@ class LeaseLockTest {
     }
 
     @Test
+    void releasingAnEarlierHoldingLeavesTheSameRunsLaterHoldingAlone() throws Exception {
+        LeaseLock.Held printing = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        // the same run's next Job claims the lock before the first claim's release has landed
+        LeaseLock.Held migrating = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+
+        printing.release();
+
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+        Thread.sleep(300);
+        assertThat(migrating.lost()).as("the later holding is not released by the earlier one's release").isNotDone();
+        assertThat(migrating.validFor(Duration.ofSeconds(1))).isTrue();
+        migrating.release();
+        assertThat(lease().getSpec().getHolderIdentity()).isNull();
+    }
+
+    @Test
     void aHolderThatStoppedRenewingIsTakenOverOnceItsLeaseExpired() throws Exception {
         ZonedDateTime longAgo = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5);
         client.leases().inNamespace(namespace).resource(new LeaseBuilder()
