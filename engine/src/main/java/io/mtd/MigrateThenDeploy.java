@@ -2,6 +2,7 @@ package io.mtd;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.concurrent.DaemonThreads;
+import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.ClusterConnector;
@@ -74,7 +75,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
         this.connections = pool.lease();
-        this.migrations = new MigrationStage(scheduler, api, b.clock, b.unschedulableGrace);
+        this.migrations = new MigrationStage(scheduler, api, b.clock, b.ticker, b.unschedulableGrace);
         this.stages = new Promotion.Stages(b.images, new ApprovalStage(b.approvals, b.clock), migrations,
                 new RolloutStage(scheduler, pool.deploymentWatches()), b.rolloutCallback, b.identity, b.workspace, scheduler, b.clock,
                 this::client, this::watch);
@@ -201,6 +202,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private Collection<String> secrets = List.of();
         private ScheduledExecutorService scheduler;
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.SYSTEM;
         private Duration unschedulableGrace = Duration.ofMinutes(2);
         private int apiThreads = 8;
         private ExecutorService api;
@@ -285,8 +287,18 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return this;
         }
 
+        /** The wall clock: reports' times, and the times the migration lock's Lease shows to people. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /**
+         * The monotonic time the engine's decisions are measured with (the lock's validity and takeover, deadlines);
+         * {@code System.nanoTime} unless a test shifts it. No decision compares it, or the clock, with another machine's.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker);
             return this;
         }
 

@@ -5,10 +5,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.mtd.concurrent.Ticker;
+import io.mtd.plan.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -20,11 +21,17 @@ import java.util.function.Consumer;
 
 /**
  * A lock held through a Kubernetes Lease (coordination.k8s.io/v1): taken with optimistic concurrency, renewed while
- * held, released at the end, and taken over from a holder that stopped renewing once its lease expired.
+ * held, released at the end, and taken over from a holder that stopped renewing once its lease expired. The algorithm
+ * over {@link LeaseRecord}, the lock's data, as fabric8's {@code LeaderElector} is over its {@code LeaseLock}.
+ *
+ * <p>No decision compares two machines' clocks, as in Kubernetes' own leader election: a waiter judges another's lease
+ * by its own observation ({@link LeaseObservation}: a takeover needs one full lease without a change of the Lease seen
+ * by the waiter), and a holder judges its own by its last successful renewal, measured from when it sent it; both on
+ * this process's monotonic {@link Ticker}. The {@code renewTime} it writes (by its {@link Clock}) is for people.
  *
  * <p>Waiting for it holds no thread and makes no requests: the namespace's Lease informer says when the Lease
- * changed, and a timer when the holder's lease would expire. A held lock is never lost silently: renewal errors are
- * retried within the lease, and {@link Held#lost()} completes when it expired while ours or another run took it.
+ * changed, and a timer when the holder's lease would run out unrenewed. A held lock is never lost silently: renewal
+ * errors are retried within the lease, and {@link Held#lost()} completes when it expired while ours or another run took it.
  */
 public final class LeaseLock {
 
@@ -45,21 +52,30 @@ public final class LeaseLock {
     private final ScheduledExecutorService scheduler;
     private final Executor api;
     private final Clock clock;
+    private final Ticker ticker;
     private final Map<String, String> labels;
 
+    /**
+     * @param leaseDuration how long the lock stays the holder's without a renewal (whole seconds, as the Lease keeps it)
+     * @param clock what the Lease's acquire and renew times are written with, for people to read
+     * @param ticker what every decision is measured with
+     */
     public LeaseLock(KubernetesClient client, LeaseWatch leases, String namespace, String name, String holder,
-            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock) {
+            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock,
+            Ticker ticker) {
         this.client = client;
-        this.renewals = withoutRetries(client, leaseDuration);
+        // the holder counts on the duration it writes, never on more than the waiters read
+        this.leaseDuration = Duration.ofSeconds(Math.max(1, leaseDuration.toSeconds()));
+        this.renewals = withoutRetries(client, this.leaseDuration);
         this.leases = leases;
         this.namespace = namespace;
         this.name = name;
         this.holder = holder;
-        this.leaseDuration = leaseDuration;
         this.labels = labels;
         this.scheduler = scheduler;
         this.api = api;
         this.clock = clock;
+        this.ticker = ticker;
     }
 
     public String name() {
@@ -91,11 +107,15 @@ public final class LeaseLock {
         return WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).within(maxWait).until(new Acquisition(onWait));
     }
 
-    /** One acquisition: takes the Lease once it is free, expired or ours; else says who holds it, and until when. */
+    /**
+     * One acquisition: takes the Lease once it is free, ours, or unchanged for a full lease as this acquisition saw it;
+     * else says who holds it.
+     */
     private final class Acquisition implements WatchWait.Condition<Held> {
         private final Consumer<String> onWait;
+        private LeaseObservation seen;
         private String lastHolder;
-        private Instant lastNote = Instant.MIN;
+        private long lastNote;
         private String blocker;
         private RuntimeException lastError;
 
@@ -119,30 +139,35 @@ public final class LeaseLock {
         private WatchWait.Check<Held> attempt() {
             Lease current = leases.lease(name);
             LeaseRecord record = LeaseRecord.of(current);
-            Instant now = clock.instant();
-            Instant expires = record == null ? null : expiry(record);
-            boolean free = record == null || !record.held() || record.heldBy(holder) || expires != null && now.isAfter(expires);
+            long now = ticker.nanos();
+            boolean free = record == null || !record.held() || record.heldBy(holder);
+            if (!free) {
+                seen = LeaseObservation.next(seen, record, now);
+                free = seen.expired(now, leaseDuration);
+            }
             if (free) {
-                Held held = take(current, now);
+                Held held = take(current);
                 if (held != null) {
                     return WatchWait.Check.done(held);
                 }
                 // lost a race: the informer brings the winner's Lease, and with it the next attempt
                 LeaseRecord winner = LeaseRecord.of(leases.lease(name));
                 String h = winner == null || !winner.held() ? "another run that took it just now" : winner.holder();
-                blocker = h;
-                note(h, now);
+                if (!holder.equals(h)) { // our own earlier holding, being released: no one to wait for
+                    blocker = h;
+                    note(h, now);
+                }
                 return WatchWait.Check.notYet();
             }
-            blocker = record.holder() + " (lease valid until " + expires + ")";
+            blocker = record.holder() + " (no renewal seen here for " + Durations.format(seen.unchangedFor(now)) + " of its "
+                    + Durations.format(seen.leaseDuration(leaseDuration)) + " lease)";
             note(record.holder(), now);
-            // nobody tells when a holder stops renewing: look again the moment its lease would expire
-            return expires == null ? WatchWait.Check.notYet()
-                    : WatchWait.Check.recheckIn(Duration.between(now, expires).plusMillis(20));
+            // nobody tells when a holder stops renewing: look again the moment its lease would run out, as seen here
+            return WatchWait.Check.recheckIn(seen.expiresIn(now, leaseDuration).plusMillis(20));
         }
 
-        private void note(String who, Instant now) {
-            if (!Objects.equals(who, lastHolder) || Duration.between(lastNote, now).compareTo(NOTE_EVERY) >= 0) {
+        private void note(String who, long now) {
+            if (lastHolder == null || !Objects.equals(who, lastHolder) || now - lastNote >= NOTE_EVERY.toNanos()) {
                 onWait.accept("waiting for the migration lock '" + name + "', held by " + blocker);
                 lastHolder = who;
                 lastNote = now;
@@ -161,19 +186,22 @@ public final class LeaseLock {
         }
 
         /** Creates or takes the Lease; null when another run changed it first. */
-        private Held take(Lease current, Instant now) {
-            int seconds = (int) Math.max(1, leaseDuration.toSeconds());
+        private Held take(Lease current) {
+            int seconds = (int) leaseDuration.toSeconds();
+            Instant at = clock.instant();
             try {
                 if (current == null) {
+                    long sent = ticker.nanos();
                     Lease created = client.leases().inNamespace(namespace)
-                            .resource(LeaseRecord.created(namespace, name, labels, holder, seconds, now)).create();
-                    return new Held(created, null, now, null);
+                            .resource(LeaseRecord.created(namespace, name, labels, holder, seconds, at)).create();
+                    return new Held(created, null, sent, null);
                 }
                 LeaseRecord before = LeaseRecord.of(current);
-                Lease updated = client.leases().inNamespace(namespace).resource(LeaseRecord.taken(current, holder, seconds, now))
-                        .update();
+                Lease taken = LeaseRecord.taken(current, holder, seconds, at);
+                long sent = ticker.nanos();
+                Lease updated = client.leases().inNamespace(namespace).resource(taken).update();
                 boolean tookFromLive = before.held() && !before.heldBy(holder);
-                return new Held(updated, before.resourceVersion(), now, tookFromLive ? before.holder() : null);
+                return new Held(updated, before.resourceVersion(), sent, tookFromLive ? before.holder() : null);
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
                     return null;
@@ -181,15 +209,6 @@ public final class LeaseLock {
                 throw e;
             }
         }
-    }
-
-    /** When the holder's lease runs out, by its last renewal as the holder wrote it. */
-    private static Instant expiry(LeaseRecord record) {
-        ZonedDateTime renewed = record.renewTime() != null ? record.renewTime() : record.acquireTime();
-        if (renewed == null || record.leaseDurationSeconds() == null) {
-            return null;
-        }
-        return renewed.toInstant().plusSeconds(record.leaseDurationSeconds());
     }
 
     /** The lock while held: renewed in the background until released, and watched for its loss. */
@@ -202,7 +221,8 @@ public final class LeaseLock {
         private final String versionBefore;
         /** The Lease as this holding last wrote it: a later write, even one under the same run id, is not ours to undo. */
         private volatile String written;
-        private volatile Instant renewedAt;
+        /** When the last renewal that succeeded was sent, by the {@link Ticker}: the lease is ours for its duration from then. */
+        private volatile long renewedAt;
         private volatile ScheduledFuture<?> renewal;
         private volatile ScheduledFuture<?> expiry;
         private volatile String lastError;
@@ -210,12 +230,12 @@ public final class LeaseLock {
         private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
         /** @param versionBefore the Lease's resourceVersion before this run wrote it, or null when it created it */
-        private Held(Lease lease, String versionBefore, Instant at, String tookOverFrom) {
+        private Held(Lease lease, String versionBefore, long sentAt, String tookOverFrom) {
             this.transitions = LeaseRecord.of(lease).transitions();
             this.versionBefore = versionBefore;
             this.written = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
             this.tookOverFrom = tookOverFrom;
-            renewed(at);
+            renewed(sentAt);
             scheduleRenewal(period());
             // told when the Lease changes: another holder in the informer's copy is checked for certain at once
             watching = WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).until(this::stillOurs);
@@ -256,7 +276,7 @@ public final class LeaseLock {
          * Job only then, so that a holder that stalled cannot create one after another run took the lock.
          */
         public boolean validFor(Duration margin) {
-            return !lost.isDone() && !released && clock.instant().plus(margin).isBefore(renewedAt.plus(leaseDuration));
+            return !lost.isDone() && !released && ticker.nanos() + margin.toNanos() < renewedAt + leaseDuration.toNanos();
         }
 
         /**
@@ -281,25 +301,24 @@ public final class LeaseLock {
             renewal = scheduler.schedule(() -> api.execute(this::renew), delayMillis, TimeUnit.MILLISECONDS);
         }
 
-        private void renewed(Instant at) {
-            renewedAt = at;
+        private void renewed(long sentAt) {
+            renewedAt = sentAt;
             ScheduledFuture<?> old = expiry;
             if (old != null) {
                 old.cancel(false);
             }
-            long left = Duration.between(clock.instant(), at.plus(leaseDuration)).toMillis();
-            expiry = scheduler.schedule(this::expired, Math.max(0, left), TimeUnit.MILLISECONDS);
+            long left = sentAt + leaseDuration.toNanos() - ticker.nanos();
+            expiry = scheduler.schedule(this::expired, Math.max(0, left), TimeUnit.NANOSECONDS);
         }
 
         private void expired() {
             if (released || lost.isDone()) {
                 return;
             }
-            Instant until = renewedAt.plus(leaseDuration);
-            if (clock.instant().isBefore(until)) {
-                // renewed meanwhile, or the timer ran ahead of the wall clock: look again then
-                expiry = scheduler.schedule(this::expired, Math.max(1, Duration.between(clock.instant(), until).toMillis() + 1),
-                        TimeUnit.MILLISECONDS);
+            long left = renewedAt + leaseDuration.toNanos() - ticker.nanos();
+            if (left > 0) {
+                // renewed meanwhile: look again then
+                expiry = scheduler.schedule(this::expired, left, TimeUnit.NANOSECONDS);
                 return;
             }
             lose(null, "the lease expired while this run held it (its renewals failed"
@@ -337,11 +356,12 @@ public final class LeaseLock {
                             : "another run took the Lease over (transition " + record.transitions() + ")");
                     return;
                 }
-                Instant now = clock.instant();
-                Lease renewed = renewals.leases().inNamespace(namespace).resource(LeaseRecord.renewed(current, now)).update();
+                Lease renewal = LeaseRecord.renewed(current, clock.instant());
+                long sent = ticker.nanos();
+                Lease renewed = renewals.leases().inNamespace(namespace).resource(renewal).update();
                 written = renewed.getMetadata() == null ? null : renewed.getMetadata().getResourceVersion();
                 lastError = null;
-                renewed(now);
+                renewed(sent);
                 next = period();
             } catch (KubernetesClientException e) {
                 // retried well within the lease: a few failed renewals must not lose the lock, a lost lock must be noticed

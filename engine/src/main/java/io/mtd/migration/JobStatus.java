@@ -5,14 +5,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.mtd.kube.ContainerFailure;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How a Job under the migration lock stands, read from the Job and its Pods as a watch last saw them: the one reading
- * every wait on such a Job decides by, as {@link io.mtd.rollout.RolloutStatus} is for a Deployment. Pure: no clock of
- * its own, no requests.
+ * every wait on such a Job decides by, as {@link io.mtd.rollout.RolloutStatus} is for a Deployment. Pure: no clock, no
+ * requests.
  */
 public sealed interface JobStatus permits JobStatus.Running, JobStatus.Succeeded, JobStatus.Failed, JobStatus.Stuck {
 
@@ -45,10 +45,10 @@ public sealed interface JobStatus permits JobStatus.Running, JobStatus.Succeeded
     }
 
     /**
-     * The Job's status from the Job and its Pods (oldest first), at {@code now}; a Pod counts as unschedulable for good
-     * once it has been so for {@code unschedulableGrace}.
+     * The Job's status from the Job and its Pods (oldest first); a Pod counts as unschedulable for good once it has been
+     * seen so ({@code unschedulableFor}, as the caller observed it) for {@code unschedulableGrace}.
      */
-    static JobStatus of(Job job, List<Pod> pods, Instant now, Duration unschedulableGrace) {
+    static JobStatus of(Job job, List<Pod> pods, Function<Pod, Duration> unschedulableFor, Duration unschedulableGrace) {
         int attempts = pods.size();
         Optional<JobCondition> complete = condition(job, JobConditionType.COMPLETE);
         if (complete.isPresent()) {
@@ -64,7 +64,7 @@ public sealed interface JobStatus permits JobStatus.Running, JobStatus.Succeeded
             if (PodDiagnosis.isTerminal(pod)) {
                 continue;
             }
-            Optional<PodDiagnosis.Problem> stuck = PodDiagnosis.stuck(pod, now, unschedulableGrace);
+            Optional<PodDiagnosis.Problem> stuck = PodDiagnosis.stuck(pod, unschedulableFor.apply(pod), unschedulableGrace);
             if (stuck.isPresent()) {
                 return new Stuck(pod.getMetadata().getName(), stuck.get(), attempts);
             }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.concurrent.Futures;
+import io.mtd.concurrent.Ticker;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
@@ -12,9 +13,7 @@ import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
 import io.mtd.progress.StageOutcome;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,14 +44,14 @@ final class MigrationSlot {
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
-    private final Clock clock;
+    private final Ticker ticker;
     private final Duration unschedulableGrace;
     private final Set<CompletableFuture<Void>> releasing = ConcurrentHashMap.newKeySet();
 
-    MigrationSlot(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
+    MigrationSlot(ScheduledExecutorService scheduler, Executor api, Ticker ticker, Duration unschedulableGrace) {
         this.scheduler = scheduler;
         this.api = api;
-        this.clock = clock;
+        this.ticker = ticker;
         this.unschedulableGrace = unschedulableGrace;
     }
 
@@ -69,14 +68,14 @@ final class MigrationSlot {
      * each Job the claim runs, within the same {@code maxWait}.
      */
     CompletableFuture<SlotClaim> claim(JobSite site, String app, LeaseLock lock, Duration maxWait) {
-        Instant deadline = clock.instant().plus(maxWait);
+        long deadline = ticker.nanos() + maxWait.toNanos();
         CompletableFuture<LeaseLock.Held> locked = lock.acquire(maxWait, site::lockNote);
         site.cancelled().thenAccept(why -> locked.completeExceptionally(new CancelledException(why)));
         return locked.thenApply(held -> {
             if (held.tookOverFrom() != null) {
                 site.note("took over the migration lock from " + held.tookOverFrom() + ", whose lease had expired");
             }
-            return new SlotClaim(this, site, selector(app, site.environment()), held, deadline, scheduler, api, clock,
+            return new SlotClaim(this, site, selector(app, site.environment()), held, deadline, scheduler, api, ticker,
                     unschedulableGrace);
         });
     }
@@ -102,10 +101,10 @@ final class MigrationSlot {
     /**
      * Completes once no Job of the slot other than {@code job} runs or can still start; fails with
      * {@link CancelledException}, {@link LockLost.Exception} or {@link LeaseLock.LockTimeoutException} (still occupied at
-     * {@code deadline}).
+     * {@code deadline}, a {@link Ticker} reading).
      */
     CompletableFuture<Void> vacant(JobSite site, Map<String, String> selector, MigrationJob job, LeaseLock.Held held,
-            Instant deadline) {
+            long deadline) {
         CompletableFuture<Void> vacant = new CompletableFuture<>();
         CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
         site.cancelled().thenAccept(why -> interrupted.complete(new CancelledException(why)));
@@ -114,7 +113,7 @@ final class MigrationSlot {
         return vacant;
     }
 
-    private void awaitVacant(JobSite site, Map<String, String> selector, MigrationJob job, Instant deadline,
+    private void awaitVacant(JobSite site, Map<String, String> selector, MigrationJob job, long deadline,
             CompletableFuture<Throwable> interrupted, CompletableFuture<Void> vacant) {
         if (interrupted.isDone()) {
             vacant.completeExceptionally(interrupted.join());
@@ -131,7 +130,7 @@ final class MigrationSlot {
             vacant.complete(null);
             return;
         }
-        Duration left = Duration.between(clock.instant(), deadline);
+        Duration left = Duration.ofNanos(deadline - ticker.nanos());
         if (left.isNegative() || left.isZero()) {
             vacant.completeExceptionally(slotTimeout(site, occupant));
             return;
@@ -157,7 +156,7 @@ final class MigrationSlot {
             CompletableFuture<Throwable> interrupted) {
         String name = occupant.job.getMetadata().getName();
         MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), name, site.environment(), site.listener(),
-                site.masker(), scheduler, clock, unschedulableGrace);
+                site.masker(), scheduler, ticker, unschedulableGrace);
         CompletableFuture<MigrationResult> result = waiter.await(left);
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
         return result.thenComposeAsync(r -> {

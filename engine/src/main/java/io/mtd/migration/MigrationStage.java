@@ -3,6 +3,7 @@ package io.mtd.migration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.concurrent.Futures;
+import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
 import io.mtd.kube.ApiError;
@@ -40,6 +41,7 @@ public final class MigrationStage {
     private final ScheduledExecutorService scheduler;
     private final Executor api;
     private final Clock clock;
+    private final Ticker ticker;
     private final MigrationSlot slot;
 
     /**
@@ -48,10 +50,19 @@ public final class MigrationStage {
      *     creates and deletes)
      */
     public MigrationStage(ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
+        this(scheduler, api, clock, Ticker.SYSTEM, unschedulableGrace);
+    }
+
+    /**
+     * @param clock the wall clock: the Lease's times for people, and the reports'
+     * @param ticker the monotonic time every decision is measured with (the lock's validity, a deadline, a grace)
+     */
+    public MigrationStage(ScheduledExecutorService scheduler, Executor api, Clock clock, Ticker ticker, Duration unschedulableGrace) {
         this.scheduler = scheduler;
         this.api = api;
         this.clock = clock;
-        this.slot = new MigrationSlot(scheduler, api, clock, unschedulableGrace);
+        this.ticker = ticker;
+        this.slot = new MigrationSlot(scheduler, api, ticker, unschedulableGrace);
     }
 
     /** Waits, at most {@code max}, for locks still being released; the engine calls it before it shuts its pools down. */
@@ -137,7 +148,7 @@ public final class MigrationStage {
         String app = t.plan().app();
         String env = t.environment().name();
         LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), t.environment().namespaceOrDefault(), lockName(app, env),
-                t.identity().id(), settings.leaseDurationOrDefault(), MigrationJob.labels(app, env), scheduler, api, clock);
+                t.identity().id(), settings.leaseDurationOrDefault(), MigrationJob.labels(app, env), scheduler, api, clock, ticker);
         return slot.claim(t.site(), app, lock, settings.waitOrDefault());
     }
 

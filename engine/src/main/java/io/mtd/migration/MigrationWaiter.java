@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.concurrent.Futures;
+import io.mtd.concurrent.Ticker;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
@@ -12,9 +13,7 @@ import io.mtd.progress.ProgressListener;
 import io.mtd.progress.SecretMasker;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -46,16 +45,17 @@ final class MigrationWaiter {
     private final ProgressListener listener;
     private final SecretMasker masker;
     private final ScheduledExecutorService scheduler;
-    private final Clock clock;
+    private final Ticker ticker;
     private final Duration unschedulableGrace;
 
     private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
     private final Map<String, PodLogStream> logs = new HashMap<>();
     private final Map<String, String> phases = new HashMap<>();
     private final Deque<String> logLines = new ArrayDeque<>();
-    private final Instant started;
-    private final long startedNanos = System.nanoTime();
-    private volatile long lastLineNanos = System.nanoTime();
+    private final long started;
+    private volatile long lastLineNanos;
+    /** When this waiter first saw each Pod unschedulable: how long it stays so is measured here, never from its timestamps. */
+    private final Map<String, Long> unschedulableSince = new HashMap<>();
     private CompletableFuture<MigrationResult> verdict;
     private boolean seenJob;
     private long endSeenNanos;
@@ -63,7 +63,7 @@ final class MigrationWaiter {
     private boolean finishing;
 
     MigrationWaiter(KubernetesClient client, NamespaceWatch watch, String jobName, String environment,
-            ProgressListener listener, SecretMasker masker, ScheduledExecutorService scheduler, Clock clock,
+            ProgressListener listener, SecretMasker masker, ScheduledExecutorService scheduler, Ticker ticker,
             Duration unschedulableGrace) {
         this.client = client;
         this.watch = watch;
@@ -72,9 +72,10 @@ final class MigrationWaiter {
         this.listener = listener;
         this.masker = masker;
         this.scheduler = scheduler;
-        this.clock = clock;
+        this.ticker = ticker;
         this.unschedulableGrace = unschedulableGrace;
-        this.started = clock.instant();
+        this.started = ticker.nanos();
+        this.lastLineNanos = started;
     }
 
     /** Starts waiting; the result completes within {@code maxWait} at the latest (TIMED_OUT, the Job left running). */
@@ -110,7 +111,7 @@ final class MigrationWaiter {
             return WatchWait.Check.notYet();
         }
         heartbeat();
-        Duration untilHeartbeat = Duration.ofNanos(startedNanos + (heartbeats + 1) * HEARTBEAT.toNanos() - System.nanoTime());
+        Duration untilHeartbeat = Duration.ofNanos(started + (heartbeats + 1) * HEARTBEAT.toNanos() - ticker.nanos());
         try {
             Job job = watch.job(jobName);
             if (job == null) {
@@ -131,7 +132,8 @@ final class MigrationWaiter {
                 // code, the reason and the log to follow; give the Pod view a moment to catch up
                 return WatchWait.Check.recheckIn(POD_SETTLE_CHECK);
             }
-            JobStatus status = JobStatus.of(job, pods, clock.instant(), unschedulableGrace);
+            observeUnschedulable(pods);
+            JobStatus status = JobStatus.of(job, pods, this::unschedulableFor, unschedulableGrace);
             if (status instanceof JobStatus.Succeeded s) {
                 return WatchWait.Check.done(new MigrationResult(StageOutcome.SUCCEEDED, null, null, s.exitCode(), s.attempts(), null));
             }
@@ -153,12 +155,28 @@ final class MigrationWaiter {
         }
     }
 
+    private void observeUnschedulable(List<Pod> pods) {
+        long now = ticker.nanos();
+        for (Pod pod : pods) {
+            if (PodDiagnosis.isUnschedulable(pod)) {
+                unschedulableSince.putIfAbsent(pod.getMetadata().getName(), now);
+            } else {
+                unschedulableSince.remove(pod.getMetadata().getName());
+            }
+        }
+    }
+
+    private Duration unschedulableFor(Pod pod) {
+        Long since = unschedulableSince.get(pod.getMetadata().getName());
+        return since == null ? Duration.ZERO : Duration.ofNanos(ticker.nanos() - since);
+    }
+
     /** Whether every known Pod of the ended Job shows its end too, or long enough has passed to stop expecting it. */
     private boolean podsSettled(List<Pod> pods) {
         if (endSeenNanos == 0) {
-            endSeenNanos = System.nanoTime();
+            endSeenNanos = ticker.nanos();
         }
-        if (System.nanoTime() - endSeenNanos > POD_SETTLE.toNanos()) {
+        if (ticker.nanos() - endSeenNanos > POD_SETTLE.toNanos()) {
             return true;
         }
         // no Pod at all (deleted, or never seen): nothing to wait for
@@ -185,7 +203,7 @@ final class MigrationWaiter {
         }
         String source = name;
         logs.put(name, PodLogStream.follow(client, watch.namespace(), name, MigrationJob.CONTAINER, scheduler, lines -> {
-            lastLineNanos = System.nanoTime();
+            lastLineNanos = ticker.nanos();
             List<String> masked = masker.maskLines(lines);
             synchronized (logLines) {
                 for (String line : masked) {
@@ -201,10 +219,10 @@ final class MigrationWaiter {
 
     /** Every {@link #HEARTBEAT} of waiting, a note that the Job still runs. */
     private void heartbeat() {
-        long due = (System.nanoTime() - startedNanos) / HEARTBEAT.toNanos();
+        long due = (ticker.nanos() - started) / HEARTBEAT.toNanos();
         if (due > heartbeats) {
             heartbeats = due;
-            note("still running after " + Durations.format(Duration.between(started, clock.instant())) + " (Job " + jobName + ")");
+            note("still running after " + Durations.format(Duration.ofNanos(ticker.nanos() - started)) + " (Job " + jobName + ")");
         }
     }
 
@@ -222,13 +240,13 @@ final class MigrationWaiter {
         }
         // let the last lines of the log arrive before the result is reported, so nothing printed after it is missing;
         // the quiet period counts from now, as the Job's end may be seen before its last bytes arrive
-        lastLineNanos = System.nanoTime();
+        lastLineNanos = ticker.nanos();
         drain(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)), r);
     }
 
     /** Reports {@code r} once every log stream ended, or went quiet for {@link #LOG_IDLE} (a stream that broke). */
     private void drain(CompletableFuture<Void> logsEnded, MigrationResult r) {
-        boolean idle = System.nanoTime() - lastLineNanos > LOG_IDLE.toNanos();
+        boolean idle = ticker.nanos() - lastLineNanos > LOG_IDLE.toNanos();
         if (!logsEnded.isDone() && !idle) {
             scheduler.schedule(() -> drain(logsEnded, r), 100, TimeUnit.MILLISECONDS);
             return;

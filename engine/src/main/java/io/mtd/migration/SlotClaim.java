@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.concurrent.Ticker;
 import io.mtd.kube.ApiError;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseLock;
@@ -15,9 +16,7 @@ import io.mtd.kube.Permissions;
 import io.mtd.kube.SecretValues;
 import io.mtd.plan.Migration;
 import io.mtd.progress.StageOutcome;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -48,15 +47,15 @@ public final class SlotClaim {
     private final JobSite site;
     private final Map<String, String> selector;
     private final LeaseLock.Held held;
-    private final Instant deadline;
+    private final long deadline;
     private final ScheduledExecutorService scheduler;
     private final Executor api;
-    private final Clock clock;
+    private final Ticker ticker;
     private final Duration unschedulableGrace;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    SlotClaim(MigrationSlot slot, JobSite site, Map<String, String> selector, LeaseLock.Held held, Instant deadline,
-            ScheduledExecutorService scheduler, Executor api, Clock clock, Duration unschedulableGrace) {
+    SlotClaim(MigrationSlot slot, JobSite site, Map<String, String> selector, LeaseLock.Held held, long deadline,
+            ScheduledExecutorService scheduler, Executor api, Ticker ticker, Duration unschedulableGrace) {
         this.slot = slot;
         this.site = site;
         this.selector = selector;
@@ -64,7 +63,7 @@ public final class SlotClaim {
         this.deadline = deadline;
         this.scheduler = scheduler;
         this.api = api;
-        this.clock = clock;
+        this.ticker = ticker;
         this.unschedulableGrace = unschedulableGrace;
     }
 
@@ -189,7 +188,7 @@ public final class SlotClaim {
 
     private CompletableFuture<MigrationResult> waitFor(MigrationJob job) {
         MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), job.name(), site.environment(),
-                site.listener(), site.masker(), scheduler, clock, unschedulableGrace);
+                site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
         Migration m = job.migration();
         Duration jobDeadline = m.timeoutOrDefault();
         CompletableFuture<MigrationResult> result = waiter.await(jobDeadline.plus(

@@ -8,15 +8,16 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The reading of a Job and its Pods that every wait on a Job under the lock decides by. */
 class JobStatusTest {
 
-    private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
     private static final Duration GRACE = Duration.ofMinutes(2);
+    /** A waiter that has not seen any Pod unschedulable. */
+    private static final Function<Pod, Duration> NOT_SEEN = p -> Duration.ZERO;
 
     private static Job job(String condition, String reason, String message) {
         JobBuilder b = new JobBuilder().withNewMetadata().withName("shop-staging-migrate-1").endMetadata();
@@ -42,16 +43,17 @@ class JobStatusTest {
                 .endStatus().build();
     }
 
-    private static Pod unschedulableSince(Instant since) {
+    /** A Pod the scheduler placed nowhere, since a long time ago by the API server's clock. */
+    private static Pod unschedulable() {
         return new PodBuilder().withNewMetadata().withName("p-unschedulable").endMetadata().withNewStatus().withPhase("Pending")
                 .addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
-                .withMessage("0/3 nodes are available: 3 Insufficient memory.").withLastTransitionTime(since.toString())
+                .withMessage("0/3 nodes are available: 3 Insufficient memory.").withLastTransitionTime("2020-01-01T00:00:00Z")
                 .endCondition().endStatus().build();
     }
 
     @Test
     void aCompleteJobSucceededWithItsLastPodsExitCode() {
-        JobStatus s = JobStatus.of(job("Complete", null, null), List.of(ended("p1", 0, "Completed")), NOW, GRACE);
+        JobStatus s = JobStatus.of(job("Complete", null, null), List.of(ended("p1", 0, "Completed")), NOT_SEEN, GRACE);
 
         assertThat(s).isEqualTo(new JobStatus.Succeeded(0, 1));
     }
@@ -59,7 +61,7 @@ class JobStatusTest {
     @Test
     void aFailedJobSaysWhyWithItsLastAttempt() {
         JobStatus s = JobStatus.of(job("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-                List.of(ended("p1", 3, "Error")), NOW, GRACE);
+                List.of(ended("p1", 3, "Error")), NOT_SEEN, GRACE);
 
         JobStatus.Failed f = (JobStatus.Failed) s;
         assertThat(f.reason()).isEqualTo(MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED);
@@ -72,7 +74,7 @@ class JobStatusTest {
     @Test
     void aPodsOwnReasonSaysMoreThanTheBackoffLimit() {
         JobStatus.Failed f = (JobStatus.Failed) JobStatus.of(job("Failed", "BackoffLimitExceeded", null),
-                List.of(ended("p1", 1, "Error"), ended("p2", 137, "OOMKilled")), NOW, GRACE);
+                List.of(ended("p1", 1, "Error"), ended("p2", 137, "OOMKilled")), NOT_SEEN, GRACE);
 
         assertThat(f.reason().value()).isEqualTo("OOMKilled");
         assertThat(f.attempts()).isEqualTo(2);
@@ -81,7 +83,7 @@ class JobStatusTest {
     @Test
     void theJobsDeadlineIsAFailureOfItsOwnKind() {
         JobStatus.Failed f = (JobStatus.Failed) JobStatus.of(job("Failed", "DeadlineExceeded",
-                "Job was active longer than specified deadline"), List.of(), NOW, GRACE);
+                "Job was active longer than specified deadline"), List.of(), NOT_SEEN, GRACE);
 
         assertThat(f.deadlineExceeded()).isTrue();
         assertThat(f.reason()).isEqualTo(MigrationReason.Kubernetes.DEADLINE_EXCEEDED);
@@ -90,7 +92,7 @@ class JobStatusTest {
     @Test
     void aPodThatCannotPullItsImageIsStuckAndNeverStarted() {
         List<Pod> pods = List.of(waiting("p1", "ImagePullBackOff"));
-        JobStatus.Stuck s = (JobStatus.Stuck) JobStatus.of(job(null, null, null), pods, NOW, GRACE);
+        JobStatus.Stuck s = (JobStatus.Stuck) JobStatus.of(job(null, null, null), pods, NOT_SEEN, GRACE);
 
         assertThat(s.describe()).startsWith("Pod p1: ImagePullBackOff: back-off pulling image (check that the image shop:1 exists");
         assertThat(JobStatus.neverStarted(MigrationReason.of(s.problem().reason()), pods)).isTrue();
@@ -101,11 +103,11 @@ class JobStatusTest {
     }
 
     @Test
-    void anUnschedulablePodIsStuckOnlyAfterTheGrace() {
-        assertThat(JobStatus.of(job(null, null, null), List.of(unschedulableSince(NOW.minusSeconds(10))), NOW, GRACE))
-                .isEqualTo(new JobStatus.Running(1));
+    void anUnschedulablePodIsStuckOnlyOnceTheWaiterSawItSoForTheGraceWhateverItsTimestampsSay() {
+        assertThat(JobStatus.of(job(null, null, null), List.of(unschedulable()), p -> Duration.ofSeconds(10), GRACE))
+                .as("its transition years ago by another clock does not count").isEqualTo(new JobStatus.Running(1));
 
-        JobStatus s = JobStatus.of(job(null, null, null), List.of(unschedulableSince(NOW.minus(GRACE))), NOW, GRACE);
+        JobStatus s = JobStatus.of(job(null, null, null), List.of(unschedulable()), p -> GRACE, GRACE);
         assertThat(s).isInstanceOf(JobStatus.Stuck.class);
         assertThat(((JobStatus.Stuck) s).problem().reason()).isEqualTo("Unschedulable");
     }
@@ -114,7 +116,7 @@ class JobStatusTest {
     void aJobWithoutAnEndIsRunningAndHasNotEnded() {
         Job running = job(null, null, null);
 
-        assertThat(JobStatus.of(running, List.of(), NOW, GRACE)).isEqualTo(new JobStatus.Running(0));
+        assertThat(JobStatus.of(running, List.of(), NOT_SEEN, GRACE)).isEqualTo(new JobStatus.Running(0));
         assertThat(JobStatus.ended(running)).isFalse();
         assertThat(JobStatus.ended(job("Complete", null, null))).isTrue();
         assertThat(JobStatus.ended(job("Failed", "DeadlineExceeded", null))).isTrue();

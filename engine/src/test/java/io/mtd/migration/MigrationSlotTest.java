@@ -20,6 +20,8 @@ import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import java.util.concurrent.atomic.AtomicReference;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -373,5 +375,47 @@ class MigrationSlotTest {
         Thread.sleep(1500);
         assertThat(jobs(ns)).isEmpty();
         assertThat(cluster.sandbox.kubelet().migrationStarts(image)).isZero();
+    }
+
+    /** Two CI machines whose clocks disagree by 90 s, one way or the other (issue: the waiter took a live holder's lock). */
+    enum Skew {
+        WAITER_AHEAD(0, 90), HOLDER_BEHIND(-90, 0), HOLDER_AHEAD(90, -90);
+
+        final Duration holder;
+        final Duration waiter;
+
+        Skew(int holderSeconds, int waiterSeconds) {
+            this.holder = Duration.ofSeconds(holderSeconds);
+            this.waiter = Duration.ofSeconds(waiterSeconds);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Skew.class)
+    void runsWhoseClocksDisagreeStillMigrateOneAtATimeAndTheHealthyHolderKeepsItsLock(Skew skew) throws Exception {
+        String ns = "slot-clock-" + skew.name().toLowerCase().replace('_', '-');
+        Path gate = dir.resolve("gate");
+        RecordingListener a = new RecordingListener();
+        RecordingListener b = new RecordingListener();
+        try (MigrateThenDeploy ea = cluster.builder(a, "run-a").clock(Clock.offset(Clock.systemUTC(), skew.holder)).build();
+                MigrateThenDeploy eb = cluster.builder(b, "run-b").clock(Clock.offset(Clock.systemUTC(), skew.waiter)).build()) {
+            MigrateThenDeploy.Run runA = ea.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "2s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            MigrateThenDeploy.Run runB = eb.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b"), "2m", "2s",
+                    null), ns));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("held by run-a"));
+
+            Thread.sleep(3_000); // longer than the lease: a waiter that trusted the other machine's renewTime took over by now
+            assertThat(b.text()).doesNotContain("took over");
+            assertThat(jobs(ns)).hasSize(1);
+            open(gate);
+
+            RunReport first = runA.report().get(30, TimeUnit.SECONDS);
+            assertThat(first.outcome()).as(a::text).isEqualTo(RunOutcome.SUCCEEDED);
+            assertThat(runB.report().get(30, TimeUnit.SECONDS).outcome()).as(b::text).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(a.logLines()).containsExactly("started-a", "done-a");
+        assertThat(b.logLines()).containsExactly("started-b");
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
     }
 }
