@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.kube.Labels;
 import io.mtd.plan.Environment;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,8 +40,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * "Migrations never run twice at once" when a run stops waiting: cancelled, killed, timed out, its lock lost, or its
  * Pod never started. The sandbox kubelet counts the migration containers of each app and environment that ran at once.
  */
+@ExtendWith(SandboxExtension.class)
 class MigrationSlotTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
 
     @TempDir
@@ -47,12 +51,10 @@ class MigrationSlotTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
     }
 
     /** A migration that prints started-NAME, waits until {@code gate} exists, then prints done-NAME. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.concurrent.DaemonThreads;
 import io.mtd.kube.NamespaceWatch;
@@ -27,13 +28,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A claimed slot runs several Jobs one after another under one holding of the lock, and is given back once: what the
  * printed SQL and the migration need today, and a schema snapshot, a backup and the migration need later.
  */
+@ExtendWith(SandboxExtension.class)
 class SlotClaimTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
     private static ScheduledExecutorService scheduler;
     private static ExecutorService api;
@@ -41,7 +45,6 @@ class SlotClaimTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
         scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.factory("claim-test"));
         api = Executors.newFixedThreadPool(4, DaemonThreads.factory("claim-test-api"));
         stage = new MigrationStage(scheduler, api, Clock.systemUTC(), Duration.ofSeconds(1));
@@ -52,7 +55,6 @@ class SlotClaimTest {
         stage.awaitReleases(Duration.ofSeconds(5));
         api.shutdownNow();
         scheduler.shutdownNow();
-        cluster.close();
     }
 
     private static MigrationStage.Target target(String ns, String image, String run, RecordingListener events,

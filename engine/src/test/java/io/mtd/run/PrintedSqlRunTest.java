@@ -1,11 +1,13 @@
-package io.mtd.migration;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.lint.Finding;
+import io.mtd.migration.MigrationJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Lint;
 import io.mtd.plan.Migration;
@@ -15,27 +17,18 @@ import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A command migration (Django) whose SQL is printed by a short Job from the same image (here: what {@code manage.py
  * sqlmigrate} prints) and checked before the migration Job runs.
  */
+@ExtendWith(SandboxExtension.class)
 class PrintedSqlRunTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     /** Django's sqlmigrate output for a migration that removes a field. */
     private static final String DROP_FAX = """
