@@ -9,6 +9,7 @@ import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
+import io.mtd.concurrent.Ticker;
 import io.mtd.kube.Labels;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -392,6 +393,11 @@ class MigrationSlotTest {
         }
     }
 
+    private static Ticker shifted(Duration by) {
+        long nanos = by.toNanos();
+        return () -> System.nanoTime() + nanos;
+    }
+
     @ParameterizedTest
     @EnumSource(Skew.class)
     void runsWhoseClocksDisagreeStillMigrateOneAtATimeAndTheHealthyHolderKeepsItsLock(Skew skew) throws Exception {
@@ -399,8 +405,11 @@ class MigrationSlotTest {
         Path gate = dir.resolve("gate");
         RecordingListener a = new RecordingListener();
         RecordingListener b = new RecordingListener();
-        try (MigrateThenDeploy ea = cluster.builder(a, "run-a").clock(Clock.offset(Clock.systemUTC(), skew.holder)).build();
-                MigrateThenDeploy eb = cluster.builder(b, "run-b").clock(Clock.offset(Clock.systemUTC(), skew.waiter)).build()) {
+        // each run's machine: its wall clock off, and its monotonic clock started at another moment
+        try (MigrateThenDeploy ea = cluster.builder(a, "run-a").clock(Clock.offset(Clock.systemUTC(), skew.holder))
+                        .ticker(shifted(skew.holder)).build();
+                MigrateThenDeploy eb = cluster.builder(b, "run-b").clock(Clock.offset(Clock.systemUTC(), skew.waiter))
+                        .ticker(shifted(skew.waiter)).build()) {
             MigrateThenDeploy.Run runA = ea.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "2s", null), ns));
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
             MigrateThenDeploy.Run runB = eb.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b"), "2m", "2s",
