@@ -6,6 +6,7 @@ import io.mtd.command.PlanPreview;
 import io.mtd.command.RbacManifest;
 import io.mtd.command.ReleaseCheck;
 import io.mtd.concurrent.DaemonThreads;
+import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
@@ -97,7 +98,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
         this.connections = pool.lease();
-        this.migrations = new MigrationStage(scheduler, api, b.clock, b.unschedulableGrace);
+        this.migrations = new MigrationStage(scheduler, api, b.clock, b.ticker, b.unschedulableGrace);
         ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
         this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,
                 new RolloutStage(scheduler, pool.deploymentWatches()), b.rolloutCallback, b.identity, b.workspace, scheduler, b.clock,
@@ -427,6 +428,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private Collection<String> secrets = List.of();
         private ScheduledExecutorService scheduler;
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.SYSTEM;
         private Duration unschedulableGrace = Duration.ofMinutes(2);
         private int apiThreads = 8;
         private ExecutorService api;
@@ -529,8 +531,18 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return this;
         }
 
+        /** The wall clock: reports' times, and the times the migration lock's Lease shows to people. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /**
+         * The monotonic time the engine's decisions are measured with (the lock's validity and takeover, deadlines);
+         * {@code System.nanoTime} unless a test shifts it. No decision compares it, or the clock, with another machine's.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker);
             return this;
         }
 

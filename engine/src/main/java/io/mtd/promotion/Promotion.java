@@ -14,7 +14,8 @@ import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseSql;
 import io.mtd.migration.MigrationReason;
 import io.mtd.migration.MigrationStage;
-import io.mtd.migration.PostRolloutMigration;
+import io.mtd.migration.JobKind;
+import io.mtd.migration.SlotClaim;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -163,6 +164,7 @@ public final class Promotion {
                 .thenComposeAsync(s -> stage(s, this::connect), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkPrintedSql), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::migrate), stages.scheduler())
+                .whenComplete((s, e) -> step.releaseSlot()) // the Jobs before the rollout are done: the next run may migrate
                 .thenComposeAsync(s -> stage(s, this::rollOut), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::postRollout), stages.scheduler());
     }
@@ -226,7 +228,8 @@ public final class Promotion {
         if (pre.isEmpty() && post.isEmpty()) {
             return CompletableFuture.completedFuture(s);
         }
-        return printSql(s, pre).thenCompose(p -> printSql(s, post).thenApply(q -> List.of(p, q)))
+        return printSql(s, JobKind.PRINT_SQL, pre).thenCompose(p -> printSql(s, JobKind.PRINT_POST_ROLLOUT_SQL, post)
+                        .thenApply(q -> List.of(p, q)))
                 .handleAsync((printed, error) -> {
                     String failed = error != null ? message(unwrap(error)) : null;
                     LintReport checked = null;
@@ -248,13 +251,13 @@ public final class Promotion {
                 }, stages.scheduler());
     }
 
-    /** The SQL {@code sqlCommand} printed in its Job, or empty when there is no command. */
-    private CompletableFuture<Optional<String>> printSql(Step s, List<String> sqlCommand) {
+    /** The SQL {@code sqlCommand} printed in its Job (of that {@code kind}), or empty when there is no command. */
+    private CompletableFuture<Optional<String>> printSql(Step s, JobKind kind, List<String> sqlCommand) {
         if (sqlCommand.isEmpty()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
-        return migration(s, PostRolloutMigration.printSql(plan, sqlCommand)).thenApply(outcome -> {
+        return migration(s, kind).thenApply(outcome -> {
             MigrationReport r = outcome.report();
             if (r.outcome() != StageOutcome.SUCCEEDED) {
                 throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
@@ -265,7 +268,7 @@ public final class Promotion {
     }
 
     private CompletableFuture<Step> migrate(Step s) {
-        return migration(s, plan).handle((outcome, error) -> {
+        return migration(s, JobKind.MIGRATION).handle((outcome, error) -> {
             if (error != null) {
                 return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "migration: " + message(unwrap(error)));
             }
@@ -357,7 +360,7 @@ public final class Promotion {
         }
         events.on(new ProgressEvent.Note(Stage.MIGRATION, s.env.name(), "the rollout is complete and healthy: running the"
                 + " post-rollout (contract) migration"));
-        return migration(s, PostRolloutMigration.plan(plan)).handle((outcome, error) -> {
+        return migration(s, JobKind.POST_ROLLOUT).handle((outcome, error) -> {
             MigrationReport post = error != null
                     ? new MigrationReport(null, StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR.value(),
                             message(unwrap(error)), null, 0, Duration.ZERO, null)
@@ -380,11 +383,24 @@ public final class Promotion {
         return stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE;
     }
 
-    /** One migration Job's stage (the printed SQL's, the migration's or the post-rollout one's), announced here. */
-    private CompletableFuture<MigrationStage.Outcome> migration(Step s, Plan migrating) {
-        MigrationStage.Prepared prepared = stages.migrations().prepare(new MigrationStage.Target(migrating, s.env,
-                image.pinned(), stages.identity(), s.client, s.watch, events, masker, cancelled, stages.workspace()));
-        return announced(Stage.MIGRATION, s.env.name(), prepared.describe(), () -> stages.migrations().run(prepared),
+    /**
+     * One Job's stage under the environment's migration lock (the printed SQL's, the migration's or the post-rollout
+     * one's), announced here. The Jobs before the rollout share one claim of the slot, so that no other run's Job comes
+     * between them; the post-rollout Job, after the rollout, claims it again.
+     */
+    private CompletableFuture<MigrationStage.Outcome> migration(Step s, JobKind kind) {
+        MigrationStage.Target target = new MigrationStage.Target(plan, s.env, image.pinned(), stages.identity(), s.client,
+                s.watch, events, masker, cancelled, stages.workspace());
+        MigrationStage.Prepared prepared = stages.migrations().prepare(target, kind);
+        CompletableFuture<SlotClaim> claim = null;
+        if (kind != JobKind.POST_ROLLOUT) {
+            if (s.slot == null) {
+                s.slot = stages.migrations().claim(target);
+            }
+            claim = s.slot;
+        }
+        CompletableFuture<SlotClaim> under = claim;
+        return announced(Stage.MIGRATION, s.env.name(), prepared.describe(), () -> stages.migrations().run(prepared, under),
                 outcome -> new Ended(outcome.report().outcome(), outcome.summary()));
     }
 
@@ -451,6 +467,8 @@ public final class Promotion {
         final Environment env;
         KubernetesClient client;
         NamespaceWatch watch;
+        /** The claim of the environment's slot that the Jobs before the rollout run under, once the first asked for it. */
+        CompletableFuture<SlotClaim> slot;
         ApprovalReport approval;
         MigrationReport migration;
         RolloutReport rollout;
@@ -468,6 +486,13 @@ public final class Promotion {
             this.stop = stop;
             this.failure = failure;
             return this;
+        }
+
+        /** Gives the slot back, if it was claimed (once it is: a claim still waited for is given back when it comes). */
+        void releaseSlot() {
+            if (slot != null) {
+                slot.thenAccept(SlotClaim::release);
+            }
         }
 
         /** The environment's report: built here only. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
@@ -21,11 +22,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Clients and watches shared across engines: one per cluster and credential, closed with the last engine using them. */
+@ExtendWith(SandboxExtension.class)
 class ClusterPoolTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
 
     @TempDir
@@ -33,12 +37,10 @@ class ClusterPoolTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
     }
 
     /** Connects to the sandbox, keyed by the namespace only: every environment and run "uses the same credential". */

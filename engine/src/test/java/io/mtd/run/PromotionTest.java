@@ -1,9 +1,10 @@
-package io.mtd.promotion;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
@@ -14,6 +15,7 @@ import io.mtd.plan.Plan;
 import io.mtd.plan.Rollout;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
+import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ImageReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
@@ -28,25 +30,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Staging then production: each environment's rollout gated behind its migration, the next behind both. */
+@ExtendWith(SandboxExtension.class)
 class PromotionTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     /** Two environments "{prefix}-staging" and "{prefix}-production" (approval on production), each with Deployment web. */
     private static Plan plan(String prefix, String image, String script, Rollout rollout) {

@@ -1,40 +1,33 @@
-package io.mtd.promotion;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.progress.StageOutcome;
+import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** One environment's migration on its own (a Jenkins stage's {@code migrateDatabase}): lock, Job, report; no rollout. */
+@ExtendWith(SandboxExtension.class)
 class MigrationOnlyTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     private static Plan plan(String prefix, String script) {
         cluster.deployment(prefix + "-staging", "web", "shop:old");

@@ -1,12 +1,20 @@
-package io.mtd.lint;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.flyway.DatabaseAccess;
+import io.mtd.lint.LintFailedException;
+import io.mtd.lint.LintReport;
+import io.mtd.lint.Phase;
+import io.mtd.lint.ReleaseLint;
+import io.mtd.lint.ReleaseSql;
+import io.mtd.lint.Severity;
+import io.mtd.lint.SqlSource;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.InvalidPlanException;
@@ -27,11 +35,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lint as the run's gate, on the sandbox cluster with a real PostgreSQL and Flyway. */
+@ExtendWith(SandboxExtension.class)
 class ReleaseGateTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
     private static SandboxDatabase database;
 
@@ -40,14 +51,12 @@ class ReleaseGateTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
         database = SandboxDatabase.start();
         FlywayCli.registerWith(cluster.sandbox.kubelet());
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
         database.close();
     }
 

@@ -1,9 +1,10 @@
-package io.mtd.migration;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -18,24 +19,15 @@ import io.mtd.sandbox.Fault;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The contract phase: a post-rollout migration per environment, only after its rollout is complete and healthy. */
+@ExtendWith(SandboxExtension.class)
 class PostRolloutRunTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     private static final ApprovalGate APPROVE = r -> CompletableFuture.completedFuture(ApprovalGate.Decision.approved("alice"));
 

@@ -1,9 +1,10 @@
-package io.mtd.flyway;
+package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Flyway;
@@ -26,11 +27,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Whole runs with Flyway as the migration engine: the sandbox's Flyway Job migrates a real PostgreSQL. */
+@ExtendWith(SandboxExtension.class)
 class FlywayRunTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
     private static SandboxDatabase database;
 
@@ -39,14 +43,12 @@ class FlywayRunTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
         database = SandboxDatabase.start();
         FlywayCli.registerWith(cluster.sandbox.kubelet());
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
         database.close();
     }
 

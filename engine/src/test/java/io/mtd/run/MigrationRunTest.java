@@ -1,4 +1,4 @@
-package io.mtd.migration;
+package io.mtd.run;
 
 import static io.mtd.SandboxFixture.plan;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
+import io.mtd.migration.MigrationJob;
+import io.mtd.migration.MigrationStage;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
@@ -21,24 +24,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Whole runs of the migration stage against the sandbox cluster: each test uses its own image, so its own Jobs. */
+@ExtendWith(SandboxExtension.class)
 class MigrationRunTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     private static RunReport run(Plan plan, RecordingListener listener, String runId) {
         try (MigrateThenDeploy engine = cluster.engine(listener, runId)) {
