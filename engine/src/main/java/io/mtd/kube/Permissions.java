@@ -84,6 +84,10 @@ public final class Permissions {
         if (plan.migration().flyway() != null && plan.migration().flyway().shipsFromWorkspace()) {
             rules.add(new Rule("", "configmaps", List.of("create", "patch"), "Flyway's scripts, shipped to the Job in ConfigMaps"));
         }
+        if (plan.migration().takesSnapshots()) {
+            rules.add(new Rule("", "configmaps", List.of("get", "create", "update"),
+                    "the schema kept after each successful run, for the next run's comparison (migration.snapshot)"));
+        }
         if (!env.deployments().isEmpty()) {
             rules.add(new Rule("apps", "deployments", List.of("get", "list", "watch", "patch"),
                     "the rollout: set the new image, wait until available, undo on failure"));

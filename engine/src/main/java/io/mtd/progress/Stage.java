@@ -6,6 +6,10 @@ public enum Stage {
     IMAGE("image"),
     APPROVAL("approval"),
     LOCK("lock"),
+    /** A snapshot of the environment's schema, before or after its migration, and its comparison. */
+    SNAPSHOT("snapshot"),
+    /** The backup Job right before the migration. */
+    BACKUP("backup"),
     MIGRATION("migration"),
     ROLLOUT("rollout");
 

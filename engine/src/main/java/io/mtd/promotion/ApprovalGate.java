@@ -29,8 +29,31 @@ public interface ApprovalGate {
         return null;
     }
 
-    /** What is to be approved. */
-    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {}
+    /**
+     * What is to be approved: promoting the image to the environment, or, with {@code drift}, accepting that the
+     * environment's schema is not the one the first environment was tested on.
+     */
+    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+            Drift drift) {
+
+        /** A request to promote the image (no drift to accept). */
+        public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {
+            this(app, environment, namespace, image, approvers, timeout, null);
+        }
+    }
+
+    /**
+     * A schema difference to accept knowingly: what it is ({@code production has drifted from the schema staging was
+     * tested on}), against what, its lines (at most {@code SchemaDrift.SHOWN}, the rest in the report) and its
+     * fingerprint, which the acceptance records and which a run accepts up front only when it is the same.
+     *
+     * @param fingerprint the short form of the difference's SHA-256
+     */
+    record Drift(String summary, String against, List<String> lines, String fingerprint) {
+        public Drift {
+            lines = List.copyOf(lines);
+        }
+    }
 
     /** The answer, with who gave it. */
     record Decision(boolean approved, String by, String comment) {

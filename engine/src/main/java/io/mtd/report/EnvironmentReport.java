@@ -7,6 +7,8 @@ import io.mtd.progress.StageOutcome;
  * What happened in one environment.
  *
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
+ * @param schema the schema snapshots around the migration and their comparisons (if the plan takes snapshots)
+ * @param backup the backup Job run right before the migration (if the plan has one): skipped when nothing was to migrate
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
@@ -16,7 +18,15 @@ public record EnvironmentReport(
         ApprovalReport approval,
         MigrationReport migration,
         RolloutReport rollout,
-        MigrationReport postRollout) {
+        MigrationReport postRollout,
+        SchemaReport schema,
+        MigrationReport backup) {
+
+    /** An environment's report without schema snapshots or a backup. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null);
+    }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,

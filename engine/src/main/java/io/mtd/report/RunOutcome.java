@@ -23,5 +23,11 @@ public enum RunOutcome {
      */
     LOCK_LOST,
     /** The cluster, registry or database could not be reached or answered with an error. */
-    INFRASTRUCTURE
+    INFRASTRUCTURE,
+    /**
+     * An environment's schema was not the one the first environment was tested on (before its migration: nothing was
+     * migrated there), or its migration left it different from the first environment's (nothing was rolled out there),
+     * and nobody accepted the difference ({@code migration.drift: block}).
+     */
+    DRIFTED
 }
