@@ -23,6 +23,12 @@ public final class ExitCode {
     public static final int LOCK_LOST = 8;
     /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
     public static final int VETOED = 9;
+    /**
+     * An environment's schema was not the one the first environment was tested on, before or after its migration, and
+     * nobody accepted the difference (nothing migrated, or nothing rolled out, there); also {@code mtd plan --drift} when
+     * an environment's schema changed since its last release.
+     */
+    public static final int DRIFTED = 12;
 
     private ExitCode() {}
 
@@ -46,6 +52,7 @@ public final class ExitCode {
             case DENIED, CANCELLED -> NOT_APPROVED;
             case LOCK_LOST -> LOCK_LOST;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
+            case DRIFTED -> DRIFTED;
         };
     }
 
@@ -68,6 +75,9 @@ public final class ExitCode {
             + "       run waits for its Job)%n"
             + "  9    the expand/contract check vetoed the release (an unacknowledged unsafe%n"
             + "       migration)%n"
+            + "  12   an environment's schema drifted from the one staging was tested on, and%n"
+            + "       nobody accepted it (--accept-drift); plan --drift: changed since the%n"
+            + "       last release%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"
             + "       summary printed and --report written%n"
             + "  143  SIGTERM (e.g. a CI job aborted): the same as 130%n"

@@ -122,7 +122,7 @@ public record DatabaseJob(String image, List<String> command, String secret, Str
             errors.add(new PlanError(path + ".secret", "missing: the migration takes its connection from several Secrets (or"
                     + " none): name the one with the database's PGHOST, PGUSER, ... keys, e.g. secret: shop-db"));
         }
-        if (urlKey != null && !KubeNames.isEnvVarName(urlKey)) {
+        if (urlKey != null && !urlKey.matches("[-._a-zA-Z0-9]+")) {
             errors.add(new PlanError(path + ".urlKey", "'" + urlKey + "' is not a Secret key: use letters, digits, '-', '_' and '.'"));
         }
         if (runAsUser != null && runAsUser < 0) {

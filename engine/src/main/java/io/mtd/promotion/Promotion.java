@@ -21,7 +21,8 @@ import io.mtd.report.SchemaReport;
 import io.mtd.schema.SchemaDiff;
 import io.mtd.schema.SchemaDrift;
 import io.mtd.schema.SchemaSnapshot;
-import io.mtd.schema.SnapshotOutput;
+import io.mtd.schema.SnapshotJob;
+import io.mtd.schema.SnapshotJob.Taken;
 import io.mtd.schema.SnapshotStore;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
@@ -601,7 +602,7 @@ public final class Promotion {
                         MigrationReport r = outcome.report();
                         s.backup = r;
                         if (r.outcome() != StageOutcome.SUCCEEDED) {
-                            return s.stop(r.outcome(), databaseJobVerdict(outcome.runOutcome()), "backup Job " + r.job() + " "
+                            return s.stop(r.outcome(), SnapshotJob.verdict(outcome.runOutcome()), "backup Job " + r.job() + " "
                                     + r.outcome().words() + (r.reason() == null ? "" : ": " + r.reason())
                                     + (r.message() == null ? "" : ": " + r.message()) + "; nothing was migrated");
                         }
@@ -723,54 +724,11 @@ public final class Promotion {
      * announced as its own stage and read from its log (kept as written; never shown).
      */
     private CompletableFuture<Taken> snapshot(Step s, String when) {
-        DatabaseJob settings = plan.migration().snapshot();
-        MigrationStage.Prepared prepared = stages.migrations().prepare(target(s, settings.imageOrDefault()), JobKind.SNAPSHOT);
+        MigrationStage.Prepared prepared = SnapshotJob.prepare(stages.migrations(), target(s, SnapshotJob.image(plan)));
         CompletableFuture<SlotClaim> under = claimFor(s, JobKind.SNAPSHOT);
         return announced(Stage.SNAPSHOT, s.env.name(), "schema " + when + ": " + prepared.describe(),
-                () -> stages.migrations().run(prepared, under).thenApply(this::taken),
-                t -> new Ended(t.failed() ? t.job().outcome() == StageOutcome.SUCCEEDED ? StageOutcome.FAILED : t.job().outcome()
-                        : StageOutcome.SUCCEEDED, t.failed() ? t.problem()
-                        : "fingerprint " + t.snapshot().shortFingerprint() + " (" + t.snapshot().objects() + " objects)"))
-                .exceptionally(error -> new Taken(null, new MigrationReport(null, StageOutcome.FAILED, null, message(unwrap(error)),
-                        null, 0, Duration.ZERO, null), RunOutcome.INFRASTRUCTURE, message(unwrap(error))));
-    }
-
-    /** A snapshot Job's outcome read: its schema, or why there is none. */
-    private Taken taken(MigrationStage.Outcome outcome) {
-        MigrationReport job = outcome.report();
-        if (job.outcome() != StageOutcome.SUCCEEDED) {
-            // what pg_dump said is in the log the engine kept as written: masked before it is shown
-            String said = String.join(" / ", masker.maskLines(SnapshotOutput.messages(outcome.log(), 3)));
-            return new Taken(null, job, databaseJobVerdict(outcome.runOutcome()), "Job " + job.job() + " " + job.outcome().words()
-                    + (job.reason() == null ? "" : ": " + job.reason()) + (job.message() == null ? "" : ": " + job.message())
-                    + (said.isBlank() ? "" : " (" + said + ")"));
-        }
-        try {
-            return new Taken(SnapshotOutput.read(outcome.log()), job, null, null);
-        } catch (SnapshotOutput.Unreadable | IllegalArgumentException e) {
-            return new Taken(null, job, RunOutcome.INFRASTRUCTURE, "the output of Job " + job.job() + " cannot be read: "
-                    + masker.mask(e.getMessage()));
-        }
-    }
-
-    /**
-     * A snapshot Job's outcome: the schema it read, its Job's report, and when it failed how the run ends and why.
-     *
-     * @param verdict how the run ends because of it, when it failed
-     */
-    private record Taken(SchemaSnapshot snapshot, MigrationReport job, RunOutcome verdict, String problem) {
-        boolean failed() {
-            return snapshot == null;
-        }
-
-        SchemaReport.Snapshot report() {
-            return new SchemaReport.Snapshot(snapshot.fingerprint(), snapshot.objects(), job.job(), job.duration());
-        }
-    }
-
-    /** How the run ends after a snapshot or backup Job that ended so: a failed one is the database's or the cluster's. */
-    private static RunOutcome databaseJobVerdict(RunOutcome migrationVerdict) {
-        return migrationVerdict == RunOutcome.MIGRATION_FAILED ? RunOutcome.INFRASTRUCTURE : migrationVerdict;
+                () -> SnapshotJob.run(stages.migrations(), prepared, under, masker), t -> new Ended(t.outcome(), t.summary()))
+                .exceptionally(error -> Taken.failed(message(unwrap(error))));
     }
 
     /** Asks someone (the approval gate, the plan's approvers) to accept {@code drift} knowingly; never fails. */
