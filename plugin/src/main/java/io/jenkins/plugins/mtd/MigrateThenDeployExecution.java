@@ -346,7 +346,9 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private CompletionStage<ApprovalGate.Decision> approve(MigrateThenDeployAction action, TaskListener listener,
             Run<?, ?> build, ApprovalGate.Request request) {
-        RecordedDecision known = decisions.get(request.environment());
+        // keyed by what was asked, so that a promotion approved before a restart never answers a drift
+        String key = MigrateThenDeployAction.key(request);
+        RecordedDecision known = decisions.get(key);
         if (known != null) {
             return CompletableFuture.completedFuture(known.toDecision());
         }
@@ -355,7 +357,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
         BuildLog.waitingForApproval(listener, build, action, request.environment());
         status = "waiting for approval of " + request.environment();
         return answer.thenApply(d -> {
-            decisions.put(request.environment(), new RecordedDecision(d));
+            decisions.put(key, new RecordedDecision(d));
             getContext().saveState();
             return d;
         });

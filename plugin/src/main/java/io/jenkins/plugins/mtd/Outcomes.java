@@ -17,7 +17,7 @@ final class Outcomes {
             case SUCCEEDED -> Result.SUCCESS;
             case CANCELLED -> Result.ABORTED;
             case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, TIMED_OUT, DENIED,
-                    LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
+                    LOCK_LOST, INFRASTRUCTURE, DRIFTED -> Result.FAILURE;
         };
     }
 
@@ -36,6 +36,7 @@ final class Outcomes {
             case CANCELLED -> Messages.Outcomes_Cancelled();
             case LOCK_LOST -> Messages.Outcomes_LockLost();
             case INFRASTRUCTURE -> Messages.Outcomes_Infrastructure();
+            case DRIFTED -> Messages.Outcomes_Drifted();
         };
     }
 
