@@ -237,10 +237,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
      */
     public DriftCheck drift(CheckedPlan plan) {
         Plan p = plan.plan();
-        if (!p.migration().takesSnapshots()) {
-            throw new InvalidPlanException(List.of(new PlanError("migration.snapshot", "the plan takes no schema snapshots, so"
-                    + " there is nothing to compare: add migration.snapshot (e.g. snapshot: {secret: shop-db})")));
-        }
+        DriftCheck.requireSnapshots(p);
         SecretMasker masker = masker();
         ProgressListener events = new MaskingListener(listener, masker);
         DriftCheck check = DriftCheck.of(p, new DriftCheck.Engine(migrations, stages.clients(), stages.watches(),

@@ -7,6 +7,8 @@ import io.mtd.kube.NamespaceWatch;
 import io.mtd.migration.MigrationStage;
 import io.mtd.migration.SlotClaim;
 import io.mtd.plan.Environment;
+import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.PlanError;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
@@ -14,6 +16,7 @@ import io.mtd.progress.SecretMasker;
 import io.mtd.progress.Stage;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.SchemaReport;
+import io.mtd.schema.SchemaDiff;
 import io.mtd.schema.SchemaDrift;
 import io.mtd.schema.SnapshotJob;
 import io.mtd.schema.SnapshotStore;
@@ -51,6 +54,12 @@ public record DriftCheck(List<EnvironmentDrift> environments) {
         public boolean changed() {
             return sinceLastRelease != null && Boolean.TRUE.equals(sinceLastRelease.changed());
         }
+
+        /** How it changed, in at most {@link SchemaDrift#SHOWN} lines to read (none when it did not). */
+        public List<String> excerpt() {
+            SchemaReport.Diff d = changed() ? sinceLastRelease.diff() : null;
+            return d == null ? List.of() : new SchemaDiff(d.added(), d.missing(), d.changed()).excerpt(SchemaDrift.SHOWN);
+        }
     }
 
     /** Whether any environment's schema changed since its last release. */
@@ -66,6 +75,18 @@ public record DriftCheck(List<EnvironmentDrift> environments) {
     /** What taking each environment's snapshot needs from the engine. */
     public record Engine(MigrationStage migrations, Function<Environment, KubernetesClient> clients,
             BiFunction<KubernetesClient, String, NamespaceWatch> watches, RunIdentity identity, Path workspace) {}
+
+    /**
+     * Refuses a plan that takes no snapshots, before anything is asked of a cluster.
+     *
+     * @throws InvalidPlanException naming {@code migration.snapshot} and the fix
+     */
+    public static void requireSnapshots(Plan plan) {
+        if (!plan.migration().takesSnapshots()) {
+            throw new InvalidPlanException(List.of(new PlanError("migration.snapshot", "the plan takes no schema snapshots, so"
+                    + " there is nothing to compare: add migration.snapshot (e.g. snapshot: {secret: shop-db})")));
+        }
+    }
 
     /** Takes each environment's snapshot in turn, each under its lock, and compares it with the one kept there. */
     public static DriftCheck of(Plan plan, Engine engine, ProgressListener events, SecretMasker masker) {

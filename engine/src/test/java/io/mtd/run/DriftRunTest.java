@@ -1,12 +1,15 @@
 package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.MigrateThenDeploy;
+import io.mtd.command.DriftCheck;
+import io.mtd.plan.InvalidPlanException;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
@@ -386,6 +389,57 @@ class DriftRunTest {
         Thread.sleep(2000); // time for anything left behind to act
         assertThat(jobs(p + "-staging", "migrate")).isEmpty();
         assertThat(columns("drift_cancel_staging", "customer")).doesNotContain("phone");
+    }
+
+    @Test
+    void theDriftCheckComparesEachEnvironmentWithItsLastReleaseUnderItsLockAndMigratesNothing() throws Exception {
+        String p = "drift-check";
+        environments(p);
+        Plan plan = plan(p, "shop:2", migration(ADD_PHONE).build());
+        DriftCheck before = drift(plan, "check-before");
+        assertThat(before.environments()).extracting(DriftCheck.EnvironmentDrift::name).containsExactly("staging", "production");
+        assertThat(before.environments()).allSatisfy(e -> {
+            assertThat(e.problem()).isNull();
+            assertThat(e.fingerprint()).isNotBlank();
+            assertThat(e.sinceLastRelease()).isNull(); // nothing kept yet: nothing to compare, and not a change
+        });
+        assertThat(before.changed()).isFalse();
+        assertThat(run(plan, new RecordingListener()).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        ConfigMap keptBefore = cluster.client.configMaps().inNamespace(p + "-production").withName(SnapshotStore.name("shop", "production")).get();
+        sql("drift_check_production", "ALTER TABLE customer ALTER COLUMN name SET DEFAULT 'anonymous'");
+
+        DriftCheck after = drift(plan, "check-after");
+
+        assertThat(after.failed()).isFalse();
+        assertThat(after.changed()).isTrue();
+        DriftCheck.EnvironmentDrift staging = after.environments().get(0);
+        assertThat(staging.changed()).isFalse();
+        assertThat(staging.sinceLastRelease().image()).isEqualTo("shop:2");
+        DriftCheck.EnvironmentDrift production = after.environments().get(1);
+        assertThat(production.changed()).isTrue();
+        assertThat(production.excerpt()).singleElement().asString().startsWith("~ column public.customer.name: text NOT NULL ->")
+                .contains("DEFAULT 'anonymous'");
+        // a check, not a run: nothing migrated, the kept schema is still the last release's, and each lock was given back
+        assertThat(jobs(p + "-production", "migrate")).hasSize(1);
+        assertThat(cluster.client.configMaps().inNamespace(p + "-production").withName(SnapshotStore.name("shop", "production"))
+                .get().getData()).isEqualTo(keptBefore.getData());
+        RunReport next = run(plan, new RecordingListener(), ApprovalGate.DENY_ALL, "after-check");
+        assertThat(next.outcome()).isEqualTo(RunOutcome.DRIFTED); // the lock was free: the run got as far as the drift
+    }
+
+    @Test
+    void theDriftCheckOfAPlanThatTakesNoSnapshotsIsRefusedWithTheFix() {
+        Plan plan = plan("drift-none", "shop:2", Migration.builder().command("migrate").envFromSecret(List.of("db")).build());
+        try (MigrateThenDeploy engine = cluster.builder(new RecordingListener(), "check-none").build()) {
+            assertThatThrownBy(() -> engine.drift(MigrateThenDeploy.check(plan))).isInstanceOf(InvalidPlanException.class)
+                    .hasMessageContaining("add migration.snapshot");
+        }
+    }
+
+    private static DriftCheck drift(Plan plan, String runId) {
+        try (MigrateThenDeploy engine = cluster.builder(new RecordingListener(), runId).build()) {
+            return engine.drift(MigrateThenDeploy.check(plan));
+        }
     }
 
     @Test
