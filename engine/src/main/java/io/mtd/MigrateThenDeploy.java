@@ -82,7 +82,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final Promotion.Stages stages;
     private final ClusterPool pool;
     private final boolean ownsPool;
-    private final ClusterPool.Lease connections;
+    private final ClusterPool.Share connections;
     private final String rolloutCommand;
 
     private MigrateThenDeploy(Builder b) {
@@ -97,7 +97,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, DaemonThreads.factory("mtd-api"));
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
-        this.connections = pool.lease();
+        this.connections = pool.share();
         this.migrations = new MigrationStage(scheduler, api, b.clock, b.ticker, b.unschedulableGrace);
         ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
         this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,

@@ -1,7 +1,6 @@
 package io.mtd.lint;
 
 import io.mtd.flyway.DatabaseAccess;
-import io.mtd.flyway.FlywayJob;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.PendingMigration;
 import io.mtd.flyway.Preflight;
@@ -140,7 +139,7 @@ public final class ReleaseSql {
         for (String location : f.locations()) {
             Path dir;
             try {
-                dir = FlywayJob.locationDir(workspace, location);
+                dir = Flyway.locationDir(workspace, location);
             } catch (IllegalArgumentException e) {
                 continue; // the plan's validation reports it
             }
