@@ -156,6 +156,10 @@ public final class PlanValidator {
             duration("migration.lock.leaseDuration", m.lock().leaseDuration(), true);
             duration("migration.lock.waitTimeout", m.lock().waitTimeout(), false);
         }
+        if (m.compatibility() != null) {
+            errors.addAll(Compatibility.errors(m.compatibility()));
+            duration("migration.compatibility.timeout", m.compatibility().timeout(), true);
+        }
     }
 
     private void flyway(Flyway f) {
