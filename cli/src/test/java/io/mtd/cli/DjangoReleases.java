@@ -12,11 +12,8 @@ import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * Releases of the real Django example on one sandbox cluster and one PostgreSQL, for tests of whole releases: version
@@ -74,10 +70,7 @@ final class DjangoReleases implements AutoCloseable {
      * @return the version's image
      */
     String version(String tag, Path overlay) {
-        Path dir = versions.resolve(tag);
-        copy(EXAMPLE, dir);
-        copy(overlay, dir);
-        return image(tag, dir);
+        return image(tag, NextRelease.layOver(EXAMPLE, overlay, versions.resolve(tag)));
     }
 
     private String image(String tag, Path dir) {
@@ -180,24 +173,6 @@ final class DjangoReleases implements AutoCloseable {
 
         String database(String environment) {
             return name.replace('-', '_') + "_" + environment;
-        }
-    }
-
-    private static void copy(Path from, Path to) {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (f.toString().contains("__pycache__")) {
-                    continue;
-                }
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
