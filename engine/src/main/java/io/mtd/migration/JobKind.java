@@ -73,11 +73,12 @@ public enum JobKind {
             Compatibility c = m.compatibility();
             Map<String, String> env = new LinkedHashMap<>(m.env());
             env.putAll(c.env());
-            List<String> secrets = new ArrayList<>(m.envFromSecret());
-            if (m.flyway() != null && m.flyway().secret() != null && !secrets.contains(m.flyway().secret())) {
+            List<String> secrets = new ArrayList<>(c.hasOwnSecrets() ? c.envFromSecret() : m.envFromSecret());
+            if (!c.hasOwnSecrets() && m.flyway() != null && m.flyway().secret() != null && !secrets.contains(m.flyway().secret())) {
                 secrets.add(m.flyway().secret()); // the app's check reads the database Flyway migrated, from the same Secret
             }
             return with(plan, m.toBuilder().command(c.command()).flyway(null).env(env).envFromSecret(secrets)
+                    .secretEnv(c.hasOwnSecrets() ? c.secretEnv() : m.secretEnv())
                     .timeout(c.timeoutOrDefault().toSeconds() + "s").backoffLimit(0).retry(false).onCancel("delete")
                     .lint(null).postRollout(null).compatibility(null).build());
         }
