@@ -370,4 +370,22 @@ class CompatibilityRunTest {
         assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-gone:1");
         assertThat(report.failure()).contains("run again once the check can run");
     }
+
+    @Test
+    void aCheckThatOutlivesItsTimeoutIsATimeoutNotAVerdictAndNothingRollsOut() throws IOException {
+        image("compat-t", "1");
+        String ns = "compat-t";
+        cluster.deployment(ns, "web", "compat-t:1");
+        Migration m = Migration.builder().command("sh", "-c", "echo migrated").timeout("2m")
+                .compatibility(new Compatibility(List.of("sh", "-c", "echo checking; sleep 60"), "1s", null)).build();
+        RunReport report = run(new Plan("shop", "compat-t:2", null, m, null, List.of(Environment.of("staging", ns, List.of("web")))),
+                new RecordingListener(), "compat-t-run");
+
+        assertThat(report.outcome()).as(report.failure()).isEqualTo(RunOutcome.TIMED_OUT);
+        CompatibilityReport c = report.environments().get(0).compatibility();
+        assertThat(c.outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        assertThat(c.message()).contains("did not complete").doesNotContain("fails against");
+        assertThat(report.failure()).contains("run again once the check can run");
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-t:1");
+    }
 }
