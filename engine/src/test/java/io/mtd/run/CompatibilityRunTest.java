@@ -83,12 +83,16 @@ class CompatibilityRunTest {
         return c.versions().get(0).job().job();
     }
 
-    private static void open(Path gate) {
-        try {
-            Files.createFile(gate);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    /**
+     * Staging in namespace {@code ns}, its Deployment on {@code ns:1}, and a plan of {@code ns:2} whose check prints
+     * started-check-VERSION and waits until {@code gate} exists.
+     */
+    private Plan gatedCheck(String ns, Path gate) throws IOException {
+        image(ns, "1");
+        image(ns, "2");
+        cluster.deployment(ns, "web", ns + ":1");
+        return plan(ns + ":2", "echo migrated", "echo started-check-$VERSION; while [ ! -f '" + gate + "' ]; do sleep 0.05; done;"
+                + " echo checked-$VERSION", null, Environment.of("staging", ns, List.of("web")));
     }
 
     @Test
@@ -267,7 +271,7 @@ class CompatibilityRunTest {
             MigrateThenDeploy.Run runB = eb.start(plan("compat-d:3", "touch '" + other + "'; echo migrated-b", "true", null,
                     Environment.of("staging", ns, List.of("web"))));
             await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for"));
-            open(gate);
+            Files.createFile(gate);
             RunReport reportA = runA.report().get(60, TimeUnit.SECONDS);
             RunReport reportB = runB.report().get(60, TimeUnit.SECONDS);
             assertThat(reportA.outcome()).as(reportA.failure()).isEqualTo(RunOutcome.SUCCEEDED);
@@ -279,19 +283,14 @@ class CompatibilityRunTest {
 
     @Test
     void aCancelDuringTheCheckDeletesItsJobRollsNothingOutAndFreesTheSlot() throws Exception {
-        image("compat-e", "1");
-        image("compat-e", "2");
         String ns = "compat-e";
-        cluster.deployment(ns, "web", "compat-e:1");
         Path gate = dir.resolve("gate");
+        Plan plan = gatedCheck(ns, gate);
         RecordingListener a = new RecordingListener();
-        Plan plan = plan("compat-e:2", "echo migrated",
-                "echo started-check; while [ ! -f '" + gate + "' ]; do sleep 0.05; done; echo checked", null,
-                Environment.of("staging", ns, List.of("web")));
         String checkJob;
         try (MigrateThenDeploy engine = cluster.builder(a, "run-cancelled").approvals(APPROVE).build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
-            await().atMost(30, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-check"));
+            await().atMost(30, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-check-1"));
             run.cancel("aborted by the user");
             RunReport report = run.report().get(30, TimeUnit.SECONDS);
             assertThat(report.outcome()).isEqualTo(RunOutcome.CANCELLED);
@@ -304,29 +303,24 @@ class CompatibilityRunTest {
         // the check's Job is gone (only the finished migration's is left), nothing was rolled out
         await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(job(ns, checkJob)).isNull());
         assertThat(cluster.jobs(ns)).hasSize(1);
-        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-e:1");
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo(ns + ":1");
 
         // the slot is free: the next run neither waits for a Job nor for the lock's expiry
-        open(gate);
+        Files.createFile(gate);
         RecordingListener b = new RecordingListener();
         RunReport again = run(plan, b, "run-after-cancel");
         assertThat(again.outcome()).as(again.failure()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(b.text()).doesNotContain("waiting for the migration Job", "took over the migration lock");
         assertThat(again.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SKIPPED);
-        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-e:2");
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo(ns + ":2");
     }
 
     @Test
     void aKilledRunsCheckEndsOnItsOwnRollsNothingOutAndTheNextRunWaitsForIt() throws Exception {
-        image("compat-k", "1");
-        image("compat-k", "2");
         String ns = "compat-k";
-        cluster.deployment(ns, "web", "compat-k:1");
         Path gate = dir.resolve("gate");
+        Plan plan = gatedCheck(ns, gate);
         RecordingListener a = new RecordingListener();
-        Plan plan = plan("compat-k:2", "echo migrated",
-                "echo started-check-$VERSION; while [ ! -f '" + gate + "' ]; do sleep 0.05; done; echo checked-$VERSION", null,
-                Environment.of("staging", ns, List.of("web")));
         MigrateThenDeploy killed = cluster.builder(a, "run-killed").approvals(APPROVE).build();
         killed.start(plan);
         await().atMost(30, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-check-1"));
@@ -339,8 +333,8 @@ class CompatibilityRunTest {
         try (MigrateThenDeploy engine = cluster.builder(b, "run-next").approvals(APPROVE).build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
             await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration Job"));
-            assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-k:1");
-            open(gate);
+            assertThat(cluster.deployedImage(ns, "web")).isEqualTo(ns + ":1");
+            Files.createFile(gate);
             RunReport report = run.report().get(60, TimeUnit.SECONDS);
             assertThat(report.outcome()).as(report.failure()).isEqualTo(RunOutcome.SUCCEEDED);
             // the waiting run saw the killed run's check end, then ran its own
@@ -349,7 +343,7 @@ class CompatibilityRunTest {
         assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", "staging")).isEqualTo(1);
         assertThat(cluster.jobs(ns)).filteredOn(j -> left.contains(j.getMetadata().getName()))
                 .allSatisfy(j -> assertThat(j.getStatus().getSucceeded()).isEqualTo(1));
-        assertThat(cluster.deployedImage(ns, "web")).isEqualTo("compat-k:2");
+        assertThat(cluster.deployedImage(ns, "web")).isEqualTo(ns + ":2");
     }
 
     @Test
