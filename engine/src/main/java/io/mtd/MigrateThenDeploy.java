@@ -207,6 +207,14 @@ public final class MigrateThenDeploy implements AutoCloseable {
     }
 
     /**
+     * Why {@code currentVersion} cannot be the version a Flyway {@code plan}'s database is at (not a version, or no script
+     * has it), if it cannot; checked before {@link #lint} or {@link #verify} is given it.
+     */
+    public Optional<String> currentVersionProblem(CheckedPlan plan, String currentVersion) {
+        return ReleaseCheck.currentVersionProblem(plan.plan(), workspace, currentVersion);
+    }
+
+    /**
      * {@link #lint}, and the pending scripts run as Flyway runs them on a database of {@code server} that holds the
      * scripts up to {@code currentVersion}: the locks, rewrites and schema changes they cause.
      */
