@@ -24,6 +24,11 @@ public final class ExitCode {
     /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
     public static final int VETOED = 9;
     /**
+     * The compatibility check failed: a version serving fails against the migrated schema (the environment stopped
+     * before its rollout, or after its post-rollout migration; the migration is not undone).
+     */
+    public static final int INCOMPATIBLE = 11;
+    /**
      * An environment's schema was not the one the first environment was tested on, before or after its migration, and
      * nobody accepted the difference (nothing migrated, or nothing rolled out, there); also {@code mtd plan --drift} when
      * an environment's schema changed since its last release.
@@ -51,6 +56,7 @@ public final class ExitCode {
             case TIMED_OUT -> TIMED_OUT;
             case DENIED, CANCELLED -> NOT_APPROVED;
             case LOCK_LOST -> LOCK_LOST;
+            case INCOMPATIBLE -> INCOMPATIBLE;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
             case DRIFTED -> DRIFTED;
         };
@@ -75,6 +81,8 @@ public final class ExitCode {
             + "       run waits for its Job)%n"
             + "  9    the expand/contract check vetoed the release (an unacknowledged unsafe%n"
             + "       migration)%n"
+            + "  11   the compatibility check failed: the version serving fails against the%n"
+            + "       migrated schema (stopped before the rollout; the migration is not undone)%n"
             + "  12   an environment's schema drifted from the one staging was tested on, and%n"
             + "       nobody accepted it (--accept-drift); plan --drift: changed since the%n"
             + "       last release%n"

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param lock the migration lock's timings
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
+ * @param compatibility the check that the running version works against the migrated schema, before each rollout
  * @param snapshot the schema snapshots taken before and after each environment's migration (none: no snapshots)
  * @param drift {@code block} (default) or {@code warn}: what a schema that differs from the one staging was tested on
  *     does to the run
@@ -50,6 +51,7 @@ public record Migration(
         Lock lock,
         Lint lint,
         PostRollout postRollout,
+        Compatibility compatibility,
         DatabaseJob snapshot,
         String drift,
         DatabaseJob backup) {
@@ -98,6 +100,11 @@ public record Migration(
         return postRollout != null && !postRollout.isEmpty();
     }
 
+    /** Whether the plan asks for the running version to be tried against the migrated schema. */
+    public boolean hasCompatibility() {
+        return compatibility != null;
+    }
+
     /** A command migration with defaults for everything else. */
     public static Migration ofCommand(List<String> command) {
         return builder().command(command).build();
@@ -143,7 +150,7 @@ public record Migration(
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
                 .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
-                .snapshot(snapshot).drift(drift).backup(backup);
+                .compatibility(compatibility).snapshot(snapshot).drift(drift).backup(backup);
     }
 
     /** Builds a {@link Migration}; each setting is as in the plan file, null for its default. */
@@ -165,6 +172,7 @@ public record Migration(
         private Lock lock;
         private Lint lint;
         private PostRollout postRollout;
+        private Compatibility compatibility;
         private DatabaseJob snapshot;
         private String drift;
         private DatabaseJob backup;
@@ -275,10 +283,15 @@ public record Migration(
             return this;
         }
 
+        public Builder compatibility(Compatibility compatibility) {
+            this.compatibility = compatibility;
+            return this;
+        }
+
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
-                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, snapshot, drift,
-                    backup);
+                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility,
+                    snapshot, drift, backup);
         }
     }
 

@@ -11,6 +11,8 @@ public enum Stage {
     /** The backup Job right before the migration. */
     BACKUP("backup"),
     MIGRATION("migration"),
+    /** The versions serving tried against the migrated schema ({@code migration.compatibility}). */
+    COMPATIBILITY("compatibility"),
     ROLLOUT("rollout");
 
     private final String label;

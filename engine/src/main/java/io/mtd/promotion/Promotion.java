@@ -4,6 +4,8 @@ import static io.mtd.concurrent.Futures.unwrap;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.compatibility.CompatibilityVerdict;
+import io.mtd.compatibility.RunningVersions;
 import io.mtd.flyway.FlywayOutput;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.NamespaceWatch;
@@ -34,6 +36,7 @@ import io.mtd.progress.SecretMasker;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.report.ApprovalReport;
+import io.mtd.report.CompatibilityReport;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.ImageReport;
 import io.mtd.report.MigrationReport;
@@ -64,7 +67,8 @@ import java.util.function.Supplier;
 
 /**
  * One run of a plan, the one place that orders the stages: the image, then for each environment in turn approval,
- * cluster access, the printed SQL's lint, the migration (slot and lock), the rollout and the post-rollout migration;
+ * cluster access, the printed SQL's lint, the migration (slot and lock), the compatibility check, the rollout, the
+ * post-rollout migration and its compatibility check;
  * and the one place that builds each environment's report. Never blocks a thread; {@link #report()} never fails.
  */
 public final class Promotion {
@@ -176,13 +180,15 @@ public final class Promotion {
                 .thenComposeAsync(s -> stage(s, this::checkPrintedSql), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::backUp), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::migrate), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::checkCompatibility), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::snapshotAfter), stages.scheduler())
                 .whenComplete((s, e) -> step.releaseSlot()) // the Jobs before the rollout are done: the next run may migrate
                 .thenComposeAsync(s -> stage(s, this::acceptDriftAfter), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::rollOut), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::postRollout), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::snapshotEnd), stages.scheduler())
-                .whenComplete((s, e) -> step.releaseSlot()) // the post-rollout Job and its snapshot shared a claim
+                .thenComposeAsync(s -> stage(s, this::checkPostRolloutCompatibility), stages.scheduler())
+                .whenComplete((s, e) -> step.releasePostRolloutSlot()) // the post-rollout Job, its snapshot and check shared a claim
                 .thenComposeAsync(s -> stage(s, this::keepSchema), stages.scheduler());
     }
 
@@ -395,6 +401,92 @@ public final class Promotion {
         });
     }
 
+    // ---- the compatibility check (migration.compatibility): the versions serving, tried against the migrated schema ----
+
+    /**
+     * After the migration, before the rollout, under the same claim of the slot (no other run's Job between them): each
+     * version the environment's Deployments run now, tried by a Job from its own image against the migrated schema. A
+     * version that fails stops the environment before its rollout, and so before any later environment.
+     */
+    private CompletableFuture<Step> checkCompatibility(Step s) {
+        if (!plan.migration().hasCompatibility()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        RunningVersions running;
+        try {
+            running = RunningVersions.read(s.client, s.env, image.pinned());
+        } catch (KubernetesClientException e) {
+            return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "compatibility check:"
+                    + " cannot read which version the Deployments run: " + message(e) + "; nothing was rolled out"));
+        }
+        return tryVersions(s, running, CompatibilityVerdict.When.BEFORE_ROLLOUT, s.slot(claim(s)))
+                .thenApply(verdict -> {
+                    s.compatibility = verdict.report();
+                    return verdict.runOutcome() == RunOutcome.SUCCEEDED ? s
+                            : s.stop(verdict.report().outcome(), verdict.runOutcome(), verdict.failure());
+                });
+    }
+
+    /**
+     * After the post-rollout migration, under its claim of the slot: the new version, serving by then, tried against the
+     * schema the contract phase left, before any later environment. Its failure leaves the environment rolled out.
+     */
+    private CompletableFuture<Step> checkPostRolloutCompatibility(Step s) {
+        if (!plan.migration().hasCompatibility() || s.post == null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        return tryVersions(s, RunningVersions.released(s.env, image.pinned()), CompatibilityVerdict.When.AFTER_POST_ROLLOUT,
+                s.postRolloutSlot(claim(s))).thenApply(verdict -> {
+                    s.postCompatibility = verdict.report();
+                    if (verdict.runOutcome() != RunOutcome.SUCCEEDED) {
+                        // as after a failed contract migration: the environment is rolled out, the run says what failed
+                        s.stop = verdict.runOutcome();
+                        s.failure = verdict.failure();
+                    }
+                    return s;
+                });
+    }
+
+    /** Each version's check in turn, under {@code claim}; after the first that fails, the others are not tried. */
+    private CompletableFuture<CompatibilityVerdict> tryVersions(Step s, RunningVersions running, CompatibilityVerdict.When when,
+            CompletableFuture<SlotClaim> claim) {
+        String release = image.pinned();
+        running.notes().forEach(n -> events.on(new ProgressEvent.Note(Stage.COMPATIBILITY, s.env.name(), n)));
+        if (running.versions().isEmpty()) {
+            events.on(new ProgressEvent.Note(Stage.COMPATIBILITY, s.env.name(), "skipped: " + running.skipped()));
+            return CompletableFuture.completedFuture(CompatibilityVerdict.skipped(release, running.skipped()));
+        }
+        CompletableFuture<List<CompatibilityVerdict.Tried>> tried = CompletableFuture.completedFuture(new ArrayList<>());
+        for (RunningVersions.Version version : running.versions()) {
+            tried = tried.thenCompose(done -> {
+                boolean failed = done.stream().anyMatch(t -> t.outcome() == null
+                        || t.outcome().report().outcome() != StageOutcome.SUCCEEDED);
+                CompletableFuture<MigrationStage.Outcome> next = failed ? CompletableFuture.completedFuture(null)
+                        : tryVersion(s, version, release, when, claim);
+                return next.thenApply(o -> {
+                    done.add(new CompatibilityVerdict.Tried(version, o));
+                    return done;
+                });
+            });
+        }
+        return tried.thenApply(done -> CompatibilityVerdict.of(release, when, done));
+    }
+
+    /** One version's check: a Job of kind {@link JobKind#COMPATIBILITY} from its image, announced here. */
+    private CompletableFuture<MigrationStage.Outcome> tryVersion(Step s, RunningVersions.Version version, String release,
+            CompatibilityVerdict.When when, CompletableFuture<SlotClaim> claim) {
+        MigrationStage.Prepared prepared = stages.migrations().prepare(target(s, version.image()), JobKind.COMPATIBILITY);
+        String serving = when == CompatibilityVerdict.When.BEFORE_ROLLOUT ? "the running version " : "the new version ";
+        String detail = serving + version.image() + (version.deployments().isEmpty() ? ""
+                : " (" + String.join(", ", version.deployments()) + ")") + " against the schema of release " + release + ": "
+                + prepared.describe();
+        return announced(Stage.COMPATIBILITY, s.env.name(), detail, () -> stages.migrations().run(prepared, claim),
+                o -> new Ended(o.report().outcome(), CompatibilityVerdict.summary(o, version.image(), release, when)))
+                .exceptionally(error -> new MigrationStage.Outcome(new MigrationReport(null, StageOutcome.FAILED,
+                        MigrationReason.Engine.ENGINE_ERROR.value(), message(unwrap(error)), null, 0, Duration.ZERO, null),
+                        List.of(), RunOutcome.INFRASTRUCTURE));
+    }
+
     /** The form of this run's rollouts, as their reports name it. */
     private String rolloutMode() {
         return stages.rolloutCallback() != null ? CallbackRollout.MODE : RolloutStage.MODE;
@@ -412,25 +504,23 @@ public final class Promotion {
                 outcome -> new Ended(outcome.report().outcome(), outcome.summary()));
     }
 
-    /** What a Job of the environment needs, its container running {@code jobImage}. */
+    /** How {@code s}'s environment's slot is claimed, when its first Job asks. */
+    private Supplier<CompletableFuture<SlotClaim>> claim(Step s) {
+        return () -> stages.migrations().claim(target(s, image.pinned()));
+    }
+
+    /** What a Job of this run in {@code s}'s environment runs from {@code jobImage} needs. */
     private MigrationStage.Target target(Step s, String jobImage) {
         return new MigrationStage.Target(plan, s.env, jobImage, stages.identity(), s.client, s.watch, events, masker, cancelled,
                 stages.workspace());
     }
 
     /**
-     * The claim of the slot a Job of that {@code kind} runs under: the step's, claimed by its first Job (the Jobs before
-     * the rollout; after it, the post-rollout Job and its snapshot), or null for one of its own (the post-rollout Job of
-     * a plan without snapshots).
+     * The claim of the slot a Job of that {@code kind} runs under, made by the first Job that asks: the post-rollout
+     * Job's after the rollout, else the one of the Jobs before it (claimed again by a snapshot after an acceptance).
      */
     private CompletableFuture<SlotClaim> claimFor(Step s, JobKind kind) {
-        if (kind == JobKind.POST_ROLLOUT && !plan.migration().takesSnapshots()) {
-            return null;
-        }
-        if (s.slot == null) {
-            s.slot = stages.migrations().claim(target(s, image.pinned()));
-        }
-        return s.slot;
+        return kind == JobKind.POST_ROLLOUT ? s.postRolloutSlot(claim(s)) : s.slot(claim(s));
     }
 
     /**
@@ -486,7 +576,7 @@ public final class Promotion {
         if (!plan.migration().takesSnapshots()) {
             return CompletableFuture.completedFuture(s);
         }
-        return snapshot(s, "before its migration").thenComposeAsync(taken -> {
+        return snapshot(s, "before its migration", claimFor(s, JobKind.SNAPSHOT)).thenComposeAsync(taken -> {
             if (taken.failed()) {
                 return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, taken.verdict(),
                         "schema snapshot before the migration: " + taken.problem() + "; nothing was migrated"));
@@ -556,7 +646,8 @@ public final class Promotion {
                         + drift.against() + "): " + drift.diff().counts() + "; nothing was migrated there", drift));
             }
             schema.acceptedBefore = drift.diff().fingerprint();
-            return snapshot(s, "before its migration, again now that its drift was accepted").thenComposeAsync(again -> {
+            return snapshot(s, "before its migration, again now that its drift was accepted", claimFor(s, JobKind.SNAPSHOT))
+                    .thenComposeAsync(again -> {
                 if (again.failed()) {
                     return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, again.verdict(),
                             "schema snapshot before the migration: " + again.problem() + "; nothing was migrated"));
@@ -619,7 +710,7 @@ public final class Promotion {
         if (!plan.migration().takesSnapshots()) {
             return CompletableFuture.completedFuture(s);
         }
-        return snapshot(s, "after its migration").thenApplyAsync(taken -> {
+        return snapshot(s, "after its migration", claimFor(s, JobKind.SNAPSHOT)).thenApplyAsync(taken -> {
             if (taken.failed()) {
                 return s.stop(StageOutcome.FAILED, taken.verdict(), "schema snapshot after the migration: " + taken.problem()
                         + "; nothing was rolled out");
@@ -682,7 +773,7 @@ public final class Promotion {
         if (!plan.migration().takesSnapshots() || !plan.migration().hasPostRollout()) {
             return CompletableFuture.completedFuture(s);
         }
-        return snapshot(s, "after its post-rollout migration").thenApply(taken -> {
+        return snapshot(s, "after its post-rollout migration", claimFor(s, JobKind.POST_ROLLOUT)).thenApply(taken -> {
             if (taken.failed()) {
                 // the contract change is done and the new version serves: only the next run's comparison is lost
                 note(Stage.SNAPSHOT, s.env.name(), "schema snapshot after the post-rollout migration: " + taken.problem()
@@ -723,9 +814,8 @@ public final class Promotion {
      * A snapshot Job of the environment's schema ({@code when}: before or after its migration), under the step's claim,
      * announced as its own stage and read from its log (kept as written; never shown).
      */
-    private CompletableFuture<Taken> snapshot(Step s, String when) {
+    private CompletableFuture<Taken> snapshot(Step s, String when, CompletableFuture<SlotClaim> under) {
         MigrationStage.Prepared prepared = SnapshotJob.prepare(stages.migrations(), target(s, SnapshotJob.image(plan)));
-        CompletableFuture<SlotClaim> under = claimFor(s, JobKind.SNAPSHOT);
         return announced(Stage.SNAPSHOT, s.env.name(), "schema " + when + ": " + prepared.describe(),
                 () -> SnapshotJob.run(stages.migrations(), prepared, under, masker), t -> new Ended(t.outcome(), t.summary()))
                 .exceptionally(error -> Taken.failed(message(unwrap(error))));
@@ -862,10 +952,14 @@ public final class Promotion {
         NamespaceWatch watch;
         /** The claim of the environment's slot that the Jobs before the rollout run under, once the first asked for it. */
         CompletableFuture<SlotClaim> slot;
+        /** The claim the Jobs after the rollout run under (the post-rollout migration and its compatibility check). */
+        CompletableFuture<SlotClaim> postSlot;
         ApprovalReport approval;
         MigrationReport migration;
         RolloutReport rollout;
         MigrationReport post;
+        CompatibilityReport compatibility;
+        CompatibilityReport postCompatibility;
         StageOutcome outcome = StageOutcome.SUCCEEDED;
         RunOutcome stop;
         String failure;
@@ -885,18 +979,41 @@ public final class Promotion {
             return this;
         }
 
+        /** The claim of the slot before the rollout, made by the first Job that runs under it. */
+        CompletableFuture<SlotClaim> slot(Supplier<CompletableFuture<SlotClaim>> claim) {
+            if (slot == null) {
+                slot = claim.get();
+            }
+            return slot;
+        }
+
+        /** The claim of the slot after the rollout, made by the first Job that runs under it. */
+        CompletableFuture<SlotClaim> postRolloutSlot(Supplier<CompletableFuture<SlotClaim>> claim) {
+            if (postSlot == null) {
+                postSlot = claim.get();
+            }
+            return postSlot;
+        }
+
         /** Gives the slot back, if it was claimed (once it is: a claim still waited for is given back when it comes). */
         void releaseSlot() {
             if (slot != null) {
                 slot.thenAccept(SlotClaim::release);
-                slot = null; // a later Job claims it again (the post-rollout Job, a snapshot after an acceptance)
+                slot = null; // a snapshot after an acceptance claims it again
+            }
+        }
+
+        /** Gives the slot claimed after the rollout back, as {@link #releaseSlot()}. */
+        void releasePostRolloutSlot() {
+            if (postSlot != null) {
+                postSlot.thenAccept(SlotClaim::release);
             }
         }
 
         /** The environment's report: built here only. */
         EnvironmentReport report() {
             return new EnvironmentReport(env.name(), env.namespaceOrDefault(), outcome, approval, migration, rollout, post,
-                    schema.report(), backup);
+                    compatibility, postCompatibility, schema.report(), backup);
         }
     }
 }
