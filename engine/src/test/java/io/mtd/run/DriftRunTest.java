@@ -333,13 +333,18 @@ class DriftRunTest {
         assertThat(jobs(p + "-staging", "backup")).hasSize(1);
     }
 
+    /** A backup that prints {@code backing-up}, then waits until {@code gate} exists. */
+    private static DatabaseJob gatedBackup(Path gate) {
+        return new DatabaseJob(null, List.of("sh", "-c", "echo backing-up; while [ ! -f '" + gate + "' ]; do sleep 0.05; done"),
+                null, null, null, null, null);
+    }
+
     @Test
     void theLockIsHeldFromTheSnapshotThroughTheBackupAndTheMigrationSoASecondRunWaits() throws Exception {
         String p = "drift-lock";
         environments(p);
         Path gate = dir.resolve("gate");
-        DatabaseJob slowBackup = new DatabaseJob(null, List.of("sh", "-c", "echo backing-up; while [ ! -f '" + gate
-                + "' ]; do sleep 0.05; done; echo backed-up"), null, null, null, null, null);
+        DatabaseJob slowBackup = gatedBackup(gate);
         Plan a = new Plan("shop", "shop:a", null, migration(ADD_PHONE).backup(slowBackup).build(),
                 null, List.of(Environment.of("staging", p + "-staging", List.of())));
         Plan b = new Plan("shop", "shop:b", null, migration("ALTER TABLE customer ADD COLUMN fax text").build(),
@@ -371,8 +376,7 @@ class DriftRunTest {
         String p = "drift-cancel";
         environments(p);
         Path gate = dir.resolve("gate");
-        DatabaseJob slowBackup = new DatabaseJob(null, List.of("sh", "-c", "echo backing-up; while [ ! -f '" + gate
-                + "' ]; do sleep 0.05; done"), null, null, null, null, null);
+        DatabaseJob slowBackup = gatedBackup(gate);
         RecordingListener events = new RecordingListener();
         RunReport report;
         try (MigrateThenDeploy engine = cluster.engine(events, "run-cancelled")) {
