@@ -447,6 +447,62 @@ class DriftRunTest {
     }
 
     @Test
+    void aBackupThatFailsInProductionStopsItBeforeItsMigrationWithOnlyStagingMigrated() throws Exception {
+        String p = "drift-prod-backup";
+        environments(p);
+        DatabaseJob failing = new DatabaseJob(null, List.of("sh", "-c", "echo the backup volume is full; exit 4"), null, null, null,
+                null, null);
+        Environment production = new Environment("production", null, null, null, null, p + "-production", List.of(), null, null,
+                null, failing);
+        Migration m = migration(ADD_PHONE).backup(new DatabaseJob(null, List.of("sh", "-c", "echo backed up"), null, null, null,
+                null, null)).build();
+
+        RunReport report = run(new Plan("shop", "shop:2", null, m, null,
+                List.of(Environment.of("staging", p + "-staging", List.of()), production)), new RecordingListener());
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.INFRASTRUCTURE);
+        assertThat(report.failure()).startsWith("production: backup Job shop-production-backup-").contains("nothing was migrated");
+        assertThat(env(report, "staging").backup().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+        assertThat(env(report, "staging").migration().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+        assertThat(env(report, "production").backup().exitCode()).isEqualTo(4);
+        assertThat(env(report, "production").migration()).isNull();
+        assertThat(jobs(p + "-production", "migrate")).isEmpty();
+        assertThat(columns("drift_prod_backup_staging", "customer")).contains("phone");
+        assertThat(columns("drift_prod_backup_production", "customer")).doesNotContain("phone");
+        // the schema production had is not kept as if it had been released
+        assertThat(cluster.client.configMaps().inNamespace(p + "-production").withName(SnapshotStore.name("shop", "production")).get())
+                .isNull();
+    }
+
+    @Test
+    void aRunKilledDuringItsBackupLeavesTheJobToEndAndTheNextRunWaitsForItThenMigratesOnce() throws Exception {
+        String p = "drift-killed-backup";
+        environments(p);
+        Path gate = dir.resolve("gate");
+        Migration m = migration(ADD_PHONE).backup(gatedBackup(gate)).lock(new Migration.Lock("1s", "2m")).build();
+        Plan plan = new Plan("shop", "shop:2", null, m, null, List.of(Environment.of("staging", p + "-staging", List.of())));
+        RecordingListener killedEvents = new RecordingListener();
+        MigrateThenDeploy killed = cluster.engine(killedEvents, "run-killed");
+        killed.start(plan);
+        await().atMost(60, TimeUnit.SECONDS).until(() -> killedEvents.logLines().contains("backing-up"));
+        killed.close(); // the process dies: nothing is released or deleted, nobody renews the lease
+
+        RecordingListener events = new RecordingListener();
+        try (MigrateThenDeploy engine = cluster.engine(events, "run-next")) {
+            MigrateThenDeploy.Run run = engine.start(plan);
+            await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(events.text())
+                    .contains("waiting for the migration Job " + jobs(p + "-staging", "backup").get(0)));
+            assertThat(jobs(p + "-staging", "migrate")).isEmpty(); // the killed run's backup is still running: nothing migrates
+            Files.createFile(gate);
+            RunReport report = run.report().get(120, TimeUnit.SECONDS);
+            assertThat(report.outcome()).as(report.failure()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", "staging")).isEqualTo(1);
+        assertThat(jobs(p + "-staging", "migrate")).hasSize(1);
+        assertThat(columns("drift_killed_backup_staging", "customer")).contains("phone");
+    }
+
+    @Test
     void aRunKilledDuringItsSnapshotLeavesTheJobToEndAndTheNextRunWaitsForItThenMigratesOnce() throws Exception {
         String p = "drift-killed";
         environments(p);

@@ -9,6 +9,7 @@ import io.mtd.lint.LintReport;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
 import io.mtd.report.RunReport;
+import io.mtd.report.SchemaReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -169,6 +170,18 @@ public final class MigrateThenDeployAction implements RunAction2 {
     /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
     public String duration(Duration d) {
         return d == null ? "" : Util.getTimeSpanString(d.toMillis());
+    }
+
+    /** For the page: an environment's schema comparisons with the first environment's, before then after its migration. */
+    public List<SchemaReport.Drift> drifts(SchemaReport schema) {
+        List<SchemaReport.Drift> drifts = new ArrayList<>();
+        if (schema != null && schema.drift() != null) {
+            drifts.add(schema.drift());
+        }
+        if (schema != null && schema.driftAfter() != null) {
+            drifts.add(schema.driftAfter());
+        }
+        return drifts;
     }
 
     /** For the page: whether rolling the code back after the pre-rollout migrations is safe, in words. */
