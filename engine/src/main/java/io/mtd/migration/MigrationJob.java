@@ -197,12 +197,17 @@ public final class MigrationJob {
     private Container container(Migration m) {
         if (flyway != null) {
             // Flyway's own image and entrypoint; named like every migration container so its log is found the same way
+            Migration.PodSecurity ps = m.podSecurityOrDefaults();
+            SecurityContext security = containerSecurityContext(ps);
+            if (ps.runAsUser() == null && Boolean.TRUE.equals(ps.runAsNonRoot())) {
+                security.setRunAsUser(FlywayJob.RUN_AS_USER); // the Flyway image runs as root otherwise
+            }
             return new ContainerBuilder(flyway.container())
                     .withName(CONTAINER)
                     .addAllToEnv(env(m))
                     .withEnvFrom(envFrom(m))
                     .withResources(resources(m.resources()))
-                    .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
+                    .withSecurityContext(security)
                     .build();
         }
         return new ContainerBuilder()

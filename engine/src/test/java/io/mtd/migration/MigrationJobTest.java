@@ -97,6 +97,28 @@ class MigrationJobTest {
         assertThat(post).as("same image, no shipped scripts: the kind alone tells the two apart").isNotEqualTo(pre);
     }
 
+    @Test
+    void theFlywayContainerRunsAsANumericUserSinceTheOfficialImageRunsAsRootUnlessThePlanNamesOne() {
+        Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/sql", "shop-db", null, null, null, null, null, null);
+        Plan byDefault = plan(Migration.builder().flyway(flyway).build());
+        var spec = MigrationJob.of(JobKind.MIGRATION, byDefault, byDefault.environments().get(0), "shop:1", RUN, WORKSPACE).manifest()
+                .getSpec().getTemplate().getSpec();
+        assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(spec.getContainers().get(0).getSecurityContext().getRunAsUser()).isEqualTo(io.mtd.flyway.FlywayJob.RUN_AS_USER);
+        // the init containers copy the scripts out of the application image: as its own user
+        assertThat(spec.getInitContainers()).isNotEmpty().allSatisfy(c -> assertThat(c.getSecurityContext().getRunAsUser()).isNull());
+
+        Plan named = plan(Migration.builder().flyway(flyway)
+                .podSecurity(new Migration.PodSecurity(null, 2000L, null, null, null, null, null)).build());
+        var namedSpec = MigrationJob.of(JobKind.MIGRATION, named, named.environments().get(0), "shop:1", RUN, WORKSPACE).manifest()
+                .getSpec().getTemplate().getSpec();
+        assertThat(namedSpec.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
+        assertThat(namedSpec.getContainers().get(0).getSecurityContext().getRunAsUser()).isNull();
+        // a command migration runs the application image as its own user
+        assertThat(container(new MigrationJob(plan(command("migrate")), plan(command("migrate")).environments().get(0), "shop:1", RUN))
+                .getSecurityContext().getRunAsUser()).isNull();
+    }
+
     private static Container container(MigrationJob job) {
         return job.manifest().getSpec().getTemplate().getSpec().getContainers().get(0);
     }
