@@ -63,11 +63,11 @@ public enum JobKind {
     public static final String PHASE_VARIABLE = "MTD_MIGRATION_PHASE";
 
     private final String phase;
-    private final boolean everyRun;
+    private final boolean printsSql;
 
-    JobKind(String phase, boolean everyRun) {
+    JobKind(String phase, boolean printsSql) {
         this.phase = phase;
-        this.everyRun = everyRun;
+        this.printsSql = printsSql;
     }
 
     /** The plan whose migration this kind of Job runs (the same image, environment and lock as {@code plan}'s). */
@@ -79,20 +79,25 @@ public enum JobKind {
     }
 
     /**
-     * Whether each run gets a Job of its own: its output is what the run checks, so it is never skipped as already done
-     * or attached to, even by a second run of the same process.
+     * Whether the Job prints the SQL the run checks: its output is what counts, so one that succeeded before for the
+     * image is not simply skipped, its log is read again (and it runs again when that log is gone).
      */
-    public boolean everyRun() {
-        return everyRun;
+    public boolean printsSql() {
+        return printsSql;
     }
 
     /** What the Job's name is made of besides the app, environment and image, so that kinds never share a name. */
     String nameKey() {
-        return this == MIGRATION ? "" : "#" + phase;
+        return switch (this) {
+            case MIGRATION -> "";
+            case POST_ROLLOUT, PRINT_SQL -> "#" + phase;
+            case PRINT_POST_ROLLOUT_SQL -> "#print-post-rollout-sql";
+        };
     }
 
     private static Plan printing(Plan plan, List<String> sqlCommand) {
-        Migration print = plan.migration().toBuilder().command(sqlCommand).flyway(null).backoffLimit(0).retry(false)
+        // a printing changes nothing: one that failed for the image is replaced, never reported as "failed before"
+        Migration print = plan.migration().toBuilder().command(sqlCommand).flyway(null).backoffLimit(0).retry(true)
                 .onCancel("delete").lint(null).postRollout(null).build();
         return with(plan, print);
     }

@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * The one-off Kubernetes Job that runs an environment's migration from the exact application image.
@@ -94,9 +93,8 @@ public final class MigrationJob {
         this.image = image;
         this.identity = identity;
         Flyway f = plan.migration().flyway();
-        // a Job of each printing of the SQL: what it prints is checked, so it is never found again and skipped as done
-        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
-                + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
+        // one Job per kind and image: a re-run finds it again (a printing of the SQL has its log read again)
+        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey();
         this.name = nameFor(plan.app(), environment.name(), key);
         this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
     }

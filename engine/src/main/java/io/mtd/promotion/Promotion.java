@@ -259,7 +259,8 @@ public final class Promotion {
         events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
         return migration(s, kind).thenApply(outcome -> {
             MigrationReport r = outcome.report();
-            if (r.outcome() != StageOutcome.SUCCEEDED) {
+            // skipped: printed before for this image, its log read again
+            if (r.outcome() != StageOutcome.SUCCEEDED && r.outcome() != StageOutcome.SKIPPED) {
                 throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
                         .toLowerCase(Locale.ROOT) + ": " + r.reason() + (r.message() == null ? "" : ": " + r.message())));
             }
@@ -400,8 +401,29 @@ public final class Promotion {
             claim = s.slot;
         }
         CompletableFuture<SlotClaim> under = claim;
+        if (kind.printsSql()) {
+            // the check of the printed SQL, not a migration: announced as what it is
+            return announced(Stage.LINT, s.env.name(), "printing the SQL of the migrations not applied yet: "
+                            + prepared.describe(), () -> stages.migrations().run(prepared, under),
+                    outcome -> new Ended(outcome.report().outcome(), printed(outcome)));
+        }
         return announced(Stage.MIGRATION, s.env.name(), prepared.describe(), () -> stages.migrations().run(prepared, under),
                 outcome -> new Ended(outcome.report().outcome(), outcome.summary()));
+    }
+
+    /** The finish line of a printing of the SQL: how much it printed, and whether it was printed before for this image. */
+    private static String printed(MigrationStage.Outcome outcome) {
+        MigrationReport r = outcome.report();
+        return switch (r.outcome()) {
+            case SUCCEEDED -> "printed " + outcome.log().size() + " line(s) in " + Durations.format(r.duration());
+            case SKIPPED -> r.message() + " (" + outcome.log().size() + " line(s))";
+            default -> outcome.summary();
+        };
+    }
+
+    private MigrationStage.Target target(Step s) {
+        return new MigrationStage.Target(plan, s.env, image.pinned(), stages.identity(), s.client, s.watch, events, masker,
+                cancelled, stages.workspace());
     }
 
     /**

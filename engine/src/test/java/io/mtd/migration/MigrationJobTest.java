@@ -45,16 +45,21 @@ class MigrationJobTest {
     }
 
     @Test
-    void everySqlPrintingJobHasItsOwnNameEvenForTheSameRunAndImage() {
+    void aSqlPrintingJobIsKeyedByTheImageLikeTheMigrationSoAReRunFindsItAgain() {
         List<String> print = List.of("python", "manage.py", "sqlmigrate", "shop", "0002");
-        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").lint(new Lint(print, null)).build());
+        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").lint(new Lint(print, null))
+                .postRollout(new PostRollout(null, List.of("python", "manage.py", "migrate", "post"), print, null)).build());
         String image = "registry.example.com/shop@sha256:" + "a".repeat(64);
-        String first = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
-        String second = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
-        String migration = new MigrationJob(p, p.environments().get(0), image, RUN).name();
-        assertThat(first).isNotEqualTo(second).isNotEqualTo(migration);
-        // the migration itself stays keyed by the image, so a re-run skips it
-        assertThat(new MigrationJob(p, p.environments().get(0), image, RUN).name()).isEqualTo(migration);
+        Environment env = p.environments().get(0);
+        String first = MigrationJob.of(JobKind.PRINT_SQL, p, env, image, RUN, WORKSPACE).name();
+        String second = MigrationJob.of(JobKind.PRINT_SQL, p, env, image, new RunIdentity("another-run", null), WORKSPACE).name();
+        String printingPost = MigrationJob.of(JobKind.PRINT_POST_ROLLOUT_SQL, p, env, image, RUN, WORKSPACE).name();
+        String migration = new MigrationJob(p, env, image, RUN).name();
+        assertThat(first).isEqualTo(second).isNotEqualTo(migration).isNotEqualTo(printingPost);
+        assertThat(MigrationJob.of(JobKind.PRINT_SQL, p, env, "registry.example.com/shop@sha256:" + "b".repeat(64), RUN, WORKSPACE)
+                .name()).isNotEqualTo(first);
+        // a printing changes nothing: one that failed for the image is replaced rather than reported
+        assertThat(MigrationJob.of(JobKind.PRINT_SQL, p, env, image, RUN, WORKSPACE).migration().retries()).isTrue();
     }
 
     @Test
