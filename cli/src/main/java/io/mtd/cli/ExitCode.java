@@ -23,6 +23,11 @@ public final class ExitCode {
     public static final int LOCK_LOST = 8;
     /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
     public static final int VETOED = 9;
+    /**
+     * A newer run of the app already took an environment to its newer release: this run stopped there before its
+     * approval, migration or rollout (a rollback on purpose is {@code --rollback}).
+     */
+    public static final int SUPERSEDED = 10;
 
     private ExitCode() {}
 
@@ -46,6 +51,7 @@ public final class ExitCode {
             case DENIED, CANCELLED -> NOT_APPROVED;
             case LOCK_LOST -> LOCK_LOST;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
+            case SUPERSEDED -> SUPERSEDED;
         };
     }
 
@@ -68,6 +74,8 @@ public final class ExitCode {
             + "       run waits for its Job)%n"
             + "  9    the expand/contract check vetoed the release (an unacknowledged unsafe%n"
             + "       migration)%n"
+            + "  10   superseded: a newer run already took an environment to its newer%n"
+            + "       release (nothing older promoted there; --rollback goes back on purpose)%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"
             + "       summary printed and --report written%n"
             + "  143  SIGTERM (e.g. a CI job aborted): the same as 130%n"
