@@ -28,6 +28,11 @@ public final class ExitCode {
      * approval, migration or rollout (a rollback on purpose is {@code --rollback}).
      */
     public static final int SUPERSEDED = 10;
+    /**
+     * The compatibility check failed: a version serving fails against the migrated schema (the environment stopped
+     * before its rollout, or after its post-rollout migration; the migration is not undone).
+     */
+    public static final int INCOMPATIBLE = 11;
 
     private ExitCode() {}
 
@@ -50,6 +55,7 @@ public final class ExitCode {
             case TIMED_OUT -> TIMED_OUT;
             case DENIED, CANCELLED -> NOT_APPROVED;
             case LOCK_LOST -> LOCK_LOST;
+            case INCOMPATIBLE -> INCOMPATIBLE;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
             case SUPERSEDED -> SUPERSEDED;
         };
@@ -76,6 +82,8 @@ public final class ExitCode {
             + "       migration)%n"
             + "  10   superseded: a newer run already took an environment to its newer%n"
             + "       release (nothing older promoted there; --rollback goes back on purpose)%n"
+            + "  11   the compatibility check failed: the version serving fails against the%n"
+            + "       migrated schema (stopped before the rollout; the migration is not undone)%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"
             + "       summary printed and --report written%n"
             + "  143  SIGTERM (e.g. a CI job aborted): the same as 130%n"

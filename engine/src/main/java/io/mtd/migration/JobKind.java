@@ -1,8 +1,10 @@
 package io.mtd.migration;
 
+import io.mtd.plan.Compatibility;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PostRollout;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,7 @@ import java.util.Map;
 public enum JobKind {
 
     /** The plan's migration, before the rollout, while the previous version still serves (expand). */
-    MIGRATION(null, false) {
+    MIGRATION(null, false, false) {
         @Override
         public Plan plan(Plan plan) {
             return plan;
@@ -27,7 +29,7 @@ public enum JobKind {
      * The contract phase ({@code migration.postRollout}): after the environment's rollout is complete and healthy, the
      * post-rollout command or Flyway locations with the migration's other settings.
      */
-    POST_ROLLOUT("post-rollout", false) {
+    POST_ROLLOUT("post-rollout", false, false) {
         @Override
         public Plan plan(Plan plan) {
             Migration m = plan.migration();
@@ -44,7 +46,7 @@ public enum JobKind {
     },
 
     /** Prints the SQL the migration will run ({@code migration.lint.sqlCommand}), for the expand/contract check. */
-    PRINT_SQL("print-sql", true) {
+    PRINT_SQL("print-sql", true, false) {
         @Override
         public Plan plan(Plan plan) {
             return printing(plan, plan.migration().lintOrDefaults().sqlCommand());
@@ -52,10 +54,33 @@ public enum JobKind {
     },
 
     /** Prints the SQL of the contract phase ({@code migration.postRollout.sqlCommand}), checked with the rest. */
-    PRINT_POST_ROLLOUT_SQL("print-sql", true) {
+    PRINT_POST_ROLLOUT_SQL("print-sql", true, false) {
         @Override
         public Plan plan(Plan plan) {
             return printing(plan, plan.migration().postRollout().sqlCommand());
+        }
+    },
+
+    /**
+     * The compatibility check ({@code migration.compatibility}): its command, from the image a version runs (the target's
+     * image), with the migration's Secrets and environment. Each run tries its own schema, so each run has its own Job;
+     * a check nobody waits for any more is deleted (it only reads, or writes in a transaction it rolls back).
+     */
+    COMPATIBILITY("compatibility", false, true) {
+        @Override
+        public Plan plan(Plan plan) {
+            Migration m = plan.migration();
+            Compatibility c = m.compatibility();
+            Map<String, String> env = new LinkedHashMap<>(m.env());
+            env.putAll(c.env());
+            List<String> secrets = new ArrayList<>(c.hasOwnSecrets() ? c.envFromSecret() : m.envFromSecret());
+            if (!c.hasOwnSecrets() && m.flyway() != null && m.flyway().secret() != null && !secrets.contains(m.flyway().secret())) {
+                secrets.add(m.flyway().secret()); // the app's check reads the database Flyway migrated, from the same Secret
+            }
+            return with(plan, m.toBuilder().command(c.command()).flyway(null).env(env).envFromSecret(secrets)
+                    .secretEnv(c.hasOwnSecrets() ? c.secretEnv() : m.secretEnv())
+                    .timeout(c.timeoutOrDefault().toSeconds() + "s").backoffLimit(0).retry(false).onCancel("delete")
+                    .lint(null).postRollout(null).compatibility(null).build());
         }
     };
 
@@ -64,10 +89,12 @@ public enum JobKind {
 
     private final String phase;
     private final boolean printsSql;
+    private final boolean everyRun;
 
-    JobKind(String phase, boolean printsSql) {
+    JobKind(String phase, boolean printsSql, boolean everyRun) {
         this.phase = phase;
         this.printsSql = printsSql;
+        this.everyRun = everyRun;
     }
 
     /** The plan whose migration this kind of Job runs (the same image, environment and lock as {@code plan}'s). */
@@ -86,11 +113,19 @@ public enum JobKind {
         return printsSql;
     }
 
+    /**
+     * Whether each run gets a Job of its own: what it checks is this run's schema, so it is never skipped as already done
+     * or attached to, even by a second run of the same process.
+     */
+    public boolean everyRun() {
+        return everyRun;
+    }
+
     /** What the Job's name is made of besides the app, environment and image, so that kinds never share a name. */
     String nameKey() {
         return switch (this) {
             case MIGRATION -> "";
-            case POST_ROLLOUT, PRINT_SQL -> "#" + phase;
+            case POST_ROLLOUT, PRINT_SQL, COMPATIBILITY -> "#" + phase;
             case PRINT_POST_ROLLOUT_SQL -> "#print-post-rollout-sql";
         };
     }

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The one-off Kubernetes Job that runs an environment's migration from the exact application image.
@@ -93,8 +94,10 @@ public final class MigrationJob {
         this.image = image;
         this.identity = identity;
         Flyway f = plan.migration().flyway();
-        // one Job per kind and image: a re-run finds it again (a printing of the SQL has its log read again)
-        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey();
+        // one Job per kind and image, so a re-run finds it again (a printing of the SQL has its log read again); a
+        // compatibility check tries this run's schema, so it is never found again and skipped as done
+        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
+                + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
         this.name = nameFor(plan.app(), environment.name(), key);
         this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
     }

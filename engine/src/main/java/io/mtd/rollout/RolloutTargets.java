@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The Deployments an environment's rollout will change, and the container the image goes into in each: found, and
@@ -70,23 +69,6 @@ public final class RolloutTargets {
             throw new RolloutFailedException("Deployment " + name + " in namespace " + namespace + " is paused, so it would "
                     + "never roll out: resume it first: kubectl rollout resume -n " + namespace + " deployment/" + name);
         }
-        return new Target(d, container(env, d));
-    }
-
-    private static Container container(Environment env, Deployment d) {
-        List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
-        String names = containers.stream().map(Container::getName).collect(Collectors.joining(", "));
-        String field = "environments[" + env.name() + "].container";
-        String where = "Deployment " + d.getMetadata().getName() + " in namespace " + env.namespaceOrDefault();
-        if (env.container() != null && !env.container().isBlank()) {
-            return containers.stream().filter(c -> env.container().equals(c.getName())).findFirst()
-                    .orElseThrow(() -> new RolloutFailedException(where + " has no container named " + env.container()
-                            + " (its containers: " + names + "): set " + field + " to one of them"));
-        }
-        if (containers.size() != 1) {
-            throw new RolloutFailedException(where + " has " + containers.size() + " containers (" + names
-                    + ") and the plan names none: set " + field + " to the one that runs the application image");
-        }
-        return containers.get(0);
+        return new Target(d, AppContainer.of(d, env));
     }
 }
