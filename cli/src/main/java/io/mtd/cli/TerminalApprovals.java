@@ -62,17 +62,6 @@ final class TerminalApprovals implements ApprovalGate {
                 : user + " (--approve " + (preApproved.contains(request.environment()) ? request.environment() : "all") + ")";
     }
 
-    /** What the terminal asks: to promote, or to accept a drift after its lines. */
-    private static String question(Request request) {
-        if (request.drift() == null) {
-            return String.format("%nPromote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(),
-                    request.namespace());
-        }
-        Drift d = request.drift();
-        return String.format("%n%s%n    %s%nAccept this drift of %s (fingerprint %s) and go on? [y/N] ", d.summary(),
-                String.join(String.format("%n    "), d.lines()), request.environment(), d.fingerprint());
-    }
-
     @Override
     public CompletionStage<Decision> request(Request request) {
         String by = approvedUpFront(request);
@@ -101,5 +90,20 @@ final class TerminalApprovals implements ApprovalGate {
             }
         });
         return answer;
+    }
+
+    /**
+     * The question: the change it approves, from what the environment runs now to what it will run; or, for a drift, the
+     * difference's lines, then whether to accept it.
+     */
+    static String question(Request request) {
+        if (request.drift() != null) {
+            Drift d = request.drift();
+            return String.format("%n%s%n    %s%nAccept this drift of %s (fingerprint %s) and go on? [y/N] ", d.summary(),
+                    String.join(String.format("%n    "), d.lines()), request.environment(), d.fingerprint());
+        }
+        return String.format("%n%s now runs:       %s%n%s after approval: %s%nPromote %s to %s (namespace %s)? [y/N] ",
+                request.environment(), request.now(), request.environment(), request.next(),
+                request.image(), request.environment(), request.namespace());
     }
 }

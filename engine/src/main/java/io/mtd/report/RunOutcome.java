@@ -30,6 +30,12 @@ public enum RunOutcome {
     /** The cluster, registry or database could not be reached or answered with an error. */
     INFRASTRUCTURE,
     /**
+     * A newer run of the app already took an environment to its newer release: this run stopped there before its
+     * approval, migration or rollout, as Jenkins' {@code milestone} stops an older build (a rollback on purpose is
+     * {@code rollback: true}).
+     */
+    SUPERSEDED,
+    /**
      * An environment's schema was not the one the first environment was tested on (before its migration: nothing was
      * migrated there), or its migration left it different from the first environment's (nothing was rolled out there),
      * and nobody accepted the difference ({@code migration.drift: block}).
