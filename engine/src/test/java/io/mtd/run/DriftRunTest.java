@@ -480,25 +480,9 @@ class DriftRunTest {
         environments(p);
         Path gate = dir.resolve("gate");
         Migration m = migration(ADD_PHONE).backup(gatedBackup(gate)).lock(new Migration.Lock("1s", "2m")).build();
-        Plan plan = new Plan("shop", "shop:2", null, m, null, List.of(Environment.of("staging", p + "-staging", List.of())));
-        RecordingListener killedEvents = new RecordingListener();
-        MigrateThenDeploy killed = cluster.engine(killedEvents, "run-killed");
-        killed.start(plan);
-        await().atMost(60, TimeUnit.SECONDS).until(() -> killedEvents.logLines().contains("backing-up"));
-        killed.close(); // the process dies: nothing is released or deleted, nobody renews the lease
 
-        RecordingListener events = new RecordingListener();
-        try (MigrateThenDeploy engine = cluster.engine(events, "run-next")) {
-            MigrateThenDeploy.Run run = engine.start(plan);
-            await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(events.text())
-                    .contains("waiting for the migration Job " + jobs(p + "-staging", "backup").get(0)));
-            assertThat(jobs(p + "-staging", "migrate")).isEmpty(); // the killed run's backup is still running: nothing migrates
-            Files.createFile(gate);
-            RunReport report = run.report().get(120, TimeUnit.SECONDS);
-            assertThat(report.outcome()).as(report.failure()).isEqualTo(RunOutcome.SUCCEEDED);
-        }
-        assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", "staging")).isEqualTo(1);
-        assertThat(jobs(p + "-staging", "migrate")).hasSize(1);
+        killedThenNext(p, m, "backup", gate, events -> events.logLines().contains("backing-up"));
+
         assertThat(columns("drift_killed_backup_staging", "customer")).contains("phone");
     }
 
@@ -511,27 +495,40 @@ class DriftRunTest {
         DatabaseJob slowSnapshot = new DatabaseJob(null, List.of("sh", "-c", "while [ ! -f '" + gate
                 + "' ]; do sleep 0.05; done; pg_dump --schema-only"), null, null, null, null, null);
         Migration m = migration(ADD_PHONE).snapshot(slowSnapshot).lock(new Migration.Lock("1s", "2m")).build();
+
+        RecordingListener events = killedThenNext(p, m, "snapshot", gate, killed -> jobs(p + "-staging", "snapshot").size() == 1);
+
+        assertThat(columns("drift_killed_staging", "customer")).contains("phone");
+        // the occupying snapshot's output was not streamed into the waiting run's log either
+        assertThat(events.logLines()).noneMatch(l -> l.contains("CREATE TABLE"));
+    }
+
+    /**
+     * A run of {@code m} on staging killed once {@code started} (nothing released or deleted, its lease not renewed),
+     * then the next run: it waits for the killed run's {@code word} Job, migrates nothing while that Job hangs on
+     * {@code gate}, and succeeds once it ends, with one migration Job at a time and one in all. Returns its events.
+     */
+    private static RecordingListener killedThenNext(String p, Migration m, String word, Path gate,
+            java.util.function.Predicate<RecordingListener> started) throws Exception {
         Plan plan = new Plan("shop", "shop:2", null, m, null, List.of(Environment.of("staging", p + "-staging", List.of())));
         RecordingListener killedEvents = new RecordingListener();
         MigrateThenDeploy killed = cluster.engine(killedEvents, "run-killed");
         killed.start(plan);
-        await().atMost(60, TimeUnit.SECONDS).until(() -> jobs(p + "-staging", "snapshot").size() == 1);
+        await().atMost(60, TimeUnit.SECONDS).until(() -> started.test(killedEvents));
         killed.close(); // the process dies: nothing is released or deleted, nobody renews the lease
 
         RecordingListener events = new RecordingListener();
         try (MigrateThenDeploy engine = cluster.engine(events, "run-next")) {
             MigrateThenDeploy.Run run = engine.start(plan);
             await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(events.text())
-                    .contains("waiting for the migration Job " + jobs(p + "-staging", "snapshot").get(0)));
-            assertThat(jobs(p + "-staging", "migrate")).isEmpty();
+                    .contains("waiting for the migration Job " + jobs(p + "-staging", word).get(0)));
+            assertThat(jobs(p + "-staging", "migrate")).isEmpty(); // the killed run's Job still runs: nothing migrates
             Files.createFile(gate);
             RunReport report = run.report().get(120, TimeUnit.SECONDS);
             assertThat(report.outcome()).as(report.failure()).isEqualTo(RunOutcome.SUCCEEDED);
         }
         assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", "staging")).isEqualTo(1);
         assertThat(jobs(p + "-staging", "migrate")).hasSize(1);
-        assertThat(columns("drift_killed_staging", "customer")).contains("phone");
-        // the occupying snapshot's output was not streamed into the waiting run's log either
-        assertThat(events.logLines()).noneMatch(l -> l.contains("CREATE TABLE"));
+        return events;
     }
 }
