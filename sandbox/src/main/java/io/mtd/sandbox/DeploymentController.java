@@ -418,6 +418,7 @@ final class DeploymentController implements AutoCloseable {
                 .withAnnotations(template.getMetadata() == null ? null : template.getMetadata().getAnnotations())
                 .withOwnerReferences(new OwnerReference("apps/v1", true, true, "ReplicaSet", rs.getMetadata().getName(),
                         rs.getMetadata().getUid()))
+                .withFinalizers(SandboxKubelet.PROCESS_FINALIZER)
                 .endMetadata()
                 .withSpec(template.getSpec())
                 .build();
@@ -442,7 +443,7 @@ final class DeploymentController implements AutoCloseable {
         for (Pod pod : kubelet.informer().getStore().list()) {
             OwnerReference owner = controller(pod.getMetadata());
             if (owner != null && "ReplicaSet".equals(owner.getKind()) && !rsUids.contains(owner.getUid())
-                    && createdBefore(pod.getMetadata(), 2)) {
+                    && pod.getMetadata().getDeletionTimestamp() == null && createdBefore(pod.getMetadata(), 2)) {
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
             }
         }
