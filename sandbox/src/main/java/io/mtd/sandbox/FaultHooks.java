@@ -92,7 +92,12 @@ final class FaultHooks {
      * {@code stopped}, NEVER_READY runs it unready, and without a fault it runs Ready.
      */
     void simulate(PodStatusReport status, BooleanSupplier stopped) {
-        PodRun.pause(READY_DELAY_MS);
+        simulate(status, stopped, READY_DELAY_MS);
+    }
+
+    /** As {@link #simulate(PodStatusReport, BooleanSupplier)}, after {@code delayMillis} instead of the usual delay. */
+    void simulate(PodStatusReport status, BooleanSupplier stopped, long delayMillis) {
+        PodRun.pause(delayMillis);
         if (stopped.getAsBoolean()) {
             return;
         }

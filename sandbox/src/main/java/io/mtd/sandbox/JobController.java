@@ -248,7 +248,7 @@ final class JobController implements AutoCloseable {
         int n = 0;
         for (String name : run.pods) {
             Pod pod = jobPod(job, name);
-            if (pod != null && pod.getMetadata().getDeletionTimestamp() != null && DeploymentController.isActive(pod)) {
+            if (pod != null && pod.getMetadata().getDeletionTimestamp() != null && PodAvailability.isActive(pod)) {
                 n++;
             }
         }
@@ -289,7 +289,7 @@ final class JobController implements AutoCloseable {
     private String unfinishedPod(Job job, JobRun run) {
         for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel("controller-uid", job.getMetadata().getUid()).list().getItems()) {
-            if (DeploymentController.isActive(pod) && pod.getMetadata().getDeletionTimestamp() == null
+            if (PodAvailability.isActive(pod) && pod.getMetadata().getDeletionTimestamp() == null
                     && !run.podPhases.containsKey(pod.getMetadata().getName())) {
                 return pod.getMetadata().getName();
             }

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,7 +39,8 @@ final class PodRun {
     /** What a Pod run uses of its node. */
     record Node(KubernetesClient client, StatusWriter status, PodLogs logs, Path podsDir,
             Function<String, SandboxImage> images, MigrationCounters counters, ScheduledExecutorService timer,
-            ExecutorService workers, Function<Pod, CompletableFuture<Void>> outOfRotation, BooleanSupplier closed) {
+            ExecutorService workers, Function<Pod, CompletableFuture<Void>> outOfRotation, LongSupplier placeholderDelay,
+            BooleanSupplier closed) {
     }
 
     private final Node node;
@@ -84,7 +86,7 @@ final class PodRun {
                 runServing(image);
             } else if (PodAdmission.isReplicaSetPod(pod)) {
                 if (PodAdmission.awaitContainerConfig(pod, container, image, null, status, this::halted) != null) {
-                    faults.simulate(status, this::halted);
+                    faults.simulate(status, this::halted, node.placeholderDelay().getAsLong());
                 }
             } else {
                 runProcess(image);

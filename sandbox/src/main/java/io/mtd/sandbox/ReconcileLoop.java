@@ -1,7 +1,10 @@
 package io.mtd.sandbox;
 
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +20,7 @@ final class ReconcileLoop implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final Runnable reconcileAll;
     private final AtomicBoolean poked = new AtomicBoolean();
+    private Instant wake;
 
     ReconcileLoop(String threadName, Runnable reconcileAll) {
         this.thread = Executors.newSingleThreadScheduledExecutor(SandboxKubelet.daemon(threadName));
@@ -34,6 +38,30 @@ final class ReconcileLoop implements AutoCloseable {
                 poked.set(false);
                 reconcileAll.run();
             });
+        }
+    }
+
+    /**
+     * Asks for a pass at {@code when} (a Pod becomes available, a deadline passes); a pass already asked for at that
+     * time or sooner covers it, and the pass then asks again for what is still ahead.
+     */
+    synchronized void pokeAt(Instant when) {
+        if (thread.isShutdown() || wake != null && !wake.isAfter(when)) {
+            return;
+        }
+        wake = when;
+        long delay = Math.max(0, Duration.between(Instant.now(), when).toMillis());
+        try {
+            thread.schedule(() -> {
+                synchronized (this) {
+                    if (when.equals(wake)) {
+                        wake = null;
+                    }
+                }
+                poke();
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the controller stopped meanwhile
         }
     }
 

@@ -158,6 +158,11 @@ public final class Sandbox implements AutoCloseable {
         jobs.pause(false);
     }
 
+    /** The Deployment controller, for tests that watch it work. */
+    DeploymentController deploymentController() {
+        return deployments;
+    }
+
     /** How many watch connections the API server has accepted so far. */
     public int watchesOpened() {
         return apiServer.watchesOpened();

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,12 +53,18 @@ public final class SandboxKubelet implements AutoCloseable {
     private final PodRun.Node node;
     private SharedIndexInformer<Pod> informer;
     private volatile Function<Pod, CompletableFuture<Void>> rotation = pod -> CompletableFuture.completedFuture(null);
+    private volatile LongSupplier placeholderDelay = () -> FaultHooks.READY_DELAY_MS;
     private volatile boolean closed;
 
     SandboxKubelet(KubernetesClient client, PodLogs logs, Path podsDir) {
         this.client = client;
         this.node = new PodRun.Node(client, new StatusWriter(client), logs, podsDir, this::image, counters, timer,
-                workers, pod -> rotation.apply(pod), () -> closed);
+                workers, pod -> rotation.apply(pod), () -> placeholderDelay.getAsLong(), () -> closed);
+    }
+
+    /** How long each placeholder Pod takes to become Running (tests vary it, seeded, to shuffle rollouts' timing). */
+    void placeholderDelay(LongSupplier millis) {
+        this.placeholderDelay = millis;
     }
 
     /**

@@ -150,7 +150,7 @@ class ServingPodTest {
     void aDeletedPodGetsSigtermThenSigkillAfterItsGracePeriod() throws IOException {
         Deployment d = ServeScript.deployment("stubborn", 1, Map.of("IGNORE_SIGTERM", "1",
                 "REPORT_DIR", reports.toString())).build();
-        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(2L);
+        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(5L);
         // ready once it serves: without a readiness probe it would be Ready (and deleted) before python installed its handler
         client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
         Pod pod = awaitReady("stubborn", 1).get(0);
@@ -166,7 +166,7 @@ class ServingPodTest {
         // SIGTERM ignored: the process still serves until SIGKILL
         assertThat(ServeScript.get(port, "/")).startsWith("200 ");
         await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().resource(pod).get() == null);
-        assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
         assertThat(report(pod)).doesNotContain("exit");
         assertThat(freePort(port)).as("the killed process no longer listens").isTrue();
     }
