@@ -2,9 +2,11 @@
 
 It listens on 127.0.0.1:$PORT (the port the sandbox kubelet gives the Pod) after STARTUP_DELAY seconds and answers:
   /         200 with "<HOSTNAME> <n>" (traffic)
-  /ready    200, or 503 once UNREADY_AFTER seconds have passed since the start (the readiness probe's path)
+  /ready    200, or 503 once UNREADY_AFTER seconds have passed since the start, or while READY_FLAG_DIR is set and
+            holds no file named HOSTNAME (the readiness probe's path)
   /healthz  200, or 500 once UNHEALTHY_AFTER seconds have passed since the start (the liveness probe's path)
   /env/NAME 200 with the value of the environment variable NAME (404 when it is not set)
+With KEEP_ALIVE=1 it speaks HTTP/1.1 and keeps connections open between requests (else each ends after its response).
 On SIGTERM it keeps accepting for DRAIN_SECONDS, then stops accepting, finishes the requests in flight and exits 0 (a
 graceful server, as gunicorn is); with IGNORE_SIGTERM=1 it ignores SIGTERM and only SIGKILL ends it.
 
@@ -40,9 +42,13 @@ def elapsed_over(variable):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1" if os.environ.get("KEEP_ALIVE") == "1" else "HTTP/1.0"
+
     def do_GET(self):
         if self.path == "/ready":
-            code = 503 if elapsed_over("UNREADY_AFTER") else 200
+            flags = os.environ.get("READY_FLAG_DIR")
+            unflagged = flags is not None and not os.path.exists(os.path.join(flags, name))
+            code = 503 if elapsed_over("UNREADY_AFTER") or unflagged else 200
             if code == 200 and not state["ready_ok"]:
                 state["ready_ok"] = True
                 report("ready-ok")
@@ -79,6 +85,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
+    request_queue_size = 128
 
     def __init__(self, *args):
         self.after_term = set()

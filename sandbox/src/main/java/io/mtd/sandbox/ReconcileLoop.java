@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A controller's one thread: it reconciles everything on a short tick and whenever an informer reports a change,
- * folding a burst of changes into a single pass, as Kubernetes controllers do with their work queues.
+ * A controller's one thread: it reconciles everything whenever an informer reports a change, folding a burst of changes
+ * into a single pass, as Kubernetes controllers do with their work queues, and (unless it is told what alone wakes it)
+ * on a short tick.
  */
 final class ReconcileLoop implements AutoCloseable {
 
@@ -19,16 +20,27 @@ final class ReconcileLoop implements AutoCloseable {
 
     private final ScheduledExecutorService thread;
     private final Runnable reconcileAll;
+    private final boolean tick;
     private final AtomicBoolean poked = new AtomicBoolean();
     private Instant wake;
 
     ReconcileLoop(String threadName, Runnable reconcileAll) {
+        this(threadName, reconcileAll, true);
+    }
+
+    /** A loop that also runs a pass every 100 ms when {@code tick}, else only when poked. */
+    ReconcileLoop(String threadName, Runnable reconcileAll, boolean tick) {
         this.thread = Executors.newSingleThreadScheduledExecutor(SandboxKubelet.daemon(threadName));
         this.reconcileAll = reconcileAll;
+        this.tick = tick;
     }
 
     void start() {
-        thread.scheduleWithFixedDelay(reconcileAll, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        if (tick) {
+            thread.scheduleWithFixedDelay(reconcileAll, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            poke();
+        }
     }
 
     /** Asks for a pass soon; a pass already asked for and not yet begun covers this one too. */
