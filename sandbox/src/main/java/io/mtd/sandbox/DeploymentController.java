@@ -273,11 +273,18 @@ final class DeploymentController implements AutoCloseable {
     }
 
     private static String hash(PodTemplateSpec template) {
+        return safeHash(Serialization.asJson(template), 10);
+    }
+
+    /**
+     * {@code length} characters of a SHA-256 of {@code text} in the alphabet Kubernetes uses for generated name suffixes
+     * (no vowels, no look-alike digits), as pod-template-hash values look.
+     */
+    static String safeHash(String text, int length) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(Serialization.asJson(template).getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             StringBuilder out = new StringBuilder();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < length; i++) {
                 out.append(SAFE.charAt((digest[i] & 0xff) % SAFE.length()));
             }
             return out.toString();

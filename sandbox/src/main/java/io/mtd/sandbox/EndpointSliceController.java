@@ -14,12 +14,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -74,27 +70,10 @@ final class EndpointSliceController implements AutoCloseable {
     void start() {
         services = client.services().inAnyNamespace().inform(loop.pokeOnChange(), 0);
         slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLabel(MANAGED_BY, CONTROLLER)
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(EndpointSlice slice) {
-                        loop.poke();
-                    }
-
-                    @Override
-                    public void onUpdate(EndpointSlice before, EndpointSlice slice) {
-                        loop.poke();
-                    }
-
-                    @Override
-                    public void onDelete(EndpointSlice slice, boolean unknown) {
-                        // deleted by anyone: what this controller wrote is no longer there, so the next pass writes it again
-                        String key = key(slice.getMetadata().getNamespace(), slice.getMetadata().getName());
-                        loop.execute(() -> {
-                            written.remove(key);
-                            loop.poke();
-                        });
-                    }
-                }, 0);
+                .inform(loop.<EndpointSlice>pokeOnChange(slice -> {
+                    // deleted by anyone: what this controller wrote is no longer there, so the next pass writes it again
+                    written.remove(key(slice.getMetadata().getNamespace(), slice.getMetadata().getName()));
+                }), 0);
         pods.addEventHandler(loop.<Pod>pokeOnChange());
         loop.start();
     }
@@ -309,16 +288,7 @@ final class EndpointSliceController implements AutoCloseable {
     private static String hash(List<EndpointPort> ports) {
         StringBuilder text = new StringBuilder();
         ports.forEach(p -> text.append(p.getName()).append(':').append(p.getPort()).append(','));
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-            StringBuilder out = new StringBuilder();
-            for (int i = 0; i < 5; i++) {
-                out.append("bcdfghjklmnpqrstvwxz2456789".charAt((digest[i] & 0xff) % 27));
-            }
-            return out.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return DeploymentController.safeHash(text.toString(), 5);
     }
 
     static String key(String namespace, String name) {

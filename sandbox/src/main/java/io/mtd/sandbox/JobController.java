@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.security.SecureRandom;
@@ -79,22 +78,7 @@ final class JobController implements AutoCloseable {
     }
 
     void start() {
-        jobs = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<Job>() {
-            @Override
-            public void onAdd(Job job) {
-                loop.poke();
-            }
-
-            @Override
-            public void onUpdate(Job oldJob, Job job) {
-                loop.poke();
-            }
-
-            @Override
-            public void onDelete(Job job, boolean deletedFinalStateUnknown) {
-                loop.execute(() -> collect(job));
-            }
-        }, 0);
+        jobs = client.batch().v1().jobs().inAnyNamespace().inform(loop.<Job>pokeOnChange(this::collect), 0);
         kubelet.informer().addEventHandler(loop.<Pod>pokeOnChange());
         loop.start();
     }

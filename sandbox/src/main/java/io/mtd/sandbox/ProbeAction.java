@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 interface ProbeAction {
 
+    /** How much of a probe's response is read. */
+    int BODY_LIMIT = 10 * 1024;
+
     /** What one attempt found. */
     record Result(boolean success, String message) {
         static Result ok() {
@@ -104,23 +107,35 @@ interface ProbeAction {
         }
     }
 
-    /** The status line, after reading the whole response (the server closes it), so that the server sees no reset. */
+    /**
+     * The status line, after reading the rest of the response (up to {@value #BODY_LIMIT} bytes, as the kubelet reads a
+     * probe's body) so that the server sees no reset; a server that keeps the connection open past the deadline after
+     * its status line still answered.
+     */
     private static String readResponse(InputStream in, long deadline) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         String statusLine = null;
         byte[] buffer = new byte[4096];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            if (statusLine == null) {
-                head.write(buffer, 0, n);
-                String text = head.toString(StandardCharsets.ISO_8859_1);
-                int end = text.indexOf("\r\n");
-                if (end >= 0) {
-                    statusLine = text.substring(0, end);
+        int total = 0;
+        try {
+            int n;
+            while (total < BODY_LIMIT && (n = in.read(buffer)) >= 0) {
+                total += n;
+                if (statusLine == null) {
+                    head.write(buffer, 0, n);
+                    String text = head.toString(StandardCharsets.ISO_8859_1);
+                    int end = text.indexOf("\r\n");
+                    if (end >= 0) {
+                        statusLine = text.substring(0, end);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new SocketTimeoutException();
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw new SocketTimeoutException();
+        } catch (SocketTimeoutException e) {
+            if (statusLine == null) {
+                throw e;
             }
         }
         return statusLine == null ? head.toString(StandardCharsets.ISO_8859_1) : statusLine;

@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A controller's one thread: it reconciles everything whenever an informer reports a change, folding a burst of changes
@@ -79,13 +80,18 @@ final class ReconcileLoop implements AutoCloseable {
 
     /** Runs {@code task} on the controller's thread, so that it never races a pass. */
     void execute(Runnable task) {
-        if (!thread.isShutdown()) {
+        try {
             thread.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the controller stopped
         }
     }
 
-    /** An informer handler that asks for a pass on every add, update and delete. */
-    <T> ResourceEventHandler<T> pokeOnChange() {
+    /**
+     * An informer handler that asks for a pass on every add and update, and on a delete runs {@code deleted} on the
+     * controller's thread first (to forget what it kept of the object).
+     */
+    <T> ResourceEventHandler<T> pokeOnChange(Consumer<T> deleted) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
@@ -99,9 +105,17 @@ final class ReconcileLoop implements AutoCloseable {
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                poke();
+                execute(() -> {
+                    deleted.accept(obj);
+                    poke();
+                });
             }
         };
+    }
+
+    /** An informer handler that asks for a pass on every add, update and delete. */
+    <T> ResourceEventHandler<T> pokeOnChange() {
+        return pokeOnChange(deleted -> { });
     }
 
     @Override

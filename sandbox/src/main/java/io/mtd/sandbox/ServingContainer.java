@@ -188,11 +188,6 @@ final class ServingContainer {
         }
     }
 
-    /** Whether the container currently passes its readiness probe (and runs). */
-    synchronized boolean ready() {
-        return ready;
-    }
-
     private boolean isStopping() {
         return stopping.getCount() == 0 || node.closed().getAsBoolean();
     }

@@ -114,6 +114,32 @@ class ProbeActionTest {
     }
 
     @Test
+    void anAnswerOnAConnectionTheServerKeepsOpenStillCounts() throws Exception {
+        try (ServerSocket lingering = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket connection = lingering.accept()) {
+                    connection.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    connection.getOutputStream().flush();
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (IOException | InterruptedException e) {
+                    // the test ended
+                }
+            });
+            server.start();
+            Probe get = get("/", new IntOrString(8000));
+            get.setTimeoutSeconds(1);
+
+            ProbeAction.Result result = ProbeAction.of(get, new ContainerBuilder().withName("web").build(),
+                    new PodPorts(Map.of(8000, lingering.getLocalPort())), Map.of(), work).run();
+
+            assertThat(result.success()).isTrue();
+            release.countDown();
+            server.join(5000);
+        }
+    }
+
+    @Test
     void aTcpSocketProbePassesWhenSomethingListens() {
         Probe tcp = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString("http")).endTcpSocket().build();
 

@@ -62,11 +62,6 @@ class ServiceTrafficTest {
         return client.pods().withLabel("app", app).list().getItems();
     }
 
-    private static boolean ready(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
     private List<Endpoint> endpoints(String service) {
         return client.discovery().v1().endpointSlices().withLabel("kubernetes.io/service-name", service).list().getItems()
                 .stream().flatMap(s -> s.getEndpoints().stream()).toList();
@@ -190,7 +185,8 @@ class ServiceTrafficTest {
         client.apps().deployments().resource(sticky).create();
         service("sticky");
         InetSocketAddress address = sandbox.serviceAddress("default", "sticky");
-        await().atMost(Duration.ofSeconds(30)).until(() -> pods("sticky").size() == 1 && ready(pods("sticky").get(0))
+        await().atMost(Duration.ofSeconds(30)).until(() -> pods("sticky").size() == 1
+                && PodAvailability.isReady(pods("sticky").get(0))
                 && endpoint("sticky", pods("sticky").get(0)).map(e -> e.getConditions().getReady()).orElse(false));
         Pod old = pods("sticky").get(0);
         String oldName = old.getMetadata().getName();
@@ -295,7 +291,7 @@ class ServiceTrafficTest {
                     .endTemplate().endSpec().build());
             await().atMost(Duration.ofSeconds(90)).until(() -> {
                 List<Pod> pods = pods(name);
-                return pods.size() == 3 && pods.stream().allMatch(p -> ready(p) && p.getSpec().getContainers().get(0).getEnv()
+                return pods.size() == 3 && pods.stream().allMatch(p -> PodAvailability.isReady(p) && p.getSpec().getContainers().get(0).getEnv()
                         .stream().anyMatch(e -> "VERSION".equals(e.getName())));
             });
             // until every new Pod answered (without a readiness probe they were Ready long before), then a moment more

@@ -44,11 +44,6 @@ class ServingPodTest {
         return client.pods().withLabel("app", app).list().getItems();
     }
 
-    private static boolean ready(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
     private static ContainerStatus container(Pod pod) {
         return pod.getStatus().getContainerStatuses().get(0);
     }
@@ -56,7 +51,7 @@ class ServingPodTest {
     private List<Pod> awaitReady(String app, int count) {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             List<Pod> pods = pods(app);
-            return pods.size() == count && pods.stream().allMatch(ServingPodTest::ready);
+            return pods.size() == count && pods.stream().allMatch(PodAvailability::isReady);
         });
         return pods(app);
     }
@@ -100,7 +95,7 @@ class ServingPodTest {
         client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
         awaitReady("unready", 1);
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> !ready(pods("unready").get(0)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !PodAvailability.isReady(pods("unready").get(0)));
 
         Pod pod = pods("unready").get(0);
         assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
@@ -117,6 +112,7 @@ class ServingPodTest {
         client.apps().deployments().resource(d).create();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> pods("unhealthy").size() == 1
+                && pods("unhealthy").get(0).getStatus() != null
                 && pods("unhealthy").get(0).getStatus().getContainerStatuses() != null
                 && !pods("unhealthy").get(0).getStatus().getContainerStatuses().isEmpty()
                 && container(pods("unhealthy").get(0)).getRestartCount() >= 2);
@@ -134,15 +130,16 @@ class ServingPodTest {
         ServeScript.withReadiness(d, new ProbeBuilder().withNewExec().withCommand("sh", "-c", "test -f \"$READY_FLAG\"")
                 .endExec().withPeriodSeconds(1).withFailureThreshold(1).withSuccessThreshold(2).build());
         client.apps().deployments().resource(d).create();
+        // a Pod the kubelet has not admitted yet has no status at all
         await().atMost(Duration.ofSeconds(20)).until(() -> pods("exec").size() == 1
-                && "Running".equals(pods("exec").get(0).getStatus().getPhase()));
-        assertThat(ready(pods("exec").get(0))).isFalse();
+                && pods("exec").get(0).getStatus() != null && "Running".equals(pods("exec").get(0).getStatus().getPhase()));
+        assertThat(PodAvailability.isReady(pods("exec").get(0))).isFalse();
 
         Files.writeString(flag, "");
-        await().atMost(Duration.ofSeconds(20)).until(() -> ready(pods("exec").get(0)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> PodAvailability.isReady(pods("exec").get(0)));
 
         Files.delete(flag);
-        await().atMost(Duration.ofSeconds(20)).until(() -> !ready(pods("exec").get(0)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !PodAvailability.isReady(pods("exec").get(0)));
         assertThat(container(pods("exec").get(0)).getRestartCount()).isZero();
     }
 
@@ -184,7 +181,8 @@ class ServingPodTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().resource(pod).get() == null);
         assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isLessThan(Duration.ofSeconds(30));
         assertThat(report(pod)).containsSubsequence("listening", "sigterm", "exit");
-        await().atMost(Duration.ofSeconds(20)).until(() -> pods("graceful").size() == 1 && ready(pods("graceful").get(0)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> pods("graceful").size() == 1
+                && PodAvailability.isReady(pods("graceful").get(0)));
     }
 
     private static boolean freePort(int port) {
