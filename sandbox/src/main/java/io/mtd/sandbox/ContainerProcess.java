@@ -156,7 +156,9 @@ final class ContainerProcess {
     List<ProcessHandle> terminate() {
         List<ProcessHandle> started = process.descendants().toList();
         if (process.isAlive()) {
-            process.destroy();
+            // through the handle: Process.destroy() also closes the pipes, and a server that logs while it drains would
+            // die of a broken pipe, which no container runtime does to it
+            process.toHandle().destroy();
         }
         return started;
     }
