@@ -1,11 +1,10 @@
 """Settings of the example shop: just enough Django to migrate a PostgreSQL database.
 
-The database comes from the environment, as the migration Job gets it from the plan's Secret:
-DATABASE_URL (postgres://host:port/name, or the JDBC form jdbc:postgresql://host:port/name), DATABASE_USER and
-DATABASE_PASSWORD (these win over credentials in the URL).
+The database comes from the environment as most Django apps take it (dj-database-url's form), as the migration Job
+gets it from the plan's Secret: DATABASE_URL=postgresql://user:password@host:port/name.
 """
 import os
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = False
@@ -17,17 +16,21 @@ INSTALLED_APPS = ["orders"]
 
 
 def _database():
+    # what dj_database_url.config() does for a PostgreSQL URL, without the dependency
     raw = os.environ.get("DATABASE_URL")
     if not raw:
         raise SystemExit("CommandError: the environment variable DATABASE_URL is not set")
-    url = urlparse(raw[len("jdbc:"):] if raw.startswith("jdbc:") else raw)
+    url = urlparse(raw)
+    if url.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit("CommandError: DATABASE_URL must be postgresql://user:password@host:port/name, not "
+                         + url.scheme + ":... (the sandbox's Secret has this form as POSTGRES_URL)")
     return {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": url.path.lstrip("/"),
+        "NAME": unquote(url.path.lstrip("/")),
         "HOST": url.hostname or "localhost",
         "PORT": str(url.port or 5432),
-        "USER": os.environ.get("DATABASE_USER") or url.username or "",
-        "PASSWORD": os.environ.get("DATABASE_PASSWORD") or url.password or "",
+        "USER": unquote(url.username or ""),
+        "PASSWORD": unquote(url.password or ""),
     }
 
 

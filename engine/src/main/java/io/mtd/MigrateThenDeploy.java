@@ -6,6 +6,7 @@ import io.mtd.command.PlanPreview;
 import io.mtd.command.RbacManifest;
 import io.mtd.command.ReleaseCheck;
 import io.mtd.concurrent.DaemonThreads;
+import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
@@ -16,6 +17,7 @@ import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
+import io.mtd.lint.ThrowawayServer;
 import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseLint;
 import io.mtd.migration.MigrationStage;
@@ -80,7 +82,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final Promotion.Stages stages;
     private final ClusterPool pool;
     private final boolean ownsPool;
-    private final ClusterPool.Lease connections;
+    private final ClusterPool.Share connections;
     private final String rolloutCommand;
 
     private MigrateThenDeploy(Builder b) {
@@ -95,8 +97,8 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, DaemonThreads.factory("mtd-api"));
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
-        this.connections = pool.lease();
-        this.migrations = new MigrationStage(scheduler, api, b.clock, b.unschedulableGrace);
+        this.connections = pool.share();
+        this.migrations = new MigrationStage(scheduler, api, b.clock, b.ticker, b.unschedulableGrace);
         ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
         this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,
                 new RolloutStage(scheduler, pool.deploymentWatches()), b.rolloutCallback, b.identity, b.workspace, scheduler, b.clock,
@@ -205,15 +207,23 @@ public final class MigrateThenDeploy implements AutoCloseable {
     }
 
     /**
-     * {@link #lint}, and the pending scripts run on {@code database} holding the scripts up to {@code currentVersion}, in
-     * a transaction rolled back: the locks, rewrites and schema changes they cause.
+     * Why {@code currentVersion} cannot be the version a Flyway {@code plan}'s database is at (not a version, or no script
+     * has it), if it cannot; checked before {@link #lint} or {@link #verify} is given it.
      */
-    public LintReport verify(CheckedPlan plan, String currentVersion, ReleaseCheck.ScratchDatabase database) throws SQLException {
+    public Optional<String> currentVersionProblem(CheckedPlan plan, String currentVersion) {
+        return ReleaseCheck.currentVersionProblem(plan.plan(), workspace, currentVersion);
+    }
+
+    /**
+     * {@link #lint}, and the pending scripts run as Flyway runs them on a database of {@code server} that holds the
+     * scripts up to {@code currentVersion}: the locks, rewrites and schema changes they cause.
+     */
+    public LintReport verify(CheckedPlan plan, String currentVersion, ThrowawayServer server) throws SQLException {
         SecretMasker masker = masker();
         Plan p = masked(masker, () -> scriptsChecked(plan));
         LintReport report;
         try {
-            report = ReleaseCheck.verify(p, workspace, currentVersion, database);
+            report = ReleaseCheck.verify(p, workspace, currentVersion, server);
         } catch (RuntimeException e) {
             throw masked(masker, e);
         }
@@ -426,6 +436,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         private Collection<String> secrets = List.of();
         private ScheduledExecutorService scheduler;
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.SYSTEM;
         private Duration unschedulableGrace = Duration.ofMinutes(2);
         private int apiThreads = 8;
         private ExecutorService api;
@@ -528,8 +539,18 @@ public final class MigrateThenDeploy implements AutoCloseable {
             return this;
         }
 
+        /** The wall clock: reports' times, and the times the migration lock's Lease shows to people. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /**
+         * The monotonic time the engine's decisions are measured with (the lock's validity and takeover, deadlines);
+         * {@code System.nanoTime} unless a test shifts it. No decision compares it, or the clock, with another machine's.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker);
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.mtd.lint.LintOutput;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.Plan;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +35,10 @@ final class LintCommand implements Callable<Integer> {
             + " schema changes.")
     boolean verify;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print only what stops the release (unacknowledged errors, one line"
+            + " each) and the counts per rule.")
+    boolean quiet;
+
     @Option(names = "--current-version", paramLabel = "VERSION",
             description = "The Flyway version the target database is at (the last one in its schema history; 0 for an empty"
                     + " one): only the later scripts are checked. With --verify the throwaway database gets the scripts up to it.")
@@ -56,12 +61,17 @@ final class LintCommand implements Callable<Integer> {
                     + " migrations: give --current-version VERSION (the last version in flyway_schema_history; 0 for an empty database)");
             return ExitCode.INVALID;
         }
-        System.out.println(plan.file + ": plan OK");
         LintReport report;
         try (MigrateThenDeploy engine = plan.engine()) {
+            Optional<String> problem = currentVersion == null ? Optional.empty() : engine.currentVersionProblem(checked, currentVersion);
+            if (problem.isPresent()) {
+                System.err.println(plan.file + ": --current-version: " + problem.get());
+                return ExitCode.INVALID;
+            }
+            System.out.println(plan.file + ": plan OK");
             report = verify ? Verify.run(engine, checked, currentVersion) : engine.lint(checked, currentVersion);
         }
-        System.out.print(LintOutput.summary(report));
+        System.out.print(LintOutput.summary(report, quiet));
         if (json != null) {
             LintOutput.write(LintOutput.json(report), json);
             System.out.println("Findings written to " + json);
@@ -70,6 +80,6 @@ final class LintCommand implements Callable<Integer> {
             LintOutput.write(LintOutput.sarif(report), sarif);
             System.out.println("SARIF written to " + sarif);
         }
-        return report.passed() ? ExitCode.OK : ExitCode.INVALID;
+        return report.passed() ? ExitCode.OK : ExitCode.VETOED;
     }
 }

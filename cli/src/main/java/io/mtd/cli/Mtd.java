@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
                 + " environment by environment.",
         subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, SandboxCommand.class, RbacCommand.class, CommandLine.HelpCommand.class},
-        footer = ExitCode.HELP)
+        footer = ExitCode.TABLE)
 public final class Mtd implements Runnable {
 
     @CommandLine.Spec
@@ -35,7 +35,7 @@ public final class Mtd implements Runnable {
             if (!debug && !(e instanceof io.mtd.plan.InvalidPlanException)) {
                 cmd.getErr().println("mtd: run again with --debug for the stack trace and the libraries' logs");
             }
-            return e instanceof io.mtd.plan.InvalidPlanException ? ExitCode.INVALID : ExitCode.INTERNAL_ERROR;
+            return ExitCode.of(e);
         });
         return cli.execute(args);
     }

@@ -20,7 +20,8 @@ final class RbacCommand implements Callable<Integer> {
     PlanFile planFile;
 
     @Option(names = "--service-account", paramLabel = "NAME", defaultValue = "mtd",
-            description = "The service account mtd runs as (default: ${DEFAULT-VALUE}).")
+            description = "The service account mtd runs as (default: ${DEFAULT-VALUE}). It is yours to create"
+                    + " (kubectl create serviceaccount NAME -n NS): this prints its Roles and RoleBindings, not the account.")
     String serviceAccount;
 
     @Option(names = "--service-account-namespace", paramLabel = "NS",

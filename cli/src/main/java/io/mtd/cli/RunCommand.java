@@ -38,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--approve", paramLabel = "ENV", split = ",",
-            description = "Approve ENV up front (repeatable; 'all' for every environment). Without it, asks on the terminal.")
+            description = "Approve ENV up front (repeatable; 'all' for every environment). Without it, asks on the terminal, also"
+                    + " when the output is piped; with no terminal (CI), the approval is refused at once.")
     List<String> approve = List.of();
 
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
@@ -97,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
             }
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))
-                    .approvals(new TerminalApprovals(new HashSet<>(approve), System.console()))
+                    .approvals(new TerminalApprovals(new HashSet<>(approve), Terminal::open, null))
                     .workspace(dir)
                     .rolloutCommand(rolloutHook);
             if (!sandbox && !noPin) {
@@ -106,12 +107,41 @@ final class RunCommand implements Callable<Integer> {
             if (session != null) {
                 builder.clusters(session.clusters());
             }
-            return execute(builder, checked, report);
+            RunReport result = run(builder, checked, report);
+            if (result.outcome() == io.mtd.report.RunOutcome.IMAGE_FAILED && !sandbox && !noPin) {
+                List<String> onSandbox = onSandbox(plan);
+                if (!onSandbox.isEmpty()) {
+                    System.err.println("mtd run: environment" + (onSandbox.size() > 1 ? "s " : " ") + String.join(", ", onSandbox)
+                            + (onSandbox.size() > 1 ? " run" : " runs") + " on mtd's sandbox, whose images are local directories,"
+                            + " not in a registry, so the image cannot be pinned by its digest: add --no-pin");
+                }
+            }
+            return ExitCode.of(result.outcome());
         }
+    }
+
+    /** The environments (quoted) whose kubeconfig reaches a sandbox of {@code mtd sandbox}. */
+    private static List<String> onSandbox(Plan plan) {
+        List<String> names = new ArrayList<>();
+        for (Environment env : plan.environments()) {
+            try {
+                if (SandboxSession.reachedBy(io.mtd.kube.KubeconfigClusters.config(env))) {
+                    names.add("'" + env.name() + "'");
+                }
+            } catch (RuntimeException unreadable) {
+                // the probe before the run read it; nothing to add here
+            }
+        }
+        return names;
     }
 
     /** Runs the plan with the engine {@code builder} makes, prints the summary, writes the report; returns the exit code. */
     static int execute(MigrateThenDeploy.Builder builder, CheckedPlan plan, Path reportFile) {
+        return ExitCode.of(run(builder, plan, reportFile).outcome());
+    }
+
+    /** Runs the plan with the engine {@code builder} makes, prints the summary, writes the report; returns the report. */
+    static RunReport run(MigrateThenDeploy.Builder builder, CheckedPlan plan, Path reportFile) {
         try (MigrateThenDeploy engine = builder.build()) {
             MigrateThenDeploy.Run run = engine.start(plan);
             java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
@@ -144,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
                 System.out.flush();
                 reported.countDown();
             }
-            return ExitCode.of(result.outcome());
+            return result;
         }
     }
 }

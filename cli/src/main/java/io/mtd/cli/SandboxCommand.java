@@ -46,13 +46,17 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Option(names = "--secret", paramLabel = "NAME", defaultValue = "db",
             description = "The name of the Secret --postgres makes in each --namespace (default: ${DEFAULT-VALUE}); its keys:"
-                    + " DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD and the same as FLYWAY_*.")
+                    + " DATABASE_URL (JDBC), DATABASE_USER, DATABASE_PASSWORD, the same as FLYWAY_*, POSTGRES_URL"
+                    + " (postgresql://user:password@host:port/name) and libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.")
     String secret;
 
     @Option(names = "--plan", paramLabel = "PLAN",
             description = "Prepare the sandbox for this plan as the demo does: its image from the plan's directory, its"
                     + " Deployments at a previous version and (with --postgres) its Secrets.")
     Path plan;
+
+    /** How the commands it prints start mtd ({@code ./mtd} in a checkout, {@code mtd} installed). */
+    String launcher = Launcher.command();
 
     /** A started sandbox and what it was given; closing it stops everything. */
     record Running(SandboxSession cluster, SandboxDatabase database, Path kubeconfig) implements AutoCloseable {
@@ -138,7 +142,7 @@ final class SandboxCommand implements Callable<Integer> {
             out.println("Use it from another terminal:");
             out.println("  export KUBECONFIG=" + file);
             out.println("  kubectl get jobs -A");
-            out.println("  mtd run " + (plan != null ? plan : "plan.yaml") + " --no-pin --approve all"
+            out.println("  " + launcher + " run " + (plan != null ? plan : "PLAN") + " --no-pin --approve all"
                     + "     # --no-pin: the sandbox's images are directories, not in a registry");
             out.println();
             out.println("Press Ctrl-C to stop the sandbox (its processes and data go with it).");

@@ -99,7 +99,7 @@ final class SandboxSession implements AutoCloseable {
         return databases;
     }
 
-    /** The Secrets the plan's migration reads: Flyway's, envFromSecret and secretEnv. */
+    /** The Secrets the plan's migration reads (Flyway's, envFromSecret and secretEnv), and its compatibility check's. */
     static java.util.Set<String> secretNames(Plan plan) {
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         if (plan.migration().flyway() != null && plan.migration().flyway().secret() != null) {
@@ -107,15 +107,30 @@ final class SandboxSession implements AutoCloseable {
         }
         names.addAll(plan.migration().envFromSecret());
         plan.migration().secretEnv().forEach(s -> names.add(s.secret()));
+        if (plan.migration().hasCompatibility()) { // a check with a database user of its own: the same database
+            names.addAll(plan.migration().compatibility().envFromSecret());
+            plan.migration().compatibility().secretEnv().forEach(s -> names.add(s.secret()));
+        }
         return names;
     }
 
-    /** What a database Secret holds: the URL of {@code database} on {@code db} and its credentials. */
+    /** What a database Secret holds: the sandbox database's connection to {@code database} in the forms frameworks read. */
     static Map<String, String> secretValues(SandboxDatabase db, String database) {
-        String url = db.jdbcUrl(database);
-        // both spellings, so that a command (DATABASE_*) and a Flyway (FLYWAY_*) plan find their keys
-        return Map.of("DATABASE_URL", url, "DATABASE_USER", db.user(), "DATABASE_PASSWORD", db.password(),
-                "FLYWAY_URL", url, "FLYWAY_USER", db.user(), "FLYWAY_PASSWORD", db.password());
+        return db.secretValues(database);
+    }
+
+    /**
+     * Whether {@code config} reaches a sandbox that {@code mtd sandbox} started: its kubeconfig's context and cluster are
+     * both named {@code sandbox}, on this machine.
+     */
+    static boolean reachedBy(io.fabric8.kubernetes.client.Config config) {
+        io.fabric8.kubernetes.api.model.NamedContext context = config.getCurrentContext();
+        if (context == null || !"sandbox".equals(context.getName()) || context.getContext() == null
+                || !"sandbox".equals(context.getContext().getCluster()) || config.getMasterUrl() == null) {
+            return false;
+        }
+        String host = java.net.URI.create(config.getMasterUrl()).getHost();
+        return "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
     }
 
     void secret(String namespace, String name, Map<String, String> values) {

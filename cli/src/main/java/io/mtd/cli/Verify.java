@@ -2,14 +2,16 @@ package io.mtd.cli;
 
 import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
-import io.mtd.command.ReleaseCheck;
+import io.mtd.flyway.DatabaseAccess;
 import io.mtd.lint.LintReport;
+import io.mtd.lint.ThrowawayServer;
+import io.mtd.sandbox.PostgresBinaries;
 import io.mtd.sandbox.SandboxDatabase;
 import java.sql.SQLException;
 
 /**
- * {@code mtd lint --verify}: a throwaway embedded PostgreSQL for the engine's {@link MigrateThenDeploy#verify}, which
- * gives it the schema of the already-applied migrations, then runs the pending SQL in a transaction rolled back.
+ * {@code mtd lint --verify}: an embedded PostgreSQL of the plan's major version for the engine's
+ * {@link MigrateThenDeploy#verify}, thrown away afterwards.
  */
 final class Verify {
 
@@ -17,10 +19,8 @@ final class Verify {
 
     /** The lint of the scripts after {@code currentVersion}, with what they did on the throwaway database. */
     static LintReport run(MigrateThenDeploy engine, CheckedPlan plan, String currentVersion) throws SQLException {
-        try (SandboxDatabase pg = SandboxDatabase.start()) {
-            pg.createDatabase("mtd_verify");
-            return engine.verify(plan, currentVersion,
-                    new ReleaseCheck.ScratchDatabase(pg.jdbcUrl("mtd_verify"), pg.user(), pg.password()));
+        try (SandboxDatabase pg = SandboxDatabase.start(new PostgresBinaries(ThrowawayServer.major(plan.plan())))) {
+            return engine.verify(plan, currentVersion, name -> new DatabaseAccess(pg.jdbcUrl(name), pg.user(), pg.password()));
         }
     }
 }

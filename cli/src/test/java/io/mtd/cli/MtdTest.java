@@ -2,8 +2,12 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +44,19 @@ class MtdTest {
     }
 
     @Test
+    void twoRendersOfOnePlanInTwoProcessesAreTheSame() throws Exception {
+        Path plan = plan(PLAN.replace("SCRIPT", "true"));
+        List<String> renders = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Process p = new ProcessBuilder(Processes.mtd("plan", plan.toString())).redirectErrorStream(true).start();
+            renders.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as(renders.get(i)).isTrue();
+        }
+        assertThat(renders.get(0)).contains("kind: \"Job\"").contains("(set by the run that creates the Job)")
+                .isEqualTo(renders.get(1));
+    }
+
+    @Test
     void anInvalidPlanExitsWithTwoListingEveryError() throws Exception {
         Path p = plan("app: Shop\nmigration: {command: []}\nenvironments: []\n");
         assertThat(Mtd.execute("lint", p.toString())).isEqualTo(ExitCode.INVALID);
@@ -62,17 +79,12 @@ class MtdTest {
     }
 
     @Test
-    void withoutATerminalAnApprovalIsRefusedAtOnceWithTheFix() throws Exception {
-        int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox");
-        assertThat(code).isEqualTo(ExitCode.NOT_APPROVED);
-        assertThat(console.out()).contains("--approve production");
-    }
-
-    @Test
     void approvedUpFrontItRunsBothEnvironments() throws Exception {
         int code = Mtd.execute("run", plan(PLAN.replace("SCRIPT", "true")).toString(), "--sandbox", "--approve", "production");
         assertThat(code).isZero();
-        assertThat(console.out()).contains("staging | migrating").contains("production | migrating");
+        assertThat(console.out()).contains("staging | migrating").contains("production | migrating")
+                .contains("==> production approval: approved up front by " + System.getProperty("user.name")
+                        + " (--approve production): promoting shop:1 to production").doesNotContain("waiting up to");
     }
 
     @Test

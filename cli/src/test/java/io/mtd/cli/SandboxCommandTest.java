@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,13 +44,11 @@ class SandboxCommandTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (SandboxCommand.Running sandbox = command.start(null, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             assertThat(printed.toString()).contains("export KUBECONFIG=" + command.kubeconfig.toAbsolutePath(),
-                    "kubectl get jobs -A", "mtd run", "registry.example.com/shop runs as local processes in " + app);
+                    "kubectl get jobs -A", "  " + Launcher.command() + " run PLAN --no-pin --approve all", "registry.example.com/shop runs as local processes in " + app);
 
             List<Process> runs = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), Mtd.class.getName(),
-                        "run", plan.toString(), "--no-pin", "--approve", "all")
+                ProcessBuilder pb = new ProcessBuilder(Processes.mtd("run", plan.toString(), "--no-pin", "--approve", "all"))
                         .redirectErrorStream(true).redirectOutput(dir.resolve("run-" + i + ".log").toFile());
                 pb.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
                 runs.add(pb.start());
@@ -67,7 +64,7 @@ class SandboxCommandTest {
                 List<Job> jobs = client.batch().v1().jobs().inNamespace("shop-staging").list().getItems();
                 assertThat(jobs).hasSize(1);
 
-                Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed (.ci/run installs it): skipping the"
+                Assumptions.assumeTrue(Processes.installed("kubectl"), "kubectl is not installed (.ci/run installs it): skipping the"
                         + " kubectl part; the two mtd run processes shared the sandbox");
                 ProcessBuilder withConfig = new ProcessBuilder("kubectl", "get", "jobs", "-A");
                 withConfig.environment().put("KUBECONFIG", sandbox.kubeconfig().toString());
@@ -79,12 +76,39 @@ class SandboxCommandTest {
         }
     }
 
-    private static boolean onPath(String command) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, command))) {
-                return true;
-            }
+    @Test
+    void aRunThatCannotPinAnImageOnTheSandboxSaysToAddNoPin() throws Exception {
+        SandboxCommand command = new SandboxCommand();
+        command.kubeconfig = dir.resolve("sandbox.kubeconfig");
+        command.images = Map.of("127.0.0.1:1/shop", Files.createDirectories(dir.resolve("app")));
+        Path plan = dir.resolve("mtd.yaml");
+        Files.writeString(plan, """
+                app: shop
+                image: 127.0.0.1:1/shop:7
+                migration: {command: [sh, -c, 'echo migrating']}
+                environments:
+                  - {name: staging, namespace: shop-staging, kubeconfig: KUBECONFIG}
+                """.replace("KUBECONFIG", command.kubeconfig.toAbsolutePath().toString()));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        try (SandboxCommand.Running sandbox = command.start(null, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))) {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(Mtd.execute("run", plan.toString(), "--approve", "all")).isEqualTo(ExitCode.INFRASTRUCTURE);
+            // the same run with --no-pin migrates: the hint is the fix
+            assertThat(Mtd.execute("run", plan.toString(), "--approve", "all", "--no-pin")).isEqualTo(ExitCode.OK);
+        } finally {
+            System.setErr(oldErr);
         }
-        return false;
+        assertThat(err.toString(StandardCharsets.UTF_8)).containsOnlyOnce("mtd run: environment 'staging' runs on mtd's"
+                + " sandbox, whose images are local directories, not in a registry, so the image cannot be pinned by its"
+                + " digest: add --no-pin");
+    }
+
+    @Test
+    void aClusterOtherThanTheSandboxGetsNoSuchHint() {
+        io.fabric8.kubernetes.client.Config real = new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl("https://k8s.example.com:6443").build();
+        assertThat(SandboxSession.reachedBy(real)).isFalse();
     }
 }

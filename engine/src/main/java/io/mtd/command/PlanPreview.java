@@ -36,6 +36,9 @@ import java.util.stream.Collectors;
  */
 public record PlanPreview(Plan plan, String planYaml, List<EnvironmentPreview> environments) {
 
+    /** The run id in a previewed Job's annotations: each run records its own there (who started it, and where). */
+    public static final String PREVIEW_RUN_ID = "(set by the run that creates the Job)";
+
     public PlanPreview {
         environments = List.copyOf(environments);
     }
@@ -67,7 +70,8 @@ public record PlanPreview(Plan plan, String planYaml, List<EnvironmentPreview> e
      */
     public static PlanPreview of(Plan plan, Path workspace, boolean offline) {
         KubernetesSerialization yaml = new KubernetesSerialization();
-        RunIdentity identity = RunIdentity.local();
+        // not this process's identity: two renders of one plan must diff clean
+        RunIdentity identity = new RunIdentity(PREVIEW_RUN_ID, null);
         Pending pending = new Pending(workspace, offline);
         List<EnvironmentPreview> environments = new ArrayList<>();
         for (Environment env : plan.environments()) {

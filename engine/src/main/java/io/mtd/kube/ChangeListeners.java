@@ -3,6 +3,7 @@ package io.mtd.kube;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Function;
@@ -10,23 +11,44 @@ import java.util.function.Function;
 /** Who waits on which object of a shared informer, told on the informer's thread whenever that object changes. */
 final class ChangeListeners {
 
-    private final Map<String, Set<Runnable>> byName = new ConcurrentHashMap<>();
+    /** One subscription: its own identity, so that closing it removes exactly it (never an equal lambda's). */
+    private static final class Listener {
+        final Runnable onChange;
 
-    void subscribe(String name, Runnable onChange) {
-        byName.computeIfAbsent(name, k -> new CopyOnWriteArraySet<>()).add(onChange);
+        Listener(Runnable onChange) {
+            this.onChange = onChange;
+        }
     }
 
-    /** Removes {@code onChange}: the very instance given to {@link #subscribe}, not another lambda of the same method. */
-    void unsubscribe(String name, Runnable onChange) {
-        byName.computeIfPresent(name, (k, set) -> {
-            set.remove(onChange);
+    private final Map<String, Set<Listener>> byName = new ConcurrentHashMap<>();
+
+    Changes.Subscription subscribe(String name, Runnable onChange) {
+        Listener listener = new Listener(onChange);
+        byName.computeIfAbsent(name, k -> new CopyOnWriteArraySet<>()).add(listener);
+        return () -> byName.computeIfPresent(name, (k, set) -> {
+            set.remove(listener);
             return set.isEmpty() ? null : set;
         });
     }
 
+    /** The changes of the object named {@code name}, for a {@link WatchWait}. */
+    Changes of(String name, CompletableFuture<Void> synced) {
+        return new Changes() {
+            @Override
+            public Subscription subscribe(Runnable onChange) {
+                return ChangeListeners.this.subscribe(name, onChange);
+            }
+
+            @Override
+            public CompletableFuture<Void> synced() {
+                return synced;
+            }
+        };
+    }
+
     /** How many wait on {@code name} now. */
     int count(String name) {
-        Set<Runnable> set = byName.get(name);
+        Set<Listener> set = byName.get(name);
         return set == null ? 0 : set.size();
     }
 
@@ -51,9 +73,9 @@ final class ChangeListeners {
     }
 
     private void changed(String name) {
-        Set<Runnable> set = byName.get(name);
+        Set<Listener> set = byName.get(name);
         if (set != null) {
-            set.forEach(Runnable::run);
+            set.forEach(l -> l.onChange.run());
         }
     }
 }

@@ -37,12 +37,12 @@ public final class DeploymentWatch implements AutoCloseable {
     public record Failure(String kind, Throwable cause) {}
 
     /** One waiter's interest: a Deployment by name, and its ReplicaSets and Pods by the Deployment's selector. */
-    public static final class Subscription {
+    static final class Interest {
         private final String deployment;
         private final Map<String, String> selector;
         private final Runnable onChange;
 
-        private Subscription(String deployment, Map<String, String> selector, Runnable onChange) {
+        Interest(String deployment, Map<String, String> selector, Runnable onChange) {
             this.deployment = deployment;
             this.selector = selector;
             this.onChange = onChange;
@@ -59,11 +59,11 @@ public final class DeploymentWatch implements AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     private final CompletableFuture<Void> synced;
     private final CompletableFuture<Failure> failed = new CompletableFuture<>();
-    private final Map<String, Set<Subscription>> byName = new ConcurrentHashMap<>();
+    private final Map<String, Set<Interest>> byName = new ConcurrentHashMap<>();
     /** Subscriptions by one entry of their selector ({@code key=value}): an object's few labels find its waiters. */
-    private final Map<String, Set<Subscription>> byLabel = new ConcurrentHashMap<>();
+    private final Map<String, Set<Interest>> byLabel = new ConcurrentHashMap<>();
     /** Subscriptions whose selector is empty, so that it matches everything. */
-    private final Set<Subscription> everything = new CopyOnWriteArraySet<>();
+    private final Set<Interest> everything = new CopyOnWriteArraySet<>();
 
     /** Starts the three informers; {@link #synced()} completes when each has listed the namespace once. */
     public DeploymentWatch(KubernetesClient client, String namespace) {
@@ -117,8 +117,8 @@ public final class DeploymentWatch implements AutoCloseable {
      * {@code deployment} changes, or a ReplicaSet or Pod whose labels {@code selector} matches (before or after the
      * change). What is current is read from {@link #deployment}, {@link #replicaSets} and {@link #pods}.
      */
-    public Subscription subscribe(String deployment, Map<String, String> selector, Runnable onChange) {
-        Subscription s = new Subscription(deployment, selector == null ? Map.of() : Map.copyOf(selector), onChange);
+    Interest subscribe(String deployment, Map<String, String> selector, Runnable onChange) {
+        Interest s = new Interest(deployment, selector == null ? Map.of() : Map.copyOf(selector), onChange);
         byName.computeIfAbsent(deployment, k -> new CopyOnWriteArraySet<>()).add(s);
         String key = labelKey(s.selector);
         if (key == null) {
@@ -129,7 +129,26 @@ public final class DeploymentWatch implements AutoCloseable {
         return s;
     }
 
-    public void unsubscribe(Subscription s) {
+    /**
+     * The changes of the Deployment named {@code deployment} and of the ReplicaSets and Pods {@code selector} matches,
+     * for a {@link WatchWait}; a watch that stopped on an error tells each subscriber once more.
+     */
+    public Changes rolloutChanges(String deployment, Map<String, String> selector) {
+        return new Changes() {
+            @Override
+            public Changes.Subscription subscribe(Runnable onChange) {
+                Interest s = DeploymentWatch.this.subscribe(deployment, selector, onChange);
+                return () -> unsubscribe(s);
+            }
+
+            @Override
+            public CompletableFuture<Void> synced() {
+                return synced;
+            }
+        };
+    }
+
+    void unsubscribe(Interest s) {
         byName.computeIfPresent(s.deployment, (k, set) -> {
             set.remove(s);
             return set.isEmpty() ? null : set;
@@ -143,6 +162,11 @@ public final class DeploymentWatch implements AutoCloseable {
                 return set.isEmpty() ? null : set;
             });
         }
+    }
+
+    /** How many waits are subscribed now: every ended wait must have left (a watch can live for months). */
+    public int waiting() {
+        return byName.values().stream().mapToInt(Set::size).sum();
     }
 
     /** The Deployment as last seen, or null. */
@@ -188,11 +212,11 @@ public final class DeploymentWatch implements AutoCloseable {
         return selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().findFirst().orElse(null);
     }
 
-    private Set<Subscription> selectedBy(Map<String, String> labels) {
-        Set<Subscription> found = new LinkedHashSet<>(everything);
+    private Set<Interest> selectedBy(Map<String, String> labels) {
+        Set<Interest> found = new LinkedHashSet<>(everything);
         if (labels != null) {
             for (Map.Entry<String, String> e : labels.entrySet()) {
-                Set<Subscription> candidates = byLabel.get(e.getKey() + "=" + e.getValue());
+                Set<Interest> candidates = byLabel.get(e.getKey() + "=" + e.getValue());
                 if (candidates != null) {
                     candidates.stream().filter(s -> s.selects(labels)).forEach(found::add);
                 }
@@ -201,12 +225,12 @@ public final class DeploymentWatch implements AutoCloseable {
         return found;
     }
 
-    private static void notify(Set<Subscription> subscriptions) {
+    private static void notify(Set<Interest> subscriptions) {
         subscriptions.forEach(s -> s.onChange.run());
     }
 
     /** Notifies the waiters of the object as it was and as it is, so that one whose labels changed is seen leaving. */
-    private <T extends HasMetadata> ResourceEventHandler<T> handler(Function<T, Set<Subscription>> interested) {
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(Function<T, Set<Interest>> interested) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
@@ -215,7 +239,7 @@ public final class DeploymentWatch implements AutoCloseable {
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                Set<Subscription> both = new LinkedHashSet<>(interested.apply(newObj));
+                Set<Interest> both = new LinkedHashSet<>(interested.apply(newObj));
                 both.addAll(interested.apply(oldObj));
                 DeploymentWatch.notify(both);
             }

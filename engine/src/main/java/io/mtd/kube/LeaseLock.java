@@ -1,16 +1,15 @@
 package io.mtd.kube;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.mtd.concurrent.Ticker;
+import io.mtd.plan.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +17,21 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * A lock held through a Kubernetes Lease (coordination.k8s.io/v1): taken with optimistic concurrency, renewed while
- * held, released at the end, and taken over from a holder that stopped renewing once its lease expired.
+ * held, released at the end, and taken over from a holder that stopped renewing once its lease expired. The algorithm
+ * over {@link LeaseRecord}, the lock's data, as fabric8's {@code LeaderElector} is over its {@code LeaseLock}.
+ *
+ * <p>No decision compares two machines' clocks, as in Kubernetes' own leader election: a waiter judges another's lease
+ * by its own observation ({@link LeaseObservation}: a takeover needs one full lease without a change of the Lease seen
+ * by the waiter), and a holder judges its own by its last successful renewal, measured from when it sent it; both on
+ * this process's monotonic {@link Ticker}. The {@code renewTime} it writes (by its {@link Clock}) is for people.
  *
  * <p>Waiting for it holds no thread and makes no requests: the namespace's Lease informer says when the Lease
- * changed, and a timer when the holder's lease would expire. A held lock is never lost silently: renewal errors are
- * retried within the lease, and {@link Held#lost()} completes when it expired while ours or another run took it.
+ * changed, and a timer when the holder's lease would run out unrenewed. A held lock is never lost silently: renewal
+ * errors are retried within the lease, and {@link Held#lost()} completes when it expired while ours or another run took it.
  */
 public final class LeaseLock {
 
@@ -48,21 +52,30 @@ public final class LeaseLock {
     private final ScheduledExecutorService scheduler;
     private final Executor api;
     private final Clock clock;
+    private final Ticker ticker;
     private final Map<String, String> labels;
 
+    /**
+     * @param leaseDuration how long the lock stays the holder's without a renewal (whole seconds, as the Lease keeps it)
+     * @param clock what the Lease's acquire and renew times are written with, for people to read
+     * @param ticker what every decision is measured with
+     */
     public LeaseLock(KubernetesClient client, LeaseWatch leases, String namespace, String name, String holder,
-            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock) {
+            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock,
+            Ticker ticker) {
         this.client = client;
-        this.renewals = withoutRetries(client, leaseDuration);
+        // the holder counts on the duration it writes, never on more than the waiters read
+        this.leaseDuration = Duration.ofSeconds(Math.max(1, leaseDuration.toSeconds()));
+        this.renewals = withoutRetries(client, this.leaseDuration);
         this.leases = leases;
         this.namespace = namespace;
         this.name = name;
         this.holder = holder;
-        this.leaseDuration = leaseDuration;
         this.labels = labels;
         this.scheduler = scheduler;
         this.api = api;
         this.clock = clock;
+        this.ticker = ticker;
     }
 
     public String name() {
@@ -90,158 +103,105 @@ public final class LeaseLock {
      * (say exceptionally, on a cancel) stops the wait.
      */
     public CompletableFuture<Held> acquire(Duration maxWait, Consumer<String> onWait) {
-        Attempts attempts = new Attempts(clock.instant().plus(maxWait), onWait);
-        Runnable onChange = attempts::trigger; // one instance: unsubscribe removes by identity
-        leases.subscribe(name, onChange);
-        attempts.result.whenComplete((h, e) -> {
-            leases.unsubscribe(name, onChange);
-            attempts.cancelTimer();
-        });
-        attempts.timeout = scheduler.schedule(attempts::trigger, maxWait.toMillis() + 1, TimeUnit.MILLISECONDS);
-        leases.synced().whenComplete((v, e) -> attempts.trigger());
-        return attempts.result;
+        // attempts make requests: they run on the API pool, one at a time, whenever the Lease changed or a timer fired
+        return WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).within(maxWait).until(new Acquisition(onWait));
     }
 
-    /** One acquisition: attempts run one at a time on the API pool, whenever the Lease changed or a timer fired. */
-    private final class Attempts {
-        final CompletableFuture<Held> result = new CompletableFuture<>();
-        final Instant deadline;
-        final Consumer<String> onWait;
-        final AtomicInteger pending = new AtomicInteger();
-        volatile ScheduledFuture<?> timer;
-        volatile ScheduledFuture<?> timeout;
-        String lastHolder;
-        Instant lastNote = Instant.MIN;
-        String tookOver;
+    /**
+     * One acquisition: takes the Lease once it is free, ours, or unchanged for a full lease as this acquisition saw it;
+     * else says who holds it.
+     */
+    private final class Acquisition implements WatchWait.Condition<Held> {
+        private final Consumer<String> onWait;
+        private LeaseObservation seen;
+        private String lastHolder;
+        private long lastNote;
+        private String blocker;
+        private RuntimeException lastError;
 
-        Attempts(Instant deadline, Consumer<String> onWait) {
-            this.deadline = deadline;
+        Acquisition(Consumer<String> onWait) {
             this.onWait = onWait;
         }
 
-        void trigger() {
-            if (!result.isDone() && pending.getAndIncrement() == 0) {
-                api.execute(this::drain);
+        @Override
+        public WatchWait.Check<Held> check() {
+            try {
+                WatchWait.Check<Held> c = attempt();
+                lastError = null;
+                return c;
+            } catch (RuntimeException e) {
+                // an API error while waiting: try again shortly, until the deadline
+                lastError = e;
+                return WatchWait.Check.recheckIn(ERROR_RETRY);
             }
         }
 
-        private void drain() {
-            int missed = 1;
-            while (true) {
-                try {
-                    attempt();
-                } catch (RuntimeException e) {
-                    // an API error while waiting: try again shortly, until the deadline
-                    if (clock.instant().isBefore(deadline)) {
-                        later(ERROR_RETRY);
-                    } else {
-                        result.completeExceptionally(new LockTimeoutException("gave up waiting for the migration lock '"
-                                + name + "' in namespace " + namespace + ": "
-                                + ApiError.describe(e)));
-                    }
-                }
-                missed = pending.addAndGet(-missed);
-                if (missed == 0) {
-                    return;
-                }
-            }
-        }
-
-        void cancelTimer() {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
-        }
-
-        private void later(Duration delay) {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            timer = scheduler.schedule(this::trigger, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-        }
-
-        private void attempt() {
-            if (result.isDone()) {
-                return;
-            }
+        private WatchWait.Check<Held> attempt() {
             Lease current = leases.lease(name);
-            Instant now = clock.instant();
-            String blocker = current == null ? null : blocker(current, now);
-            if (blocker == null) {
-                Held held = take(current, now);
+            LeaseRecord record = LeaseRecord.of(current);
+            long now = ticker.nanos();
+            boolean free = record == null || !record.held() || record.heldBy(holder);
+            if (!free) {
+                seen = LeaseObservation.next(seen, record, now);
+                free = seen.expired(now, leaseDuration);
+            }
+            if (free) {
+                Held held = take(current);
                 if (held != null) {
-                    if (!result.complete(held)) {
-                        held.release();
-                    }
-                    return;
+                    return WatchWait.Check.done(held);
                 }
                 // lost a race: the informer brings the winner's Lease, and with it the next attempt
-                blocker = holderOf(leases.lease(name));
+                LeaseRecord winner = LeaseRecord.of(leases.lease(name));
+                String h = winner == null || !winner.held() ? "another run that took it just now" : winner.holder();
+                if (!holder.equals(h)) { // our own earlier holding, being released: no one to wait for
+                    blocker = h;
+                    note(h, now);
+                }
+                return WatchWait.Check.notYet();
             }
-            if (!now.isBefore(deadline)) {
-                result.completeExceptionally(new LockTimeoutException("gave up waiting for the migration lock '" + name
-                        + "' in namespace " + namespace + ": it is held by " + blocker));
-                return;
-            }
-            if (!Objects.equals(blocker, lastHolder) || Duration.between(lastNote, now).compareTo(NOTE_EVERY) >= 0) {
+            blocker = record.holder() + " (no renewal seen here for " + Durations.format(seen.unchangedFor(now)) + " of its "
+                    + Durations.format(seen.leaseDuration(leaseDuration)) + " lease)";
+            note(record.holder(), now);
+            // nobody tells when a holder stops renewing: look again the moment its lease would run out, as seen here
+            return WatchWait.Check.recheckIn(seen.expiresIn(now, leaseDuration).plusMillis(20));
+        }
+
+        private void note(String who, long now) {
+            if (lastHolder == null || !Objects.equals(who, lastHolder) || now - lastNote >= NOTE_EVERY.toNanos()) {
                 onWait.accept("waiting for the migration lock '" + name + "', held by " + blocker);
-                lastHolder = blocker;
+                lastHolder = who;
                 lastNote = now;
-            }
-            Instant expires = current == null ? null : expiry(current);
-            if (expires != null && expires.isAfter(now)) {
-                // nobody tells when a holder stops renewing: look again the moment its lease would expire
-                later(Duration.between(now, expires).plusMillis(20));
             }
         }
 
-        /** Who blocks us in {@code lease}, or null when it is free, expired or ours. */
-        private String blocker(Lease lease, Instant now) {
-            String h = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-            if (h == null || h.isEmpty() || holder.equals(h)) {
-                return null;
-            }
-            Instant expires = expiry(lease);
-            if (expires != null && now.isAfter(expires)) {
-                return null;
-            }
-            return h + " (lease valid until " + expires + ")";
+        @Override
+        public Held timedOut() {
+            throw new LockTimeoutException("gave up waiting for the migration lock '" + name + "' in namespace " + namespace
+                    + ": " + (lastError != null ? ApiError.describe(lastError) : "it is held by " + blocker));
+        }
+
+        @Override
+        public void abandoned(Held held) {
+            held.release();
         }
 
         /** Creates or takes the Lease; null when another run changed it first. */
-        private Held take(Lease current, Instant now) {
-            ZonedDateTime at = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
-            int seconds = (int) Math.max(1, leaseDuration.toSeconds());
+        private Held take(Lease current) {
+            int seconds = (int) leaseDuration.toSeconds();
+            Instant at = clock.instant();
             try {
                 if (current == null) {
-                    Lease created = client.leases().inNamespace(namespace).resource(new LeaseBuilder()
-                            .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
-                            .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(seconds)
-                            .withAcquireTime(at).withRenewTime(at).withLeaseTransitions(0).endSpec()
-                            .build()).create();
-                    return new Held(created, now, null);
+                    long sent = ticker.nanos();
+                    Lease created = client.leases().inNamespace(namespace)
+                            .resource(LeaseRecord.created(namespace, name, labels, holder, seconds, at)).create();
+                    return new Held(created, null, sent, null);
                 }
-                Lease next = new LeaseBuilder(current).build();
-                String previous = next.getSpec().getHolderIdentity();
-                boolean ours = holder.equals(previous);
-                next.getSpec().setHolderIdentity(holder);
-                next.getSpec().setLeaseDurationSeconds(seconds);
-                next.getSpec().setRenewTime(at);
-                if (!ours) {
-                    next.getSpec().setAcquireTime(at);
-                    Integer transitions = next.getSpec().getLeaseTransitions();
-                    next.getSpec().setLeaseTransitions(transitions == null ? 1 : transitions + 1);
-                }
-                // the informer's copy carries its resourceVersion: a Lease changed since is refused with 409
-                Lease updated = client.leases().inNamespace(namespace).resource(next).update();
-                boolean tookFromLive = previous != null && !previous.isEmpty() && !ours;
-                return new Held(updated, now, tookFromLive ? previous : null);
+                LeaseRecord before = LeaseRecord.of(current);
+                Lease taken = LeaseRecord.taken(current, holder, seconds, at);
+                long sent = ticker.nanos();
+                Lease updated = client.leases().inNamespace(namespace).resource(taken).update();
+                boolean tookFromLive = before.held() && !before.heldBy(holder);
+                return new Held(updated, before.resourceVersion(), sent, tookFromLive ? before.holder() : null);
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 409) {
                     return null;
@@ -251,46 +211,49 @@ public final class LeaseLock {
         }
     }
 
-    private static String holderOf(Lease lease) {
-        String h = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-        return h == null || h.isEmpty() ? "another run that took it just now" : h;
-    }
-
-    private static Instant expiry(Lease lease) {
-        ZonedDateTime renewed = lease.getSpec().getRenewTime() != null ? lease.getSpec().getRenewTime()
-                : lease.getSpec().getAcquireTime();
-        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-        if (renewed == null || seconds == null) {
-            return null;
-        }
-        return renewed.toInstant().plusSeconds(seconds);
-    }
-
     /** The lock while held: renewed in the background until released, and watched for its loss. */
     public final class Held implements AutoCloseable {
         private final CompletableFuture<LockLost> lost = new CompletableFuture<>();
         private final int transitions;
         private final String tookOverFrom;
-        private final Runnable onLeaseChange = this::checkSoon;
-        private volatile Instant renewedAt;
+        private final CompletableFuture<Void> watching;
+        /** The informer's copy may still show the Lease as it was before this run took it: that is not a loss. */
+        private final String versionBefore;
+        /** The Lease as this holding last wrote it: a later write, even one under the same run id, is not ours to undo. */
+        private volatile String written;
+        /** When the last renewal that succeeded was sent, by the {@link Ticker}: the lease is ours for its duration from then. */
+        private volatile long renewedAt;
         private volatile ScheduledFuture<?> renewal;
         private volatile ScheduledFuture<?> expiry;
         private volatile String lastError;
         private volatile boolean released;
         private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
 
-        private Held(Lease lease, Instant at, String tookOverFrom) {
-            Integer t = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
-            this.transitions = t == null ? 0 : t;
+        /** @param versionBefore the Lease's resourceVersion before this run wrote it, or null when it created it */
+        private Held(Lease lease, String versionBefore, long sentAt, String tookOverFrom) {
+            this.transitions = LeaseRecord.of(lease).transitions();
+            this.versionBefore = versionBefore;
+            this.written = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
             this.tookOverFrom = tookOverFrom;
-            renewed(at);
+            renewed(sentAt);
             scheduleRenewal(period());
-            leases.subscribe(name, onLeaseChange);
+            // told when the Lease changes: another holder in the informer's copy is checked for certain at once
+            watching = WatchWait.on(leases.changes(name)).checkedOn(api, scheduler).until(this::stillOurs);
         }
 
         /** The run holding the lock (this one). */
         public String holder() {
             return holder;
+        }
+
+        /** The Lease's name. */
+        public String lease() {
+            return name;
+        }
+
+        /** How long the lock stays ours without a renewal. */
+        public Duration leaseDuration() {
+            return leaseDuration;
         }
 
         /** The Lease's transition count when this run took it: with the holder, it names one holding of the lock. */
@@ -313,7 +276,7 @@ public final class LeaseLock {
          * Job only then, so that a holder that stalled cannot create one after another run took the lock.
          */
         public boolean validFor(Duration margin) {
-            return !lost.isDone() && !released && clock.instant().plus(margin).isBefore(renewedAt.plus(leaseDuration));
+            return !lost.isDone() && !released && ticker.nanos() + margin.toNanos() < renewedAt + leaseDuration.toNanos();
         }
 
         /**
@@ -338,25 +301,24 @@ public final class LeaseLock {
             renewal = scheduler.schedule(() -> api.execute(this::renew), delayMillis, TimeUnit.MILLISECONDS);
         }
 
-        private void renewed(Instant at) {
-            renewedAt = at;
+        private void renewed(long sentAt) {
+            renewedAt = sentAt;
             ScheduledFuture<?> old = expiry;
             if (old != null) {
                 old.cancel(false);
             }
-            long left = Duration.between(clock.instant(), at.plus(leaseDuration)).toMillis();
-            expiry = scheduler.schedule(this::expired, Math.max(0, left), TimeUnit.MILLISECONDS);
+            long left = sentAt + leaseDuration.toNanos() - ticker.nanos();
+            expiry = scheduler.schedule(this::expired, Math.max(0, left), TimeUnit.NANOSECONDS);
         }
 
         private void expired() {
             if (released || lost.isDone()) {
                 return;
             }
-            Instant until = renewedAt.plus(leaseDuration);
-            if (clock.instant().isBefore(until)) {
-                // renewed meanwhile, or the timer ran ahead of the wall clock: look again then
-                expiry = scheduler.schedule(this::expired, Math.max(1, Duration.between(clock.instant(), until).toMillis() + 1),
-                        TimeUnit.MILLISECONDS);
+            long left = renewedAt + leaseDuration.toNanos() - ticker.nanos();
+            if (left > 0) {
+                // renewed meanwhile: look again then
+                expiry = scheduler.schedule(this::expired, left, TimeUnit.NANOSECONDS);
                 return;
             }
             lose(null, "the lease expired while this run held it (its renewals failed"
@@ -364,15 +326,16 @@ public final class LeaseLock {
                     + "), so another run may take it at any moment");
         }
 
-        private void checkSoon() {
-            // the informer says the Lease changed: read it for certain (the cache may lag our own writes)
-            if (!released && !lost.isDone()) {
-                Lease seen = leases.lease(name);
-                String h = seen == null || seen.getSpec() == null ? null : seen.getSpec().getHolderIdentity();
-                if (!holder.equals(h)) {
-                    api.execute(this::renew);
-                }
+        private WatchWait.Check<Void> stillOurs() {
+            if (released || lost.isDone()) {
+                return WatchWait.Check.done(null);
             }
+            LeaseRecord seen = LeaseRecord.of(leases.lease(name));
+            boolean beforeOurWrite = seen == null ? versionBefore == null : Objects.equals(seen.resourceVersion(), versionBefore);
+            if (!beforeOurWrite && (seen == null || !seen.heldBy(holder))) {
+                renew(); // the cache may lag our own writes: read the Lease itself before calling the lock lost
+            }
+            return lost.isDone() ? WatchWait.Check.done(null) : WatchWait.Check.notYet();
         }
 
         private void renew() {
@@ -383,21 +346,22 @@ public final class LeaseLock {
             long next = -1;
             try {
                 Lease current = renewals.leases().inNamespace(namespace).withName(name).get();
-                String h = current == null || current.getSpec() == null ? null : current.getSpec().getHolderIdentity();
-                if (current == null) {
+                LeaseRecord record = LeaseRecord.of(current);
+                if (record == null) {
                     lose(null, "its Lease was deleted");
                     return;
                 }
-                if (!holder.equals(h)) {
-                    lose(h == null || h.isEmpty() ? null : h, h == null || h.isEmpty() ? "its Lease was released by someone else"
-                            : "another run took the Lease over (transition " + current.getSpec().getLeaseTransitions() + ")");
+                if (!record.heldBy(holder)) {
+                    lose(record.holder(), !record.held() ? "its Lease was released by someone else"
+                            : "another run took the Lease over (transition " + record.transitions() + ")");
                     return;
                 }
-                Instant now = clock.instant();
-                current.getSpec().setRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC));
-                renewals.leases().inNamespace(namespace).resource(current).update();
+                Lease renewal = LeaseRecord.renewed(current, clock.instant());
+                long sent = ticker.nanos();
+                Lease renewed = renewals.leases().inNamespace(namespace).resource(renewal).update();
+                written = renewed.getMetadata() == null ? null : renewed.getMetadata().getResourceVersion();
                 lastError = null;
-                renewed(now);
+                renewed(sent);
                 next = period();
             } catch (KubernetesClientException e) {
                 // retried well within the lease: a few failed renewals must not lose the lock, a lost lock must be noticed
@@ -423,7 +387,9 @@ public final class LeaseLock {
         }
 
         private void stopRenewing() {
-            leases.unsubscribe(name, onLeaseChange);
+            if (watching != null) {
+                watching.cancel(false);
+            }
             ScheduledFuture<?> r = renewal;
             if (r != null) {
                 r.cancel(false);
@@ -434,7 +400,10 @@ public final class LeaseLock {
             }
         }
 
-        /** Gives the lock up, if it is still ours; a failure here only delays the next holder until the lease expires. */
+        /**
+         * Gives the lock up, if it is still ours as this holding last wrote it; a failure here only delays the next holder
+         * until the lease expires.
+         */
         public void release() {
             if (released) {
                 return;
@@ -444,15 +413,30 @@ public final class LeaseLock {
             if (lost.isDone()) {
                 return;
             }
+            // a renewal still in flight would leave the Lease newer than this holding knows: let it land first
+            long until = System.nanoTime() + leaseDuration.toNanos();
+            while (!renewing.compareAndSet(false, true)) {
+                if (System.nanoTime() > until) {
+                    return; // the lease expires by itself
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             try {
                 Lease current = client.leases().inNamespace(namespace).withName(name).get();
-                if (current != null && holder.equals(current.getSpec().getHolderIdentity())) {
-                    current.getSpec().setHolderIdentity(null);
-                    current.getSpec().setRenewTime(null);
-                    client.leases().inNamespace(namespace).resource(current).update();
+                LeaseRecord record = LeaseRecord.of(current);
+                // the same run may hold it again already (its next Job's claim): only this holding's last write is undone
+                if (record != null && record.heldBy(holder) && Objects.equals(record.resourceVersion(), written)) {
+                    client.leases().inNamespace(namespace).resource(LeaseRecord.released(current)).update();
                 }
             } catch (RuntimeException e) {
                 // the lease expires by itself
+            } finally {
+                renewing.set(false);
             }
         }
 

@@ -34,14 +34,9 @@ public final class LeaseWatch implements AutoCloseable {
         return leases.getStore().getByKey(namespace + "/" + name);
     }
 
-    /** Calls {@code onChange} (on the informer's thread: it must be quick) whenever the Lease changes. */
-    public void subscribe(String name, Runnable onChange) {
-        listeners.subscribe(name, onChange);
-    }
-
-    /** Stops calling {@code onChange}: the very instance given to {@link #subscribe}. */
-    public void unsubscribe(String name, Runnable onChange) {
-        listeners.unsubscribe(name, onChange);
+    /** The changes of the Lease, for a {@link WatchWait}. */
+    public Changes changes(String name) {
+        return listeners.of(name, synced);
     }
 
     /** How many wait on the Lease now. */

@@ -54,14 +54,22 @@ public final class NamespaceWatch implements AutoCloseable {
         return synced;
     }
 
-    /** Calls {@code onChange} (on the informers' thread: it must be quick) whenever the Job or one of its Pods changes. */
-    public void subscribe(String jobName, Runnable onChange) {
-        listeners.subscribe(jobName, onChange);
+    /**
+     * Calls {@code onChange} (on the informers' thread: it must be quick) whenever the Job or one of its Pods changes,
+     * until the returned subscription is closed.
+     */
+    public Changes.Subscription subscribe(String jobName, Runnable onChange) {
+        return listeners.subscribe(jobName, onChange);
     }
 
-    /** Stops calling {@code onChange}: the very instance given to {@link #subscribe}. */
-    public void unsubscribe(String jobName, Runnable onChange) {
-        listeners.unsubscribe(jobName, onChange);
+    /** The changes of the Job and its Pods, for a {@link WatchWait}. */
+    public Changes jobChanges(String jobName) {
+        return listeners.of(jobName, synced);
+    }
+
+    /** How many wait on the Job now. */
+    int waiting(String jobName) {
+        return listeners.count(jobName);
     }
 
     /** The Job as last seen, or null. */

@@ -32,7 +32,14 @@ public record Finding(
         Verification verified) {
 
     /** What a run on a throwaway database said about a static finding. */
-    public enum Verification { CONFIRMED, DISPROVED }
+    public enum Verification {
+        /** The statement did what the finding says (took the lock, rewrote the table, dropped the column). */
+        CONFIRMED,
+        /** The statement ran, its own effects were observed, and they do not include what the finding says. */
+        DISPROVED,
+        /** No evidence either way: the statement failed, was not run, or an earlier statement already held the lock. */
+        NOT_MEASURED
+    }
 
     /** Whether it stops the run: an error nobody acknowledged. */
     public boolean blocking() {

@@ -9,9 +9,12 @@ import io.mtd.report.ReportJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The lint report as a human summary, as JSON, and as SARIF 2.1.0 for Warnings Next Generation and code scanning. */
 public final class LintOutput {
@@ -23,44 +26,78 @@ public final class LintOutput {
 
     /** The findings, acknowledgements and what was not checked, for a terminal or a build log. */
     public static String summary(LintReport r) {
+        return summary(r, false);
+    }
+
+    /**
+     * The findings grouped by rule: each rule's why and fix once, then one line per finding; acknowledgements, what was
+     * not checked, what {@code --verify} saw, and a table of counts per rule at the end.
+     *
+     * @param quiet only what stops the run (unacknowledged errors, one line each) and the counts
+     */
+    public static String summary(LintReport r, boolean quiet) {
         StringBuilder b = new StringBuilder();
         long errors = r.blocking().size();
         long warnings = r.warnings().size();
         b.append(String.format(Locale.ROOT, "Expand/contract check: %d script%s, %d statement%s: %d error%s, %d warning%s, %d acknowledged%n",
-                r.scripts(), r.scripts() == 1 ? "" : "s", r.statements(), r.statements() == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
-                warnings, warnings == 1 ? "" : "s", r.acknowledgements().size()));
+                r.scripts(), plural(r.scripts()), r.statements(), plural(r.statements()), errors, plural(errors), warnings, plural(warnings),
+                r.acknowledgements().size()));
+        Map<Rule, List<Finding>> open = new TreeMap<>();
+        Map<Rule, int[]> counts = new TreeMap<>(); // errors, warnings, notes, acknowledged
+        List<Finding> acknowledged = new ArrayList<>();
         for (Finding f : r.findings()) {
-            String mark = f.acknowledged() != null ? "ok  " : switch (f.severity()) {
-                case ERROR -> "ERR ";
-                case WARNING -> "WARN";
-                case INFO -> "info";
-            };
-            b.append("  ").append(mark).append(' ').append(f.source()).append(':').append(f.line()).append(" [").append(f.rule())
-                    .append("] ").append(f.message());
-            if (f.verified() != null) {
-                b.append(" (").append(f.verified() == Finding.Verification.CONFIRMED ? "confirmed" : "disproved").append(" by --verify)");
-            }
-            b.append('\n');
+            Rule rule = Rule.byId(f.rule()).orElse(Rule.NOT_CHECKED);
+            int[] c = counts.computeIfAbsent(rule, k -> new int[4]);
             if (f.acknowledged() != null) {
-                b.append("         acknowledged at ").append(f.acknowledged().where()).append(": ").append(f.acknowledged().reason()).append('\n');
-            } else if (f.severity() != Severity.INFO) {
-                b.append("         why: ").append(f.why()).append('\n');
-                b.append("         fix: ").append(f.recipe()).append('\n');
+                acknowledged.add(f);
+                c[3]++;
+            } else {
+                c[f.severity().ordinal()]++;
+                if (!quiet || f.blocking()) {
+                    open.computeIfAbsent(rule, k -> new ArrayList<>()).add(f);
+                }
             }
         }
-        r.problems().forEach(p -> b.append("  WARN ").append(p).append('\n'));
-        r.notChecked().forEach(n -> b.append("  not checked: ").append(n).append('\n'));
-        for (VerifiedStatement v : r.verify()) {
-            b.append("  verified ").append(v.source()).append(':').append(v.line()).append(": ");
-            b.append(v.note() != null ? v.note() : v.error() != null ? "failed: " + v.error()
-                    : "locks " + (v.locks().isEmpty() ? "none on existing tables" : String.join(", ", v.locks())));
-            if (!v.rewritten().isEmpty()) {
-                b.append("; rewrote ").append(String.join(", ", v.rewritten()));
+        for (Severity severity : Severity.values()) {
+            open.forEach((rule, fs) -> {
+                List<Finding> these = fs.stream().filter(f -> f.severity() == severity).toList();
+                if (these.isEmpty()) {
+                    return;
+                }
+                long scripts = these.stream().map(Finding::source).distinct().count();
+                b.append('\n').append(severity).append(' ').append(rule.id()).append(" (").append(these.size())
+                        .append(these.size() == scripts ? "" : " in " + scripts + " script" + plural(scripts)).append(")\n");
+                if (!quiet && severity != Severity.INFO) {
+                    b.append("  why: ").append(rule.why()).append('\n');
+                    b.append("  fix: ").append(rule.recipe()).append('\n');
+                }
+                for (Finding f : these) {
+                    b.append("  ").append(f.source()).append(':').append(f.line()).append("  ").append(f.message()).append(verified(f)).append('\n');
+                }
+            });
+        }
+        if (!quiet) {
+            if (!acknowledged.isEmpty()) {
+                b.append("\nACKNOWLEDGED (").append(acknowledged.size()).append(")\n");
+                for (Finding f : acknowledged) {
+                    b.append("  ").append(f.source()).append(':').append(f.line()).append("  [").append(f.rule()).append("] ").append(f.message())
+                            .append(verified(f)).append("\n    acknowledged at ").append(f.acknowledged().where()).append(": ")
+                            .append(f.acknowledged().reason()).append('\n');
+                }
             }
-            if (!v.schemaChanges().isEmpty()) {
-                b.append("; ").append(String.join(", ", v.schemaChanges()));
+            if (!r.problems().isEmpty()) {
+                b.append("\nACKNOWLEDGEMENTS THAT LET NOTHING PASS (").append(r.problems().size()).append(")\n");
+                r.problems().forEach(p -> b.append("  ").append(p).append('\n'));
             }
-            b.append('\n');
+            if (!r.notChecked().isEmpty()) {
+                b.append("\nNOT CHECKED (").append(r.notChecked().size()).append(")\n");
+                r.notChecked().forEach(n -> b.append("  ").append(n).append('\n'));
+            }
+            verify(r, b);
+        }
+        if (!counts.isEmpty()) {
+            b.append('\n').append(String.format(Locale.ROOT, "  %-46s %7s %9s %6s %13s%n", "rule", "errors", "warnings", "notes", "acknowledged"));
+            counts.forEach((rule, c) -> b.append(String.format(Locale.ROOT, "  %-46s %7d %9d %6d %13d%n", rule.id(), c[0], c[1], c[2], c[3])));
         }
         b.append("  code rollback after the pre-rollout migrations: ").append(switch (r.rollback()) {
             case SAFE -> "safe (every change before the rollout is expand-only)";
@@ -68,6 +105,60 @@ public final class LintOutput {
             case UNKNOWN -> "unknown (some SQL was not checked)";
         }).append('\n');
         return b.toString();
+    }
+
+    private static String verified(Finding f) {
+        if (f.verified() == null) {
+            return "";
+        }
+        return switch (f.verified()) {
+            case CONFIRMED -> " (confirmed by --verify)";
+            case DISPROVED -> " (disproved by --verify)";
+            case NOT_MEASURED -> " (not measured by --verify)";
+        };
+    }
+
+    private static void verify(LintReport r, StringBuilder b) {
+        if (r.verify().isEmpty()) {
+            return;
+        }
+        b.append("\nVERIFIED on ").append(r.verifiedOn() == null ? "a throwaway database" : r.verifiedOn()).append('\n');
+        long quiet = 0;
+        for (VerifiedStatement v : r.verify()) {
+            if (!v.notable()) {
+                quiet++;
+                continue;
+            }
+            b.append("  ").append(v.source()).append(':').append(v.line()).append("  ");
+            if (v.error() != null) {
+                b.append("failed: ").append(v.error());
+            } else if (v.note() != null && v.note().startsWith("not run")) {
+                b.append(v.note());
+            } else {
+                b.append("locks ").append(v.locks().isEmpty() ? "none on existing relations" : String.join(", ", v.locks()));
+                if (!v.held().isEmpty()) {
+                    b.append(" (already held by its transaction: ").append(String.join(", ", v.held())).append(')');
+                }
+                if (!v.rewritten().isEmpty()) {
+                    b.append("; rewrote ").append(String.join(", ", v.rewritten()));
+                }
+                if (!v.schemaChanges().isEmpty()) {
+                    b.append("; ").append(String.join(", ", v.schemaChanges()));
+                }
+                if (v.note() != null) {
+                    b.append("; ").append(v.note());
+                }
+            }
+            b.append('\n');
+        }
+        if (quiet > 0) {
+            b.append("  ").append(quiet).append(" more statement").append(plural(quiet))
+                    .append(" ran without locking, rewriting or changing a relation that existed before the release\n");
+        }
+    }
+
+    private static String plural(long n) {
+        return n == 1 ? "" : "s";
     }
 
     public static String json(LintReport r) {

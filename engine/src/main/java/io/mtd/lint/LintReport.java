@@ -15,6 +15,7 @@ import java.util.List;
  * @param statements how many statements were checked
  * @param rollback whether rolling the code back after the pre-rollout migrations is safe
  * @param verify what {@code --verify} saw on a throwaway database, when it ran
+ * @param verifiedOn the server {@code --verify} ran on: PostgreSQL version and time zone, when it ran
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record LintReport(
@@ -25,7 +26,8 @@ public record LintReport(
         int scripts,
         int statements,
         Rollback rollback,
-        List<VerifiedStatement> verify) {
+        List<VerifiedStatement> verify,
+        String verifiedOn) {
 
     /** Whether the previous version can run against the schema the pre-rollout migrations leave behind. */
     public enum Rollback {
@@ -43,6 +45,11 @@ public record LintReport(
         notChecked = notChecked == null ? List.of() : List.copyOf(notChecked);
         problems = problems == null ? List.of() : List.copyOf(problems);
         verify = verify == null ? List.of() : List.copyOf(verify);
+    }
+
+    public LintReport(List<Finding> findings, List<Allowance> acknowledgements, List<String> notChecked, List<String> problems,
+            int scripts, int statements, Rollback rollback, List<VerifiedStatement> verify) {
+        this(findings, acknowledgements, notChecked, problems, scripts, statements, rollback, verify, null);
     }
 
     /** Findings that stop the run: errors nobody acknowledged. */
@@ -63,7 +70,15 @@ public record LintReport(
         return blocking().isEmpty();
     }
 
-    public LintReport withVerify(List<Finding> verifiedFindings, List<VerifiedStatement> observed) {
-        return new LintReport(verifiedFindings, acknowledgements, notChecked, problems, scripts, statements, rollback, observed);
+    /**
+     * This report after {@code --verify}: its findings marked and those it added, their acknowledgements, what each
+     * statement did, and the server it ran on.
+     */
+    public LintReport withVerify(List<Finding> verifiedFindings, List<Allowance> moreAcknowledgements, List<VerifiedStatement> observed,
+            String server) {
+        List<Allowance> all = new java.util.ArrayList<>(acknowledgements);
+        all.addAll(moreAcknowledgements);
+        return new LintReport(verifiedFindings, all, notChecked, problems, scripts, statements, Linter.rollback(verifiedFindings, notChecked),
+                observed, server);
     }
 }

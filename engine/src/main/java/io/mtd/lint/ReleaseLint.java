@@ -28,7 +28,10 @@ public final class ReleaseLint {
         return new Linter(plan.migration().lintOrDefaults().allow()).lint(sql.sources(), sql.notChecked(), sql.pendingKnown());
     }
 
-    /** What is wrong in the plan's post-rollout phase and its acknowledgements (unknown rules, missing reasons). */
+    /**
+     * What is wrong in the plan's post-rollout phase, its acknowledgements (unknown rules, missing reasons) and the
+     * PostgreSQL version {@code --verify} runs on.
+     */
     public static List<PlanError> planErrors(Plan plan) {
         List<PlanError> errors = new java.util.ArrayList<>(PostRollout.errors(plan.migration()));
         List<io.mtd.plan.Lint.Allow> allow = plan.migration().lintOrDefaults().allow();
@@ -43,6 +46,7 @@ public final class ReleaseLint {
                         + " (it is printed and kept in the report)"));
             }
         }
+        ThrowawayServer.check(plan).ifPresent(errors::add);
         return errors;
     }
 }

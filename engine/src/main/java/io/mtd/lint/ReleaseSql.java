@@ -1,21 +1,27 @@
 package io.mtd.lint;
 
 import io.mtd.flyway.DatabaseAccess;
-import io.mtd.flyway.FlywayJob;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.PendingMigration;
 import io.mtd.flyway.Preflight;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.plan.InvalidPlanException;
+import io.mtd.plan.PlanError;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -56,6 +62,40 @@ public final class ReleaseSql {
     public static Gathered after(Plan plan, Path workspace, String currentVersion) {
         return gather(plan, workspace, Optional.empty(), Optional.of(MigrationVersion.fromVersion(currentVersion)), Optional.empty(),
                 Optional.empty());
+    }
+
+    /**
+     * Why {@code currentVersion} cannot be the version a Flyway plan's database is at, if it cannot: not a version, or
+     * neither 0 nor the version of one of the plan's scripts (a schema history only records versions the scripts have).
+     */
+    public static Optional<String> currentVersionProblem(Plan plan, Path workspace, String currentVersion) {
+        String fix = "give the last version in the database's flyway_schema_history, or 0 for an empty database";
+        MigrationVersion given;
+        try {
+            given = MigrationVersion.fromVersion(currentVersion.strip());
+        } catch (RuntimeException e) {
+            return Optional.of("'" + currentVersion + "' is not a Flyway version (digits and dots, e.g. 3 or 1.4): " + fix);
+        }
+        Flyway f = plan.migration().flyway();
+        if (f == null || !f.shipsFromWorkspace() || given.equals(MigrationVersion.fromVersion("0"))) {
+            return Optional.empty();
+        }
+        List<MigrationVersion> versions = new ArrayList<>();
+        for (String location : f.locations()) {
+            try {
+                scripts(Flyway.locationDir(workspace, location)).stream().map(ReleaseSql::version)
+                        .filter(v -> v != MigrationVersion.EMPTY).forEach(versions::add);
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                return Optional.empty(); // the plan's validation reports the location
+            }
+        }
+        if (versions.contains(given)) {
+            return Optional.empty();
+        }
+        String known = versions.isEmpty() ? "the plan has no versioned script"
+                : "the plan's scripts have versions " + versions.stream().sorted().map(MigrationVersion::toString)
+                        .collect(Collectors.joining(", "));
+        return Optional.of("no script of " + String.join(", ", f.locations()) + " has version " + given + " (" + known + "): " + fix);
     }
 
     /**
@@ -133,7 +173,7 @@ public final class ReleaseSql {
         for (String location : f.locations()) {
             Path dir;
             try {
-                dir = FlywayJob.locationDir(workspace, location);
+                dir = Flyway.locationDir(workspace, location);
             } catch (IllegalArgumentException e) {
                 continue; // the plan's validation reports it
             }
@@ -146,14 +186,38 @@ public final class ReleaseSql {
                     continue;
                 }
                 String name = root.relativize(script.toAbsolutePath().normalize()).toString().replace('\\', '/');
-                try {
-                    sources.add(new SqlSource(name, Files.readString(script), phase, executesInTransaction(script)));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + script + ": " + e.getMessage(), e);
-                }
+                sources.add(new SqlSource(name, readUtf8(script, name), phase, executesInTransaction(script)));
             }
         }
         return pending.isPresent() || current.isPresent();
+    }
+
+    /**
+     * The script's text, read as Flyway reads it (UTF-8); a script in another encoding is an error naming it and where its
+     * first byte that is not UTF-8 is.
+     */
+    static String readUtf8(Path script, String name) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(script);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + script + ": " + e.getMessage(), e);
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (result.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int k = 0; k < at; k++) {
+                line += bytes[k] == '\n' ? 1 : 0;
+            }
+            throw new InvalidPlanException(List.of(new PlanError(name, String.format(Locale.ROOT, "is not UTF-8: byte 0x%02X on line %d"
+                    + " (offset %d) is not valid UTF-8 (a Latin-1 or Windows-1252 character?); Flyway reads scripts as UTF-8,"
+                    + " so save it as UTF-8", bytes[at] & 0xff, line, at))));
+        }
+        out.flip();
+        return out.toString();
     }
 
     /** V scripts by version, then R scripts by description: the order Flyway applies them in. */

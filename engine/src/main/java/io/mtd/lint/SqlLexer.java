@@ -13,20 +13,29 @@ import java.util.List;
 public final class SqlLexer {
 
     static final String ALLOW = "mtd:allow";
+    /** The characters PostgreSQL builds operators from. */
+    private static final String OPERATOR_CHARS = "+-*/<>=~!@#%^&|`?";
 
     private final String sql;
     private final String source;
     private int pos;
-    private int line = 1;
+    private int line;
 
-    private SqlLexer(String sql, String source) {
-        this.sql = sql;
+    private SqlLexer(String sql, String source, int firstLine) {
+        // a byte order mark is no part of the first statement (editors on Windows write one)
+        this.sql = sql.startsWith("\uFEFF") ? sql.substring(1) : sql;
         this.source = source;
+        this.line = firstLine;
     }
 
     /** The statements of {@code sql}; {@code source} names the script in acknowledgements. */
     public static List<SqlStatement> split(String sql, String source) {
-        return new SqlLexer(sql, source).statements();
+        return new SqlLexer(sql, source, 1).statements();
+    }
+
+    /** The statements of {@code sql}, a part of a script (a DO block's body) that starts on line {@code firstLine}. */
+    static List<SqlStatement> split(String sql, String source, int firstLine) {
+        return new SqlLexer(sql, source, firstLine).statements();
     }
 
     private List<SqlStatement> statements() {
@@ -99,7 +108,8 @@ public final class SqlLexer {
             malformed.add(source + ":" + line + ": '-- " + comment + "' is not an acknowledgement: write '-- mtd:allow RULE: reason'"
                     + " (the reason is required)");
         } else {
-            allows.add(new Allowance(rule, reason, source + ":" + line));
+            // an old rule id still acknowledges its finding, which is reported under the current id
+            allows.add(new Allowance(Rule.byId(rule).map(Rule::id).orElse(rule), reason, source + ":" + line));
         }
     }
 
@@ -172,10 +182,20 @@ public final class SqlLexer {
             }
             return new SqlToken(SqlToken.Kind.NUMBER, sql.substring(start, pos), startLine);
         }
-        // operators: keep the common two-character ones together (::, <=, >=, <>, !=, ||)
-        String two = sql.startsWith("::", pos) || sql.startsWith("<=", pos) || sql.startsWith(">=", pos) || sql.startsWith("<>", pos)
-                || sql.startsWith("!=", pos) || sql.startsWith("||", pos) ? sql.substring(pos, pos + 2) : null;
-        pos += two != null ? 2 : 1;
+        if (c == ':' && peek(1) == ':') {
+            pos += 2;
+            return new SqlToken(SqlToken.Kind.SYMBOL, "::", startLine);
+        }
+        if (OPERATOR_CHARS.indexOf(c) >= 0) {
+            // an operator is a run of operator characters (->>, @>, &&, ||, <>) that stops where a comment starts
+            pos++;
+            while (pos < sql.length() && OPERATOR_CHARS.indexOf(sql.charAt(pos)) >= 0 && !sql.startsWith("--", pos)
+                    && !sql.startsWith("/*", pos)) {
+                pos++;
+            }
+            return new SqlToken(SqlToken.Kind.SYMBOL, sql.substring(start, pos), startLine);
+        }
+        pos++;
         return new SqlToken(SqlToken.Kind.SYMBOL, sql.substring(start, pos), startLine);
     }
 

@@ -21,6 +21,12 @@ public record SqlStatement(int line, String text, List<SqlToken> tokens, List<Al
         malformedAllowances = List.copyOf(malformedAllowances);
     }
 
+    /** The line of its last token's end (a DO block's statements, and findings in them, lie between its first and this). */
+    public int endLine() {
+        SqlToken last = tokens.get(tokens.size() - 1);
+        return last.line() + (int) last.text().chars().filter(c -> c == '\n').count();
+    }
+
     /** The first {@code max} characters of the statement, for messages. */
     public String excerpt(int max) {
         return text.length() <= max ? text : text.substring(0, max - 1) + "…";

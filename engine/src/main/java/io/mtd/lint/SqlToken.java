@@ -20,16 +20,28 @@ public record SqlToken(Kind kind, String text, int line) {
         return kind == Kind.WORD && text.equalsIgnoreCase(word);
     }
 
-    /** The tokens' texts joined with single spaces: a statement's text without its comments and layout. */
+    /**
+     * The tokens' texts joined as SQL is usually written: a space between tokens, none inside parentheses, before a
+     * comma, around {@code ::} or between a name and its argument list; a statement's text without comments and layout.
+     */
     static String join(List<SqlToken> tokens) {
         StringBuilder text = new StringBuilder();
+        SqlToken previous = null;
         for (SqlToken t : tokens) {
-            if (text.length() > 0) {
+            if (previous != null && !tight(previous, t)) {
                 text.append(' ');
             }
             text.append(t.text());
+            previous = t;
         }
         return text.toString();
+    }
+
+    private static boolean tight(SqlToken before, SqlToken after) {
+        String b = before.kind == Kind.SYMBOL ? before.text : "";
+        String a = after.kind == Kind.SYMBOL ? after.text : "";
+        return b.equals("(") || b.equals("::") || b.equals(".") || a.equals(")") || a.equals(",") || a.equals("::") || a.equals(".")
+                || (a.equals("(") && (before.kind == Kind.WORD || before.kind == Kind.QUOTED_IDENTIFIER));
     }
 
     /** The identifier this token names (unquoted words fold to lower case, as PostgreSQL does). */

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The one-off Kubernetes Job that runs an environment's migration from the exact application image.
@@ -45,6 +46,7 @@ public final class MigrationJob {
     private static final int HASH_LENGTH = 10;
 
     private final Plan plan;
+    private final JobKind kind;
     private final Environment environment;
     private final String image;
     private final RunIdentity identity;
@@ -58,8 +60,20 @@ public final class MigrationJob {
      * @throws IllegalArgumentException when a Flyway location is missing or empty, or a script too big for a ConfigMap
      */
     public static MigrationJob of(Plan plan, Environment environment, String image, RunIdentity identity, Path workspace) {
-        Flyway f = plan.migration().flyway();
-        return new MigrationJob(plan, environment, image, identity,
+        return of(JobKind.MIGRATION, plan, environment, image, identity, workspace);
+    }
+
+    /**
+     * The Job of that {@code kind} for {@code plan} (whose migration the kind derives its own from) in {@code environment}
+     * for {@code image}; {@code workspace} is where a Flyway plan's scripts are, read here, once.
+     *
+     * @throws IllegalArgumentException when a Flyway location is missing or empty, or a script too big for a ConfigMap
+     */
+    public static MigrationJob of(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
+            Path workspace) {
+        Plan own = kind.plan(plan);
+        Flyway f = own.migration().flyway();
+        return new MigrationJob(kind, own, environment, image, identity,
                 f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null);
     }
 
@@ -69,22 +83,32 @@ public final class MigrationJob {
      * @throws IllegalArgumentException for a Flyway plan whose scripts ship from the workspace: use {@link #of}
      */
     public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
-        this(plan, environment, image, identity, null);
+        this(JobKind.MIGRATION, plan, environment, image, identity, null);
     }
 
-    private MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity, FlywayJob.Scripts shipped) {
+    private MigrationJob(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
+            FlywayJob.Scripts shipped) {
         this.plan = plan;
+        this.kind = kind;
         this.environment = environment;
         this.image = image;
         this.identity = identity;
         Flyway f = plan.migration().flyway();
-        if (f == null) {
-            this.name = nameFor(plan.app(), environment.name(), image + PostRolloutMigration.jobKeySuffix(plan.migration(), identity.id()));
-            this.flyway = null;
-        } else {
-            this.name = nameFor(plan.app(), environment.name(), shipped == null ? image : image + "#" + shipped.hash());
-            this.flyway = FlywayJob.of(f, image, shipped, name);
-        }
+        // a Job of each printing of the SQL: what it prints is checked, so it is never found again and skipped as done
+        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
+                + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
+        this.name = nameFor(plan.app(), environment.name(), key);
+        this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
+    }
+
+    /** What the Job is for. */
+    public JobKind kind() {
+        return kind;
+    }
+
+    /** The migration settings this Job runs with (the kind's, derived from the plan's). */
+    public Migration migration() {
+        return plan.migration();
     }
 
     /** The ConfigMaps to create before the Job (a Flyway plan's shipped scripts), or none. */
@@ -116,12 +140,20 @@ public final class MigrationJob {
 
     /** The labels on the Job and its Pods: how the engine's watches find them. */
     public Map<String, String> labels() {
+        return labels(plan.app(), environment.name());
+    }
+
+    /**
+     * The labels on every Job under the migration lock of {@code app} in {@code environment} (and on their Pods and the
+     * lock's Lease), whatever its kind: one app and environment, one slot.
+     */
+    public static Map<String, String> labels(String app, String environment) {
         Map<String, String> labels = new TreeMap<>();
         labels.put(Labels.MANAGED_BY, Labels.MANAGER);
-        labels.put(Labels.NAME, plan.app());
-        labels.put(Labels.INSTANCE, KubeNames.hashedName(plan.app() + "/" + environment.name(), 6, plan.app(), environment.name()));
+        labels.put(Labels.NAME, app);
+        labels.put(Labels.INSTANCE, KubeNames.hashedName(app + "/" + environment, 6, app, environment));
         labels.put(Labels.COMPONENT, "migration");
-        labels.put(Labels.ENVIRONMENT, environment.name());
+        labels.put(Labels.ENVIRONMENT, environment);
         return labels;
     }
 
@@ -194,9 +226,13 @@ public final class MigrationJob {
                 .build()).toList();
     }
 
-    private static List<EnvVar> env(Migration m) {
+    private List<EnvVar> env(Migration m) {
         List<EnvVar> env = new ArrayList<>();
-        new TreeMap<>(m.env()).forEach((k, v) -> env.add(new EnvVarBuilder().withName(k).withValue(v).build()));
+        Map<String, String> plain = new TreeMap<>(m.env());
+        if (kind.phase() != null) {
+            plain.put(JobKind.PHASE_VARIABLE, kind.phase()); // the container may ask which phase it runs in
+        }
+        plain.forEach((k, v) -> env.add(new EnvVarBuilder().withName(k).withValue(v).build()));
         for (Migration.SecretEnv s : m.secretEnv()) {
             env.add(new EnvVarBuilder().withName(s.name())
                     .withNewValueFrom().withNewSecretKeyRef(s.key(), s.secret(), false).endValueFrom()

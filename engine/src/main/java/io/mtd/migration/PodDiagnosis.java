@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
 import io.mtd.kube.ContainerFailure;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +25,12 @@ public final class PodDiagnosis {
         }
     }
 
-    /** A problem the Pod is stuck in right now (it will not get better by waiting), if any. */
-    public static Optional<Problem> stuck(Pod pod, Instant now, Duration unschedulableGrace) {
+    /**
+     * A problem the Pod is stuck in right now (it will not get better by waiting), if any; an unschedulable Pod is stuck
+     * once it has been seen so for {@code unschedulableGrace} ({@code unschedulableFor}, as the caller observed it: never
+     * by comparing the API server's timestamps with this machine's clock).
+     */
+    public static Optional<Problem> stuck(Pod pod, Duration unschedulableFor, Duration unschedulableGrace) {
         for (ContainerStatus cs : containerStatuses(pod)) {
             ContainerStateWaiting waiting = cs.getState() == null ? null : cs.getState().getWaiting();
             if (waiting == null || waiting.getReason() == null) {
@@ -47,15 +49,21 @@ public final class PodDiagnosis {
             return Optional.of(new Problem(reason, waiting.getMessage(), configHint(waiting.getMessage())));
         }
         for (PodCondition c : conditions(pod)) {
-            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
-                Instant since = parse(c.getLastTransitionTime(), pod);
-                if (since == null || !now.isBefore(since.plus(unschedulableGrace))) {
-                    return Optional.of(new Problem("Unschedulable", c.getMessage(),
-                            "no node can run the Pod: lower migration.resources, or free capacity in the cluster"));
-                }
+            if (isUnschedulable(c) && unschedulableFor.compareTo(unschedulableGrace) >= 0) {
+                return Optional.of(new Problem("Unschedulable", c.getMessage(),
+                        "no node can run the Pod: lower migration.resources, or free capacity in the cluster"));
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether the scheduler has found no node for the Pod (yet). */
+    public static boolean isUnschedulable(Pod pod) {
+        return conditions(pod).stream().anyMatch(PodDiagnosis::isUnschedulable);
+    }
+
+    private static boolean isUnschedulable(PodCondition c) {
+        return "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason());
     }
 
     /** Why a Pod that ended did so, when it ended badly. */
@@ -128,18 +136,6 @@ public final class PodDiagnosis {
 
     private static List<PodCondition> conditions(Pod pod) {
         return pod.getStatus() == null || pod.getStatus().getConditions() == null ? List.of() : pod.getStatus().getConditions();
-    }
-
-    private static Instant parse(String time, Pod pod) {
-        try {
-            if (time != null) {
-                return ZonedDateTime.parse(time).toInstant();
-            }
-            String created = pod.getMetadata().getCreationTimestamp();
-            return created == null ? null : ZonedDateTime.parse(created).toInstant();
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     private static String orElse(String s, String fallback) {

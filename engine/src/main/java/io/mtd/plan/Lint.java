@@ -10,13 +10,19 @@ import java.util.List;
  *     migration will apply (e.g. {@code [sh, -c, "python manage.py sqlmigrate ..."]}); without it the migration is reported
  *     as not checked
  * @param allow rules acknowledged for this plan, each with its reason
+ * @param postgresVersion the PostgreSQL major version {@code mtd lint --verify} runs the scripts on (the production
+ *     database's); null for the newest the embedded binaries offer
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public record Lint(List<String> sqlCommand, List<Allow> allow) {
+public record Lint(List<String> sqlCommand, List<Allow> allow, String postgresVersion) {
 
     public Lint {
         sqlCommand = sqlCommand == null ? List.of() : List.copyOf(sqlCommand);
         allow = allow == null ? List.of() : List.copyOf(allow);
+    }
+
+    public Lint(List<String> sqlCommand, List<Allow> allow) {
+        this(sqlCommand, allow, null);
     }
 
     /**

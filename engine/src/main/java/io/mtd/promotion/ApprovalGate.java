@@ -21,6 +21,14 @@ public interface ApprovalGate {
      */
     CompletionStage<Decision> request(Request request);
 
+    /**
+     * Who approved {@code request} before it was asked (a command-line flag, a demo), or null when it is to be asked: the
+     * run then says so instead of that it waits for an answer.
+     */
+    default String approvedUpFront(Request request) {
+        return null;
+    }
+
     /** What is to be approved. */
     record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {}
 

@@ -29,10 +29,19 @@ public final class ApprovalStage {
     /** What one approval needs. */
     public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled) {}
 
-    /** The stage's start line: what is waited for, and how long at most. */
-    static String describe(Target t) {
-        return "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
-                + " for approval to promote " + t.image() + " to " + t.environment().name();
+    /** The stage's start line: who approved it up front, or what is waited for and how long at most. */
+    String describe(Target t) {
+        String upFront = gate.approvedUpFront(request(t));
+        return upFront != null
+                ? "approved up front by " + upFront + ": promoting " + t.image() + " to " + t.environment().name()
+                : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
+                        + " for approval to promote " + t.image() + " to " + t.environment().name();
+    }
+
+    private static ApprovalGate.Request request(Target t) {
+        Environment env = t.environment();
+        return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault());
     }
 
     /** The stage's finish line: whether, by whom and why. */
@@ -48,8 +57,7 @@ public final class ApprovalStage {
     public CompletableFuture<ApprovalReport> approve(Target t) {
         Environment env = t.environment();
         Duration timeout = t.plan().rolloutOrDefaults().approvalTimeoutOrDefault();
-        CompletableFuture<ApprovalGate.Decision> decision = gate.request(new ApprovalGate.Request(t.plan().app(), env.name(),
-                env.namespaceOrDefault(), t.image(), env.approvers(), timeout)).toCompletableFuture();
+        CompletableFuture<ApprovalGate.Decision> decision = gate.request(request(t)).toCompletableFuture();
         CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         t.cancelled().thenAccept(why -> {
             bounded.completeExceptionally(new CancellationException(why));

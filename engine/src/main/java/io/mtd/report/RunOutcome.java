@@ -4,11 +4,21 @@ package io.mtd.report;
 public enum RunOutcome {
     SUCCEEDED,
     INVALID_PLAN,
+    /**
+     * The expand/contract check found an error nobody acknowledged in the SQL the release would apply: nothing was
+     * migrated (before any environment, or, for SQL printed by a command, before that environment's migration Job).
+     */
+    VETOED,
     IMAGE_FAILED,
     MIGRATION_FAILED,
     ROLLOUT_FAILED,
     /** The post-rollout (contract) migration failed: the new version is rolled out and keeps serving. */
     POST_ROLLOUT_FAILED,
+    /**
+     * The compatibility check failed: a version serving (before the rollout, the running one; after the post-rollout
+     * migration, the new one) fails against the migrated schema. The environment stopped there, the migration not undone.
+     */
+    INCOMPATIBLE,
     TIMED_OUT,
     DENIED,
     CANCELLED,

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.kube.DeploymentWatch;
 import io.mtd.kube.DeploymentWatches;
+import io.mtd.kube.WatchWait;
+import io.mtd.concurrent.Futures;
 import io.mtd.plan.Durations;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
@@ -14,9 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -59,45 +58,46 @@ public final class RolloutWaiter {
      */
     public CompletableFuture<Deployment> await(
             Deployment deployment, Duration timeout, int crashLoopThreshold, Consumer<String> progress) {
-        Wait wait = new Wait(deployment, timeout, crashLoopThreshold, progress);
+        CompletableFuture<Deployment> waiting;
+        try {
+            Rollout rollout = new Rollout(watches.of(client, deployment.getMetadata().getNamespace()), deployment,
+                    timeout, crashLoopThreshold, progress);
+            waiting = WatchWait.on(rollout.watch.rolloutChanges(rollout.name, rollout.selector)).checkedOn(scheduler, scheduler)
+                    .within(timeout).until(rollout);
+        } catch (RuntimeException e) {
+            waiting = CompletableFuture.failedFuture(e);
+        }
         // callers' continuations run on the scheduler, never on the informers' event thread
         CompletableFuture<Deployment> outcome = new CompletableFuture<>();
-        wait.result.whenCompleteAsync((d, e) -> {
+        waiting.whenCompleteAsync((d, e) -> {
             if (e != null) {
                 outcome.completeExceptionally(e);
             } else {
                 outcome.complete(d);
             }
         }, scheduler);
-        outcome.whenComplete((d, e) -> wait.result.cancel(false));
-        wait.start();
+        CompletableFuture<Deployment> wait = waiting;
+        outcome.whenComplete((d, e) -> wait.cancel(false));
         return outcome;
     }
 
-    private final class Wait {
+    /** One rollout's condition: complete, failed fast (deadline, a new Pod that cannot start), or not yet. */
+    private final class Rollout implements WatchWait.Condition<Deployment> {
+        private final DeploymentWatch watch;
         private final String namespace;
         private final String name;
         private final Map<String, String> selector;
         private final Duration timeout;
         private final int crashLoopThreshold;
         private final Consumer<String> progress;
-        final CompletableFuture<Deployment> result = new CompletableFuture<>();
-        /** An evaluation is queued on the scheduler: a burst of events costs one. */
-        private final AtomicBoolean queued = new AtomicBoolean();
-
         /** The generation of the spec this wait is for, as written or read; the watch may still hold an older one. */
         private final long writtenGeneration;
-        private DeploymentWatch watch;
         private boolean seen;
-        private DeploymentWatch.Subscription subscription;
-        private boolean synced;
-        private ScheduledFuture<?> timer;
         private String lastNote;
         private long lastNoteAt;
-        private String pendingNote;
-        private ScheduledFuture<?> pendingNoteTimer;
 
-        Wait(Deployment deployment, Duration timeout, int crashLoopThreshold, Consumer<String> progress) {
+        Rollout(DeploymentWatch watch, Deployment deployment, Duration timeout, int crashLoopThreshold, Consumer<String> progress) {
+            this.watch = watch;
             this.namespace = deployment.getMetadata().getNamespace();
             this.name = deployment.getMetadata().getName();
             this.writtenGeneration = generation(deployment);
@@ -109,92 +109,59 @@ public final class RolloutWaiter {
             this.progress = progress;
         }
 
-        void start() {
-            try {
-                watch = watches.of(client, namespace);
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-                return;
-            }
-            subscription = watch.subscribe(name, selector, this::evaluateLater);
-            result.whenCompleteAsync((d, e) -> stop(), scheduler);
-            watch.synced().whenComplete((v, e) -> {
-                if (e != null) {
-                    Throwable cause = io.mtd.concurrent.Futures.unwrap(e);
-                    fail(new RolloutFailedException("could not watch Deployment " + name + " in namespace " + namespace
-                            + ": " + cause.getMessage()));
-                    return;
-                }
-                synchronized (this) {
-                    synced = true;
-                }
-                evaluateLater();
-            });
-            timer = scheduler.schedule(this::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        /** Called on an informer's thread, which must stay quick and must not call listeners: evaluates on the scheduler. */
-        private void evaluateLater() {
-            if (!result.isDone() && queued.compareAndSet(false, true)) {
-                try {
-                    scheduler.execute(() -> {
-                        queued.set(false);
-                        evaluate();
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    queued.set(false);
-                }
-            }
-        }
-
-        synchronized void evaluate() {
-            if (result.isDone()) {
-                return;
+        @Override
+        public WatchWait.Check<Deployment> check() {
+            if (watch.synced().isCompletedExceptionally()) {
+                Throwable cause = Futures.unwrap(watch.synced().handle((v, e) -> e).join());
+                return fail(new RolloutFailedException("could not watch Deployment " + name + " in namespace " + namespace
+                        + ": " + cause.getMessage()));
             }
             DeploymentWatch.Failure failure = watch.failed().getNow(null);
             if (failure != null) {
-                fail(new RolloutFailedException("watching the " + failure.kind() + "s of Deployment " + name + " in namespace "
+                return fail(new RolloutFailedException("watching the " + failure.kind() + "s of Deployment " + name + " in namespace "
                         + namespace + " failed: " + failure.cause().getMessage()
                         + "; check that the credentials may list and watch " + failure.kind() + "s there"));
-                return;
-            }
-            if (!synced) {
-                return;
             }
             Deployment d = watch.deployment(name);
             if (d == null) {
                 if (seen) {
-                    fail(new RolloutFailedException("Deployment " + name + " was deleted from namespace " + namespace
+                    return fail(new RolloutFailedException("Deployment " + name + " was deleted from namespace " + namespace
                             + " while it was rolling out"));
                 }
                 // else the shared watch has not caught up with a Deployment created a moment ago
-                return;
+                return WatchWait.Check.notYet();
             }
             if (generation(d) < writtenGeneration) {
                 // the shared watch has not caught up with the write that started this wait: its old status says nothing
-                return;
+                return WatchWait.Check.notYet();
             }
             seen = true;
             Optional<String> deadline = RolloutStatus.progressDeadlineExceeded(d);
             if (deadline.isPresent()) {
-                fail(new RolloutFailedException("Deployment " + name + " exceeded its progress deadline "
+                return fail(new RolloutFailedException("Deployment " + name + " exceeded its progress deadline "
                         + "(spec.progressDeadlineSeconds): " + deadline.get() + "; " + describeHint()));
-                return;
             }
             Optional<PodFailure> podFailure = newReplicaSet(d).flatMap(rs -> PodFailure.find(newPods(rs), namespace, crashLoopThreshold));
             if (podFailure.isPresent()) {
-                fail(new RolloutFailedException("Deployment " + name + ": " + podFailure.get().describe()));
-                return;
+                return fail(new RolloutFailedException("Deployment " + name + ": " + podFailure.get().describe()));
             }
             if (RolloutStatus.isComplete(d)) {
                 String last = RolloutStatus.progress(d);
                 if (!last.equals(lastNote)) {
                     progress.accept(last);
                 }
-                result.complete(d);
-                return;
+                return WatchWait.Check.done(d);
             }
-            note(RolloutStatus.progress(d));
+            return note(RolloutStatus.progress(d));
+        }
+
+        @Override
+        public Deployment timedOut() {
+            Deployment d = watch.deployment(name);
+            String state = d == null ? "" : " (" + RolloutStatus.progress(d) + ")";
+            throw new RolloutFailedException(StageOutcome.TIMED_OUT, "Deployment " + name + " did not finish rolling out within "
+                    + Durations.format(timeout) + state + "; " + describeHint()
+                    + ", or raise rollout.timeout in the plan if it needs longer");
         }
 
         private Optional<ReplicaSet> newReplicaSet(Deployment d) {
@@ -225,19 +192,6 @@ public final class RolloutWaiter {
                     .collect(Collectors.toList());
         }
 
-        private void timedOut() {
-            synchronized (this) {
-                if (result.isDone()) {
-                    return;
-                }
-                Deployment d = watch.deployment(name);
-                String state = d == null ? "" : " (" + RolloutStatus.progress(d) + ")";
-                fail(new RolloutFailedException(StageOutcome.TIMED_OUT, "Deployment " + name + " did not finish rolling out within "
-                        + Durations.format(timeout) + state + "; " + describeHint()
-                        + ", or raise rollout.timeout in the plan if it needs longer"));
-            }
-        }
-
         private String describeHint() {
             String labels = selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
                     .collect(Collectors.joining(","));
@@ -245,54 +199,27 @@ public final class RolloutWaiter {
                     + (labels.isEmpty() ? "" : " -l " + labels);
         }
 
-        private synchronized void note(String text) {
-            if (text.equals(lastNote) && pendingNote == null) {
-                return;
+        /**
+         * Reports the progress when it changed, at most once per note interval: one that comes sooner is reported
+         * by the check the returned recheck asks for, as the state is then (the latest, or complete).
+         */
+        private WatchWait.Check<Deployment> note(String text) {
+            if (text.equals(lastNote)) {
+                return WatchWait.Check.notYet();
             }
             long now = System.nanoTime();
             long wait = lastNote == null ? 0 : noteInterval.toNanos() - (now - lastNoteAt);
-            if (wait <= 0) {
-                emit(text, now);
-                return;
+            if (wait > 0) {
+                return WatchWait.Check.recheckIn(Duration.ofNanos(wait));
             }
-            pendingNote = text;
-            if (pendingNoteTimer == null) {
-                pendingNoteTimer = scheduler.schedule(this::emitPending, wait, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        private synchronized void emitPending() {
-            pendingNoteTimer = null;
-            String text = pendingNote;
-            pendingNote = null;
-            if (text != null && !result.isDone() && !text.equals(lastNote)) {
-                emit(text, System.nanoTime());
-            }
-        }
-
-        private void emit(String text, long now) {
             lastNote = text;
             lastNoteAt = now;
-            pendingNote = null;
             progress.accept(text);
+            return WatchWait.Check.notYet();
         }
 
-        private void fail(RolloutFailedException e) {
-            result.completeExceptionally(e);
-        }
-
-        private void stop() {
-            synchronized (this) {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
-                if (pendingNoteTimer != null) {
-                    pendingNoteTimer.cancel(false);
-                }
-            }
-            if (subscription != null) {
-                watch.unsubscribe(subscription);
-            }
+        private WatchWait.Check<Deployment> fail(RolloutFailedException e) {
+            return WatchWait.Check.failed(e);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
@@ -21,11 +22,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Clients and watches shared across engines: one per cluster and credential, closed with the last engine using them. */
+@ExtendWith(SandboxExtension.class)
 class ClusterPoolTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
 
     @TempDir
@@ -33,12 +37,10 @@ class ClusterPoolTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
     }
 
     /** Connects to the sandbox, keyed by the namespace only: every environment and run "uses the same credential". */
@@ -117,19 +119,19 @@ class ClusterPoolTest {
             }
         };
         try (ClusterPool pool = new ClusterPool()) {
-            ClusterPool.Lease lease = pool.lease();
-            KubernetesClient staging = lease.client(byName, Environment.of("staging", "s", List.of()));
-            KubernetesClient again = lease.client(byName, Environment.of("staging", "other", List.of()));
-            KubernetesClient production = lease.client(byName, Environment.of("production", "p", List.of()));
+            ClusterPool.Share share = pool.share();
+            KubernetesClient staging = share.client(byName, Environment.of("staging", "s", List.of()));
+            KubernetesClient again = share.client(byName, Environment.of("staging", "other", List.of()));
+            KubernetesClient production = share.client(byName, Environment.of("production", "p", List.of()));
 
             assertThat(again).isSameAs(staging);
             assertThat(production).isNotSameAs(staging);
             assertThat(pool.clients()).isEqualTo(2);
-            assertThatThrownBy(() -> pool.lease().watch(staging, "s")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> pool.share().watch(staging, "s")).isInstanceOf(IllegalArgumentException.class);
 
-            lease.close();
+            share.close();
             assertThat(pool.clients()).isZero();
-            assertThatThrownBy(() -> lease.client(byName, Environment.of("staging", "s", List.of())))
+            assertThatThrownBy(() -> share.client(byName, Environment.of("staging", "s", List.of())))
                     .isInstanceOf(IllegalStateException.class);
         }
     }

@@ -23,11 +23,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The migration lock on its own, against the sandbox's API server: take, renew, release, take over, lose. */
 class LeaseLockTest {
@@ -75,8 +79,30 @@ class LeaseLockTest {
     }
 
     private LeaseLock lock(String holder, Duration leaseDuration) {
+        return lock(holder, leaseDuration, Duration.ZERO, scheduler, api);
+    }
+
+    /** A lock whose run's clock (and monotonic ticker) are {@code shift} off this machine's, on executors of its own. */
+    private LeaseLock lock(String holder, Duration leaseDuration, Duration shift, ScheduledExecutorService timers,
+            ExecutorService pool) {
+        long nanos = shift.toNanos();
         return new LeaseLock(client, leases, namespace, LOCK, holder, leaseDuration, Map.of(Labels.MANAGED_BY, Labels.MANAGER),
-                scheduler, api, Clock.systemUTC());
+                timers, pool, Clock.offset(Clock.systemUTC(), shift), () -> System.nanoTime() + nanos);
+    }
+
+    /** Writes the Lease by hand, as a run on another machine would: its renewTime by that machine's clock. */
+    private void writeLease(String holder, int seconds, ZonedDateTime renewed, int transitions) {
+        Lease existing = lease();
+        Lease lease = new LeaseBuilder()
+                .withNewMetadata().withName(LOCK).withNamespace(namespace).endMetadata()
+                .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(seconds).withAcquireTime(renewed)
+                .withRenewTime(renewed).withLeaseTransitions(transitions).endSpec().build();
+        if (existing == null) {
+            client.leases().inNamespace(namespace).resource(lease).create();
+        } else {
+            client.leases().inNamespace(namespace).withName(LOCK).edit(l -> new LeaseBuilder(l).editSpec()
+                    .withHolderIdentity(holder).withRenewTime(renewed).endSpec().build());
+        }
     }
 
     private LeaseLock.Held acquire(LeaseLock lock, Duration maxWait) throws Exception {
@@ -129,18 +155,106 @@ class LeaseLockTest {
     }
 
     @Test
+    void releasingAnEarlierHoldingLeavesTheSameRunsLaterHoldingAlone() throws Exception {
+        LeaseLock.Held printing = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        // the same run's next Job claims the lock before the first claim's release has landed
+        LeaseLock.Held migrating = acquire(lock("run-a", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+
+        printing.release();
+
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+        Thread.sleep(300);
+        assertThat(migrating.lost()).as("the later holding is not released by the earlier one's release").isNotDone();
+        assertThat(migrating.validFor(Duration.ofSeconds(1))).isTrue();
+        migrating.release();
+        assertThat(lease().getSpec().getHolderIdentity()).isNull();
+    }
+
+    @Test
     void aHolderThatStoppedRenewingIsTakenOverOnceItsLeaseExpired() throws Exception {
         ZonedDateTime longAgo = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(5);
-        client.leases().inNamespace(namespace).resource(new LeaseBuilder()
-                .withNewMetadata().withName(LOCK).withNamespace(namespace).endMetadata()
-                .withNewSpec().withHolderIdentity("dead-run").withLeaseDurationSeconds(15).withAcquireTime(longAgo)
-                .withRenewTime(longAgo).withLeaseTransitions(2).endSpec().build()).create();
+        writeLease("dead-run", 2, longAgo, 2);
 
+        long asked = System.nanoTime();
         LeaseLock.Held h = acquire(lock("run-b", Duration.ofSeconds(10)), Duration.ofSeconds(10));
 
         assertThat(h.tookOverFrom()).isEqualTo("dead-run");
         assertThat(h.transitions()).isEqualTo(3);
         assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-b");
+        // its renewTime says five minutes ago, by a clock that is not this machine's: the waiter's own observation counts
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("one full lease of no change seen by the waiter")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aWaiterWatchingALeaseRenewedLongAgoByALiveHolderDoesNotTakeItOverBeforeOneFullLeaseOfItsOwnObservation()
+            throws Exception {
+        // a live holder whose clock is ten minutes behind: every renewTime it writes is "long ago" by this machine's clock
+        ZonedDateTime behind = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(10);
+        writeLease("live-run", 3, behind, 0);
+        await().atMost(WAIT).until(() -> leases.lease(LOCK) != null); // the waiter starts watching a Lease it sees
+        AtomicInteger renewals = new AtomicInteger();
+        var holder = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("live-holder"));
+        try {
+            holder.scheduleAtFixedRate(() -> writeLease("live-run", 3, behind.plusSeconds(renewals.incrementAndGet()), 0),
+                    1, 1, TimeUnit.SECONDS);
+            List<String> notes = new ArrayList<>();
+
+            var waiting = lock("run-b", Duration.ofSeconds(3)).acquire(Duration.ofSeconds(5), notes::add);
+
+            assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class).hasMessageContaining("live-run");
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("live-run");
+            assertThat(notes).anySatisfy(n -> assertThat(n).contains("held by live-run (no renewal seen here for"));
+        } finally {
+            holder.shutdownNow();
+        }
+
+        // the holder died: its Lease is taken over, one full lease after the waiter last saw it change
+        long asked = System.nanoTime();
+        LeaseLock.Held h = acquire(lock("run-b", Duration.ofSeconds(3)), Duration.ofSeconds(20));
+        assertThat(h.tookOverFrom()).isEqualTo("live-run");
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    }
+
+    /** The holder's and the waiter's clocks (and monotonic tickers), off this machine's by these amounts. */
+    static Stream<Arguments> clocksThatDisagree() {
+        Duration ahead = Duration.ofSeconds(90);
+        Duration behind = Duration.ofSeconds(-90);
+        return Stream.of(Arguments.of(Duration.ZERO, ahead), Arguments.of(behind, Duration.ZERO), Arguments.of(ahead, behind),
+                Arguments.of(behind, ahead));
+    }
+
+    @ParameterizedTest(name = "holder {0}, waiter {1}")
+    @MethodSource("clocksThatDisagree")
+    void clocksThatDisagreeNeitherLetAWaiterTakeALiveHoldersLockNorKeepItFromADeadOnes(Duration holderShift,
+            Duration waiterShift) throws Exception {
+        ScheduledExecutorService holderTimers = Executors.newScheduledThreadPool(1, DaemonThreads.factory("holder"));
+        ExecutorService holderPool = Executors.newFixedThreadPool(2, DaemonThreads.factory("holder-api"));
+        try {
+            LeaseLock.Held a = lock("run-a", Duration.ofSeconds(2), holderShift, holderTimers, holderPool)
+                    .acquire(Duration.ofSeconds(5), note -> { }).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            var waiting = lock("run-b", Duration.ofSeconds(2), waiterShift, scheduler, api).acquire(Duration.ofSeconds(3), n -> { });
+
+            assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class);
+            assertThat(a.lost()).as("a healthy holder keeps its lock, whatever the clocks say").isNotDone();
+            assertThat(a.validFor(Duration.ofMillis(500))).isTrue();
+            assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
+
+            // the holder's process dies: nothing renews its lease any more
+            holderTimers.shutdownNow();
+            holderPool.shutdownNow();
+            long asked = System.nanoTime();
+            LeaseLock.Held b = acquire(lock("run-b", Duration.ofSeconds(2), waiterShift, scheduler, api), Duration.ofSeconds(20));
+
+            assertThat(b.tookOverFrom()).isEqualTo("run-a");
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(10));
+        } finally {
+            holderTimers.shutdownNow();
+            holderPool.shutdownNow();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -19,9 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The Role {@code mtd rbac} prints is exactly what a run needs: with it (on a sandbox that enforces RBAC as an API server
@@ -29,21 +29,13 @@ import org.junit.jupiter.api.Test;
  * namespace and the account, with the {@code mtd rbac} hint; without reading Secrets it still succeeds and says why
  * values cannot be masked.
  */
+@ExtendWith(SandboxExtension.class)
 class LeastPrivilegeTest {
 
     private static final String ACCOUNT = "deployer";
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture fixture;
     private static int namespaces;
-
-    @BeforeAll
-    static void start() {
-        fixture = new SandboxFixture();
-    }
-
-    @AfterAll
-    static void stop() {
-        fixture.close();
-    }
 
     /** A plan with a Secret, a Deployment and a Flyway-free command, in a namespace of its own. */
     private static Plan plan(String namespace) {

@@ -25,7 +25,7 @@ class LintOutputTest {
                         + "ALTER TABLE customer DROP COLUMN fax; -- mtd:allow ban-drop-column: v1.3 stopped reading it\n"
                         + "ALTER TABLE customer RENAME COLUMN email TO mail;\n", Phase.PRE_ROLLOUT, true),
                 new SqlSource("db/migration/V3__index.sql", "CREATE INDEX i ON tiny (a);\nALTER TABLE t ADD COLUMN x int;\n"
-                        + "ALTER TABLE t ADD CONSTRAINT ex EXCLUDE USING gist (c WITH &&);", Phase.PRE_ROLLOUT, true),
+                        + "ALTER TABLE t FROBNICATE t;", Phase.PRE_ROLLOUT, true),
                 new SqlSource("migration.lint.sqlCommand output", "DROP INDEX old_idx;", Phase.PRE_ROLLOUT, false)),
                 List.of("post-rollout: post-rollout migration 'x' was not checked"));
     }
@@ -72,16 +72,39 @@ class LintOutputTest {
     void summaryAndJsonNameEveryFindingAcknowledgementAndWhatWasNotChecked() throws Exception {
         LintReport r = mixed();
         String text = LintOutput.summary(r);
-        assertThat(text).contains("db/migration/V2__drop_fax.sql:3 [renaming-column]")
+        assertThat(text).contains("ERROR renaming-column (1)\n")
+                .contains("  db/migration/V2__drop_fax.sql:3  RENAME COLUMN customer.email TO mail")
                 .contains("acknowledged at db/migration/V2__drop_fax.sql:2: v1.3 stopped reading it")
                 .contains("acknowledged at plan: 40 rows")
-                .contains("not checked: db/migration/V3__index.sql:3")
-                .contains("not checked: post-rollout")
+                .contains("  db/migration/V3__index.sql:3  ALTER TABLE t: the sub-command 'FROBNICATE t' is not one the lint knows")
+                .contains("NOT CHECKED (1)\n  post-rollout")
                 .contains("code rollback after the pre-rollout migrations: NOT safe");
         JsonNode json = JSON.readTree(LintOutput.json(r));
         assertThat(json.get("acknowledgements")).hasSize(2);
         assertThat(json.get("rollback").asText()).isEqualTo("UNSAFE");
         assertThat(json.get("findings").findValuesAsText("rule")).contains("require-concurrent-index-deletion");
         assertThat(json.has("blocking") || json.has("warnings") || json.has("passed")).as("derived views are not part of the JSON").isFalse();
+    }
+
+    @Test
+    void aLongHistorySaysEachRulesWhyAndFixOnceAndEndsWithCountsPerRule() {
+        List<SqlSource> history = new java.util.ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            history.add(new SqlSource("db/migration/V" + i + "__x.sql", "ALTER TABLE t" + i + " DROP COLUMN c;\nCREATE INDEX ON t" + i + " (d);",
+                    Phase.PRE_ROLLOUT, true));
+        }
+        LintReport r = new Linter(List.of()).lint(history, List.of(), false);
+        String text = LintOutput.summary(r);
+        assertThat(text.split("\n")).hasSizeLessThan(3 * 200 + 30);
+        assertThat(text).containsOnlyOnce(Rule.BAN_DROP_COLUMN.why()).containsOnlyOnce(Rule.REQUIRE_LOCK_TIMEOUT.recipe())
+                .contains("ERROR ban-drop-column (200)").contains("WARNING require-lock-timeout (200)")
+                .contains("  db/migration/V17__x.sql:2  CREATE INDEX an index on t17 without CONCURRENTLY")
+                .containsPattern("ban-drop-column +200 +0 +0 +0")
+                .doesNotContain("null");
+
+        String quiet = LintOutput.summary(r, true);
+        assertThat(quiet).doesNotContain("why:").doesNotContain("require-lock-timeout (200)")
+                .contains("  db/migration/V200__x.sql:1  DROP COLUMN t200.c").containsPattern("require-lock-timeout +0 +200");
+        assertThat(quiet.split("\n")).hasSizeLessThan(2 * 200 + 30);
     }
 }

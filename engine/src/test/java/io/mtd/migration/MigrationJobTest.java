@@ -5,16 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.plan.Environment;
+import io.mtd.plan.Flyway;
 import io.mtd.plan.KubeNames;
+import io.mtd.plan.Lint;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.plan.PostRollout;
 import io.mtd.promotion.RunIdentity;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MigrationJobTest {
 
+    private static final Path WORKSPACE = Path.of(".");
     private static final RunIdentity RUN = new RunIdentity("shop-deploy#42", "https://ci.example.com/job/shop/42/");
 
     private static Plan plan(Migration m) {
@@ -41,15 +46,98 @@ class MigrationJobTest {
 
     @Test
     void everySqlPrintingJobHasItsOwnNameEvenForTheSameRunAndImage() {
-        Plan p = plan(command("python", "manage.py", "migrate"));
-        String image = "registry.example.com/shop@sha256:" + "a".repeat(64);
         List<String> print = List.of("python", "manage.py", "sqlmigrate", "shop", "0002");
-        String first = new MigrationJob(PostRolloutMigration.printSql(p, print), p.environments().get(0), image, RUN).name();
-        String second = new MigrationJob(PostRolloutMigration.printSql(p, print), p.environments().get(0), image, RUN).name();
+        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").lint(new Lint(print, null)).build());
+        String image = "registry.example.com/shop@sha256:" + "a".repeat(64);
+        String first = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
+        String second = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
         String migration = new MigrationJob(p, p.environments().get(0), image, RUN).name();
         assertThat(first).isNotEqualTo(second).isNotEqualTo(migration);
         // the migration itself stays keyed by the image, so a re-run skips it
         assertThat(new MigrationJob(p, p.environments().get(0), image, RUN).name()).isEqualTo(migration);
+    }
+
+    @Test
+    void theKindOfAJobNamesItChoosesWhatItRunsAndTellsTheContainerItsPhase() {
+        List<String> print = List.of("sh", "-c", "python manage.py sqlmigrate shop 0002");
+        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").env(Map.of("DJANGO_SETTINGS_MODULE", "shop.settings"))
+                .lint(new Lint(print, null)).postRollout(new PostRollout(null, List.of("python", "manage.py", "migrate", "post"),
+                        List.of("sh", "-c", "python manage.py sqlmigrate shop 0003"), null)).build());
+        Environment env = p.environments().get(0);
+        MigrationJob pre = MigrationJob.of(JobKind.MIGRATION, p, env, "shop:1", RUN, WORKSPACE);
+        MigrationJob post = MigrationJob.of(JobKind.POST_ROLLOUT, p, env, "shop:1", RUN, WORKSPACE);
+        MigrationJob printing = MigrationJob.of(JobKind.PRINT_SQL, p, env, "shop:1", RUN, WORKSPACE);
+        MigrationJob printingPost = MigrationJob.of(JobKind.PRINT_POST_ROLLOUT_SQL, p, env, "shop:1", RUN, WORKSPACE);
+
+        assertThat(List.of(pre.name(), post.name(), printing.name(), printingPost.name())).doesNotHaveDuplicates();
+        assertThat(post.name()).isEqualTo(MigrationJob.of(JobKind.POST_ROLLOUT, p, env, "shop:1", RUN, WORKSPACE).name());
+        assertThat(container(pre).getCommand()).containsExactly("python", "manage.py", "migrate");
+        assertThat(container(post).getCommand()).containsExactly("python", "manage.py", "migrate", "post");
+        assertThat(container(printing).getCommand()).isEqualTo(print);
+        assertThat(container(printingPost).getCommand()).containsExactly("sh", "-c", "python manage.py sqlmigrate shop 0003");
+        assertThat(printing.migration().deletesOnCancel()).isTrue();
+        assertThat(printing.manifest().getSpec().getBackoffLimit()).isZero();
+
+        assertThat(phase(pre)).as("the migration before the rollout sets no phase").isNull();
+        assertThat(phase(post)).isEqualTo("post-rollout");
+        assertThat(phase(printing)).isEqualTo("print-sql");
+        assertThat(container(post).getEnv()).extracting(e -> e.getName()).contains("DJANGO_SETTINGS_MODULE");
+        // every kind is the same app and environment's: one slot, one lock
+        assertThat(post.labels()).isEqualTo(pre.labels()).isEqualTo(MigrationJob.labels("shop", "staging"));
+    }
+
+    @Test
+    void aCompatibilityCheckRunsItsCommandFromTheImageItIsGivenWithTheMigrationsSecretsUnlessItNamesItsOwn() {
+        Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/db/migration", "shop-db", null, null, null,
+                null, null, null);
+        Migration m = Migration.builder().flyway(flyway).env(Map.of("MODE", "app", "REGION", "eu")).envFromSecret(List.of("shop-extra"))
+                .timeout("30m").backoffLimit(3).compatibility(new io.mtd.plan.Compatibility(List.of("java", "Check.java"), "90s",
+                        Map.of("MODE", "check")))
+                .build();
+        Plan p = plan(m);
+        MigrationJob check = MigrationJob.of(JobKind.COMPATIBILITY, p, p.environments().get(0), "registry.example.com/shop:1.3.0", RUN, WORKSPACE);
+
+        Job job = check.manifest();
+        Container c = container(check);
+        assertThat(check.isFlyway()).isFalse(); // the app's own image runs the check, not Flyway's
+        assertThat(c.getImage()).isEqualTo("registry.example.com/shop:1.3.0");
+        assertThat(c.getCommand()).containsExactly("java", "Check.java");
+        assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+                .contains("MODE=check", "REGION=eu", JobKind.PHASE_VARIABLE + "=compatibility");
+        assertThat(c.getEnvFrom()).extracting(e -> e.getSecretRef().getName()).containsExactly("shop-extra", "shop-db");
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(90L);
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(check.migration().deletesOnCancel()).isTrue();
+        assertThat(check.name()).isNotEqualTo(MigrationJob.of(JobKind.COMPATIBILITY, p, p.environments().get(0),
+                "registry.example.com/shop:1.3.0", RUN, WORKSPACE).name()); // each run tries its own schema
+
+        Plan own = plan(m.toBuilder().compatibility(new io.mtd.plan.Compatibility(List.of("check"), null, null, null,
+                List.of(new Migration.SecretEnv("DATABASE_URL", "shop-db-readonly", "url")))).build());
+        Container readOnly = container(MigrationJob.of(JobKind.COMPATIBILITY, own, own.environments().get(0), "shop:1", RUN,
+                WORKSPACE));
+        assertThat(readOnly.getEnvFrom()).isEmpty();
+        assertThat(readOnly.getEnv()).filteredOn(e -> e.getValueFrom() != null)
+                .extracting(e -> e.getValueFrom().getSecretKeyRef().getName()).containsExactly("shop-db-readonly");
+    }
+
+    @Test
+    void aFlywayContractPhaseFromTheImageIsNotTakenForTheMigrationBeforeTheRollout() {
+        Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/sql", "shop-db", null, null, null, null, null, null);
+        Plan p = plan(Migration.builder().flyway(flyway).postRollout(new PostRollout(List.of("db/post"), null, null, null)).build());
+
+        String pre = MigrationJob.of(JobKind.MIGRATION, p, p.environments().get(0), "shop:1", RUN, WORKSPACE).name();
+        String post = MigrationJob.of(JobKind.POST_ROLLOUT, p, p.environments().get(0), "shop:1", RUN, WORKSPACE).name();
+
+        assertThat(post).as("same image, no shipped scripts: the kind alone tells the two apart").isNotEqualTo(pre);
+    }
+
+    private static Container container(MigrationJob job) {
+        return job.manifest().getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    private static String phase(MigrationJob job) {
+        return container(job).getEnv().stream().filter(e -> e.getName().equals(JobKind.PHASE_VARIABLE))
+                .map(e -> e.getValue()).findFirst().orElse(null);
     }
 
     @Test

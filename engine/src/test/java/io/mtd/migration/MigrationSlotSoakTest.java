@@ -12,6 +12,7 @@ import io.mtd.plan.Plan;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.sandbox.Fault;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A randomised, seeded and bounded soak of the migration slot: 30 runs of one app and environment with random images
- * (some repeated, some that cannot be pulled), cancelled or killed at random moments, while the API server drops its
- * watches and fails Lease updates now and then. The invariants: never two migration containers at once, every image's
+ * (some repeated, some that cannot be pulled), cancelled or killed at random moments, each on a machine whose clock is
+ * up to two minutes off, while the API server drops its watches and fails Lease updates now and then. The invariants: never two migration containers at once, every image's
  * migration command started at most once, every run that succeeded has its image's Job complete, and every run that
  * ended has its stages' start and finish events in pairs.
  *
@@ -56,6 +57,8 @@ class MigrationSlotSoakTest {
             Map<String, String> actions = new java.util.LinkedHashMap<>();
             Map<String, RecordingListener> listeners = new java.util.LinkedHashMap<>();
             Random faults = new Random(seed ^ 0x5DEECE66DL);
+            Random clocks = new Random(seed * 31 + 7);
+            Map<String, String> skews = new java.util.LinkedHashMap<>();
             scheduleChaos(chaos, cluster, faults);
             for (int i = 0; i < RUNS; i++) {
                 String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-app:" + random.nextInt(12);
@@ -66,7 +69,10 @@ class MigrationSlotSoakTest {
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();
                 listeners.put(runId, listener);
-                MigrateThenDeploy engine = cluster.engine(listener, runId);
+                // each run's machine has its own clock: up to two minutes ahead or behind
+                Duration skew = Duration.ofSeconds(clocks.nextInt(241) - 120);
+                skews.put(runId, skew.toSeconds() + "s");
+                MigrateThenDeploy engine = cluster.builder(listener, runId).clock(Clock.offset(Clock.systemUTC(), skew)).build();
                 MigrateThenDeploy.Run run = engine.start(plan);
                 engines.add(engine);
                 images.add(image);
@@ -97,7 +103,7 @@ class MigrationSlotSoakTest {
                     Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
                             .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
                     assertThat(job).as("the Job of successful run %s", runId).isNotNull();
-                    assertThat(MigrationWaiter.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
+                    assertThat(JobStatus.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
                 }
             }
             chaos.shutdownNow();
@@ -105,10 +111,10 @@ class MigrationSlotSoakTest {
             // what killed runs left behind ends by itself (or stays stuck, never started)
             await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrations("shop", NS) == 0
                     && cluster.client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().allMatch(j ->
-                    MigrationWaiter.condition(j, JobConditionType.COMPLETE).isPresent() || MigrationWaiter.condition(j, JobConditionType.FAILED).isPresent()
+                    JobStatus.ended(j)
                             || j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().startsWith("soak-broken")));
             System.out.println("MigrationSlotSoakTest seed " + seed + ": " + outcomes + ", killed " + killed + ", actions "
-                    + actions + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");
+                    + actions + ", clocks " + skews + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");
 
             assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", NS))
                     .as(() -> "seed " + seed + "\n" + String.join("\n", cluster.sandbox.kubelet().migrationHistory("shop", NS))

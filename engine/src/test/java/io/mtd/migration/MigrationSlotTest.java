@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
+import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
+import io.mtd.concurrent.Ticker;
 import io.mtd.kube.Labels;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -20,6 +22,8 @@ import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import java.util.concurrent.atomic.AtomicReference;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,8 +41,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * "Migrations never run twice at once" when a run stops waiting: cancelled, killed, timed out, its lock lost, or its
  * Pod never started. The sandbox kubelet counts the migration containers of each app and environment that ran at once.
  */
+@ExtendWith(SandboxExtension.class)
 class MigrationSlotTest {
 
+    /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
 
     @TempDir
@@ -45,12 +52,10 @@ class MigrationSlotTest {
 
     @BeforeAll
     static void start() {
-        cluster = new SandboxFixture();
     }
 
     @AfterAll
     static void stop() {
-        cluster.close();
     }
 
     /** A migration that prints started-NAME, waits until {@code gate} exists, then prints done-NAME. */
@@ -373,5 +378,55 @@ class MigrationSlotTest {
         Thread.sleep(1500);
         assertThat(jobs(ns)).isEmpty();
         assertThat(cluster.sandbox.kubelet().migrationStarts(image)).isZero();
+    }
+
+    /** Two CI machines whose clocks disagree by 90 s, one way or the other (issue: the waiter took a live holder's lock). */
+    enum Skew {
+        WAITER_AHEAD(0, 90), HOLDER_BEHIND(-90, 0), HOLDER_AHEAD(90, -90);
+
+        final Duration holder;
+        final Duration waiter;
+
+        Skew(int holderSeconds, int waiterSeconds) {
+            this.holder = Duration.ofSeconds(holderSeconds);
+            this.waiter = Duration.ofSeconds(waiterSeconds);
+        }
+    }
+
+    private static Ticker shifted(Duration by) {
+        long nanos = by.toNanos();
+        return () -> System.nanoTime() + nanos;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Skew.class)
+    void runsWhoseClocksDisagreeStillMigrateOneAtATimeAndTheHealthyHolderKeepsItsLock(Skew skew) throws Exception {
+        String ns = "slot-clock-" + skew.name().toLowerCase().replace('_', '-');
+        Path gate = dir.resolve("gate");
+        RecordingListener a = new RecordingListener();
+        RecordingListener b = new RecordingListener();
+        // each run's machine: its wall clock off, and its monotonic clock started at another moment
+        try (MigrateThenDeploy ea = cluster.builder(a, "run-a").clock(Clock.offset(Clock.systemUTC(), skew.holder))
+                        .ticker(shifted(skew.holder)).build();
+                MigrateThenDeploy eb = cluster.builder(b, "run-b").clock(Clock.offset(Clock.systemUTC(), skew.waiter))
+                        .ticker(shifted(skew.waiter)).build()) {
+            MigrateThenDeploy.Run runA = ea.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "2s", null), ns));
+            await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
+            MigrateThenDeploy.Run runB = eb.start(plan("slot-b:" + ns, migration(List.of("sh", "-c", "echo started-b"), "2m", "2s",
+                    null), ns));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("held by run-a"));
+
+            Thread.sleep(3_000); // longer than the lease: a waiter that trusted the other machine's renewTime took over by now
+            assertThat(b.text()).doesNotContain("took over");
+            assertThat(jobs(ns)).hasSize(1);
+            open(gate);
+
+            RunReport first = runA.report().get(30, TimeUnit.SECONDS);
+            assertThat(first.outcome()).as(a::text).isEqualTo(RunOutcome.SUCCEEDED);
+            assertThat(runB.report().get(30, TimeUnit.SECONDS).outcome()).as(b::text).isEqualTo(RunOutcome.SUCCEEDED);
+        }
+        assertThat(a.logLines()).containsExactly("started-a", "done-a");
+        assertThat(b.logLines()).containsExactly("started-b");
+        assertThat(maxConcurrent(ns)).isEqualTo(1);
     }
 }

@@ -118,8 +118,9 @@ public class SecretMaskerTest {
                 "drops column " + secret, "the running version reads it", "stop reading it first", Phase.PRE_ROLLOUT,
                 new Allowance("ban-drop-column", "v1.3 stopped reading " + secret, "plan"), Finding.Verification.CONFIRMED);
         LintReport lint = new LintReport(List.of(finding), List.of(finding.acknowledged()), List.of("migration '" + secret + "' was not checked"),
-                List.of(), 2, 5, LintReport.Rollback.UNSAFE, List.of(new VerifiedStatement("V2__drop.sql", 3, "alter ... " + secret,
-                        List.of("AccessExclusiveLock on t"), List.of("t"), List.of("dropped t." + secret), null)));
+                List.of(), 2, 5, LintReport.Rollback.UNSAFE, List.of(new VerifiedStatement("V2__drop.sql", 3, 3, "alter ... " + secret,
+                        List.of("AccessExclusiveLock on t"), List.of(), List.of("t"), List.of("dropped t." + secret), "0",
+                        "ERROR: " + secret, null)));
         MigrationReport migration = new MigrationReport("shop-staging-migrate-0123456789", StageOutcome.FAILED, "Error",
                 "exit 1: bad password " + secret, 1, 1, Duration.ofMillis(3400), new FlywayReport(null, "3",
                         List.of(new FlywayReport.AppliedMigration("1", "create " + secret, "V1__create.sql", 14L)), null, null));

@@ -252,4 +252,22 @@ class RolloutWaiterMockServerTest {
         assertThatThrownBy(() -> waiting.get(500, TimeUnit.MILLISECONDS)).as("the old spec's completion is not this rollout's")
                 .isInstanceOf(TimeoutException.class);
     }
+
+    @Test
+    void everyEndedWaitLeavesNothingSubscribedToTheSharedWatch() throws Exception {
+        Deployment d = deployment("shop:2", 2);
+        RolloutWaiter waiter = new RolloutWaiter(client, watches, scheduler);
+        CompletableFuture<Deployment> completes = waiter.await(d, Duration.ofMinutes(5), 3, n -> {});
+        CompletableFuture<Deployment> cancelled = waiter.await(d, Duration.ofMinutes(5), 3, n -> {});
+        CompletableFuture<Deployment> timesOut = waiter.await(d, Duration.ofMillis(300), 3, n -> {});
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> watches.of(client, NS).waiting() == 3);
+
+        assertThat(failure(timesOut).outcome()).isEqualTo(StageOutcome.TIMED_OUT);
+        cancelled.cancel(false);
+        status(d, 1, 1, 1);
+        completes.get(30, TimeUnit.SECONDS);
+
+        // a Jenkins controller's watch lives for months: each ended wait must leave nothing behind on it
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> watches.of(client, NS).waiting() == 0);
+    }
 }

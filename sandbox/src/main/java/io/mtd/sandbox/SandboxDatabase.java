@@ -29,6 +29,18 @@ public final class SandboxDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts PostgreSQL {@code major} (the newest release of it that the embedded binaries offer) on a free local port;
+     * {@link PostgresBinaries} says where its binaries come from.
+     */
+    public static SandboxDatabase start(PostgresBinaries binaries) {
+        try {
+            return new SandboxDatabase(EmbeddedPostgres.builder().setPgBinaryResolver(binaries).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
     /** The JDBC URL of {@code database} on this server. */
     public String jdbcUrl(String database) {
         return postgres.getJdbcUrl(user(), database).replaceAll("[?&]user=[^&]*", "").replaceAll("[?&]password=[^&]*", "");
@@ -49,7 +61,12 @@ public final class SandboxDatabase implements AutoCloseable {
      * dj-database-url, SQLAlchemy and Rails read: {@code postgresql://user:password@host:port/database}.
      */
     public String url(String database) {
-        return "postgresql://" + user() + ":" + password() + "@" + host() + ":" + port() + "/" + database;
+        return "postgresql://" + encoded(user()) + ":" + encoded(password()) + "@" + host() + ":" + port() + "/" + database;
+    }
+
+    /** A user name or password as URL user info: a password with '@' or ':' must not end the user info early. */
+    private static String encoded(String userinfo) {
+        return java.net.URLEncoder.encode(userinfo, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /**

@@ -33,7 +33,7 @@ final class LintResults {
 
     /** The report of a run the check stopped before anything started, so the page shows its findings. */
     static RunReport stopped(Plan plan, LintFailedException e) {
-        return new RunReport(plan.app(), null, null, List.of(), RunOutcome.INVALID_PLAN, e.getMessage(), Instant.now(),
+        return new RunReport(plan.app(), null, null, List.of(), RunOutcome.VETOED, e.getMessage(), Instant.now(),
                 Duration.ZERO, e.report());
     }
 

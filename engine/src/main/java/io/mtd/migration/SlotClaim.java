@@ -1,0 +1,263 @@
+package io.mtd.migration;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mtd.concurrent.Ticker;
+import io.mtd.kube.ApiError;
+import io.mtd.kube.Labels;
+import io.mtd.kube.LeaseLock;
+import io.mtd.kube.LockLost;
+import io.mtd.kube.Permissions;
+import io.mtd.kube.SecretValues;
+import io.mtd.plan.Migration;
+import io.mtd.progress.StageOutcome;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An environment's migration slot, claimed by one run: its lock held, so that the run can run several Jobs under it one
+ * after another (say, printing the SQL and then the migration) without another run's Job in between; released once.
+ *
+ * <p>Each Job follows every rule of the slot: it waits for any other occupying Job to end, is created only while the
+ * run is not cancelled and the lease is surely ours, attaches to or skips a Job of its name that exists, is deleted when
+ * its container never started, and is left running (or deleted, as the plan says) when the run stops waiting.
+ */
+public final class SlotClaim {
+
+    /** Extra time the engine waits past the Job's own deadline, for Kubernetes to report it: as long again, at most this. */
+    private static final Duration DEADLINE_SLACK = Duration.ofSeconds(60);
+    /** How soon, and how often at most, a Job create the API server failed is tried again (as fabric8 would). */
+    private static final Duration CREATE_RETRY = Duration.ofMillis(500);
+    private static final int CREATE_ATTEMPTS = 10;
+
+    private final MigrationSlot slot;
+    private final JobSite site;
+    private final Map<String, String> selector;
+    private final LeaseLock.Held held;
+    private final long deadline;
+    private final ScheduledExecutorService scheduler;
+    private final Executor api;
+    private final Ticker ticker;
+    private final Duration unschedulableGrace;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    SlotClaim(MigrationSlot slot, JobSite site, Map<String, String> selector, LeaseLock.Held held, long deadline,
+            ScheduledExecutorService scheduler, Executor api, Ticker ticker, Duration unschedulableGrace) {
+        this.slot = slot;
+        this.site = site;
+        this.selector = selector;
+        this.held = held;
+        this.deadline = deadline;
+        this.scheduler = scheduler;
+        this.api = api;
+        this.ticker = ticker;
+        this.unschedulableGrace = unschedulableGrace;
+    }
+
+    /** The run holding the claim, as its Lease names it. */
+    public String holder() {
+        return held.holder();
+    }
+
+    /** Gives the slot back, in the background, the first time only: the next run may claim it then. */
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            slot.release(held);
+        }
+    }
+
+    /**
+     * Runs {@code job} under the claim: once no other Job occupies the slot, skips it (succeeded before), reports it
+     * (failed before, without retry), attaches to it (running) or creates it, then waits for it. Fails with
+     * {@link CancelledException}, {@link LockLost.Exception}, {@link LeaseLock.LockTimeoutException} or an API error.
+     */
+    CompletableFuture<MigrationResult> run(MigrationJob job) {
+        if (released.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the migration slot was released before Job "
+                    + job.name() + " ran"));
+        }
+        return slot.vacant(site, selector, job, held, deadline).thenComposeAsync(v -> start(job), api);
+    }
+
+    private CompletableFuture<MigrationResult> start(MigrationJob job) {
+        learnSecrets(job.migration());
+        // never call the API on the informers' event loop or the timers' scheduler: continue on the API pool
+        return site.watch().synced().thenComposeAsync(v -> {
+            Job existing = site.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
+            if (existing != null) {
+                if (JobStatus.succeeded(existing)) {
+                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED,
+                            MigrationReason.Engine.ALREADY_SUCCEEDED, "already migrated for this image" + ranBy(existing), 0, 0, null));
+                }
+                Optional<JobCondition> failed = JobStatus.condition(existing, JobConditionType.FAILED);
+                if (failed.isPresent()) {
+                    if (!job.migration().retries()) {
+                        return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
+                                MigrationReason.of(orElse(failed.get().getReason(), JobConditionType.FAILED.value())),
+                                "the migration Job for this image already failed" + ranBy(existing) + ": "
+                                        + orElse(failed.get().getMessage(), "no message")
+                                        + ". Fix the cause and set migration.retry: true (mtd run --retry) to run it again",
+                                null, 0, null));
+                    }
+                    site.note("replacing the failed migration Job " + job.name() + " (retry requested)");
+                    return slot.delete(site, job.name()).thenComposeAsync(x -> createAndWait(job), api);
+                }
+                site.note("attaching to the running migration Job " + job.name() + ranBy(existing));
+                return waitFor(job);
+            }
+            return createAndWait(job);
+        }, api);
+    }
+
+    private CompletableFuture<MigrationResult> createAndWait(MigrationJob job) {
+        return create(job, 1).thenComposeAsync(v -> waitFor(job), scheduler);
+    }
+
+    /**
+     * Creates the Job (and its ConfigMaps) only while the run is not cancelled and the lease is surely ours: a run that
+     * stalled must not create a Job after another took the lock over. The requests go through the lock's bounded client,
+     * so none lands after the lease expired; one the API server failed is tried again, each time under the same checks.
+     */
+    private CompletableFuture<Void> create(MigrationJob job, int attempt) {
+        if (site.cancelled().isDone()) { // the cancel came while the slot was checked: nothing is created after it
+            return CompletableFuture.failedFuture(new CancelledException(site.cancelled().join()));
+        }
+        if (!held.validFor(held.leaseDuration().dividedBy(3))) {
+            LockLost lost = held.lost().getNow(new LockLost(held.lease(), null,
+                    "the lease was not renewed recently enough to create the migration Job safely"));
+            return CompletableFuture.failedFuture(new LockLost.Exception(lost));
+        }
+        try {
+            createOnce(job);
+            return CompletableFuture.completedFuture(null);
+        } catch (KubernetesClientException e) {
+            boolean serverOrConnection = e.getCode() == 0 || e.getCode() == 429 || e.getCode() >= 500;
+            if (!serverOrConnection || attempt >= CREATE_ATTEMPTS) {
+                return CompletableFuture.failedFuture(e);
+            }
+            site.note("creating Job " + job.name() + " failed (" + ApiError.describe(e) + "); trying again");
+            Executor later = CompletableFuture.delayedExecutor(CREATE_RETRY.toMillis(), TimeUnit.MILLISECONDS, api);
+            return CompletableFuture.supplyAsync(() -> create(job, attempt + 1), later).thenCompose(f -> f);
+        }
+    }
+
+    private void createOnce(MigrationJob job) {
+        KubernetesClient client = held.boundedClient();
+        try {
+            for (ConfigMap cm : job.configMaps()) {
+                try {
+                    client.configMaps().inNamespace(job.namespace()).resource(cm).create();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409) { // named by content: one that exists holds the same scripts
+                        throw e;
+                    }
+                }
+            }
+            Job manifest = job.manifest();
+            // a Job can always be traced to the holding of the lock it was created under
+            manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_HOLDER, held.holder());
+            manifest.getMetadata().getAnnotations().put(Labels.ANNOTATION_LOCK_TRANSITIONS, String.valueOf(held.transitions()));
+            Job created = client.batch().v1().jobs().inNamespace(job.namespace()).resource(manifest).create();
+            for (ConfigMap owned : job.configMapsOwnedBy(created)) {
+                site.client().configMaps().inNamespace(job.namespace()).withName(owned.getMetadata().getName())
+                        .edit(cm -> new ConfigMapBuilder(cm).editMetadata()
+                                .withOwnerReferences(owned.getMetadata().getOwnerReferences()).endMetadata().build());
+            }
+            site.note("created Job " + job.name() + (job.configMaps().isEmpty() ? ""
+                    : " with " + job.configMaps().size() + " ConfigMap(s) of migration scripts"));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            site.note("attaching to the migration Job " + job.name() + " that another run created just now");
+        }
+    }
+
+    private CompletableFuture<MigrationResult> waitFor(MigrationJob job) {
+        MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), job.name(), site.environment(),
+                site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
+        Migration m = job.migration();
+        Duration jobDeadline = m.timeoutOrDefault();
+        CompletableFuture<MigrationResult> result = waiter.await(jobDeadline.plus(
+                jobDeadline.compareTo(DEADLINE_SLACK) < 0 ? jobDeadline : DEADLINE_SLACK));
+        site.cancelled().thenAccept(waiter::cancel);
+        held.lost().thenAccept(l -> waiter.cancel(l.describe()));
+        return result.thenComposeAsync(r -> {
+            if (held.lost().isDone() && r.outcome() == StageOutcome.CANCELLED && !site.cancelled().isDone()) {
+                // the Job keeps the environment occupied: the run that took the lock over waits for it
+                LockLost l = held.lost().join();
+                return CompletableFuture.failedFuture(new LockLost.Exception(new LockLost(l.lease(), l.holder(), l.why()
+                        + "; stopped waiting, so nothing is rolled out; the Job " + job.name()
+                        + " keeps running and the next run waits for it")));
+            }
+            if (MigrationSlot.neverStarted(r, site.watch().pods(job.name()))) {
+                // left alone, the kubelet would start it once the image or Secret appears: with nobody watching
+                return slot.delete(site, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
+                        + " was deleted before its container started, so nothing ran; fix the cause and run again"));
+            }
+            boolean stopped = r.outcome() == StageOutcome.CANCELLED || r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
+            if (stopped) {
+                if (m.deletesOnCancel()) {
+                    return slot.delete(site, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
+                            + " was deleted (migration.onCancel: delete)"));
+                }
+                return CompletableFuture.completedFuture(withMessage(r, r.message() + "; the migration still runs: the Job "
+                        + job.name() + " in namespace " + job.namespace() + " is left to finish (killing a migration half way"
+                        + " is worse), and the next run waits for it to end"));
+            }
+            return CompletableFuture.completedFuture(r);
+        }, api);
+    }
+
+    /** Reads the Secrets the Job references so that their values are masked in its log. */
+    private void learnSecrets(Migration m) {
+        Set<String> names = new LinkedHashSet<>(m.envFromSecret());
+        m.secretEnv().forEach(s -> names.add(s.secret()));
+        if (m.flyway() != null && m.flyway().secret() != null) {
+            names.add(m.flyway().secret());
+        }
+        for (String name : names) {
+            try {
+                Secret secret = site.client().secrets().inNamespace(site.namespace()).withName(name).get();
+                if (secret == null) {
+                    continue; // the Pod will report CreateContainerConfigError, with the fix
+                }
+                SecretValues.of(secret).values().forEach(site.masker()::add);
+            } catch (KubernetesClientException e) {
+                site.note(e.getCode() == 403
+                        ? "values from Secret " + name + " cannot be masked in the log: " + Permissions.explainForbidden(
+                                "the account may not read it: " + String.valueOf(e.getStatus() == null ? e.getMessage()
+                                        : e.getStatus().getMessage())).replaceFirst("^.*?: forbidden: ", "")
+                        : "cannot read Secret " + name + " to mask its values in the log (" + e.getCode()
+                                + "); grant 'get' on secrets to keep them out of the log");
+            }
+        }
+    }
+
+    private static String ranBy(Job job) {
+        Map<String, String> a = job.getMetadata().getAnnotations();
+        String run = a == null ? null : a.get(Labels.ANNOTATION_RUN);
+        return run == null ? "" : " (started by " + run + ")";
+    }
+
+    private static MigrationResult withMessage(MigrationResult r, String message) {
+        return new MigrationResult(r.outcome(), r.reason(), message, r.exitCode(), r.attempts(), r.log());
+    }
+
+    private static String orElse(String s, String fallback) {
+        return s == null ? fallback : s;
+    }
+}

@@ -1,0 +1,65 @@
+package io.mtd;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * One sandbox cluster per test class, for tests of whole runs: started before the class's first test, closed after its
+ * last, and given to the class's static {@link SandboxFixture} fields and to test and lifecycle methods that take one.
+ *
+ * <pre>{@code
+ * @ExtendWith(SandboxExtension.class)
+ * class MigrationRunTest {
+ *     static SandboxFixture cluster; // set by the extension
+ * }
+ * }</pre>
+ */
+public final class SandboxExtension implements BeforeAllCallback, ParameterResolver {
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SandboxExtension.class);
+
+    /** The fixture in the class's store: JUnit closes it once the class's tests are done. */
+    private record Cluster(SandboxFixture fixture) implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() {
+            fixture.close();
+        }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IllegalAccessException {
+        SandboxFixture fixture = fixture(context);
+        for (Class<?> c = context.getRequiredTestClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (f.getType() == SandboxFixture.class && Modifier.isStatic(f.getModifiers()) && !Modifier.isFinal(f.getModifiers())) {
+                    f.setAccessible(true);
+                    f.set(null, fixture);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == SandboxFixture.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return fixture(context);
+    }
+
+    /** The class's fixture, started on first use. */
+    private static SandboxFixture fixture(ExtensionContext context) {
+        ExtensionContext classContext = context;
+        while (classContext.getTestMethod().isPresent() && classContext.getParent().isPresent()) {
+            classContext = classContext.getParent().get(); // a test, or a parameterized test's invocation, belongs to its class
+        }
+        return classContext.getStore(NAMESPACE)
+                .getOrComputeIfAbsent(Cluster.class, k -> new Cluster(new SandboxFixture()), Cluster.class).fixture();
+    }
+}
