@@ -17,6 +17,7 @@ import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +29,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Releases of the real Django example on one sandbox cluster and one PostgreSQL, for tests of whole releases: version
@@ -62,6 +66,32 @@ final class DjangoReleases implements AutoCloseable {
         this.db = SandboxDatabase.start();
         this.cluster = SandboxSession.start(EXAMPLE);
         image(FIRST, EXAMPLE);
+    }
+
+    /**
+     * As {@link #start}, with the first Python that has Django and psycopg2 (and every module of {@code modules}); skips
+     * the calling tests, saying what to install for {@code what}, where there is none.
+     */
+    static DjangoReleases startOrSkip(Path versions, String what, String... modules) {
+        Optional<Path> python = DjangoPython.find();
+        Assumptions.assumeTrue(python.isPresent(), "no Python with Django and psycopg2 among " + DjangoPython.candidates()
+                .stream().map(Path::toString).collect(Collectors.joining(", ")) + ": " + DjangoPython.INSTALL + " to run " + what);
+        for (String module : modules) {
+            Assumptions.assumeTrue(imports(python.get(), module), python.get() + " cannot import " + module
+                    + " (Debian: apt-get install python3-" + module + ") to run " + what);
+        }
+        return start(python.get(), versions);
+    }
+
+    private static boolean imports(Path python, String module) {
+        try {
+            return new ProcessBuilder(python.toString(), "-c", "import " + module).start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** A sandbox and a PostgreSQL running the Django example with {@code python}; versions are copied under {@code versions}. */

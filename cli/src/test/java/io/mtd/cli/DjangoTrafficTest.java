@@ -6,11 +6,8 @@ import io.mtd.report.RunOutcome;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,21 +31,7 @@ class DjangoTrafficTest {
 
     @BeforeAll
     static void start() {
-        Optional<Path> python = DjangoPython.find();
-        Assumptions.assumeTrue(python.isPresent(), "no Python with Django and psycopg2 among " + DjangoPython.candidates()
-                .stream().map(Path::toString).collect(Collectors.joining(", ")) + ": " + DjangoPython.INSTALL
-                + " to run the Django traffic test");
-        Assumptions.assumeTrue(hasGunicorn(python.get()), python.get() + " has no gunicorn: apt-get install python3-gunicorn"
-                + " to run the Django traffic test");
-        releases = DjangoReleases.start(python.get(), versions);
-    }
-
-    private static boolean hasGunicorn(Path python) {
-        try {
-            return new ProcessBuilder(python.toString(), "-c", "import gunicorn").start().waitFor() == 0;
-        } catch (Exception e) {
-            return false;
-        }
+        releases = DjangoReleases.startOrSkip(versions, "the Django traffic test", "gunicorn");
     }
 
     @AfterAll
