@@ -29,8 +29,22 @@ public interface ApprovalGate {
         return null;
     }
 
-    /** What is to be approved. */
-    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {}
+    /**
+     * What is to be approved.
+     *
+     * @param image the image's reference every environment runs (pinned by digest where it could be)
+     * @param rollsOut whether approving rolls the environment out too (false: only its database is migrated)
+     * @param brief what the approver decides on (what this run did before, what will run here); null where the answer
+     *     was given up front, before anyone was asked
+     */
+    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+            boolean rollsOut, ApprovalBrief brief) {
+
+        /** What approving does, in a few words: "promote IMAGE to ENV", or "migrate the database of ENV with IMAGE". */
+        public String action() {
+            return rollsOut ? "promote " + image + " to " + environment : "migrate the database of " + environment + " with " + image;
+        }
+    }
 
     /** The answer, with who gave it. */
     record Decision(boolean approved, String by, String comment) {

@@ -9,11 +9,13 @@ import io.mtd.progress.StageOutcome;
 import io.mtd.report.ApprovalReport;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /** Asks the approval gate whether an environment may get the image, within the plan's approval timeout. */
 public final class ApprovalStage {
@@ -26,22 +28,41 @@ public final class ApprovalStage {
         this.clock = clock;
     }
 
-    /** What one approval needs. */
-    public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled) {}
+    /**
+     * What one approval needs, and what the approver is shown.
+     *
+     * @param rollsOut whether the run rolls the environment out after its migration (false: it only migrates)
+     * @param brief what the approver decides on, gathered only when someone is asked
+     */
+    public record Target(Plan plan, Environment environment, String image, boolean rollsOut, Supplier<ApprovalBrief> brief,
+            CompletableFuture<String> cancelled) {}
 
     /** The stage's start line: who approved it up front, or what is waited for and how long at most. */
     String describe(Target t) {
-        String upFront = gate.approvedUpFront(request(t));
+        ApprovalGate.Request request = request(t, null);
+        String upFront = gate.approvedUpFront(request);
         return upFront != null
-                ? "approved up front by " + upFront + ": promoting " + t.image() + " to " + t.environment().name()
+                ? "approved up front by " + upFront + ": " + (t.rollsOut() ? "promoting " + t.image() + " to "
+                        + request.environment() : "migrating the database of " + request.environment() + " with " + t.image())
                 : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
-                        + " for approval to promote " + t.image() + " to " + t.environment().name();
+                        + " for approval to " + request.action();
     }
 
-    private static ApprovalGate.Request request(Target t) {
+    private static ApprovalGate.Request request(Target t, ApprovalBrief brief) {
         Environment env = t.environment();
         return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
-                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault());
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.rollsOut(), brief);
+    }
+
+    /** The question to ask: with its brief, unless the answer was given up front. */
+    private ApprovalGate.Request question(Target t) {
+        ApprovalGate.Request upFront = request(t, null);
+        return gate.approvedUpFront(upFront) != null ? upFront : request(t, t.brief().get());
+    }
+
+    private Duration waited(Instant asked) {
+        Duration d = Duration.between(asked, clock.instant());
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     /** The stage's finish line: whether, by whom and why. */
@@ -55,9 +76,9 @@ public final class ApprovalStage {
      * are reports too); fails only when the gate itself failed.
      */
     public CompletableFuture<ApprovalReport> approve(Target t) {
-        Environment env = t.environment();
         Duration timeout = t.plan().rolloutOrDefaults().approvalTimeoutOrDefault();
-        CompletableFuture<ApprovalGate.Decision> decision = gate.request(request(t)).toCompletableFuture();
+        Instant asked = clock.instant();
+        CompletableFuture<ApprovalGate.Decision> decision = gate.request(question(t)).toCompletableFuture();
         CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         t.cancelled().thenAccept(why -> {
             bounded.completeExceptionally(new CancellationException(why));
@@ -68,14 +89,16 @@ public final class ApprovalStage {
             if (error != null) {
                 Throwable cause = unwrap(error);
                 if (cause instanceof TimeoutException) {
-                    r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + Durations.format(timeout), clock.instant());
+                    r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + Durations.format(timeout), clock.instant(),
+                            waited(asked));
                 } else if (cause instanceof CancellationException) {
-                    r = new ApprovalReport(StageOutcome.CANCELLED, null, Promotion.message(cause), clock.instant());
+                    r = new ApprovalReport(StageOutcome.CANCELLED, null, Promotion.message(cause), clock.instant(), waited(asked));
                 } else {
                     throw new CompletionException(cause);
                 }
             } else {
-                r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant());
+                r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant(),
+                        waited(asked));
             }
             return r;
         });

@@ -2,11 +2,13 @@ package io.mtd.report;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mtd.progress.StageOutcome;
+import java.util.List;
 
 /**
  * What happened in one environment.
  *
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
+ * @param checks the checks its release went through (the expand/contract check of the SQL it applied, ...)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
@@ -16,12 +18,23 @@ public record EnvironmentReport(
         ApprovalReport approval,
         MigrationReport migration,
         RolloutReport rollout,
-        MigrationReport postRollout) {
+        MigrationReport postRollout,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CheckReport> checks) {
+
+    public EnvironmentReport {
+        checks = checks == null ? List.of() : List.copyOf(checks);
+    }
+
+    /** An environment's report without checks. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, List.of());
+    }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout) {
-        this(name, namespace, outcome, approval, migration, rollout, null);
+        this(name, namespace, outcome, approval, migration, rollout, null, List.of());
     }
 
     public static EnvironmentReport notReached(String name, String namespace) {

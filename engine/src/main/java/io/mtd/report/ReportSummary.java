@@ -1,11 +1,17 @@
 package io.mtd.report;
 
 import io.mtd.plan.Durations;
-import io.mtd.progress.StageOutcome;
 import java.util.Locale;
 
-/** The short human summary printed at the end of a run. */
+/**
+ * The human summary printed at the end of a run (the command line's, and the Jenkins build log's): the outcome, the
+ * image, then each environment's timeline, a failure's reason once with the last lines of its log, and the code
+ * rollback verdict. The same facts, in the same words and duration format, as the build page.
+ */
 public final class ReportSummary {
+
+    private static final String STAGE = "    %-10s %s%n";
+    private static final String MORE = "    %-10s   %s%n";
 
     private ReportSummary() {}
 
@@ -22,15 +28,16 @@ public final class ReportSummary {
                 b.append("  (from ").append(r.image().reference()).append(')');
             }
             if (r.image().built()) {
-                b.append("  built");
+                b.append("  built").append(r.image().buildDuration() == null ? "" : " in " + Durations.format(r.image().buildDuration()));
             }
             b.append('\n');
         }
         for (EnvironmentReport e : r.environments()) {
-            b.append(String.format(Locale.ROOT, "  %-12s %s%n", e.name(), environmentLine(e)));
+            environment(Timeline.of(e), b);
         }
-        if (r.failure() != null) {
-            b.append("  failure      ").append(r.failure()).append('\n');
+        String failure = unexplainedFailure(r);
+        if (failure != null) {
+            b.append("  failure      ").append(failure).append('\n');
         }
         if (r.lint() != null) {
             b.append("  code rollback ").append(switch (r.lint().rollback()) {
@@ -42,60 +49,35 @@ public final class ReportSummary {
         return b.toString();
     }
 
-    private static String environmentLine(EnvironmentReport e) {
-        if (e.outcome() == StageOutcome.NOT_REACHED) {
-            return "not reached (nothing was changed)";
+    /**
+     * The run's failure, unless an environment's stage already says why it failed (then saying it again is noise): what
+     * failed outside the stages (the image, the expand/contract check, the cluster's permissions) always is said.
+     */
+    public static String unexplainedFailure(RunReport r) {
+        if (r.failure() == null) {
+            return null;
         }
-        StringBuilder b = new StringBuilder(e.outcome().words());
-        if (e.approval() != null) {
-            b.append(" | approval ").append(e.approval().outcome().words());
-            if (e.approval().by() != null) {
-                b.append(" by ").append(e.approval().by());
+        return r.environments().stream().map(Timeline::of).anyMatch(Timeline::explainsFailure) ? null : r.failure();
+    }
+
+    private static void environment(Timeline t, StringBuilder b) {
+        b.append(String.format(Locale.ROOT, "  %-12s %s%n", t.environment(), t.status() == Status.NOT_REACHED
+                ? "not reached (nothing was changed)" : t.status().words()));
+        for (Timeline.Entry x : t.entries()) {
+            b.append(String.format(Locale.ROOT, STAGE, x.stage(),
+                    x.status().words() + (x.duration() == null ? "" : " in " + x.took()) + ": " + x.summary()));
+            for (String d : x.details()) {
+                b.append(String.format(Locale.ROOT, MORE, "", d));
             }
-        }
-        MigrationReport m = e.migration();
-        if (m != null) {
-            b.append(" | migration ").append(m.outcome().words());
-            if (m.duration() != null && m.outcome() != StageOutcome.SKIPPED) {
-                b.append(" in ").append(Durations.format(m.duration()));
-            }
-            if (m.flyway() != null && m.flyway().applied() != null) {
-                b.append(", ").append(m.flyway().applied().size()).append(" applied");
-                if (m.flyway().schemaVersionAfter() != null) {
-                    b.append(" (schema ").append(m.flyway().schemaVersionBefore() == null ? "empty" : m.flyway().schemaVersionBefore())
-                            .append(" -> ").append(m.flyway().schemaVersionAfter()).append(')');
-                }
-            }
-            if (m.outcome() != StageOutcome.SUCCEEDED && m.outcome() != StageOutcome.SKIPPED && m.reason() != null) {
-                b.append(" (").append(m.reason()).append(')');
+            if (!x.logTail().isEmpty()) {
+                b.append(String.format(Locale.ROOT, MORE, "", "the last " + x.logTail().size() + " lines of its log:"));
+                x.logTail().forEach(line -> b.append(String.format(Locale.ROOT, MORE, "", "| " + line)));
             }
         }
-        RolloutReport ro = e.rollout();
-        if (ro != null) {
-            b.append(" | rollout ").append(ro.outcome().words());
-            for (RolloutReport.DeploymentReport d : ro.deployments()) {
-                b.append(' ').append(d.name());
-                if (d.unchanged()) {
-                    b.append(" unchanged");
-                } else if (d.revisionBefore() != null || d.revisionAfter() != null) {
-                    b.append(" rev ").append(d.revisionBefore()).append("->").append(d.revisionAfter());
-                }
-                if (d.undone()) {
-                    b.append(" (undone)");
-                }
-            }
-            if (ro.outcome() != StageOutcome.SUCCEEDED && ro.outcome() != StageOutcome.SKIPPED && ro.reason() != null) {
-                b.append(" (").append(ro.reason()).append(')');
-            }
+        for (CheckReport c : t.checks()) {
+            b.append(String.format(Locale.ROOT, STAGE, "check", c.title() + " " + c.verdict().words()
+                    + (c.details().isEmpty() ? "" : ": " + c.details().get(0))));
         }
-        MigrationReport post = e.postRollout();
-        if (post != null) {
-            b.append(" | post-rollout migration ").append(post.outcome().words());
-            if (post.outcome() != StageOutcome.SUCCEEDED && post.outcome() != StageOutcome.SKIPPED && post.reason() != null) {
-                b.append(" (").append(post.reason()).append("; the new version keeps serving)");
-            }
-        }
-        return b.toString();
     }
 
     private static String word(String enumName) {
