@@ -67,8 +67,16 @@ final class TerminalApprovals implements ApprovalGate {
             try {
                 String line;
                 synchronized (terminal.get()) { // one question at a time
-                    line = terminal.get().ask(String.format("%nPromote %s to %s (namespace %s)? [y/N] ",
-                            request.image(), request.environment(), request.namespace()));
+                    StringBuilder brief = new StringBuilder(String.format("%nBefore %s:%n", request.environment()));
+                    if (request.brief() != null) {
+                        request.brief().lines().forEach(l -> brief.append("  ").append(l).append(System.lineSeparator()));
+                    }
+                    String question = request.rollsOut()
+                            ? String.format("Promote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(),
+                                    request.namespace())
+                            : String.format("Migrate the database of %s (namespace %s) with %s? [y/N] ", request.environment(),
+                                    request.namespace(), request.image());
+                    line = terminal.get().ask(brief + question);
                 }
                 boolean yes = line != null && Set.of("y", "yes").contains(line.trim().toLowerCase(Locale.ROOT));
                 answer.complete(yes ? Decision.approved(user + " (terminal)") : Decision.denied(user + " (terminal)", "answered no"));

@@ -278,7 +278,11 @@ final class MigrationWaiter {
         synchronized (logLines) {
             lines = List.copyOf(logLines);
             // the latest attempt that logged anything: a retried Job's failure is its last Pod's
-            tail = tails.isEmpty() ? List.of() : List.copyOf(new ArrayList<>(tails.values()).get(tails.size() - 1));
+            List<String> last = tails.isEmpty() ? List.of() : new ArrayList<>(new ArrayList<>(tails.values()).get(tails.size() - 1));
+            while (!last.isEmpty() && last.get(last.size() - 1).isBlank()) {
+                last.remove(last.size() - 1); // a trailing blank line says nothing
+            }
+            tail = List.copyOf(last);
         }
         result.complete(new MigrationResult(r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), lines, tail));
     }

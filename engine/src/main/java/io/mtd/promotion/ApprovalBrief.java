@@ -1,10 +1,14 @@
 package io.mtd.promotion;
 
 import io.mtd.lint.LintReport;
+import io.mtd.report.CheckReport;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.ImageReport;
+import io.mtd.report.Timeline;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What an approver decides on, beyond the environment's name: the image promoted, what this run already did in the
@@ -24,9 +28,47 @@ import java.util.List;
 public record ApprovalBrief(ImageReport image, List<EnvironmentReport> earlier, LintReport lint, PlannedMigration migration,
         String rollout, List<RolloutTarget> targets, Instant asked) {
 
+    private static final String CALLBACK = "callback";
+
     public ApprovalBrief {
         earlier = earlier == null ? List.of() : List.copyOf(earlier);
         targets = targets == null ? List.of() : List.copyOf(targets);
+    }
+
+    /** The brief as a terminal shows it before the question: one fact a line. */
+    public List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        if (image != null) {
+            lines.add("image      " + image.pinned() + (image.digest() != null && !image.pinned().equals(image.reference())
+                    ? " (from " + image.reference() + ")" : ""));
+        }
+        for (EnvironmentReport e : earlier) {
+            Timeline t = Timeline.of(e);
+            List<String> parts = new ArrayList<>();
+            t.entries().forEach(x -> parts.add(x.stage() + " " + x.status().words() + (x.duration() == null ? "" : " in " + x.took())
+                    + ": " + x.summary()));
+            t.checks().forEach(c -> parts.add(c.title() + " " + c.verdict().words()));
+            lines.add(String.format(Locale.ROOT, "%-10s %s%s", e.name(), t.status().words(), parts.isEmpty() ? "" : ": " + String.join("; ", parts)));
+        }
+        if (lint != null && earlier.isEmpty()) {
+            CheckReport check = CheckReport.lint(lint);
+            lines.add("check      " + check.title() + " " + check.verdict().words() + ": " + String.join("; ", check.details()));
+        }
+        if (migration != null) {
+            String runs = !migration.command().isEmpty() ? String.join(" ", migration.command())
+                    : migration.flywayImage() != null ? "Flyway (" + migration.flywayImage() + ")" + (migration.pending() == null ? ""
+                            : migration.pending().isEmpty() ? ", nothing pending" : ", pending " + String.join(", ", migration.pending()))
+                    : "";
+            lines.add("next       " + (migration.job() == null ? "the migration" : "Job " + migration.job()) + " in namespace "
+                    + migration.namespace() + (runs.isEmpty() ? "" : " runs " + runs) + (migration.note() == null ? "" : " (" + migration.note() + ")"));
+        }
+        if (!targets.isEmpty()) {
+            lines.add("then       " + String.join(", ", targets.stream().map(t -> t.deployment() + (t.container() == null ? ""
+                    : " (container " + t.container() + ")")).toList()) + " rolled out to the image");
+        } else if (CALLBACK.equals(rollout)) {
+            lines.add("then       the caller's own rollout");
+        }
+        return lines;
     }
 
     /**

@@ -110,6 +110,9 @@ public record Timeline(String environment, String namespace, Status status, List
             details.add("Job " + m.job() + (m.attempts() > 1 ? ", " + m.attempts() + " attempts" : "")
                     + (m.exitCode() != null && !m.ok() ? ", exit code " + m.exitCode() : ""));
         }
+        if (!m.ok() && !m.applied().isEmpty()) {
+            details.add("applied before it failed: " + String.join(", ", m.applied()));
+        }
         FlywayReport f = m.flyway();
         if (f != null) {
             if (f.schemaVersionAfter() != null || f.schemaVersionBefore() != null) {
