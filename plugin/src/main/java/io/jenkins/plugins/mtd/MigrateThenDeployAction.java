@@ -250,7 +250,7 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return false;
     }
 
-    /** Approves ({@code approve} present, the button's name) or rejects an environment's promotion, recording who. */
+    /** Approves ({@code approve} present, the button's name) or rejects what an environment waits for, recording who. */
     @RequirePOST
     public HttpResponse doSubmit(@QueryParameter String environment, @QueryParameter String comment,
             @QueryParameter String approve) {
@@ -273,7 +273,7 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return HttpResponses.redirectToDot();
     }
 
-    /** An environment waiting for someone to approve its promotion. */
+    /** An environment waiting for someone to approve its migration (and rollout, unless the step only migrates). */
     public static final class PendingApproval {
         private final ApprovalGate.Request request;
         private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
@@ -296,6 +296,22 @@ public final class MigrateThenDeployAction implements RunAction2 {
 
         public List<String> getApprovers() {
             return request.approvers() == null ? List.of() : request.approvers();
+        }
+
+        /** What approving does ("promote IMAGE to ENV"; a {@code migrateDatabase} step only migrates, and says so). */
+        public String getAction() {
+            return request.action();
+        }
+
+        /** The page's question: "Promote IMAGE to ENV?". */
+        public String getQuestion() {
+            String action = request.action();
+            return Character.toUpperCase(action.charAt(0)) + action.substring(1) + "?";
+        }
+
+        /** What the approver decides on, one fact a line: the image, what earlier environments did, what runs here. */
+        public List<String> getBrief() {
+            return request.brief() == null ? List.of() : request.brief().lines();
         }
     }
 }

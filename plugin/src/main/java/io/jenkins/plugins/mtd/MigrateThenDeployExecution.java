@@ -352,7 +352,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         // on the page first, so that whoever follows the link finds the form
         CompletionStage<ApprovalGate.Decision> answer = action.request(request);
-        BuildLog.waitingForApproval(listener, build, action, request.environment());
+        BuildLog.waitingForApproval(listener, build, action, request.action());
         status = "waiting for approval of " + request.environment();
         return answer.thenApply(d -> {
             decisions.put(request.environment(), new RecordedDecision(d));

@@ -1,6 +1,7 @@
 package io.jenkins.plugins.mtd;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
@@ -48,7 +49,15 @@ class ApprovalTest {
         assertThat("no production Job before the approval", cluster.jobs("production"), empty());
 
         JenkinsRule.WebClient alice = r.createWebClient().login("alice");
-        HtmlForm form = alice.getPage(b, "migrate-then-deploy").getFormByName("approval-production");
+        HtmlPage page = alice.getPage(b, "migrate-then-deploy");
+        // the page carries the decision: what approving does, what staging did, what will run in production
+        assertThat(page.getWebResponse().getContentAsString(), allOf(
+                containsString("Promote registry.example.com/shop:1.0 to production?"),
+                containsString("staging    succeeded: "), containsString("migration succeeded in "),
+                containsString("next       "), containsString(" in namespace production runs sh -c echo migrated")));
+        assertThat("Approve is the primary button, Reject not", page.getElementsByName("reject").get(0).getAttribute("class"),
+                not(containsString("jenkins-button--primary")));
+        HtmlForm form = page.getFormByName("approval-production");
         form.getInputByName("comment").setValue("ship it");
         r.submit(form, "approve");
 
@@ -85,7 +94,7 @@ class ApprovalTest {
                 + "                   [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
                 + "', namespace: 'production', approval: true]])", true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        r.waitForMessage("Waiting for approval to promote to production", b);
+        r.waitForMessage("Waiting for approval to promote registry.example.com/shop:1.0 to production", b);
         return b;
     }
 }
