@@ -237,7 +237,9 @@ public final class Promotion {
                 : env.deployments().isEmpty() ? null : RolloutStage.MODE;
         List<ApprovalBrief.RolloutTarget> targets = RolloutStage.MODE.equals(mode)
                 ? env.deployments().stream().map(d -> new ApprovalBrief.RolloutTarget(d, env.container())).toList() : List.of();
-        return new ApprovalBrief(image, List.copyOf(environments), lint, next, mode, targets, stages.clock().instant());
+        // what the approver reads leaves the engine: the log tails and notes in it are masked as the report is
+        return masker.maskAll(new ApprovalBrief(image, List.copyOf(environments), lint, next, mode, targets, stages.clock().instant()),
+                ApprovalBrief.class);
     }
 
     /** The environment's client and watch, once the account may do all the run needs there. */
