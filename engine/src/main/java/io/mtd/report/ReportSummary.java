@@ -17,7 +17,7 @@ public final class ReportSummary {
 
     public static String render(RunReport r) {
         StringBuilder b = new StringBuilder();
-        b.append("Summary: ").append(r.app()).append(' ').append(word(r.outcome().name()));
+        b.append("Summary: ").append(r.app()).append(' ').append(outcome(r));
         if (r.duration() != null) {
             b.append(" in ").append(Durations.format(r.duration()));
         }
@@ -80,7 +80,8 @@ public final class ReportSummary {
         }
     }
 
-    private static String word(String enumName) {
-        return enumName.toLowerCase(Locale.ROOT).replace('_', ' ');
+    /** How the run ended, in words, as every page writes it: {@code succeeded}, {@code migration failed}. */
+    public static String outcome(RunReport r) {
+        return r.outcome() == null ? "" : r.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 }

@@ -6,9 +6,12 @@ import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
 import io.mtd.lint.LintReport;
+import io.mtd.plan.Durations;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
+import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
+import io.mtd.report.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -166,9 +169,24 @@ public final class MigrateThenDeployAction implements RunAction2 {
     }
 
 
-    /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
+    /** For the page: a duration as the console and the command line write it ({@code 1m14s}, {@code 975ms}). */
     public String duration(Duration d) {
-        return d == null ? "" : Util.getTimeSpanString(d.toMillis());
+        return d == null ? "" : Durations.format(d);
+    }
+
+    /** For the page: how the run ended, in words ("succeeded", "migration failed"). */
+    public String outcome(RunReport report) {
+        return ReportSummary.outcome(report);
+    }
+
+    /** For the page: each environment's stages in order, with status, duration, what they did and a failure's log tail. */
+    public List<Timeline> timelines(RunReport report) {
+        return report.environments().stream().map(Timeline::of).toList();
+    }
+
+    /** For the page: the run's failure, unless an environment's stage already says why (then it is not repeated). */
+    public String failure(RunReport report) {
+        return ReportSummary.unexplainedFailure(report);
     }
 
     /** For the page: whether rolling the code back after the pre-rollout migrations is safe, in words. */

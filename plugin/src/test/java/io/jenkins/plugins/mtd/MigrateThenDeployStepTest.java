@@ -237,6 +237,10 @@ class MigrateThenDeployStepTest {
         assertThat("production was never migrated", cluster.jobs("production"), empty());
         assertThat(b.getAction(MigrateThenDeployAction.class).getReport().environments().stream()
                 .map(e -> e.name() + "=" + e.outcome()).toList(), contains("staging=FAILED"));
+        // the report page explains the failure where it is shown: the exit code first, the end of the log with it
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("the migration exited with code 3"), containsString("mtd-log-tail"),
+                containsString("relation users already exists"), not(containsString("see its log above"))));
     }
 
     @Test
