@@ -26,6 +26,7 @@ import java.util.Map;
  * @param lock the migration lock's timings
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
+ * @param compatibility the check that the running version works against the migrated schema, before each rollout
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Migration(
@@ -45,7 +46,8 @@ public record Migration(
         PodSecurity podSecurity,
         Lock lock,
         Lint lint,
-        PostRollout postRollout) {
+        PostRollout postRollout,
+        Compatibility compatibility) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     public static final Duration DEFAULT_TTL = Duration.ofDays(1);
@@ -66,6 +68,11 @@ public record Migration(
     /** Whether the plan names migrations to run after each environment's rollout. */
     public boolean hasPostRollout() {
         return postRollout != null && !postRollout.isEmpty();
+    }
+
+    /** Whether the plan asks for the running version to be tried against the migrated schema. */
+    public boolean hasCompatibility() {
+        return compatibility != null;
     }
 
     /** A command migration with defaults for everything else. */
@@ -112,7 +119,8 @@ public record Migration(
         return new Builder().command(command).flyway(flyway).env(env).envFromSecret(envFromSecret)
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
-                .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout);
+                .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
+                .compatibility(compatibility);
     }
 
     /** Builds a {@link Migration}; each setting is as in the plan file, null for its default. */
@@ -134,6 +142,7 @@ public record Migration(
         private Lock lock;
         private Lint lint;
         private PostRollout postRollout;
+        private Compatibility compatibility;
 
         private Builder() {}
 
@@ -226,9 +235,14 @@ public record Migration(
             return this;
         }
 
+        public Builder compatibility(Compatibility compatibility) {
+            this.compatibility = compatibility;
+            return this;
+        }
+
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
-                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout);
+                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility);
         }
     }
 

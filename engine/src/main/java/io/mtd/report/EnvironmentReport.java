@@ -8,6 +8,8 @@ import java.util.List;
  * What happened in one environment.
  *
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
+ * @param compatibility the versions serving before the rollout, tried against the migrated schema (if the plan asks)
+ * @param postRolloutCompatibility the new version, tried against the schema the post-rollout migration left
  * @param checks the checks its release went through (the expand/contract check of the SQL it applied, ...)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -19,6 +21,8 @@ public record EnvironmentReport(
         MigrationReport migration,
         RolloutReport rollout,
         MigrationReport postRollout,
+        CompatibilityReport compatibility,
+        CompatibilityReport postRolloutCompatibility,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CheckReport> checks) {
 
     public EnvironmentReport {
@@ -27,14 +31,21 @@ public record EnvironmentReport(
 
     /** An environment's report without checks. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
+            CompatibilityReport postRolloutCompatibility) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, List.of());
+    }
+
+    /** An environment's report without a compatibility check. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout, MigrationReport postRollout) {
-        this(name, namespace, outcome, approval, migration, rollout, postRollout, List.of());
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null, List.of());
     }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout) {
-        this(name, namespace, outcome, approval, migration, rollout, null, List.of());
+        this(name, namespace, outcome, approval, migration, rollout, null, null, null, List.of());
     }
 
     public static EnvironmentReport notReached(String name, String namespace) {

@@ -10,6 +10,8 @@ import io.mtd.progress.StageOutcome;
 public enum Status {
     SUCCEEDED("succeeded", Tone.OK),
     ALREADY_APPLIED("skipped (already applied)", Tone.NEUTRAL),
+    /** A check with nothing to check (no version serving yet); its entry says why. */
+    NOTHING_TO_CHECK("skipped", Tone.NEUTRAL),
     FAILED("failed", Tone.BAD),
     TIMED_OUT("timed out", Tone.BAD),
     DENIED("not approved", Tone.BAD),
@@ -59,12 +61,19 @@ public enum Status {
         if (e.postRollout() != null && !e.postRollout().ok()) {
             return of(e.postRollout().outcome());
         }
+        if (e.postRolloutCompatibility() != null && failed(e.postRolloutCompatibility().outcome())) {
+            return of(e.postRolloutCompatibility().outcome());
+        }
         boolean migrated = e.migration() != null && e.migration().outcome() == StageOutcome.SUCCEEDED;
         boolean rolled = e.rollout() != null && e.rollout().outcome() == StageOutcome.SUCCEEDED;
         boolean post = e.postRollout() != null && e.postRollout().outcome() == StageOutcome.SUCCEEDED;
         boolean skipped = e.migration() != null && e.migration().outcome() == StageOutcome.SKIPPED
                 || e.rollout() != null && e.rollout().outcome() == StageOutcome.SKIPPED;
         return skipped && !migrated && !rolled && !post ? ALREADY_APPLIED : SUCCEEDED;
+    }
+
+    private static boolean failed(StageOutcome outcome) {
+        return outcome != StageOutcome.SUCCEEDED && outcome != StageOutcome.SKIPPED;
     }
 
     /** A whole run's status. */
@@ -74,7 +83,7 @@ public enum Status {
             case CANCELLED -> CANCELLED;
             case DENIED -> DENIED;
             case TIMED_OUT -> TIMED_OUT;
-            case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, LOCK_LOST,
+            case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, INCOMPATIBLE, LOCK_LOST,
                     INFRASTRUCTURE -> FAILED;
         };
     }

@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One environment's stages in the order they ran (approval, migration, rollout, post-rollout migration), each with its
- * status, duration and what it did in a sentence: what the build page, the Status page's summary and the command line's
- * summary all show, so they never disagree. A stage that did not run is left out.
+ * One environment's stages in the order they ran (approval, migration, compatibility check, rollout, post-rollout
+ * migration and its compatibility check), each with its status, duration and what it did in a sentence: what the build
+ * page, the Status page's summary and the command line's summary all show, so they never disagree. A stage that did not
+ * run is left out.
  *
  * @param status the environment's status at a glance
  * @param entries its stages, in order
@@ -44,9 +45,9 @@ public record Timeline(String environment, String namespace, Status status, List
             return duration == null ? "" : Durations.format(duration);
         }
 
-        /** Whether it ended as it should (succeeded, or skipped as already done). */
+        /** Whether it ended as it should (succeeded, or skipped as already done or with nothing to check). */
         public boolean ok() {
-            return status == Status.SUCCEEDED || status == Status.ALREADY_APPLIED;
+            return status == Status.SUCCEEDED || status == Status.ALREADY_APPLIED || status == Status.NOTHING_TO_CHECK;
         }
     }
 
@@ -64,11 +65,17 @@ public record Timeline(String environment, String namespace, Status status, List
         if (e.migration() != null) {
             entries.add(migration("migration", e.migration()));
         }
+        if (e.compatibility() != null) {
+            entries.add(compatibility("compatibility", e.compatibility()));
+        }
         if (e.rollout() != null) {
             entries.add(rollout(e.rollout()));
         }
         if (e.postRollout() != null) {
             entries.add(migration("post-rollout migration", e.postRollout()));
+        }
+        if (e.postRolloutCompatibility() != null) {
+            entries.add(compatibility("post-rollout compatibility", e.postRolloutCompatibility()));
         }
         return new Timeline(e.name(), e.namespace(), Status.of(e), entries, e.checks());
     }
@@ -136,6 +143,35 @@ public record Timeline(String environment, String namespace, Status status, List
             }
         }
         return names.isEmpty() ? "migrated" : "applied " + String.join(", ", names);
+    }
+
+    /** A compatibility check: how many versions it tried, or which one failed how, with that version's log. */
+    private static Entry compatibility(String stage, CompatibilityReport c) {
+        List<String> details = new ArrayList<>();
+        Duration took = null;
+        for (CompatibilityReport.VersionCheck v : c.versions()) {
+            MigrationReport job = v.job();
+            details.add(v.image() + (v.deployments().isEmpty() ? "" : " (" + String.join(", ", v.deployments()) + ")") + ": "
+                    + (job == null ? "not tried" : job.outcome().words() + (job.job() == null ? "" : ", Job " + job.job())));
+            if (job != null && job.duration() != null) {
+                took = took == null ? job.duration() : took.plus(job.duration());
+            }
+        }
+        CompatibilityReport.VersionCheck failed = c.versions().stream()
+                .filter(v -> v.job() != null && v.job().outcome() != StageOutcome.SUCCEEDED).findFirst().orElse(null);
+        String summary = switch (c.outcome()) {
+            case SUCCEEDED -> c.versions().size() + (c.versions().size() == 1 ? " version" : " versions") + " tried against the schema"
+                    + (c.release() == null ? "" : " of " + c.release());
+            case SKIPPED -> c.message() == null ? "nothing to try" : c.message();
+            default -> failed == null ? (c.message() == null ? c.outcome().words() : c.message())
+                    : failed.image() + (failed.job().exitCode() != null && failed.job().exitCode() != 0 ? " is incompatible"
+                            : failed.job().reason() == null ? " could not be tried" : ": " + failed.job().reason());
+        };
+        if (failed != null && c.message() != null) {
+            details.add(0, c.message());
+        }
+        Status status = c.outcome() == StageOutcome.SKIPPED ? Status.NOTHING_TO_CHECK : Status.of(c.outcome());
+        return new Entry(stage, status, took, summary, details, failed == null ? List.of() : failed.log());
     }
 
     private static Entry rollout(RolloutReport r) {
