@@ -15,8 +15,12 @@ import jenkins.model.Jenkins;
 import org.htmlunit.html.HtmlForm;
 import org.htmlunit.html.HtmlPage;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
+import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.jenkinsci.plugins.workflow.support.actions.PauseAction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +51,10 @@ class ApprovalTest {
         HtmlPage readerPage = reader.getPage(b, "migrate-then-deploy");
         assertThat(readerPage.getWebResponse().getContentAsString(), containsString("You may not answer this approval."));
         assertThat("no production Job before the approval", cluster.jobs("production"), empty());
+        // Stage View and Graph View show the step as waiting for input, as they show the input step
+        FlowNode step = new DepthFirstScanner().findFirstMatch(b.getExecution(), new NodeStepTypePredicate("migrateThenDeploy"));
+        assertThat(PauseAction.isPaused(step), is(true));
+        assertThat(PauseAction.getCurrentPause(step).getCause(), is("promote registry.example.com/shop:1.0 to production"));
 
         JenkinsRule.WebClient alice = r.createWebClient().login("alice");
         HtmlPage page = alice.getPage(b, "migrate-then-deploy");
@@ -62,6 +70,7 @@ class ApprovalTest {
         r.submit(form, "approve");
 
         r.assertBuildStatusSuccess(r.waitForCompletion(b));
+        assertThat("the pause ended with the answer", PauseAction.isPaused(step), is(false));
         EnvironmentReport production = b.getAction(MigrateThenDeployAction.class).getReport().environments().get(1);
         assertThat(production.approval().outcome(), is(StageOutcome.SUCCEEDED));
         assertThat(production.approval().by(), is("alice"));
