@@ -67,16 +67,7 @@ final class TerminalApprovals implements ApprovalGate {
             try {
                 String line;
                 synchronized (terminal.get()) { // one question at a time
-                    StringBuilder brief = new StringBuilder(String.format("%nBefore %s:%n", request.environment()));
-                    if (request.brief() != null) {
-                        request.brief().lines().forEach(l -> brief.append("  ").append(l).append(System.lineSeparator()));
-                    }
-                    String question = request.rollsOut()
-                            ? String.format("Promote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(),
-                                    request.namespace())
-                            : String.format("Migrate the database of %s (namespace %s) with %s? [y/N] ", request.environment(),
-                                    request.namespace(), request.image());
-                    line = terminal.get().ask(brief + question);
+                    line = terminal.get().ask(question(request));
                 }
                 boolean yes = line != null && Set.of("y", "yes").contains(line.trim().toLowerCase(Locale.ROOT));
                 answer.complete(yes ? Decision.approved(user + " (terminal)") : Decision.denied(user + " (terminal)", "answered no"));
@@ -85,5 +76,19 @@ final class TerminalApprovals implements ApprovalGate {
             }
         });
         return answer;
+    }
+
+    /** The question: the change it approves, from what the environment runs now to what it will run. */
+    static String question(Request request) {
+        StringBuilder q = new StringBuilder(String.format("%nBefore %s:%n", request.environment()));
+        if (request.brief() != null) {
+            request.brief().lines().forEach(l -> q.append("  ").append(l).append(System.lineSeparator()));
+        }
+        q.append(String.format("%s now runs:       %s%n%s after approval: %s%n", request.environment(), request.now(),
+                request.environment(), request.next()));
+        return q.append(request.rollsOut()
+                ? String.format("Promote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(), request.namespace())
+                : String.format("Migrate the database of %s (namespace %s) with %s? [y/N] ", request.environment(), request.namespace(),
+                        request.image())).toString();
     }
 }

@@ -6,10 +6,12 @@ import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
 import io.mtd.progress.StageOutcome;
+import io.mtd.release.Release;
 import io.mtd.report.ApprovalReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -33,25 +35,29 @@ public final class ApprovalStage {
      *
      * @param rollsOut whether the run rolls the environment out after its migration (false: it only migrates)
      * @param brief what the approver decides on, gathered only when someone is asked
+     * @param current the environment's recorded release when the question is asked (null: none)
+     * @param deployed each Deployment the run rolls out and the image it runs now
      */
     public record Target(Plan plan, Environment environment, String image, boolean rollsOut, Supplier<ApprovalBrief> brief,
-            CompletableFuture<String> cancelled) {}
+            CompletableFuture<String> cancelled, Release current, Map<String, String> deployed) {}
 
-    /** The stage's start line: who approved it up front, or what is waited for and how long at most. */
+    /** The stage's start line: who approved it up front, or what is waited for and how long at most; and what changes. */
     String describe(Target t) {
         ApprovalGate.Request request = request(t, null);
         String upFront = gate.approvedUpFront(request);
-        return upFront != null
+        return (upFront != null
                 ? "approved up front by " + upFront + ": " + (t.rollsOut() ? "promoting " + t.image() + " to "
                         + request.environment() : "migrating the database of " + request.environment() + " with " + t.image())
                 : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
-                        + " for approval to " + request.action();
+                        + " for approval to " + request.action())
+                + " (now: " + request.now() + "; after: " + request.next() + ")";
     }
 
-    private static ApprovalGate.Request request(Target t, ApprovalBrief brief) {
+    static ApprovalGate.Request request(Target t, ApprovalBrief brief) {
         Environment env = t.environment();
         return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
-                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.rollsOut(), brief);
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack(),
+                t.rollsOut(), brief);
     }
 
     /** The question to ask: with its brief, unless the answer was given up front. */

@@ -10,6 +10,7 @@ import java.util.List;
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
  * @param compatibility the versions serving before the rollout, tried against the migrated schema (if the plan asks)
  * @param postRolloutCompatibility the new version, tried against the schema the post-rollout migration left
+ * @param release the environment's release record as the run found and left it (null: the run did not reach it)
  * @param checks the checks its release went through (the expand/contract check of the SQL it applied, ...)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -23,6 +24,7 @@ public record EnvironmentReport(
         MigrationReport postRollout,
         CompatibilityReport compatibility,
         CompatibilityReport postRolloutCompatibility,
+        ReleaseReport release,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CheckReport> checks) {
 
     public EnvironmentReport {
@@ -32,20 +34,29 @@ public record EnvironmentReport(
     /** An environment's report without checks. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
-            CompatibilityReport postRolloutCompatibility) {
-        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, List.of());
+            CompatibilityReport postRolloutCompatibility, ReleaseReport release) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, release,
+                List.of());
     }
 
-    /** An environment's report without a compatibility check. */
+    /** An environment's report without a release record or checks. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
+            CompatibilityReport postRolloutCompatibility) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, null,
+                List.of());
+    }
+
+    /** An environment's report without a compatibility check or a release record. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout, MigrationReport postRollout) {
-        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null, List.of());
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null, null, List.of());
     }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout) {
-        this(name, namespace, outcome, approval, migration, rollout, null, null, null, List.of());
+        this(name, namespace, outcome, approval, migration, rollout, null, null, null, null, List.of());
     }
 
     public static EnvironmentReport notReached(String name, String namespace) {

@@ -34,6 +34,7 @@ public final class ReportSummary {
         }
         for (EnvironmentReport e : r.environments()) {
             environment(Timeline.of(e), b);
+            release(e.release(), b);
         }
         String failure = unexplainedFailure(r);
         if (failure != null) {
@@ -77,6 +78,18 @@ public final class ReportSummary {
         for (CheckReport c : t.checks()) {
             b.append(String.format(Locale.ROOT, STAGE, "check", c.title() + " " + c.verdict().words()
                     + (c.details().isEmpty() ? "" : ": " + c.details().get(0))));
+        }
+    }
+
+    /** Where the environment's release record says the run was passed by a newer one, or went back on purpose. */
+    private static void release(ReleaseReport release, StringBuilder b) {
+        if (release != null && release.supersededBy() != null) {
+            b.append(String.format(Locale.ROOT, STAGE, "release", "passed by run " + release.supersededBy().run() + " with "
+                    + release.supersededBy().image()));
+        }
+        if (release != null && release.rollback()) {
+            b.append(String.format(Locale.ROOT, STAGE, "release", "a rollback" + (release.before() == null ? ""
+                    : " from " + release.before().image())));
         }
     }
 

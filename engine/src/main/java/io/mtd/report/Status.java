@@ -16,7 +16,9 @@ public enum Status {
     TIMED_OUT("timed out", Tone.BAD),
     DENIED("not approved", Tone.BAD),
     CANCELLED("cancelled", Tone.STOPPED),
-    NOT_REACHED("not reached", Tone.NEUTRAL);
+    NOT_REACHED("not reached", Tone.NEUTRAL),
+    /** Left alone: a newer run already took the environment to its newer release. */
+    SUPERSEDED("superseded by a newer run", Tone.STOPPED);
 
     /** What a page colours a status by. */
     public enum Tone { OK, NEUTRAL, BAD, STOPPED }
@@ -47,6 +49,7 @@ public enum Status {
             case CANCELLED -> CANCELLED;
             case DENIED -> DENIED;
             case NOT_REACHED -> NOT_REACHED;
+            case SUPERSEDED -> SUPERSEDED;
         };
     }
 
@@ -83,6 +86,7 @@ public enum Status {
             case CANCELLED -> CANCELLED;
             case DENIED -> DENIED;
             case TIMED_OUT -> TIMED_OUT;
+            case SUPERSEDED -> SUPERSEDED;
             case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, INCOMPATIBLE, LOCK_LOST,
                     INFRASTRUCTURE -> FAILED;
         };

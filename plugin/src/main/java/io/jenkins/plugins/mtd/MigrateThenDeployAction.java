@@ -331,5 +331,15 @@ public final class MigrateThenDeployAction implements RunAction2 {
         public List<String> getBrief() {
             return request.brief() == null ? List.of() : request.brief().lines();
         }
+
+        /** What the environment runs now: its Deployments' images and its recorded release. */
+        public String getRunsNow() {
+            return request.now();
+        }
+
+        /** What it runs after the approval. */
+        public String getRunsAfter() {
+            return request.next();
+        }
     }
 }
