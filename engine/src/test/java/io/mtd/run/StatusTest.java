@@ -82,6 +82,7 @@ class StatusTest {
 
     @Test
     void aLockHeldAndAJobLeftRunningByARunThatStoppedAreSeenFromTheCluster() {
+        cluster.deployment("status-busy", "web", "shop:old");
         Plan plan = plan("shop:slow", "echo started; sleep 15; echo done", "status-busy");
         try (MigrateThenDeploy engine = cluster.engine(new RecordingListener(), "deploy#8")) {
             MigrateThenDeploy.Run run = engine.start(plan);
@@ -116,14 +117,14 @@ class StatusTest {
         assertThat(afterStaging.slot().orphaned()).as("nobody holds the lock for it").isEqualTo(afterStaging.slot().occupying());
         assertThat(after.render()).contains("lock       free", ", whose run no longer holds the lock: the next run waits for it to end");
         assertThat(afterStaging.free()).isFalse();
-        assertThat(afterStaging.deployed()).singleElement().satisfies(w -> assertThat(w.image()).as("missing Deployment").isNull());
+        assertThat(afterStaging.deployed()).singleElement().satisfies(w -> assertThat(w.image()).as("never rolled out").isEqualTo("shop:old"));
     }
 
     @Test
     void anEnvironmentThatCannotBeReadSaysWhyAndTheOthersAreStillRead() {
         cluster.deployment("status-reachable", "web", "shop:1");
         Plan plan = new Plan("shop", "shop:1", null, Migration.ofCommand(List.of("true")), null, List.of(
-                Environment.of("staging", "status-reachable", List.of("web")),
+                Environment.of("staging", "status-reachable", List.of("web", "gone")),
                 Environment.of("production", "status-elsewhere", List.of("web"))));
         PlanStatus status;
         try (MigrateThenDeploy engine = cluster.builder(new RecordingListener(), "status-reader").clusters(env -> {
@@ -137,6 +138,10 @@ class StatusTest {
 
         assertThat(status.environments().get(0).problem()).isNull();
         assertThat(status.environments().get(0).deployed().get(0).image()).isEqualTo("shop:1");
+        assertThat(status.environments().get(0).deployed().get(1)).satisfies(w -> {
+            assertThat(w.image()).as("a missing Deployment").isNull();
+            assertThat(w.progress()).isEqualTo("not found in namespace status-reachable");
+        });
         assertThat(status.environments().get(1).problem()).contains("kubeconfig context 'prod' not found");
         assertThat(status.render()).contains("production   namespace status-elsewhere", "cannot be read: kubeconfig context 'prod' not found");
     }
