@@ -4,24 +4,29 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.command.DriftCheck;
 import io.mtd.command.PlanPreview;
+import io.mtd.command.PlanStatus;
 import io.mtd.command.RbacManifest;
 import io.mtd.command.ReleaseCheck;
 import io.mtd.concurrent.DaemonThreads;
+import io.mtd.concurrent.Futures;
 import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.image.ImageStage;
+import io.mtd.kube.ApiError;
 import io.mtd.kube.ClusterConnector;
 import io.mtd.kube.ClusterPool;
 import io.mtd.kube.ClusterProbe;
 import io.mtd.kube.KubeconfigClusters;
 import io.mtd.kube.NamespaceWatch;
+import io.mtd.kube.Permissions;
 import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
 import io.mtd.lint.ThrowawayServer;
 import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseLint;
 import io.mtd.migration.MigrationStage;
+import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.InvalidPlanException;
 import io.mtd.plan.Plan;
@@ -86,8 +91,10 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final boolean ownsPool;
     private final ClusterPool.Share connections;
     private final String rolloutCommand;
+    private final Clock clock;
 
     private MigrateThenDeploy(Builder b) {
+        this.clock = b.clock;
         this.clusters = b.clusters;
         this.rolloutCommand = b.rolloutCommand;
         this.listener = b.listener;
@@ -260,6 +267,40 @@ public final class MigrateThenDeploy implements AutoCloseable {
      */
     public List<ClusterProbe.Unreachable> unreachable(CheckedPlan plan, Duration timeout) {
         return ClusterProbe.kubeconfig(plan.plan(), timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * What each environment of {@code plan} runs and holds now, read from its cluster, all environments at once within
+     * about {@code timeout}: the image its Deployments run, its latest migration Job, whether its lock is held or an
+     * unfinished Job occupies it. An environment that cannot be read says why; the others are still read.
+     */
+    public PlanStatus status(CheckedPlan plan, Duration timeout) {
+        SecretMasker masker = masker();
+        Plan p = plan.plan();
+        List<CompletableFuture<PlanStatus.EnvironmentStatus>> reads = p.environments().stream()
+                .map(env -> CompletableFuture.supplyAsync(() -> PlanStatus.read(client(env), p, env), api)
+                        .completeOnTimeout(unread(env, "no answer within " + Durations.format(timeout)), timeout.toMillis(),
+                                java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .exceptionally(e -> unread(env, whyUnread(Futures.unwrap(e)))))
+                .toList();
+        List<PlanStatus.EnvironmentStatus> environments = reads.stream().map(CompletableFuture::join).toList();
+        return masker.maskAll(new PlanStatus(p.app(), clock.instant(), environments), PlanStatus.class);
+    }
+
+    /** Why an environment could not be read, in one line: no answer at all is not an answer of the API server's. */
+    private static String whyUnread(Throwable failure) {
+        if (failure instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 0) {
+            Throwable root = k;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return "its cluster did not answer" + (root == k || root.getMessage() == null ? "" : " (" + root.getMessage() + ")");
+        }
+        return Permissions.explainForbidden(ApiError.describe(failure));
+    }
+
+    private static PlanStatus.EnvironmentStatus unread(Environment env, String why) {
+        return new PlanStatus.EnvironmentStatus(env.name(), env.namespaceOrDefault(), List.of(), null, why);
     }
 
     /**

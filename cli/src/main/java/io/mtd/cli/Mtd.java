@@ -3,13 +3,14 @@ package io.mtd.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code mtd} command line: run, plan, lint and demo over the migrate-then-deploy engine. */
+/** The {@code mtd} command line: run, plan, lint, status and demo over the migrate-then-deploy engine. */
 @Command(name = "mtd",
         mixinStandardHelpOptions = true,
         versionProvider = Mtd.Version.class,
         description = "Migrate the database with a one-off Kubernetes Job from the exact image, then roll out,"
                 + " environment by environment.",
-        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, DemoCommand.class, SandboxCommand.class, RbacCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, PlanCommand.class, LintCommand.class, StatusCommand.class, DemoCommand.class, SandboxCommand.class,
+                RbacCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCode.TABLE)
 public final class Mtd implements Runnable {
 
@@ -42,7 +43,7 @@ public final class Mtd implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint, demo, sandbox or rbac");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, plan, lint, status, demo, sandbox or rbac");
     }
 
     /**

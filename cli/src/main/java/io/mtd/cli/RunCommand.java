@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -95,11 +93,7 @@ final class RunCommand implements Callable<Integer> {
                 unreachable = engine.unreachable(checked, Duration.ofSeconds(5));
             }
             if (!unreachable.isEmpty()) {
-                // environments that share a kubeconfig share its problem: say it once, naming them all
-                Map<String, List<String>> byProblem = new LinkedHashMap<>();
-                unreachable.forEach(u -> byProblem.computeIfAbsent(u.problem(), k -> new ArrayList<>()).add("'" + u.environment() + "'"));
-                byProblem.forEach((problem, envs) -> System.err.println("mtd run: environment" + (envs.size() > 1 ? "s " : " ")
-                        + String.join(", ", envs) + ": " + problem));
+                ClusterProbe.lines(unreachable).forEach(line -> System.err.println("mtd run: " + line));
                 return ExitCode.INFRASTRUCTURE;
             }
         }

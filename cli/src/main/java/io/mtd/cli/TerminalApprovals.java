@@ -102,8 +102,15 @@ final class TerminalApprovals implements ApprovalGate {
             return String.format("%n%s%n    %s%nAccept this drift of %s (fingerprint %s) and go on? [y/N] ", d.summary(),
                     String.join(String.format("%n    "), d.lines()), request.environment(), d.fingerprint());
         }
-        return String.format("%n%s now runs:       %s%n%s after approval: %s%nPromote %s to %s (namespace %s)? [y/N] ",
-                request.environment(), request.now(), request.environment(), request.next(),
-                request.image(), request.environment(), request.namespace());
+        StringBuilder q = new StringBuilder(String.format("%nBefore %s:%n", request.environment()));
+        if (request.brief() != null) {
+            request.brief().lines().forEach(l -> q.append("  ").append(l).append(System.lineSeparator()));
+        }
+        q.append(String.format("%s now runs:       %s%n%s after approval: %s%n", request.environment(), request.now(),
+                request.environment(), request.next()));
+        return q.append(request.rollsOut()
+                ? String.format("Promote %s to %s (namespace %s)? [y/N] ", request.image(), request.environment(), request.namespace())
+                : String.format("Migrate the database of %s (namespace %s) with %s? [y/N] ", request.environment(), request.namespace(),
+                        request.image())).toString();
     }
 }

@@ -32,7 +32,7 @@ class IncompatibleDemoTest {
                 "staging | failed: insert into product (sku, name, price_cents) values",
                 "violates check constraint \"product_category_required\"",
                 "Summary: catalog incompatible",
-                "compatibility failed (registry.example.com/catalog:3.0.0 is incompatible)",
+                "    compatibility failed in ", ": registry.example.com/catalog:3.0.0 is incompatible\n",
                 "production   not reached (nothing was changed)");
         assertThat(text.substring(text.indexOf("Releasing"))).doesNotContain("staging rollout", "production migration");
         assertThat(text).contains("Database catalog_staging: 1 create product, 2 add category, 3 require category",

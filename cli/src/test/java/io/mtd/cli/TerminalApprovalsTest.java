@@ -52,7 +52,12 @@ class TerminalApprovalsTest {
             waitFor(shown, screen, "Promote shop:1 to staging (namespace staging)? [y/N] ");
             keys.write("y\n".getBytes(StandardCharsets.UTF_8));
             keys.flush();
+            int beforeProduction = screen.size();
             waitFor(shown, screen, "Promote shop:1 to production (namespace production)? [y/N] ");
+            // the question comes after what the approver decides on: what staging did, what production will run
+            assertThat(screen.toString(StandardCharsets.UTF_8).substring(beforeProduction)).contains("Before production:",
+                    "  staging    succeeded: approval succeeded", "migration succeeded in ",
+                    "  next       Job ", " in namespace production runs sh -c echo migrating in $MTD_TEST_ENV");
             keys.write("n\n".getBytes(StandardCharsets.UTF_8));
             keys.flush();
             assertThat(terminal.waitFor(120, TimeUnit.SECONDS)).as("the run ended").isTrue();

@@ -84,6 +84,18 @@ public final class ClusterProbe {
         return problems;
     }
 
+    /**
+     * The problems of {@code unreachable}, one line each ({@code environments 'staging', 'production': CAUSE: FIX}):
+     * environments that share a kubeconfig share its problem, which is said once, naming them all.
+     */
+    public static List<String> lines(List<Unreachable> unreachable) {
+        Map<String, List<String>> byProblem = new LinkedHashMap<>();
+        unreachable.forEach(u -> byProblem.computeIfAbsent(u.problem(), k -> new ArrayList<>()).add("'" + u.environment() + "'"));
+        List<String> lines = new ArrayList<>();
+        byProblem.forEach((problem, envs) -> lines.add("environment" + (envs.size() > 1 ? "s " : " ") + String.join(", ", envs) + ": " + problem));
+        return lines;
+    }
+
     private static Optional<Unreachable> check(Environment env, long timeoutMillis) {
         Optional<Unreachable> missing = configurationProblem(env);
         if (missing.isPresent()) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.mtd.kube.ContainerFailure;
+import io.mtd.plan.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -58,7 +59,7 @@ public sealed interface JobStatus permits JobStatus.Running, JobStatus.Succeeded
         }
         Optional<JobCondition> failed = condition(job, JobConditionType.FAILED);
         if (failed.isPresent()) {
-            return failure(failed.get(), pods);
+            return failure(job, failed.get(), pods);
         }
         for (Pod pod : pods) {
             if (PodDiagnosis.isTerminal(pod)) {
@@ -72,24 +73,39 @@ public sealed interface JobStatus permits JobStatus.Running, JobStatus.Succeeded
         return new Running(attempts);
     }
 
-    private static Failed failure(JobCondition failed, List<Pod> pods) {
+    private static Failed failure(Job job, JobCondition failed, List<Pod> pods) {
         MigrationReason reason = MigrationReason.of(failed.getReason() == null ? JobConditionType.FAILED.value() : failed.getReason());
-        StringBuilder message = new StringBuilder(failed.getMessage() == null ? "the Job failed" : failed.getMessage());
+        boolean deadline = MigrationReason.Kubernetes.DEADLINE_EXCEEDED.equals(reason);
         Integer exitCode = null;
-        String podReason = null;
+        PodDiagnosis.Problem last = null;
         for (int i = pods.size() - 1; i >= 0; i--) {
             Optional<PodDiagnosis.Problem> ended = PodDiagnosis.ended(pods.get(i));
             if (ended.isPresent()) {
                 exitCode = PodDiagnosis.exitCode(pods.get(i));
-                podReason = ended.get().reason();
-                message.append("; last attempt (Pod ").append(pods.get(i).getMetadata().getName()).append("): ")
-                        .append(ended.get().describe());
+                last = ended.get();
                 break;
             }
         }
-        boolean deadline = MigrationReason.Kubernetes.DEADLINE_EXCEEDED.equals(reason);
-        if (MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED.equals(reason) && podReason != null && !"Error".equals(podReason)) {
-            reason = MigrationReason.of(podReason); // OOMKilled or Evicted says more than "the last retry failed"
+        // what happened, in the user's terms: the Job's own message only restates its reason (the backoff limit was
+        // reached), which the report carries once as the reason
+        StringBuilder message = new StringBuilder();
+        if (deadline) {
+            Long seconds = job.getSpec() == null ? null : job.getSpec().getActiveDeadlineSeconds();
+            message.append("the migration ran longer than its timeout").append(seconds == null ? ""
+                    : " of " + Durations.format(Duration.ofSeconds(seconds))).append(" (migration.timeout) and was stopped");
+        }
+        if (last != null) {
+            boolean plain = "Error".equals(last.reason()) || ContainerFailure.OUT_OF_MEMORY.matches(last.reason());
+            String attempt = plain ? last.message() + (last.hint() == null ? "" : " (" + last.hint() + ")") : last.describe();
+            message.append(deadline ? "; its last attempt: " : "").append(attempt);
+            if (!deadline && pods.size() > 1) {
+                message.append(" on its last attempt of ").append(pods.size());
+            }
+        } else if (!deadline) {
+            message.append(failed.getMessage() == null ? "the Job failed" : failed.getMessage());
+        }
+        if (MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED.equals(reason) && last != null && !"Error".equals(last.reason())) {
+            reason = MigrationReason.of(last.reason()); // OOMKilled or Evicted says more than "the last retry failed"
         }
         return new Failed(reason, message.toString(), exitCode, pods.size(), deadline);
     }

@@ -255,7 +255,9 @@ public final class MigrationStage {
             verdict = verdict(outcome, reason);
             report = new MigrationReport(job.name(), outcome, reason.value(), ApiError.describe(cause), null, 0, took, null);
         } else {
-            report = new MigrationReport(job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(), r.exitCode(), r.attempts(), took, null);
+            boolean ok = r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+            report = new MigrationReport(job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(),
+                    r.exitCode(), r.attempts(), took, null, List.of(), ok ? List.of() : r.lastAttemptTail());
             verdict = verdict(r.outcome(), r.reason());
         }
         return new Outcome(report, r == null ? List.of() : r.log(), verdict);
@@ -273,9 +275,10 @@ public final class MigrationStage {
                 case SUCCEEDED -> "migrated in " + Durations.format(report.duration())
                         + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
                 case SKIPPED -> report.message();
-                default -> report.reason() + ": " + report.message();
+                default -> report.explanation();
             };
         }
+
     }
 
     /** The Lease that serializes the migrations of {@code app} in {@code environment}. */

@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,10 @@ final class MigrationWaiter {
     private final Map<String, PodLogStream> logs = new HashMap<>();
     private final Map<String, String> phases = new HashMap<>();
     private final Deque<String> logLines = new ArrayDeque<>();
+    /** The last lines of each attempt's log, by Pod, in the order their logs were first followed. */
+    private final Map<String, Deque<String>> tails = new LinkedHashMap<>();
+    /** The notes that a Pod ended, each sent once that Pod's log has been printed (or went quiet). */
+    private final List<CompletableFuture<Void>> endNotes = new ArrayList<>();
     private final long started;
     private volatile long lastLineNanos;
     /** When this waiter first saw each Pod unschedulable: how long it stays so is measured here, never from its timestamps. */
@@ -129,8 +134,8 @@ final class MigrationWaiter {
                     && Labels.LOG_READ_BY_ENGINE.equals(job.getMetadata().getAnnotations().get(Labels.ANNOTATION_LOG));
             List<Pod> pods = watch.pods(jobName);
             for (Pod pod : pods) {
+                followLog(pod); // first: a Pod seen only once it ended still has its log read before its end is noted
                 notePhase(pod);
-                followLog(pod);
             }
             if (JobStatus.ended(job) && !podsSettled(pods)) {
                 // the Job and Pod informers run apart: the Job's end can arrive before its Pod's, which holds the exit
@@ -197,7 +202,18 @@ final class MigrationWaiter {
         }
         if (!phase.equals(before) && !"Pending".equals(phase)) {
             String detail = PodDiagnosis.ended(pod).map(p -> ": " + p.describe()).orElse("");
-            note("Pod " + name + " " + phase + detail);
+            String line = "Pod " + name + " " + phase + detail;
+            PodLogStream log = logs.get(name);
+            if (log != null && PodDiagnosis.isTerminal(pod)) {
+                // the log stream runs apart from the watch: say how the Pod ended after its last lines, not before them
+                endNotes.add(log.done().copy().completeOnTimeout(null, LOG_IDLE.toMillis(), TimeUnit.MILLISECONDS)
+                        .handle((v, e) -> {
+                            note(line);
+                            return null;
+                        }));
+            } else {
+                note(line);
+            }
         }
     }
 
@@ -213,10 +229,15 @@ final class MigrationWaiter {
             // masking may cut what the engine reads (a secret's value inside a name, or inside compressed text)
             List<String> masked = read ? lines : masker.maskLines(lines);
             synchronized (logLines) {
+                Deque<String> tail = tails.computeIfAbsent(source, k -> new ArrayDeque<>());
                 for (String line : masked) {
                     logLines.addLast(line);
                     if (logLines.size() > LOG_LINES_KEPT) {
                         logLines.removeFirst();
+                    }
+                    tail.addLast(line);
+                    if (tail.size() > MigrationResult.TAIL_LINES) {
+                        tail.removeFirst();
                     }
                 }
             }
@@ -240,7 +261,7 @@ final class MigrationWaiter {
             return;
         }
         finishing = true;
-        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<CompletableFuture<Void>> pending = new ArrayList<>(endNotes);
         logs.values().forEach(l -> pending.add(l.done()));
         boolean stopFollowing = r.outcome() == StageOutcome.CANCELLED || r.outcome() == StageOutcome.TIMED_OUT
                 && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
@@ -262,10 +283,17 @@ final class MigrationWaiter {
         }
         logs.values().forEach(PodLogStream::close);
         List<String> lines;
+        List<String> tail;
         synchronized (logLines) {
             lines = List.copyOf(logLines);
+            // the latest attempt that logged anything: a retried Job's failure is its last Pod's
+            List<String> last = tails.isEmpty() ? List.of() : new ArrayList<>(new ArrayList<>(tails.values()).get(tails.size() - 1));
+            while (!last.isEmpty() && last.get(last.size() - 1).isBlank()) {
+                last.remove(last.size() - 1); // a trailing blank line says nothing
+            }
+            tail = List.copyOf(last);
         }
-        result.complete(new MigrationResult(r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), lines));
+        result.complete(new MigrationResult(r.outcome(), r.reason(), r.message(), r.exitCode(), r.attempts(), lines, tail));
     }
 
     private int attempts() {

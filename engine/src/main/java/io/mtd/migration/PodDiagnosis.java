@@ -94,8 +94,8 @@ public final class PodDiagnosis {
             return Optional.of(new Problem("OOMKilled", "the migration container ran out of memory (exit code "
                     + t.getExitCode() + ")", "raise migration.resources.memory"));
         }
-        return Optional.of(new Problem("Error", "the migration exited with code " + t.getExitCode(),
-                "see its log above"));
+        // no hint: where the failure is shown (the console, a report page, the summary) the log's last lines are too
+        return Optional.of(new Problem("Error", "the migration exited with code " + t.getExitCode(), null));
     }
 
     /** The exit code of the Pod's migration container, if it ended. */

@@ -38,34 +38,49 @@ public interface ApprovalGate {
      * the question waits, the engine refuses the answer and asks again, or stops the run if a newer one passed. Or, with
      * {@code drift}, accepting that the environment's schema is not the one the first environment was tested on.
      *
+     * @param image the image's reference every environment runs (pinned by digest where it could be)
      * @param current the release the environment's record shows now (null: none recorded yet)
      * @param deployed each Deployment the run rolls out and the image its container runs now (empty: none to roll out)
      * @param rollback whether the run goes back to {@code image} on purpose, over a newer release
+     * @param rollsOut whether approving rolls the environment out too (false: only its database is migrated)
+     * @param brief what the approver decides on (what this run did before, what will run here); null where the answer
+     *     was given up front, before anyone was asked
      * @param drift the schema difference to accept knowingly, or null for a promotion
      */
     record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
-            Release current, Map<String, String> deployed, boolean rollback, Drift drift) {
+            Release current, Map<String, String> deployed, boolean rollback, boolean rollsOut, ApprovalBrief brief, Drift drift) {
 
         public Request {
             approvers = approvers == null ? List.of() : List.copyOf(approvers);
             deployed = deployed == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(deployed));
         }
 
-        /** A request to promote the image (no drift to accept). */
+        /** A request to promote, with what the approver decides on. */
+        public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+                Release current, Map<String, String> deployed, boolean rollback, boolean rollsOut, ApprovalBrief brief) {
+            this(app, environment, namespace, image, approvers, timeout, current, deployed, rollback, rollsOut, brief, null);
+        }
+
+        /** A request to promote, without a brief. */
         public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
                 Release current, Map<String, String> deployed, boolean rollback) {
-            this(app, environment, namespace, image, approvers, timeout, current, deployed, rollback, null);
+            this(app, environment, namespace, image, approvers, timeout, current, deployed, rollback, true, null, null);
         }
 
         /** A request without what the environment runs now. */
         public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {
-            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false, null);
+            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false);
         }
 
         /** A request to accept {@code drift}, without what the environment runs now. */
         public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
                 Drift drift) {
-            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false, drift);
+            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false, true, null, drift);
+        }
+
+        /** What approving does, in a few words: "promote IMAGE to ENV", or "migrate the database of ENV with IMAGE". */
+        public String action() {
+            return rollsOut ? "promote " + image + " to " + environment : "migrate the database of " + environment + " with " + image;
         }
 
         /** What the environment runs now, in one line: its Deployments' images and its recorded release. */

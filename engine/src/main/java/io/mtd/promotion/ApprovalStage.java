@@ -10,12 +10,14 @@ import io.mtd.release.Release;
 import io.mtd.report.ApprovalReport;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /** Asks the approval gate whether an environment may get the image, within the plan's approval timeout. */
 public final class ApprovalStage {
@@ -29,42 +31,57 @@ public final class ApprovalStage {
     }
 
     /**
-     * What one approval needs.
+     * What one approval needs, and what the approver is shown.
      *
+     * @param rollsOut whether the run rolls the environment out after its migration (false: it only migrates)
+     * @param brief what the approver decides on, gathered only when someone is asked
      * @param current the environment's recorded release when the question is asked (null: none)
      * @param deployed each Deployment the run rolls out and the image it runs now
      */
-    public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled,
-            Release current, Map<String, String> deployed) {}
+    public record Target(Plan plan, Environment environment, String image, boolean rollsOut, Supplier<ApprovalBrief> brief,
+            CompletableFuture<String> cancelled, Release current, Map<String, String> deployed) {}
 
     /** The stage's start line: who approved it up front, or what is waited for and how long at most; and what changes. */
     String describe(Target t) {
-        ApprovalGate.Request r = request(t);
-        String upFront = gate.approvedUpFront(r);
+        ApprovalGate.Request request = request(t, null);
+        String upFront = gate.approvedUpFront(request);
         return (upFront != null
-                ? "approved up front by " + upFront + ": promoting " + t.image() + " to " + t.environment().name()
+                ? "approved up front by " + upFront + ": " + (t.rollsOut() ? "promoting " + t.image() + " to "
+                        + request.environment() : "migrating the database of " + request.environment() + " with " + t.image())
                 : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
-                        + " for approval to promote " + t.image() + " to " + t.environment().name())
-                + " (now: " + r.now() + "; after: " + r.next() + ")";
+                        + " for approval to " + request.action())
+                + " (now: " + request.now() + "; after: " + request.next() + ")";
     }
 
     /** The start line of asking to accept {@code drift}: who accepted it up front, or what is waited for. */
     String describe(Target t, ApprovalGate.Drift drift) {
-        String upFront = gate.approvedUpFront(request(t, drift));
+        String upFront = gate.approvedUpFront(request(t, null, drift));
         String what = "the drift of " + t.environment().name() + "'s schema (fingerprint " + drift.fingerprint() + ")";
         return upFront != null ? "accepted up front by " + upFront + ": " + what
                 : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
                         + " for someone to accept " + what + ", or to refuse it";
     }
 
-    static ApprovalGate.Request request(Target t) {
-        return request(t, null);
+    static ApprovalGate.Request request(Target t, ApprovalBrief brief) {
+        return request(t, brief, null);
     }
 
-    private static ApprovalGate.Request request(Target t, ApprovalGate.Drift drift) {
+    private static ApprovalGate.Request request(Target t, ApprovalBrief brief, ApprovalGate.Drift drift) {
         Environment env = t.environment();
         return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
-                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack(), drift);
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack(),
+                t.rollsOut(), brief, drift);
+    }
+
+    /** The question to ask: with its brief, unless the answer was given up front. */
+    private ApprovalGate.Request question(Target t) {
+        ApprovalGate.Request upFront = request(t, null);
+        return gate.approvedUpFront(upFront) != null ? upFront : request(t, t.brief().get());
+    }
+
+    private Duration waited(Instant asked) {
+        Duration d = Duration.between(asked, clock.instant());
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     /** The stage's finish line: whether, by whom and why. */
@@ -78,7 +95,7 @@ public final class ApprovalStage {
      * are reports too); fails only when the gate itself failed.
      */
     public CompletableFuture<ApprovalReport> approve(Target t) {
-        return decide(t, request(t));
+        return decide(t, question(t));
     }
 
     /**
@@ -86,11 +103,12 @@ public final class ApprovalStage {
      * {@link #approve} asks to promote: a report whose outcome says whether it was accepted.
      */
     public CompletableFuture<ApprovalReport> acceptDrift(Target t, ApprovalGate.Drift drift) {
-        return decide(t, request(t, drift));
+        return decide(t, request(t, null, drift));
     }
 
     private CompletableFuture<ApprovalReport> decide(Target t, ApprovalGate.Request request) {
         Duration timeout = t.plan().rolloutOrDefaults().approvalTimeoutOrDefault();
+        Instant asked = clock.instant();
         CompletableFuture<ApprovalGate.Decision> decision = gate.request(request).toCompletableFuture();
         CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         t.cancelled().thenAccept(why -> {
@@ -102,14 +120,16 @@ public final class ApprovalStage {
             if (error != null) {
                 Throwable cause = unwrap(error);
                 if (cause instanceof TimeoutException) {
-                    r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + Durations.format(timeout), clock.instant());
+                    r = new ApprovalReport(StageOutcome.TIMED_OUT, null, "no answer within " + Durations.format(timeout), clock.instant(),
+                            waited(asked));
                 } else if (cause instanceof CancellationException) {
-                    r = new ApprovalReport(StageOutcome.CANCELLED, null, Promotion.message(cause), clock.instant());
+                    r = new ApprovalReport(StageOutcome.CANCELLED, null, Promotion.message(cause), clock.instant(), waited(asked));
                 } else {
                     throw new CompletionException(cause);
                 }
             } else {
-                r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant());
+                r = new ApprovalReport(d.approved() ? StageOutcome.SUCCEEDED : StageOutcome.DENIED, d.by(), d.comment(), clock.instant(),
+                        waited(asked));
             }
             return r;
         });

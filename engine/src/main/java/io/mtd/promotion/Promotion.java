@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.compatibility.CompatibilityVerdict;
 import io.mtd.compatibility.RunningVersions;
 import io.mtd.flyway.FlywayOutput;
+import io.mtd.flyway.FlywayPreflight;
+import io.mtd.flyway.Preflight;
 import io.mtd.image.ImageResolver;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.Permissions;
@@ -14,6 +16,8 @@ import io.mtd.lint.LintFailedException;
 import io.mtd.lint.LintReport;
 import io.mtd.lint.ReleaseGate;
 import io.mtd.lint.ReleaseSql;
+import io.mtd.migration.AppliedMigrations;
+import io.mtd.migration.MigrationJob;
 import io.mtd.migration.MigrationReason;
 import io.mtd.migration.MigrationStage;
 import io.mtd.migration.JobKind;
@@ -40,6 +44,7 @@ import io.mtd.release.Release;
 import io.mtd.release.ReleaseRecords;
 import io.mtd.release.RunOrder;
 import io.mtd.report.ApprovalReport;
+import io.mtd.report.CheckReport;
 import io.mtd.report.CompatibilityReport;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.ImageReport;
@@ -240,7 +245,8 @@ public final class Promotion {
         if (!s.env.requiresApproval()) {
             return CompletableFuture.completedFuture(s);
         }
-        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled, s.before, s.running);
+        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), !withoutRollout, () -> brief(s.env),
+                cancelled, s.before, s.running);
         return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target), () -> stages.approvals().approve(target),
                         approval -> new Ended(approval.outcome(), ApprovalStage.summary(approval)))
                 .handle((approval, error) -> {
@@ -285,6 +291,42 @@ public final class Promotion {
     /** Whether two records show one release (whatever state it reached), or both none. */
     private static boolean sameRelease(Release a, Release b) {
         return a == null ? b == null : a.sameRun(b) && a.image().equals(b.image());
+    }
+
+    /**
+     * What the approver of {@code env} is shown: what this run did so far, the check, and what will run there. Reading
+     * the Flyway scripts still pending there asks its database through its Secret, as the release gate did for the last
+     * environment; anything that cannot be read is said, never a reason to fail the run.
+     */
+    private ApprovalBrief brief(Environment env) {
+        ApprovalBrief.PlannedMigration next;
+        try {
+            MigrationJob job = MigrationJob.of(JobKind.MIGRATION, plan, env, image.pinned(), stages.identity(), stages.workspace());
+            Migration m = job.migration();
+            List<String> pending = null;
+            String note = null;
+            if (m.flyway() != null && m.flyway().shipsFromWorkspace()) {
+                Preflight preflight = FlywayPreflight.check(m.flyway(), stages.workspace(), stages.clients().apply(env),
+                        env.namespaceOrDefault());
+                pending = preflight.pending().map(p -> p.stream().map(x -> "V" + x.version() + " " + x.description()).toList())
+                        .orElse(null);
+                note = preflight.pending().isPresent() ? "per the schema history of " + env.name() : preflight.note();
+            } else if (m.flyway() != null) {
+                note = "the scripts inside the application image (source: image), pending per " + env.name() + "'s schema history";
+            }
+            next = new ApprovalBrief.PlannedMigration(job.name(), job.namespace(), m.flyway() == null ? m.command() : List.of(),
+                    m.flyway() == null ? null : m.flyway().imageOrDefault(), pending, note);
+        } catch (RuntimeException e) { // the approver is told what is not known; the migration stage reports the error itself
+            next = new ApprovalBrief.PlannedMigration(null, env.namespaceOrDefault(), plan.migration().command(), null, null,
+                    "the migration Job cannot be prepared: " + message(e));
+        }
+        String mode = withoutRollout ? null : stages.rolloutCallback() != null ? CallbackRollout.MODE
+                : env.deployments().isEmpty() ? null : RolloutStage.MODE;
+        List<ApprovalBrief.RolloutTarget> targets = RolloutStage.MODE.equals(mode)
+                ? env.deployments().stream().map(d -> new ApprovalBrief.RolloutTarget(d, env.container())).toList() : List.of();
+        // what the approver reads leaves the engine: the log tails and notes in it are masked as the report is
+        return masker.maskAll(new ApprovalBrief(image, List.copyOf(environments), lint, next, mode, targets, stages.clock().instant()),
+                ApprovalBrief.class);
     }
 
     /** The environment's client and watch, once the account may do all the run needs there. */
@@ -426,6 +468,9 @@ public final class Promotion {
         List<String> pre = m.flyway() == null ? m.lintOrDefaults().sqlCommand() : List.of();
         List<String> post = m.flyway() == null && m.hasPostRollout() ? m.postRollout().sqlCommand() : List.of();
         if (pre.isEmpty() && post.isEmpty()) {
+            if (lint != null) {
+                s.checks.add(CheckReport.lint(lint)); // the run's check of every script covers this environment's
+            }
             return CompletableFuture.completedFuture(s);
         }
         return printSql(s, JobKind.PRINT_SQL, pre).thenCompose(p -> printSql(s, JobKind.PRINT_POST_ROLLOUT_SQL, post)
@@ -441,6 +486,7 @@ public final class Promotion {
                             return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "checking the printed SQL failed: " + message(e));
                         }
                         lint = checked;
+                        s.checks.add(CheckReport.lint(checked));
                     }
                     if (failed != null || !checked.passed()) {
                         return s.stop(StageOutcome.FAILED, failed != null ? RunOutcome.MIGRATION_FAILED : RunOutcome.VETOED,
@@ -461,8 +507,8 @@ public final class Promotion {
             MigrationReport r = outcome.report();
             // skipped: printed before for this image, its log read again
             if (r.outcome() != StageOutcome.SUCCEEDED && r.outcome() != StageOutcome.SKIPPED) {
-                throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
-                        .toLowerCase(Locale.ROOT) + ": " + r.reason() + (r.message() == null ? "" : ": " + r.message())));
+                throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().words() + ": "
+                        + r.explanation()));
             }
             return Optional.of(String.join("\n", outcome.log()));
         });
@@ -489,13 +535,12 @@ public final class Promotion {
             if (error != null) {
                 return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "migration: " + message(unwrap(error)));
             }
-            MigrationReport migration = withFlyway(outcome);
+            MigrationReport migration = withOutput(outcome);
             s.migration = migration;
             StageOutcome mo = migration.outcome();
-            if (mo != StageOutcome.SUCCEEDED && mo != StageOutcome.SKIPPED) {
+            if (!migration.ok()) {
                 return s.stop(mo, outcome.runOutcome(), "migration" + (migration.job() == null ? "" : " " + migration.job())
-                        + " " + mo.words() + (migration.reason() == null ? "" : ": " + migration.reason())
-                        + (migration.message() == null ? "" : ": " + migration.message()));
+                        + " " + mo.words() + ": " + migration.explanation());
             }
             return s;
         }));
@@ -600,14 +645,14 @@ public final class Promotion {
             MigrationReport post = error != null
                     ? new MigrationReport(null, StageOutcome.FAILED, MigrationReason.Engine.ENGINE_ERROR.value(),
                             message(unwrap(error)), null, 0, Duration.ZERO, null)
-                    : withFlyway(outcome);
+                    : withOutput(outcome);
             s.post = post;
             StageOutcome po = post.outcome();
             if (po != StageOutcome.SUCCEEDED && po != StageOutcome.SKIPPED) {
                 // the environment itself is rolled out: its outcome stays SUCCEEDED, the run's says what failed
                 s.stop = RunOutcome.POST_ROLLOUT_FAILED;
-                s.failure = "post-rollout migration " + post.job() + " " + po.words() + ": " + post.reason()
-                        + (post.message() == null ? "" : ": " + post.message()) + ". The new version " + image.pinned()
+                s.failure = "post-rollout migration " + post.job() + " " + po.words() + ": " + post.explanation()
+                        + ". The new version " + image.pinned()
                         + " is rolled out and keeps serving; the contract change did not complete: fix it and run again";
             }
             return s;
@@ -776,19 +821,25 @@ public final class Promotion {
     /** How a stage ended, as its finish event says it. */
     private record Ended(StageOutcome outcome, String detail) {}
 
-    /** For a Flyway migration, what Flyway reported in the Pod's log: versions, scripts applied, the failing one. */
-    private MigrationReport withFlyway(MigrationStage.Outcome outcome) {
+    /**
+     * What the migration's tool said it applied, read from the Pod's log: for Flyway its versions, scripts and the failing
+     * one (whose error is then said first); for a command the migrations its tool printed (Django, Rails, ...).
+     */
+    private MigrationReport withOutput(MigrationStage.Outcome outcome) {
         MigrationReport m = outcome.report();
-        if (plan.migration().flyway() == null || m.job() == null) {
+        if (m.job() == null) {
             return m;
         }
+        if (plan.migration().flyway() == null) {
+            return m.withApplied(null, AppliedMigrations.in(outcome.log()));
+        }
         return FlywayOutput.parse(outcome.log()).map(f -> {
-            String message = m.message();
+            MigrationReport r = m.withApplied(f, List.of());
             if (f.error() != null && m.outcome() != StageOutcome.SUCCEEDED) {
                 String script = f.failed() == null ? "" : (f.failed().script() != null ? f.failed().script() : "V" + f.failed().version()) + ": ";
-                message = script + f.error() + (message == null ? "" : " (" + message + ")");
+                r = r.withMessage(script + f.error() + (m.message() == null ? "" : " (" + m.message() + ")"));
             }
-            return new MigrationReport(m.job(), m.outcome(), m.reason(), message, m.exitCode(), m.attempts(), m.duration(), f);
+            return r;
         }).orElse(m);
     }
 
@@ -1052,7 +1103,8 @@ public final class Promotion {
 
     /** Asks someone (the approval gate, the plan's approvers) to accept {@code drift} knowingly; never fails. */
     private CompletableFuture<Acceptance> accept(Step s, String what, SchemaDrift drift) {
-        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled, s.before, s.running);
+        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), !withoutRollout, () -> brief(s.env),
+                cancelled, s.before, s.running);
         ApprovalGate.Drift asked = new ApprovalGate.Drift(what + " (compared with " + drift.against() + "): "
                 + drift.diff().counts(), drift.against(), drift.diff().excerpt(SchemaDrift.SHOWN), drift.diff().shortFingerprint());
         return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target, asked),
@@ -1187,6 +1239,7 @@ public final class Promotion {
         MigrationReport migration;
         RolloutReport rollout;
         MigrationReport post;
+        final List<CheckReport> checks = new ArrayList<>();
         /** What the Deployments the run rolls out run now (empty: none to roll out). */
         Map<String, String> running = Map.of();
         /** This run's place among the app's runs, once the environment's record was first read. */
@@ -1256,7 +1309,7 @@ public final class Promotion {
             ReleaseReport release = order == null ? null
                     : new ReleaseReport(before, recorded, recorded != null && recorded.rollback(), supersededBy);
             return new EnvironmentReport(env.name(), env.namespaceOrDefault(), outcome, approval, migration, rollout, post,
-                    compatibility, postCompatibility, release, schema.report(), backup);
+                    compatibility, postCompatibility, release, schema.report(), backup, checks);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.mtd.report;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mtd.progress.StageOutcome;
+import java.util.List;
 
 /**
  * What happened in one environment.
@@ -12,6 +13,7 @@ import io.mtd.progress.StageOutcome;
  * @param release the environment's release record as the run found and left it (null: the run did not reach it)
  * @param schema the schema snapshots around the migration and their comparisons (if the plan takes snapshots)
  * @param backup the backup Job run right before the migration (if the plan has one): skipped when nothing was to migrate
+ * @param checks the checks its release went through (the expand/contract check of the SQL it applied, ...)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
@@ -26,12 +28,40 @@ public record EnvironmentReport(
         CompatibilityReport postRolloutCompatibility,
         ReleaseReport release,
         SchemaReport schema,
-        MigrationReport backup) {
+        MigrationReport backup,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<CheckReport> checks) {
 
-    /** An environment's report without a compatibility check, a release record, schema snapshots or a backup. */
+    public EnvironmentReport {
+        checks = checks == null ? List.of() : List.copyOf(checks);
+    }
+
+    /** An environment's report without checks. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
+            CompatibilityReport postRolloutCompatibility, ReleaseReport release, SchemaReport schema, MigrationReport backup) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, release,
+                schema, backup, List.of());
+    }
+
+    /** An environment's report without schema snapshots, a backup or checks. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
+            CompatibilityReport postRolloutCompatibility, ReleaseReport release) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, release,
+                null, null, List.of());
+    }
+
+    /** An environment's report without a release record, schema snapshots, a backup or checks. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout, CompatibilityReport compatibility,
+            CompatibilityReport postRolloutCompatibility) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, compatibility, postRolloutCompatibility, null);
+    }
+
+    /** An environment's report without a compatibility check, a release record, schema snapshots, a backup or checks. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout, MigrationReport postRollout) {
-        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null, null, null, null);
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null);
     }
 
     /** An environment's report without a post-rollout migration. */

@@ -1,17 +1,23 @@
 package io.mtd.report;
 
 import io.mtd.plan.Durations;
-import io.mtd.progress.StageOutcome;
 import java.util.Locale;
 
-/** The short human summary printed at the end of a run. */
+/**
+ * The human summary printed at the end of a run (the command line's, and the Jenkins build log's): the outcome, the
+ * image, then each environment's timeline, a failure's reason once with the last lines of its log, and the code
+ * rollback verdict. The same facts, in the same words and duration format, as the build page.
+ */
 public final class ReportSummary {
+
+    private static final String STAGE = "    %-10s %s%n";
+    private static final String MORE = "    %-10s   %s%n";
 
     private ReportSummary() {}
 
     public static String render(RunReport r) {
         StringBuilder b = new StringBuilder();
-        b.append("Summary: ").append(r.app()).append(' ').append(word(r.outcome().name()));
+        b.append("Summary: ").append(r.app()).append(' ').append(outcome(r));
         if (r.duration() != null) {
             b.append(" in ").append(Durations.format(r.duration()));
         }
@@ -22,18 +28,21 @@ public final class ReportSummary {
                 b.append("  (from ").append(r.image().reference()).append(')');
             }
             if (r.image().built()) {
-                b.append("  built");
+                b.append("  built").append(r.image().buildDuration() == null ? "" : " in " + Durations.format(r.image().buildDuration()));
             }
             b.append('\n');
         }
         for (EnvironmentReport e : r.environments()) {
-            b.append(String.format(Locale.ROOT, "  %-12s %s%n", e.name(), environmentLine(e)));
-            for (String line : schemaLines(e.schema())) {
-                b.append(String.format(Locale.ROOT, "  %-12s %s%n", "", line));
+            environment(Timeline.of(e), b);
+            java.util.List<String> schema = schemaLines(e.schema());
+            for (int i = 0; i < schema.size(); i++) {
+                b.append(String.format(Locale.ROOT, i == 0 ? STAGE : MORE, i == 0 ? "schema" : "", schema.get(i)));
             }
+            release(e.release(), b);
         }
-        if (r.failure() != null) {
-            b.append("  failure      ").append(r.failure()).append('\n');
+        String failure = unexplainedFailure(r);
+        if (failure != null) {
+            b.append("  failure      ").append(failure).append('\n');
         }
         if (r.lint() != null) {
             b.append("  code rollback ").append(switch (r.lint().rollback()) {
@@ -45,76 +54,47 @@ public final class ReportSummary {
         return b.toString();
     }
 
-    private static String environmentLine(EnvironmentReport e) {
-        if (e.outcome() == StageOutcome.NOT_REACHED) {
-            return "not reached (nothing was changed)";
+    /**
+     * The run's failure, unless an environment's stage already says why it failed (then saying it again is noise): what
+     * failed outside the stages (the image, the expand/contract check, the cluster's permissions) always is said.
+     */
+    public static String unexplainedFailure(RunReport r) {
+        if (r.failure() == null) {
+            return null;
         }
-        StringBuilder b = new StringBuilder(e.outcome().words());
-        if (e.approval() != null) {
-            b.append(" | approval ").append(e.approval().outcome().words());
-            if (e.approval().by() != null) {
-                b.append(" by ").append(e.approval().by());
+        return r.environments().stream().map(Timeline::of).anyMatch(Timeline::explainsFailure) ? null : r.failure();
+    }
+
+    private static void environment(Timeline t, StringBuilder b) {
+        b.append(String.format(Locale.ROOT, "  %-12s %s%n", t.environment(), t.status() == Status.NOT_REACHED
+                ? "not reached (nothing was changed)" : t.status().words()));
+        for (Timeline.Entry x : t.entries()) {
+            b.append(String.format(Locale.ROOT, STAGE, x.stage(),
+                    x.status().words() + (x.duration() == null ? "" : " in " + x.took()) + ": " + x.summary()));
+            for (String d : x.details()) {
+                b.append(String.format(Locale.ROOT, MORE, "", d));
             }
-        }
-        MigrationReport backup = e.backup();
-        if (backup != null) {
-            b.append(" | backup ").append(backup.outcome().words());
-            if (backup.outcome() != StageOutcome.SUCCEEDED && backup.outcome() != StageOutcome.SKIPPED && backup.reason() != null) {
-                b.append(" (").append(backup.reason()).append(')');
-            }
-        }
-        MigrationReport m = e.migration();
-        if (m != null) {
-            b.append(" | migration ").append(m.outcome().words());
-            if (m.duration() != null && m.outcome() != StageOutcome.SKIPPED) {
-                b.append(" in ").append(Durations.format(m.duration()));
-            }
-            if (m.flyway() != null && m.flyway().applied() != null) {
-                b.append(", ").append(m.flyway().applied().size()).append(" applied");
-                if (m.flyway().schemaVersionAfter() != null) {
-                    b.append(" (schema ").append(m.flyway().schemaVersionBefore() == null ? "empty" : m.flyway().schemaVersionBefore())
-                            .append(" -> ").append(m.flyway().schemaVersionAfter()).append(')');
-                }
-            }
-            if (m.outcome() != StageOutcome.SUCCEEDED && m.outcome() != StageOutcome.SKIPPED && m.reason() != null) {
-                b.append(" (").append(m.reason()).append(')');
+            if (!x.logTail().isEmpty()) {
+                b.append(String.format(Locale.ROOT, MORE, "", "the last " + x.logTail().size() + " lines of its log:"));
+                x.logTail().forEach(line -> b.append(String.format(Locale.ROOT, MORE, "", "| " + line)));
             }
         }
-        compatibility(b, "compatibility", e.compatibility());
-        RolloutReport ro = e.rollout();
-        if (ro != null) {
-            b.append(" | rollout ").append(ro.outcome().words());
-            for (RolloutReport.DeploymentReport d : ro.deployments()) {
-                b.append(' ').append(d.name());
-                if (d.unchanged()) {
-                    b.append(" unchanged");
-                } else if (d.revisionBefore() != null || d.revisionAfter() != null) {
-                    b.append(" rev ").append(d.revisionBefore()).append("->").append(d.revisionAfter());
-                }
-                if (d.undone()) {
-                    b.append(" (undone)");
-                }
-            }
-            if (ro.outcome() != StageOutcome.SUCCEEDED && ro.outcome() != StageOutcome.SKIPPED && ro.reason() != null) {
-                b.append(" (").append(ro.reason()).append(')');
-            }
+        for (CheckReport c : t.checks()) {
+            b.append(String.format(Locale.ROOT, STAGE, "check", c.title() + " " + c.verdict().words()
+                    + (c.details().isEmpty() ? "" : ": " + c.details().get(0))));
         }
-        ReleaseReport release = e.release();
+    }
+
+    /** Where the environment's release record says the run was passed by a newer one, or went back on purpose. */
+    private static void release(ReleaseReport release, StringBuilder b) {
         if (release != null && release.supersededBy() != null) {
-            b.append(" | passed by run ").append(release.supersededBy().run()).append(" with ").append(release.supersededBy().image());
+            b.append(String.format(Locale.ROOT, STAGE, "release", "passed by run " + release.supersededBy().run() + " with "
+                    + release.supersededBy().image()));
         }
         if (release != null && release.rollback()) {
-            b.append(" | a rollback").append(release.before() == null ? "" : " from " + release.before().image());
+            b.append(String.format(Locale.ROOT, STAGE, "release", "a rollback" + (release.before() == null ? ""
+                    : " from " + release.before().image())));
         }
-        MigrationReport post = e.postRollout();
-        if (post != null) {
-            b.append(" | post-rollout migration ").append(post.outcome().words());
-            if (post.outcome() != StageOutcome.SUCCEEDED && post.outcome() != StageOutcome.SKIPPED && post.reason() != null) {
-                b.append(" (").append(post.reason()).append("; the new version keeps serving)");
-            }
-        }
-        compatibility(b, "post-rollout compatibility", e.postRolloutCompatibility());
-        return b.toString();
     }
 
     /**
@@ -178,21 +158,8 @@ public final class ReportSummary {
         return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 
-    /** The compatibility check's part of an environment's line: how it ended, and which version failed how. */
-    private static void compatibility(StringBuilder b, String label, CompatibilityReport c) {
-        if (c == null) {
-            return;
-        }
-        b.append(" | ").append(label).append(' ').append(c.outcome().words());
-        if (c.outcome() == StageOutcome.SUCCEEDED) {
-            b.append(" (").append(c.versions().size()).append(c.versions().size() == 1 ? " version" : " versions").append(" tried)");
-        }
-        c.versions().stream().filter(v -> v.job() != null && v.job().outcome() != StageOutcome.SUCCEEDED).findFirst()
-                .ifPresent(v -> b.append(" (").append(v.image()).append(v.job().exitCode() != null && v.job().exitCode() != 0
-                        ? " is incompatible" : v.job().reason() == null ? "" : ": " + v.job().reason()).append(')'));
-    }
-
-    private static String word(String enumName) {
-        return enumName.toLowerCase(Locale.ROOT).replace('_', ' ');
+    /** How the run ended, in words, as every page writes it: {@code succeeded}, {@code migration failed}. */
+    public static String outcome(RunReport r) {
+        return r.outcome() == null ? "" : r.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 }

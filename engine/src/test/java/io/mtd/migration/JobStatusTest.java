@@ -66,9 +66,18 @@ class JobStatusTest {
         JobStatus.Failed f = (JobStatus.Failed) s;
         assertThat(f.reason()).isEqualTo(MigrationReason.Kubernetes.BACKOFF_LIMIT_EXCEEDED);
         assertThat(f.exitCode()).isEqualTo(3);
-        assertThat(f.message()).isEqualTo("Job has reached the specified backoff limit; last attempt (Pod p1): Error: the"
-                + " migration exited with code 3 (see its log above)");
+        assertThat(f.message()).as("what happened, in the user's terms; the reason is said once, as the reason")
+                .isEqualTo("the migration exited with code 3");
         assertThat(f.deadlineExceeded()).isFalse();
+    }
+
+    @Test
+    void aRetriedJobSaysItsLastAttemptFailed() {
+        JobStatus.Failed f = (JobStatus.Failed) JobStatus.of(job("Failed", "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit"), List.of(ended("p1", 3, "Error"), ended("p2", 4, "Error")), NOT_SEEN, GRACE);
+
+        assertThat(f.message()).isEqualTo("the migration exited with code 4 on its last attempt of 2");
+        assertThat(f.exitCode()).isEqualTo(4);
     }
 
     @Test
@@ -87,6 +96,13 @@ class JobStatusTest {
 
         assertThat(f.deadlineExceeded()).isTrue();
         assertThat(f.reason()).isEqualTo(MigrationReason.Kubernetes.DEADLINE_EXCEEDED);
+        assertThat(f.message()).isEqualTo("the migration ran longer than its timeout (migration.timeout) and was stopped");
+
+        Job withDeadline = new JobBuilder(job("Failed", "DeadlineExceeded", "Job was active longer than specified deadline"))
+                .withNewSpec().withActiveDeadlineSeconds(600L).endSpec().build();
+        assertThat(((JobStatus.Failed) JobStatus.of(withDeadline, List.of(ended("p1", 137, "Error")), NOT_SEEN, GRACE)).message())
+                .isEqualTo("the migration ran longer than its timeout of 10m (migration.timeout) and was stopped; its last attempt:"
+                        + " the migration exited with code 137");
     }
 
     @Test

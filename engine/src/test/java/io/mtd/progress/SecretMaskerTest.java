@@ -8,6 +8,7 @@ import io.mtd.lint.LintReport;
 import io.mtd.lint.Phase;
 import io.mtd.lint.Severity;
 import io.mtd.lint.VerifiedStatement;
+import io.mtd.promotion.ApprovalBrief;
 import io.mtd.report.ApprovalReport;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.FlywayReport;
@@ -144,6 +145,25 @@ public class SecretMaskerTest {
         RunReport clean = report("nothing-here");
         assertThat(m.maskAll(clean, RunReport.class)).as("nothing to mask: the same report").isSameAs(clean);
         assertThat(new SecretMasker().maskAll(clean, RunReport.class)).isSameAs(clean);
+    }
+
+    @Test
+    void anApprovalBriefLeavesTheEngineMaskedWithWhatEarlierEnvironmentsDid() {
+        SecretMasker m = new SecretMasker();
+        m.add("hunter2-value");
+
+        ApprovalBrief masked = m.maskAll(brief("hunter2-value"), ApprovalBrief.class);
+
+        assertThat(masked).isEqualTo(brief(SecretMasker.MASK));
+        assertThat(String.join("\n", masked.lines())).doesNotContain("hunter2-value").contains("--password=" + SecretMasker.MASK);
+    }
+
+    private static ApprovalBrief brief(String secret) {
+        RunReport earlier = report(secret);
+        return new ApprovalBrief(earlier.image(), earlier.environments(), earlier.lint(),
+                new ApprovalBrief.PlannedMigration("shop-production-migrate-0123456789", "shop-production",
+                        List.of("migrate", "--password=" + secret), null, null, "note " + secret),
+                "deployments", List.of(new ApprovalBrief.RolloutTarget("shop-web", null)), Instant.parse("2026-11-22T10:01:00Z"));
     }
 
     /** Every occurrence of every value (overlapping ones too) found by indexOf; overlapping occurrences hidden as one. */

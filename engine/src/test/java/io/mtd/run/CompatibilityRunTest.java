@@ -126,7 +126,7 @@ class CompatibilityRunTest {
         assertThat(v.log()).contains("version 1 (mtd, compatibility)", "column customer does not exist");
         assertThat(report.failure()).startsWith("staging: compatibility check: the running version compat-a:1 fails")
                 .contains("Nothing was rolled out here", "the migration is not undone", "Roll forward", "restore");
-        assertThat(ReportSummary.render(report)).contains("compatibility failed (compat-a:1 is incompatible)");
+        assertThat(ReportSummary.render(report)).contains("    compatibility failed in ", ": compat-a:1 is incompatible\n");
 
         // the check ran from the running image, with the migration's settings, under the migration's holding of the lock
         Job check = job("compat-a-staging", v.job().job());
@@ -178,7 +178,8 @@ class CompatibilityRunTest {
         for (String d : List.of("web", "api", "worker")) {
             assertThat(cluster.deployedImage("compat-b-staging", d)).isEqualTo("compat-b:2");
         }
-        assertThat(ReportSummary.render(report)).contains("compatibility succeeded (2 versions tried)", "compatibility skipped");
+        assertThat(ReportSummary.render(report)).contains("    compatibility succeeded in ", ": 2 versions tried against the schema of compat-b:2\n",
+                "    compatibility skipped: the Deployments already run the new image compat-b:2");
         assertThat(events.stages()).containsSubsequence("finished COMPATIBILITY staging SUCCEEDED", "finished COMPATIBILITY staging SUCCEEDED",
                 "started ROLLOUT staging");
     }
@@ -242,7 +243,7 @@ class CompatibilityRunTest {
         assertThat(cluster.deployedImage("compat-c-staging", "web")).isEqualTo("compat-c:2");
         assertThat(cluster.deployedImage("compat-c-production", "web")).isEqualTo("compat-c:1");
         assertThat(cluster.jobs("compat-c-production")).isEmpty();
-        assertThat(ReportSummary.render(report)).contains("post-rollout compatibility failed (compat-c:2 is incompatible)");
+        assertThat(ReportSummary.render(report)).contains("    post-rollout compatibility failed in ", ": compat-c:2 is incompatible\n");
         // the contract migration and the new version's check ran under one holding of the lock
         Job post = job("compat-c-staging", staging.postRollout().job());
         Job check = job("compat-c-staging", only(after));

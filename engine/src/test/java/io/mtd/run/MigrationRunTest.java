@@ -66,19 +66,25 @@ class MigrationRunTest {
     @Test
     void aFailingMigrationStopsThePromotionWithItsLogAndExitCode() {
         RecordingListener events = new RecordingListener();
-        RunReport report = run(plan("shop:broken", "echo 'relation \"orders\" already exists' >&2; exit 3",
-                "fail-staging", "fail-production"), events, "run-1");
+        RunReport report = run(plan("shop:broken", "for i in $(seq 1 25); do echo step $i; done;"
+                + " echo 'relation \"orders\" already exists' >&2; exit 3", "fail-staging", "fail-production"), events, "run-1");
 
         assertThat(report.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
         var staging = report.environments().get(0).migration();
         assertThat(staging.outcome()).isEqualTo(StageOutcome.FAILED);
         assertThat(staging.exitCode()).isEqualTo(3);
         assertThat(staging.reason()).isEqualTo("BackoffLimitExceeded");
-        assertThat(staging.message()).contains("exited with code 3");
+        assertThat(staging.message()).as("what happened, in the user's terms").isEqualTo("the migration exited with code 3");
+        assertThat(staging.logTail()).as("the failed attempt's last lines, for where no log is shown").hasSize(20)
+                .startsWith("step 7").endsWith("relation \"orders\" already exists");
         assertThat(events.logLines()).contains("relation \"orders\" already exists");
+        int lastLine = indexOf(events, e -> e instanceof ProgressEvent.LogLine l && l.line().contains("already exists"));
+        int podEnded = indexOf(events, e -> e instanceof ProgressEvent.Note n && n.message().contains("Failed: Error: the migration exited"));
+        assertThat(podEnded).as("the Pod's end is said after its log, not before it").isGreaterThan(lastLine);
         assertThat(report.environments().get(1).outcome()).isEqualTo(StageOutcome.NOT_REACHED);
         assertThat(jobs("fail-production")).isEmpty();
         assertThat(report.failure()).contains("fail-staging").contains("exited with code 3");
+        assertThat(report.failure().split("BackoffLimitExceeded", -1)).as("the reason, once").hasSize(2);
     }
 
     @Test

@@ -321,7 +321,8 @@ class PromotionTest {
         assertThat(events.stages()).containsExactly("started IMAGE -", "finished IMAGE - SKIPPED",
                 "started MIGRATION staging", "finished MIGRATION staging FAILED");
         assertThat(events.started(Stage.MIGRATION).detail()).isEqualTo("migration from shop:2 in namespace refused-staging");
-        assertThat(events.finished(Stage.MIGRATION).detail()).startsWith("PreflightFailed: ").contains("no-such-secret");
+        assertThat(events.finished(Stage.MIGRATION).detail()).as("what happened first, the reason once after it")
+                .startsWith("the Flyway pre-flight found problems").contains("no-such-secret").endsWith(" (PreflightFailed)");
         assertThat(jobs("refused-staging")).isZero();
         assertThat(cluster.deployedImage("refused-staging", "web")).isEqualTo("shop:old");
     }

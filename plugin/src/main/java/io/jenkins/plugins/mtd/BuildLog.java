@@ -43,12 +43,15 @@ final class BuildLog implements ProgressListener {
         }
     }
 
-    /** Tells the log that {@code environment} waits for an approval, with a link to the form on the build page. */
+    /**
+     * Tells the log that an environment waits for an approval of {@code what} ("promote IMAGE to ENV", or "migrate the
+     * database of ENV with IMAGE"), with a link to the form on the build page.
+     */
     static void waitingForApproval(TaskListener listener, Run<?, ?> build, MigrateThenDeployAction action,
-            String environment) {
+            String what) {
         PrintStream log = listener.getLogger();
         synchronized (log) {
-            log.print(PREFIX + Messages.MigrateThenDeployExecution_WaitingForApproval(environment) + " ");
+            log.print(PREFIX + Messages.MigrateThenDeployExecution_WaitingForApproval(what) + " ");
             try {
                 listener.hyperlink("/" + build.getUrl() + action.getUrlName() + "/",
                         Messages.MigrateThenDeployExecution_ApprovalLink());

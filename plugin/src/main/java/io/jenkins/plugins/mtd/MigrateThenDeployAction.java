@@ -6,10 +6,13 @@ import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
 import io.mtd.lint.LintReport;
+import io.mtd.plan.Durations;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
+import io.mtd.report.ReportSummary;
 import io.mtd.report.RunReport;
 import io.mtd.report.SchemaReport;
+import io.mtd.report.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -167,9 +171,30 @@ public final class MigrateThenDeployAction implements RunAction2 {
     }
 
 
-    /** For the page: a duration as Jenkins writes them ("1 min 3 sec"). */
+    /** For the page: a duration as the console and the command line write it ({@code 1m14s}, {@code 975ms}). */
     public String duration(Duration d) {
-        return d == null ? "" : Util.getTimeSpanString(d.toMillis());
+        return d == null ? "" : Durations.format(d);
+    }
+
+    /** For the page: how the run ended, in words ("succeeded", "migration failed"). */
+    public String outcome(RunReport report) {
+        return ReportSummary.outcome(report);
+    }
+
+    /** For the page: each environment's stages in order, with status, duration, what they did and a failure's log tail. */
+    public List<Timeline> timelines(RunReport report) {
+        return report.environments().stream().map(Timeline::of).toList();
+    }
+
+    /** For the page: the run's failure, unless an environment's stage already says why (then it is not repeated). */
+    public String failure(RunReport report) {
+        return ReportSummary.unexplainedFailure(report);
+    }
+
+    /** For the page: the schema snapshots of {@code environment} in {@code report} (null: none were taken). */
+    public SchemaReport schema(RunReport report, String environment) {
+        return report.environments().stream().filter(e -> e.name().equals(environment)).map(e -> e.schema()).filter(Objects::nonNull)
+                .findFirst().orElse(null);
     }
 
     /** For the page: an environment's schema comparisons with the first environment's, before then after its migration. */
@@ -299,7 +324,10 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return HttpResponses.redirectToDot();
     }
 
-    /** An environment waiting for someone to approve its promotion, or to accept a drift of its schema knowingly. */
+    /**
+     * An environment waiting for someone to approve its migration (and rollout, unless the step only migrates), or to
+     * accept a drift of its schema knowingly.
+     */
     public static final class PendingApproval {
         private final ApprovalGate.Request request;
         private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
@@ -337,6 +365,22 @@ public final class MigrateThenDeployAction implements RunAction2 {
 
         public List<String> getApprovers() {
             return request.approvers() == null ? List.of() : request.approvers();
+        }
+
+        /** What approving does ("promote IMAGE to ENV"; a {@code migrateDatabase} step only migrates, and says so). */
+        public String getAction() {
+            return request.action();
+        }
+
+        /** The page's question: "Promote IMAGE to ENV?". */
+        public String getQuestion() {
+            String action = request.action();
+            return Character.toUpperCase(action.charAt(0)) + action.substring(1) + "?";
+        }
+
+        /** What the approver decides on, one fact a line: the image, what earlier environments did, what runs here. */
+        public List<String> getBrief() {
+            return request.brief() == null ? List.of() : request.brief().lines();
         }
 
         /** What the environment runs now: its Deployments' images and its recorded release. */

@@ -59,7 +59,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         ApprovalGate approvals = request -> {
             // on the page first, so that whoever follows the link finds the form
             CompletionStage<ApprovalGate.Decision> answer = action.request(request);
-            BuildLog.waitingForApproval(listener, run, action, request.environment());
+            BuildLog.waitingForApproval(listener, run, action, request.action());
             return answer;
         };
         ImageSource images = new ImageSource(action.pinnedImage(p.image()), workspace, env, deploy.isResolveDigest(),

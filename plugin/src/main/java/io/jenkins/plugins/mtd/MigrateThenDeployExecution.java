@@ -34,9 +34,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import jenkins.model.CauseOfInterruption;
 import jenkins.util.Timer;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.FlowInterruptedException;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.jenkinsci.plugins.workflow.support.actions.PauseAction;
 
 /**
  * Runs {@code migrateThenDeploy} (the whole plan) or {@code migrateDatabase} (one environment's migration) without
@@ -355,13 +357,45 @@ public final class MigrateThenDeployExecution extends StepExecution {
         }
         // on the page first, so that whoever follows the link finds the form
         CompletionStage<ApprovalGate.Decision> answer = action.request(request);
-        BuildLog.waitingForApproval(listener, build, action, request.environment());
+        BuildLog.waitingForApproval(listener, build, action, request.action());
         status = "waiting for approval of " + request.environment();
+        FlowNode node = pause(request.action());
         return answer.thenApply(d -> {
             decisions.put(key, new RecordedDecision(d, request.change()));
             getContext().saveState();
+            endPause(node);
             return d;
         });
+    }
+
+    /**
+     * Marks the step's node paused, as the {@code input} step does, so that Stage View and Graph View show the build as
+     * waiting for input; the step's own node, or null when it cannot be had (the marker is only a view's hint).
+     */
+    private FlowNode pause(String cause) {
+        try {
+            FlowNode node = getContext().get(FlowNode.class);
+            if (node != null) {
+                node.addAction(new PauseAction(cause));
+            }
+            return node;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
+    }
+
+    private static void endPause(FlowNode node) {
+        if (node == null) {
+            return;
+        }
+        try {
+            PauseAction.endCurrentPause(node);
+        } catch (IOException e) {
+            // only the view's hint stays: the build goes on
+        }
     }
 
     /** A run that ended with a result other than success or failure (the engine cancelled it), as Pipeline shows it. */

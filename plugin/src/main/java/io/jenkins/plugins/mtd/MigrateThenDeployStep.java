@@ -9,6 +9,7 @@ import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -173,6 +174,12 @@ public final class MigrateThenDeployStep extends Step {
         @Override
         public Set<? extends Class<?>> getRequiredContext() {
             return Set.of(Run.class, TaskListener.class);
+        }
+
+        /** What the node does, as Graph View and Stage View show it: {@code shop → staging, production}. */
+        @Override
+        public String argumentsToString(@NonNull Map<String, Object> namedArgs) {
+            return StepSummary.of(namedArgs, "environments");
         }
 
         @POST

@@ -1,6 +1,7 @@
 package io.jenkins.plugins.mtd;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
@@ -14,8 +15,12 @@ import jenkins.model.Jenkins;
 import org.htmlunit.html.HtmlForm;
 import org.htmlunit.html.HtmlPage;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
+import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.jenkinsci.plugins.workflow.support.actions.PauseAction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,13 +51,26 @@ class ApprovalTest {
         HtmlPage readerPage = reader.getPage(b, "migrate-then-deploy");
         assertThat(readerPage.getWebResponse().getContentAsString(), containsString("You may not answer this approval."));
         assertThat("no production Job before the approval", cluster.jobs("production"), empty());
+        // Stage View and Graph View show the step as waiting for input, as they show the input step
+        FlowNode step = new DepthFirstScanner().findFirstMatch(b.getExecution(), new NodeStepTypePredicate("migrateThenDeploy"));
+        assertThat(PauseAction.isPaused(step), is(true));
+        assertThat(PauseAction.getCurrentPause(step).getCause(), is("promote registry.example.com/shop:1.0 to production"));
 
         JenkinsRule.WebClient alice = r.createWebClient().login("alice");
-        HtmlForm form = alice.getPage(b, "migrate-then-deploy").getFormByName("approval-production");
+        HtmlPage page = alice.getPage(b, "migrate-then-deploy");
+        // the page carries the decision: what approving does, what staging did, what will run in production
+        assertThat(page.getWebResponse().getContentAsString(), allOf(
+                containsString("Promote registry.example.com/shop:1.0 to production?"),
+                containsString("staging    succeeded: "), containsString("migration succeeded in "),
+                containsString("next       "), containsString(" in namespace production runs sh -c echo migrated")));
+        assertThat("Approve is the primary button, Reject not", page.getElementsByName("reject").get(0).getAttribute("class"),
+                not(containsString("jenkins-button--primary")));
+        HtmlForm form = page.getFormByName("approval-production");
         form.getInputByName("comment").setValue("ship it");
         r.submit(form, "approve");
 
         r.assertBuildStatusSuccess(r.waitForCompletion(b));
+        assertThat("the pause ended with the answer", PauseAction.isPaused(step), is(false));
         EnvironmentReport production = b.getAction(MigrateThenDeployAction.class).getReport().environments().get(1);
         assertThat(production.approval().outcome(), is(StageOutcome.SUCCEEDED));
         assertThat(production.approval().by(), is("alice"));
@@ -85,7 +103,7 @@ class ApprovalTest {
                 + "                   [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
                 + "', namespace: 'production', approval: true]])", true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        r.waitForMessage("Waiting for approval to promote to production", b);
+        r.waitForMessage("Waiting for approval to promote registry.example.com/shop:1.0 to production", b);
         return b;
     }
 }

@@ -33,7 +33,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import jenkins.model.CauseOfInterruption;
+import org.jenkinsci.plugins.workflow.actions.ArgumentsAction;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
+import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
@@ -179,6 +182,8 @@ class MigrateThenDeployStepTest {
         for (var e : b.getAction(MigrateThenDeployAction.class).getReport().environments()) {
             assertThat(e.name(), e.migration().job(), notNullValue());
         }
+        assertThat(new DepthFirstScanner().filteredNodes(b.getExecution(), new NodeStepTypePredicate("migrateThenDeploy")).stream()
+                .map(ArgumentsAction::getStepArgumentsAsString).toList(), contains("shop → staging, production"));
     }
 
     /** The composable form: each stage migrates its environment, then rolls out with the pipeline's own steps. */
@@ -210,6 +215,10 @@ class MigrateThenDeployStepTest {
         assertThat(cluster.jobs("staging"), hasSize(1));
         assertThat(cluster.jobs("production"), hasSize(1));
         assertThat("one report per stage on the build page", b.getAction(MigrateThenDeployAction.class).getReports(), hasSize(2));
+        // Graph View and Stage View name what each node does, from the arguments Jenkins stored (oldest node last)
+        List<String> nodes = new DepthFirstScanner().filteredNodes(b.getExecution(), new NodeStepTypePredicate("migrateDatabase"))
+                .stream().map(ArgumentsAction::getStepArgumentsAsString).toList();
+        assertThat(nodes, contains("shop → production", "shop → staging"));
     }
 
     @Test
@@ -234,6 +243,10 @@ class MigrateThenDeployStepTest {
         assertThat("production was never migrated", cluster.jobs("production"), empty());
         assertThat(b.getAction(MigrateThenDeployAction.class).getReport().environments().stream()
                 .map(e -> e.name() + "=" + e.outcome()).toList(), contains("staging=FAILED"));
+        // the report page explains the failure where it is shown: the exit code first, the end of the log with it
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("the migration exited with code 3"), containsString("mtd-log-tail"),
+                containsString("relation users already exists"), not(containsString("see its log above"))));
     }
 
     @Test

@@ -113,7 +113,7 @@ class TwoBuildsTest {
 
     private static WorkflowRun startWaiting(JenkinsRule r, WorkflowJob p) throws Exception {
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        r.waitForMessage("Waiting for approval to promote to production", b);
+        r.waitForMessage("Waiting for approval to promote registry.example.com/shop:" + b.getNumber() + " to production", b);
         return b;
     }
 

@@ -1,7 +1,9 @@
 package io.jenkins.plugins.mtd;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 
 import hudson.model.FreeStyleProject;
 import java.util.List;
@@ -81,8 +83,13 @@ class ViewsTest {
             WorkflowRun b = r.buildAndAssertSuccess(p);
             JenkinsRule.WebClient wc = r.createWebClient();
 
-            assertThat(wc.getPage(b).getWebResponse().getContentAsString(), containsString("staging: SUCCEEDED"));
-            assertThat(wc.getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString(), containsString("shop-staging-migrate-"));
+            // words, not enum names, and one duration format
+            String status = wc.getPage(b).getWebResponse().getContentAsString();
+            assertThat(status, allOf(containsString("Migrate then deploy: <strong>succeeded</strong>"),
+                    containsString("staging: succeeded"), containsString("; migration succeeded in "), not(containsString("SUCCEEDED"))));
+            String report = wc.getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+            assertThat(report, allOf(containsString("shop-staging-migrate-"), containsString("mtd-tone-OK"),
+                    not(containsString("SUCCEEDED")), not(containsString("=== "))));
         }
     }
 }
