@@ -389,8 +389,9 @@ public final class Promotion {
      * between them; the post-rollout Job, after the rollout, claims it again.
      */
     private CompletableFuture<MigrationStage.Outcome> migration(Step s, JobKind kind) {
+        KubernetesClient client = s.client;
         MigrationStage.Target target = new MigrationStage.Target(plan, s.env, image.pinned(), stages.identity(), s.client,
-                s.watch, events, masker, cancelled, stages.workspace());
+                s.watch, events, masker, cancelled, stages.workspace(), ns -> stages.watches().apply(client, ns));
         MigrationStage.Prepared prepared = stages.migrations().prepare(target, kind);
         CompletableFuture<SlotClaim> claim = null;
         if (kind != JobKind.POST_ROLLOUT) {
