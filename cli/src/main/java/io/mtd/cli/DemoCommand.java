@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code mtd demo}: the example shop's migrations run for staging then production on the sandbox cluster, against a
  * real (embedded) PostgreSQL, with live logs, the rollouts, and a summary; then the same plan again, which changes nothing:
- * its migration command runs again and finds nothing to apply, and the rollouts find the image already there.
+ * a migration command runs again and finds nothing to apply, and the rollouts find the image already there.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the example app's plan on the built-in sandbox cluster against an embedded PostgreSQL:"
@@ -82,8 +82,8 @@ final class DemoCommand implements Callable<Integer> {
                 return code;
             }
             System.out.println();
-            System.out.println("Running the same plan again: the migration command runs again and finds nothing to apply (the"
-                    + " database says so, not the earlier Job), and the rollouts find the image already there ...");
+            System.out.println("Running the same plan again: nothing is applied twice (a migration command runs again and finds"
+                    + " nothing to apply, Flyway's history says nothing is pending), and the rollouts find the image already there ...");
             System.out.println();
             return RunCommand.execute(engine(cluster), checked, null);
         }
