@@ -82,7 +82,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
     private final Promotion.Stages stages;
     private final ClusterPool pool;
     private final boolean ownsPool;
-    private final ClusterPool.Lease connections;
+    private final ClusterPool.Share connections;
     private final String rolloutCommand;
 
     private MigrateThenDeploy(Builder b) {
@@ -97,7 +97,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         this.api = b.api != null ? b.api : Executors.newFixedThreadPool(b.apiThreads, DaemonThreads.factory("mtd-api"));
         this.ownsPool = b.pool == null;
         this.pool = b.pool != null ? b.pool : new ClusterPool();
-        this.connections = pool.lease();
+        this.connections = pool.share();
         this.migrations = new MigrationStage(scheduler, api, b.clock, b.ticker, b.unschedulableGrace);
         ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
         this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,
@@ -204,6 +204,14 @@ public final class MigrateThenDeploy implements AutoCloseable {
         SecretMasker masker = masker();
         return masked(masker, () -> masker.maskAll(ReleaseCheck.lint(scriptsChecked(plan), workspace, currentVersion),
                 LintReport.class));
+    }
+
+    /**
+     * Why {@code currentVersion} cannot be the version a Flyway {@code plan}'s database is at (not a version, or no script
+     * has it), if it cannot; checked before {@link #lint} or {@link #verify} is given it.
+     */
+    public Optional<String> currentVersionProblem(CheckedPlan plan, String currentVersion) {
+        return ReleaseCheck.currentVersionProblem(plan.plan(), workspace, currentVersion);
     }
 
     /**

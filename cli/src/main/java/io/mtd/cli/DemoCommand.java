@@ -41,6 +41,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write the first run's report as JSON to FILE.")
     Path report;
 
+    @Option(names = "--incompatible", description = "After the example's release, release its incompatible next version"
+            + " (the example's incompatible/ directory laid over a copy of it): the compatibility check stops it on staging"
+            + " before its rollout, and the demo exits 11 as mtd run would.")
+    boolean incompatible;
+
     @Override
     public Integer call() throws Exception {
         if (example.equals(Path.of(DEFAULT_EXAMPLE)) && !Files.isDirectory(example)) {
@@ -55,6 +60,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         CheckedPlan checked = MigrateThenDeploy.read(planFile, example.toAbsolutePath());
         Plan plan = checked.plan();
+        Path overlay = example.resolve(NextRelease.INCOMPATIBLE);
+        if (incompatible && (!Files.isDirectory(overlay) || !plan.migration().hasCompatibility())) {
+            System.err.println("mtd demo: --incompatible: " + example + (Files.isDirectory(overlay) ? "'s plan has no migration.compatibility"
+                    : " has no incompatible next release (a directory " + NextRelease.INCOMPATIBLE + "/ with the files it changes)")
+                    + ": try --example examples/django or --example examples/catalog");
+            return ExitCode.INVALID;
+        }
         Map<String, String> imageEnv = Map.of();
         if (Files.isRegularFile(example.resolve("manage.py"))) {
             // a Django example: its migrate runs on a local Python that has Django, as the image's python3
@@ -76,24 +88,56 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
-            int code = RunCommand.execute(engine(cluster), checked, report);
+            int code = RunCommand.execute(engine(cluster, cluster.workspace()), checked, report);
             printSchemas(db, plan, databases);
             if (code != ExitCode.OK) {
                 return code;
+            }
+            if (incompatible) {
+                return releaseIncompatible(cluster, db, plan, databases, overlay, imageEnv);
             }
             System.out.println();
             System.out.println("Running the same plan again: nothing is applied twice (a migration command runs again and finds"
                     + " nothing to apply, Flyway's history says nothing is pending), and the rollouts find the image already there ...");
             System.out.println();
-            return RunCommand.execute(engine(cluster), checked, null);
+            return RunCommand.execute(engine(cluster, cluster.workspace()), checked, null);
         }
     }
 
-    private static MigrateThenDeploy.Builder engine(SandboxSession cluster) {
+    /**
+     * Releases the example's next version, {@code overlay} laid over a copy of it, after its own release: the
+     * compatibility check runs the version serving against the new schema and stops the release on staging.
+     */
+    private int releaseIncompatible(SandboxSession cluster, SandboxDatabase db, Plan plan, Map<String, String> databases,
+            Path overlay, Map<String, String> imageEnv) throws Exception {
+        Path next = Files.createTempDirectory("mtd-demo-next-");
+        try {
+            NextRelease.layOver(example.toAbsolutePath(), overlay, next);
+            String image = NextRelease.nextImage(plan.image());
+            cluster.image(image, next, imageEnv);
+            System.out.println();
+            System.out.println("Releasing " + image + ": " + example + " with the files of " + overlay + " laid over it (what"
+                    + " they change, and why " + plan.image() + " cannot work against it: " + overlay.resolve("README.md") + ") ...");
+            System.out.println();
+            int code = RunCommand.execute(engine(cluster, next), MigrateThenDeploy.check(plan.withImage(image)), null);
+            printSchemas(db, plan, databases);
+            if (code == ExitCode.INCOMPATIBLE) {
+                System.out.println();
+                System.out.println("The compatibility check stopped " + image + " on staging before its rollout: staging still runs "
+                        + plan.image() + " on the migrated schema (the migration is not undone), and production runs it on its"
+                        + " previous schema. The demo exits " + ExitCode.INCOMPATIBLE + ", as mtd run does.");
+            }
+            return code;
+        } finally {
+            NextRelease.delete(next);
+        }
+    }
+
+    private static MigrateThenDeploy.Builder engine(SandboxSession cluster, Path workspace) {
         return MigrateThenDeploy.builder()
                 .listener(new ConsoleProgress(System.out))
                 .approvals(new TerminalApprovals(Set.of("all"), Optional::empty, "the demo itself (it approves every environment)"))
-                .workspace(cluster.workspace())
+                .workspace(workspace)
                 .clusters(cluster.clusters());
     }
 

@@ -23,6 +23,11 @@ public final class ExitCode {
     public static final int LOCK_LOST = 8;
     /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
     public static final int VETOED = 9;
+    /**
+     * The compatibility check failed: a version serving fails against the migrated schema (the environment stopped
+     * before its rollout, or after its post-rollout migration; the migration is not undone).
+     */
+    public static final int INCOMPATIBLE = 11;
 
     private ExitCode() {}
 
@@ -45,6 +50,7 @@ public final class ExitCode {
             case TIMED_OUT -> TIMED_OUT;
             case DENIED, CANCELLED -> NOT_APPROVED;
             case LOCK_LOST -> LOCK_LOST;
+            case INCOMPATIBLE -> INCOMPATIBLE;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
         };
     }
@@ -68,6 +74,8 @@ public final class ExitCode {
             + "       run waits for its Job)%n"
             + "  9    the expand/contract check vetoed the release (an unacknowledged unsafe%n"
             + "       migration)%n"
+            + "  11   the compatibility check failed: the version serving fails against the%n"
+            + "       migrated schema (stopped before the rollout; the migration is not undone)%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"
             + "       summary printed and --report written%n"
             + "  143  SIGTERM (e.g. a CI job aborted): the same as 130%n"

@@ -6,6 +6,7 @@ import io.mtd.lint.LintOutput;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.Plan;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,9 +61,14 @@ final class LintCommand implements Callable<Integer> {
                     + " migrations: give --current-version VERSION (the last version in flyway_schema_history; 0 for an empty database)");
             return ExitCode.INVALID;
         }
-        System.out.println(plan.file + ": plan OK");
         LintReport report;
         try (MigrateThenDeploy engine = plan.engine()) {
+            Optional<String> problem = currentVersion == null ? Optional.empty() : engine.currentVersionProblem(checked, currentVersion);
+            if (problem.isPresent()) {
+                System.err.println(plan.file + ": --current-version: " + problem.get());
+                return ExitCode.INVALID;
+            }
+            System.out.println(plan.file + ": plan OK");
             report = verify ? Verify.run(engine, checked, currentVersion) : engine.lint(checked, currentVersion);
         }
         System.out.print(LintOutput.summary(report, quiet));

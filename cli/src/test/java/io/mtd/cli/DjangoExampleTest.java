@@ -38,6 +38,9 @@ class DjangoExampleTest {
                 "already migrated for this image", "approved by the demo itself");
         // the SQL Django's sqlmigrate printed was read whole (foreign keys included) and is expand-only
         assertThat(text).contains("code rollback safe").doesNotContain("not-checked");
+        // the version serving tried every model against the new schema before each rollout; on the rerun it is the release
+        assertThat(text.lines().filter(l -> l.contains("| compatible: 2 model(s) read, inserted and updated; nothing was kept"))).hasSize(2);
+        assertThat(text).contains("compatibility: skipped: the Deployments already run the new image registry.example.com/orders:1.0.0");
     }
 
     @Test

@@ -143,6 +143,24 @@ class LintCommandTest {
     }
 
     @Test
+    void aCurrentVersionNoScriptHasIsAUsageErrorNamingTheScriptsVersions() throws Exception {
+        Path p = flywayPlan("V1__create.sql", "CREATE TABLE customer (id bigint PRIMARY KEY);",
+                "V2__add.sql", "SET lock_timeout = '5s';\nALTER TABLE customer ADD COLUMN email text;");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--verify", "--current-version", "3")).isEqualTo(ExitCode.INVALID);
+        assertThat(console.err()).contains(": --current-version: no script of db/migration has version 3 (the plan's scripts have"
+                + " versions 1, 2): give the last version in the database's flyway_schema_history, or 0 for an empty database")
+                .doesNotContain("Exception", "--debug");
+        assertThat(console.out()).doesNotContain("plan OK", "VERIFIED");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--current-version", "two")).isEqualTo(ExitCode.INVALID);
+        assertThat(console.err()).contains("--current-version: 'two' is not a Flyway version");
+
+        assertThat(Mtd.execute("lint", p.toString(), "--current-version", "0")).isZero();
+        assertThat(Mtd.execute("lint", p.toString(), "--current-version", "2")).isZero();
+    }
+
+    @Test
     void verifyConfirmsBothIndexesOfAScriptOnATableAnEarlierVersionCreated() throws Exception {
         // issue 19: the second index found the SHARE lock already held and was marked disproved
         Path p = flywayPlanWith(", table: app_history",

@@ -28,6 +28,11 @@ public final class ReleaseCheck {
                 : ReleaseLint.check(plan, workspace, Optional.empty());
     }
 
+    /** Why {@code currentVersion} cannot be the version a Flyway plan's database is at, if it cannot. */
+    public static Optional<String> currentVersionProblem(Plan plan, Path workspace, String currentVersion) {
+        return ReleaseSql.currentVersionProblem(plan, workspace, currentVersion);
+    }
+
     /**
      * Loads a database of {@code server} with a Flyway plan's scripts up to {@code currentVersion} ("0": none), then lints
      * the pending ones and runs them as Flyway does, reporting the locks they took, rewrites and schema changes.

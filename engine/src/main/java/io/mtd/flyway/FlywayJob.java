@@ -281,7 +281,7 @@ public final class FlywayJob {
         List<Script> scripts = new ArrayList<>();
         for (int l = 0; l < flyway.locations().size(); l++) {
             String location = flyway.locations().get(l);
-            Path dir = locationDir(workspace, location);
+            Path dir = Flyway.locationDir(workspace, location);
             List<Path> files;
             try (Stream<Path> walk = Files.walk(dir)) {
                 files = walk.filter(Files::isRegularFile)
@@ -307,21 +307,6 @@ public final class FlywayJob {
                     + workspace + "; give the directories that hold the V<version>__<description>.sql files");
         }
         return scripts;
-    }
-
-    /** The directory of plan location {@code location} in {@code workspace}, which it must not leave. */
-    public static Path locationDir(Path workspace, String location) {
-        Path root = workspace.toAbsolutePath().normalize();
-        Path dir = root.resolve(location).normalize();
-        if (!dir.startsWith(root)) {
-            throw new IllegalArgumentException("migration.flyway.locations: '" + location + "' leaves the workspace " + root
-                    + "; give a directory inside it, e.g. db/migration");
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("migration.flyway.locations: '" + location + "' is not a directory in the workspace "
-                    + root + "; give the directory that holds the migration scripts, e.g. db/migration");
-        }
-        return dir;
     }
 
     /** Groups scripts into ConfigMaps of at most {@code limit} bytes, in order. */

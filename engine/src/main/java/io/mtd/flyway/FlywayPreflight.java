@@ -76,7 +76,7 @@ public final class FlywayPreflight {
         List<Path> locations = new ArrayList<>();
         for (String location : flyway.locations()) {
             try {
-                locations.add(FlywayJob.locationDir(workspace, location));
+                locations.add(Flyway.locationDir(workspace, location));
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }

@@ -14,7 +14,7 @@ import java.util.Set;
  * Kubernetes clients and namespace watches shared by every engine given the same pool: one client per cluster and
  * credential ({@link ClusterConnector#key}), one {@link NamespaceWatch} and one {@link DeploymentWatch} per namespace of
  * it. A client and its watches are
- * closed when the last {@link Lease} that used them is closed, so a long-lived process (a Jenkins controller) keeps
+ * closed when the last {@link Share} that used them is closed, so a long-lived process (a Jenkins controller) keeps
  * connections only to the clusters runs are using.
  */
 public final class ClusterPool implements AutoCloseable {
@@ -23,11 +23,11 @@ public final class ClusterPool implements AutoCloseable {
     private final DeploymentWatches deploymentWatches = new DeploymentWatches();
     private boolean closed;
 
-    /** One cluster and credential: its client, its watches and how many leases use them. */
+    /** One cluster and credential: its client, its watches and how many shares use them. */
     private static final class Shared {
         final KubernetesClient client;
         final Map<String, NamespaceWatch> watches = new HashMap<>();
-        int leases;
+        int shares;
 
         Shared(KubernetesClient client) {
             this.client = client;
@@ -41,8 +41,8 @@ public final class ClusterPool implements AutoCloseable {
     }
 
     /** A handle for one user of the pool (one engine, one run); what it used stays open until it is closed. */
-    public Lease lease() {
-        return new Lease();
+    public Share share() {
+        return new Share();
     }
 
     /** Clients open now (for tests and the scale benchmark). */
@@ -66,7 +66,7 @@ public final class ClusterPool implements AutoCloseable {
         return deploymentWatches;
     }
 
-    /** Closes every client and watch, leased or not. */
+    /** Closes every client and watch, shared or not. */
     @Override
     public void close() {
         List<Shared> all;
@@ -80,11 +80,11 @@ public final class ClusterPool implements AutoCloseable {
     }
 
     /** What one user of the pool holds: the clients (and their watches) it asked for, released together. */
-    public final class Lease implements AutoCloseable {
+    public final class Share implements AutoCloseable {
         private final Set<Object> held = new HashSet<>();
         private boolean released;
 
-        private Lease() {}
+        private Share() {}
 
         /** The shared client for {@code environment}'s cluster and credential, connecting with {@code connector} if none is open. */
         public KubernetesClient client(ClusterConnector connector, Environment environment) {
@@ -100,13 +100,13 @@ public final class ClusterPool implements AutoCloseable {
                     shared.put(key, s);
                 }
                 if (held.add(key)) {
-                    s.leases++;
+                    s.shares++;
                 }
                 return s.client;
             }
         }
 
-        /** The shared watch of {@code namespace} through {@code client}, a client this lease got from the pool. */
+        /** The shared watch of {@code namespace} through {@code client}, a client this share got from the pool. */
         public NamespaceWatch watch(KubernetesClient client, String namespace) {
             synchronized (ClusterPool.this) {
                 for (Object key : held) {
@@ -116,10 +116,10 @@ public final class ClusterPool implements AutoCloseable {
                     }
                 }
             }
-            throw new IllegalArgumentException("the client was not leased from this pool");
+            throw new IllegalArgumentException("the client was not taken from this pool");
         }
 
-        /** Gives back every client this lease used; those no other lease uses are closed with their watches. */
+        /** Gives back every client this share used; those no other share uses are closed with their watches. */
         @Override
         public void close() {
             List<Shared> unused = new ArrayList<>();
@@ -130,7 +130,7 @@ public final class ClusterPool implements AutoCloseable {
                 released = true;
                 for (Object key : held) {
                     Shared s = shared.get(key);
-                    if (s != null && --s.leases == 0) {
+                    if (s != null && --s.shares == 0) {
                         shared.remove(key);
                         unused.add(s);
                     }

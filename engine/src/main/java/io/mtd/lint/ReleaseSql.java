@@ -1,7 +1,6 @@
 package io.mtd.lint;
 
 import io.mtd.flyway.DatabaseAccess;
-import io.mtd.flyway.FlywayJob;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.PendingMigration;
 import io.mtd.flyway.Preflight;
@@ -63,6 +62,40 @@ public final class ReleaseSql {
     public static Gathered after(Plan plan, Path workspace, String currentVersion) {
         return gather(plan, workspace, Optional.empty(), Optional.of(MigrationVersion.fromVersion(currentVersion)), Optional.empty(),
                 Optional.empty());
+    }
+
+    /**
+     * Why {@code currentVersion} cannot be the version a Flyway plan's database is at, if it cannot: not a version, or
+     * neither 0 nor the version of one of the plan's scripts (a schema history only records versions the scripts have).
+     */
+    public static Optional<String> currentVersionProblem(Plan plan, Path workspace, String currentVersion) {
+        String fix = "give the last version in the database's flyway_schema_history, or 0 for an empty database";
+        MigrationVersion given;
+        try {
+            given = MigrationVersion.fromVersion(currentVersion.strip());
+        } catch (RuntimeException e) {
+            return Optional.of("'" + currentVersion + "' is not a Flyway version (digits and dots, e.g. 3 or 1.4): " + fix);
+        }
+        Flyway f = plan.migration().flyway();
+        if (f == null || !f.shipsFromWorkspace() || given.equals(MigrationVersion.fromVersion("0"))) {
+            return Optional.empty();
+        }
+        List<MigrationVersion> versions = new ArrayList<>();
+        for (String location : f.locations()) {
+            try {
+                scripts(Flyway.locationDir(workspace, location)).stream().map(ReleaseSql::version)
+                        .filter(v -> v != MigrationVersion.EMPTY).forEach(versions::add);
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                return Optional.empty(); // the plan's validation reports the location
+            }
+        }
+        if (versions.contains(given)) {
+            return Optional.empty();
+        }
+        String known = versions.isEmpty() ? "the plan has no versioned script"
+                : "the plan's scripts have versions " + versions.stream().sorted().map(MigrationVersion::toString)
+                        .collect(Collectors.joining(", "));
+        return Optional.of("no script of " + String.join(", ", f.locations()) + " has version " + given + " (" + known + "): " + fix);
     }
 
     /**
@@ -140,7 +173,7 @@ public final class ReleaseSql {
         for (String location : f.locations()) {
             Path dir;
             try {
-                dir = FlywayJob.locationDir(workspace, location);
+                dir = Flyway.locationDir(workspace, location);
             } catch (IllegalArgumentException e) {
                 continue; // the plan's validation reports it
             }

@@ -1,7 +1,6 @@
 package io.mtd.lint;
 
 import io.mtd.flyway.DatabaseAccess;
-import io.mtd.flyway.FlywayJob;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Plan;
@@ -35,7 +34,7 @@ public final class ReleaseVerify {
         DatabaseAccess db = server.database(DATABASE);
         if (!"0".equals(currentVersion)) {
             // the plan's own configuration: the applied scripts' history goes to its table, where the check looks for it
-            FlywayPreflight.configuration(f, f.locations().stream().map(l -> FlywayJob.locationDir(workspace, l)).toList())
+            FlywayPreflight.configuration(f, f.locations().stream().map(l -> Flyway.locationDir(workspace, l)).toList())
                     .dataSource(db.url(), db.user(), db.password()).target(currentVersion).load().migrate();
         }
         ReleaseSql.Gathered pending = ReleaseSql.offline(plan, workspace, Optional.of(db));

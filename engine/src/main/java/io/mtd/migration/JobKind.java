@@ -1,8 +1,10 @@
 package io.mtd.migration;
 
+import io.mtd.plan.Compatibility;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PostRollout;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,29 @@ public enum JobKind {
         @Override
         public Plan plan(Plan plan) {
             return printing(plan, plan.migration().postRollout().sqlCommand());
+        }
+    },
+
+    /**
+     * The compatibility check ({@code migration.compatibility}): its command, from the image a version runs (the target's
+     * image), with the migration's Secrets and environment. Each run tries its own schema, so each run has its own Job;
+     * a check nobody waits for any more is deleted (it only reads, or writes in a transaction it rolls back).
+     */
+    COMPATIBILITY("compatibility", true) {
+        @Override
+        public Plan plan(Plan plan) {
+            Migration m = plan.migration();
+            Compatibility c = m.compatibility();
+            Map<String, String> env = new LinkedHashMap<>(m.env());
+            env.putAll(c.env());
+            List<String> secrets = new ArrayList<>(c.hasOwnSecrets() ? c.envFromSecret() : m.envFromSecret());
+            if (!c.hasOwnSecrets() && m.flyway() != null && m.flyway().secret() != null && !secrets.contains(m.flyway().secret())) {
+                secrets.add(m.flyway().secret()); // the app's check reads the database Flyway migrated, from the same Secret
+            }
+            return with(plan, m.toBuilder().command(c.command()).flyway(null).env(env).envFromSecret(secrets)
+                    .secretEnv(c.hasOwnSecrets() ? c.secretEnv() : m.secretEnv())
+                    .timeout(c.timeoutOrDefault().toSeconds() + "s").backoffLimit(0).retry(false).onCancel("delete")
+                    .lint(null).postRollout(null).compatibility(null).build());
         }
     };
 

@@ -1,6 +1,8 @@
 package io.mtd.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -65,4 +67,23 @@ public record Flyway(
     public String passwordKeyOrDefault() {
         return passwordKey == null ? "FLYWAY_PASSWORD" : passwordKey;
     }
+
+    /**
+     * The directory of plan location {@code location} in {@code workspace}, which it must not leave: where the Job, the
+     * pre-flight and the lint read the scripts from.
+     */
+    public static Path locationDir(Path workspace, String location) {
+        Path root = workspace.toAbsolutePath().normalize();
+        Path dir = root.resolve(location).normalize();
+        if (!dir.startsWith(root)) {
+            throw new IllegalArgumentException("migration.flyway.locations: '" + location + "' leaves the workspace " + root
+                    + "; give a directory inside it, e.g. db/migration");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("migration.flyway.locations: '" + location + "' is not a directory in the workspace "
+                    + root + "; give the directory that holds the migration scripts, e.g. db/migration");
+        }
+        return dir;
+    }
+
 }

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param lock the migration slot: its key (what is migrated), its Lease's namespace and timings
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
+ * @param compatibility the check that the running version works against the migrated schema, before each rollout
  * @param skipWhenSucceeded skip a command migration whose Job for the same image already succeeded, on the strength of
  *     that Job's record alone (default false: the command runs again, as framework migrate commands are no-ops when the
  *     database is up to date)
@@ -49,6 +50,7 @@ public record Migration(
         Lock lock,
         Lint lint,
         PostRollout postRollout,
+        Compatibility compatibility,
         Boolean skipWhenSucceeded) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
@@ -70,6 +72,11 @@ public record Migration(
     /** Whether the plan names migrations to run after each environment's rollout. */
     public boolean hasPostRollout() {
         return postRollout != null && !postRollout.isEmpty();
+    }
+
+    /** Whether the plan asks for the running version to be tried against the migrated schema. */
+    public boolean hasCompatibility() {
+        return compatibility != null;
     }
 
     /** A command migration with defaults for everything else. */
@@ -122,6 +129,7 @@ public record Migration(
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
                 .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
+                .compatibility(compatibility)
                 .skipWhenSucceeded(skipWhenSucceeded);
     }
 
@@ -144,6 +152,7 @@ public record Migration(
         private Lock lock;
         private Lint lint;
         private PostRollout postRollout;
+        private Compatibility compatibility;
         private Boolean skipWhenSucceeded;
 
         private Builder() {}
@@ -237,6 +246,11 @@ public record Migration(
             return this;
         }
 
+        public Builder compatibility(Compatibility compatibility) {
+            this.compatibility = compatibility;
+            return this;
+        }
+
         public Builder skipWhenSucceeded(Boolean skipWhenSucceeded) {
             this.skipWhenSucceeded = skipWhenSucceeded;
             return this;
@@ -244,7 +258,8 @@ public record Migration(
 
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
-                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, skipWhenSucceeded);
+                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility,
+                    skipWhenSucceeded);
         }
     }
 

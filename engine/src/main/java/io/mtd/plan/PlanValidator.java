@@ -98,28 +98,10 @@ public final class PlanValidator {
                 error("migration.env." + e.getKey(), "not a valid environment variable name: use letters, digits and '_'");
             }
         }
-        for (int i = 0; i < m.envFromSecret().size(); i++) {
-            subdomain("migration.envFromSecret[" + i + "]", m.envFromSecret().get(i), "Secret");
-        }
         for (int i = 0; i < m.envFromConfigMap().size(); i++) {
             subdomain("migration.envFromConfigMap[" + i + "]", m.envFromConfigMap().get(i), "ConfigMap");
         }
-        for (int i = 0; i < m.secretEnv().size(); i++) {
-            Migration.SecretEnv s = m.secretEnv().get(i);
-            String p = "migration.secretEnv[" + i + "]";
-            if (s == null) {
-                error(p, "empty: give name, secret and key");
-                continue;
-            }
-            if (!KubeNames.isEnvVarName(s.name())) {
-                error(p + ".name", s.name() == null ? "missing: the variable's name, e.g. DATABASE_URL"
-                        : "'" + s.name() + "' is not a valid environment variable name: use letters, digits and '_'");
-            }
-            subdomain(p + ".secret", s.secret(), "Secret");
-            if (blank(s.key())) {
-                error(p + ".key", "missing: the key in the Secret, e.g. url");
-            }
-        }
+        secrets("migration", m.envFromSecret(), m.secretEnv());
         duration("migration.timeout", m.timeout(), true);
         duration("migration.ttlAfterFinished", m.ttlAfterFinished(), false);
         if (m.backoffLimit() != null && (m.backoffLimit() < 0 || m.backoffLimit() > 10)) {
@@ -162,6 +144,34 @@ public final class PlanValidator {
             }
             if (m.lock().namespace() != null) {
                 label("migration.lock.namespace", m.lock().namespace());
+            }
+        }
+        if (m.compatibility() != null) {
+            errors.addAll(Compatibility.errors(m.compatibility()));
+            duration("migration.compatibility.timeout", m.compatibility().timeout(), true);
+            secrets("migration.compatibility", m.compatibility().envFromSecret(), m.compatibility().secretEnv());
+        }
+    }
+
+    /** The Secrets a Job's container reads, at {@code path}.envFromSecret and {@code path}.secretEnv. */
+    private void secrets(String path, List<String> envFromSecret, List<Migration.SecretEnv> secretEnv) {
+        for (int i = 0; i < envFromSecret.size(); i++) {
+            subdomain(path + ".envFromSecret[" + i + "]", envFromSecret.get(i), "Secret");
+        }
+        for (int i = 0; i < secretEnv.size(); i++) {
+            Migration.SecretEnv s = secretEnv.get(i);
+            String p = path + ".secretEnv[" + i + "]";
+            if (s == null) {
+                error(p, "empty: give name, secret and key");
+                continue;
+            }
+            if (!KubeNames.isEnvVarName(s.name())) {
+                error(p + ".name", s.name() == null ? "missing: the variable's name, e.g. DATABASE_URL"
+                        : "'" + s.name() + "' is not a valid environment variable name: use letters, digits and '_'");
+            }
+            subdomain(p + ".secret", s.secret(), "Secret");
+            if (blank(s.key())) {
+                error(p + ".key", "missing: the key in the Secret, e.g. url");
             }
         }
     }

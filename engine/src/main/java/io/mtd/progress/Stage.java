@@ -7,6 +7,8 @@ public enum Stage {
     APPROVAL("approval"),
     LOCK("lock"),
     MIGRATION("migration"),
+    /** The versions serving tried against the migrated schema ({@code migration.compatibility}). */
+    COMPATIBILITY("compatibility"),
     ROLLOUT("rollout");
 
     private final String label;

@@ -7,6 +7,8 @@ import io.mtd.progress.StageOutcome;
  * What happened in one environment.
  *
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
+ * @param compatibility the versions serving before the rollout, tried against the migrated schema (if the plan asks)
+ * @param postRolloutCompatibility the new version, tried against the schema the post-rollout migration left
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
@@ -16,12 +18,20 @@ public record EnvironmentReport(
         ApprovalReport approval,
         MigrationReport migration,
         RolloutReport rollout,
-        MigrationReport postRollout) {
+        MigrationReport postRollout,
+        CompatibilityReport compatibility,
+        CompatibilityReport postRolloutCompatibility) {
+
+    /** An environment's report without a compatibility check. */
+    public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
+            RolloutReport rollout, MigrationReport postRollout) {
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null);
+    }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout) {
-        this(name, namespace, outcome, approval, migration, rollout, null);
+        this(name, namespace, outcome, approval, migration, rollout, null, null, null);
     }
 
     public static EnvironmentReport notReached(String name, String namespace) {

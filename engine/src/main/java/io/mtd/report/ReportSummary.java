@@ -70,6 +70,7 @@ public final class ReportSummary {
                 b.append(" (").append(m.reason()).append(')');
             }
         }
+        compatibility(b, "compatibility", e.compatibility());
         RolloutReport ro = e.rollout();
         if (ro != null) {
             b.append(" | rollout ").append(ro.outcome().words());
@@ -95,7 +96,22 @@ public final class ReportSummary {
                 b.append(" (").append(post.reason()).append("; the new version keeps serving)");
             }
         }
+        compatibility(b, "post-rollout compatibility", e.postRolloutCompatibility());
         return b.toString();
+    }
+
+    /** The compatibility check's part of an environment's line: how it ended, and which version failed how. */
+    private static void compatibility(StringBuilder b, String label, CompatibilityReport c) {
+        if (c == null) {
+            return;
+        }
+        b.append(" | ").append(label).append(' ').append(c.outcome().words());
+        if (c.outcome() == StageOutcome.SUCCEEDED) {
+            b.append(" (").append(c.versions().size()).append(c.versions().size() == 1 ? " version" : " versions").append(" tried)");
+        }
+        c.versions().stream().filter(v -> v.job() != null && v.job().outcome() != StageOutcome.SUCCEEDED).findFirst()
+                .ifPresent(v -> b.append(" (").append(v.image()).append(v.job().exitCode() != null && v.job().exitCode() != 0
+                        ? " is incompatible" : v.job().reason() == null ? "" : ": " + v.job().reason()).append(')'));
     }
 
     private static String word(String enumName) {

@@ -14,6 +14,11 @@ public enum RunOutcome {
     ROLLOUT_FAILED,
     /** The post-rollout (contract) migration failed: the new version is rolled out and keeps serving. */
     POST_ROLLOUT_FAILED,
+    /**
+     * The compatibility check failed: a version serving (before the rollout, the running one; after the post-rollout
+     * migration, the new one) fails against the migrated schema. The environment stopped there, the migration not undone.
+     */
+    INCOMPATIBLE,
     TIMED_OUT,
     DENIED,
     CANCELLED,

@@ -120,19 +120,19 @@ class ClusterPoolTest {
             }
         };
         try (ClusterPool pool = new ClusterPool()) {
-            ClusterPool.Lease lease = pool.lease();
-            KubernetesClient staging = lease.client(byName, Environment.of("staging", "s", List.of()));
-            KubernetesClient again = lease.client(byName, Environment.of("staging", "other", List.of()));
-            KubernetesClient production = lease.client(byName, Environment.of("production", "p", List.of()));
+            ClusterPool.Share share = pool.share();
+            KubernetesClient staging = share.client(byName, Environment.of("staging", "s", List.of()));
+            KubernetesClient again = share.client(byName, Environment.of("staging", "other", List.of()));
+            KubernetesClient production = share.client(byName, Environment.of("production", "p", List.of()));
 
             assertThat(again).isSameAs(staging);
             assertThat(production).isNotSameAs(staging);
             assertThat(pool.clients()).isEqualTo(2);
-            assertThatThrownBy(() -> pool.lease().watch(staging, "s")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> pool.share().watch(staging, "s")).isInstanceOf(IllegalArgumentException.class);
 
-            lease.close();
+            share.close();
             assertThat(pool.clients()).isZero();
-            assertThatThrownBy(() -> lease.client(byName, Environment.of("staging", "s", List.of())))
+            assertThatThrownBy(() -> share.client(byName, Environment.of("staging", "s", List.of())))
                     .isInstanceOf(IllegalStateException.class);
         }
     }

@@ -87,6 +87,40 @@ class MigrationJobTest {
     }
 
     @Test
+    void aCompatibilityCheckRunsItsCommandFromTheImageItIsGivenWithTheMigrationsSecretsUnlessItNamesItsOwn() {
+        Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/db/migration", "shop-db", null, null, null,
+                null, null, null);
+        Migration m = Migration.builder().flyway(flyway).env(Map.of("MODE", "app", "REGION", "eu")).envFromSecret(List.of("shop-extra"))
+                .timeout("30m").backoffLimit(3).compatibility(new io.mtd.plan.Compatibility(List.of("java", "Check.java"), "90s",
+                        Map.of("MODE", "check")))
+                .build();
+        Plan p = plan(m);
+        MigrationJob check = MigrationJob.of(JobKind.COMPATIBILITY, p, p.environments().get(0), "registry.example.com/shop:1.3.0", RUN, WORKSPACE);
+
+        Job job = check.manifest();
+        Container c = container(check);
+        assertThat(check.isFlyway()).isFalse(); // the app's own image runs the check, not Flyway's
+        assertThat(c.getImage()).isEqualTo("registry.example.com/shop:1.3.0");
+        assertThat(c.getCommand()).containsExactly("java", "Check.java");
+        assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+                .contains("MODE=check", "REGION=eu", JobKind.PHASE_VARIABLE + "=compatibility");
+        assertThat(c.getEnvFrom()).extracting(e -> e.getSecretRef().getName()).containsExactly("shop-extra", "shop-db");
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(90L);
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(check.migration().deletesOnCancel()).isTrue();
+        assertThat(check.name()).isNotEqualTo(MigrationJob.of(JobKind.COMPATIBILITY, p, p.environments().get(0),
+                "registry.example.com/shop:1.3.0", RUN, WORKSPACE).name()); // each run tries its own schema
+
+        Plan own = plan(m.toBuilder().compatibility(new io.mtd.plan.Compatibility(List.of("check"), null, null, null,
+                List.of(new Migration.SecretEnv("DATABASE_URL", "shop-db-readonly", "url")))).build());
+        Container readOnly = container(MigrationJob.of(JobKind.COMPATIBILITY, own, own.environments().get(0), "shop:1", RUN,
+                WORKSPACE));
+        assertThat(readOnly.getEnvFrom()).isEmpty();
+        assertThat(readOnly.getEnv()).filteredOn(e -> e.getValueFrom() != null)
+                .extracting(e -> e.getValueFrom().getSecretKeyRef().getName()).containsExactly("shop-db-readonly");
+    }
+
+    @Test
     void aFlywayContractPhaseFromTheImageIsNotTakenForTheMigrationBeforeTheRollout() {
         Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/sql", "shop-db", null, null, null, null, null, null);
         Plan p = plan(Migration.builder().flyway(flyway).postRollout(new PostRollout(List.of("db/post"), null, null, null)).build());

@@ -95,6 +95,22 @@ class PlanLoaderTest {
     }
 
     @Test
+    void theCompatibilityCheckIsReadUnderTheMigrationAndAWronglyShapedOneIsShownTheRightShape() {
+        Plan plan = PlanLoader.parse(VALID.replace("  timeout: 10m\n", "  timeout: 10m\n  compatibility:\n"
+                + "    command: [python3, manage.py, check_compatibility]\n    timeout: 2m\n    env: {CHECK: all}\n"));
+        Compatibility c = plan.migration().compatibility();
+        assertThat(c.command()).containsExactly("python3", "manage.py", "check_compatibility");
+        assertThat(c.timeoutOrDefault()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.env()).containsEntry("CHECK", "all");
+
+        List<PlanError> errors = errors(VALID.replace("  timeout: 10m\n", "  timeout: 10m\n  compatibility: python3 manage.py check\n"));
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("migration.compatibility");
+            assertThat(e.message()).contains("compatibility: {command: [python3, manage.py, check_compatibility]");
+        });
+    }
+
+    @Test
     void aScalarWhereAListBelongsNamesTheFieldItsLineAndTheRightShapeAndEveryOtherErrorIsStillReported() {
         List<PlanError> errors = errors("""
                 app: shop

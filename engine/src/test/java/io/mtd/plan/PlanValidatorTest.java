@@ -71,4 +71,25 @@ class PlanValidatorTest {
                 .satisfies(e -> assertThat(((InvalidPlanException) e).errors()).extracting(PlanError::path)
                         .contains("migration", "environments"));
     }
+
+    @Test
+    void aCompatibilityCheckNeedsItsCommandAndAValidTimeoutAndEnvironment() {
+        Migration m = command().toBuilder().compatibility(new Compatibility(List.of("check", ""), "0s",
+                java.util.Map.of("1BAD", "x"), List.of("Read Only"), List.of(new Migration.SecretEnv("DATABASE_URL", "db", null))))
+                .build();
+        List<PlanError> errors = PlanValidator.validate(plan("shop", "registry.example.com/shop:1", m,
+                Environment.of("staging", "shop-staging", List.of("shop-web"))));
+
+        assertThat(errors).extracting(PlanError::path).containsExactlyInAnyOrder("migration.compatibility.command[1]",
+                "migration.compatibility.timeout", "migration.compatibility.env.1BAD", "migration.compatibility.envFromSecret[0]",
+                "migration.compatibility.secretEnv[0].key");
+
+        Migration none = command().toBuilder().compatibility(new Compatibility(null, null, null)).build();
+        assertThat(PlanValidator.validate(plan("shop", "registry.example.com/shop:1", none,
+                Environment.of("staging", "shop-staging", List.of("shop-web"))))).singleElement().satisfies(e -> {
+                    assertThat(e.path()).isEqualTo("migration.compatibility.command");
+                    assertThat(e.message()).contains("e.g. [python3, manage.py, check_compatibility]");
+                });
+        assertThat(new Compatibility(List.of("check"), null, null).timeoutOrDefault()).isEqualTo(java.time.Duration.ofMinutes(5));
+    }
 }

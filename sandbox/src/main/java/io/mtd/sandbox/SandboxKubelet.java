@@ -78,20 +78,28 @@ public final class SandboxKubelet implements AutoCloseable {
     }
 
     /**
-     * Makes {@code image} known under {@code repository} (the image reference without tag and digest). An image that
-     * names no user but has a working directory takes its user from that directory's {@value SandboxImage#CONFIG_FILE}.
+     * Makes {@code image} known under {@code name}: a repository (the image reference without tag and digest), which
+     * stands for each of its tags and digests, or a repository with a tag ({@code registry.example.com/shop:1.3}), which
+     * stands for that tag only and comes before its repository's registration, so that two versions of an app run from
+     * two directories. An image that names no user but has a working directory takes its user from that directory's
+     * {@value SandboxImage#CONFIG_FILE}.
      *
      * @throws IllegalArgumentException when that file is not a valid image config
      */
-    public void registerImage(String repository, SandboxImage image) {
+    public void registerImage(String name, SandboxImage image) {
         SandboxImage known = image.user() == null && image.workingDir() != null
                 ? image.withUser(SandboxImage.configuredUser(image.workingDir())) : image;
-        images.put(repository, known);
+        images.put(name, known);
     }
 
-    /** What this node knows of the image {@code reference} (any tag or digest), or null when it is not registered. */
+    /**
+     * What this node knows of the image {@code reference}: its tag's registration, else its repository's (any tag or
+     * digest), or null when neither is registered.
+     */
     public SandboxImage image(String reference) {
-        return images.get(repositoryOf(reference));
+        int at = reference.indexOf('@');
+        SandboxImage tagged = images.get(at < 0 ? reference : reference.substring(0, at));
+        return tagged != null ? tagged : images.get(repositoryOf(reference));
     }
 
     /** Makes every new Pod whose image has {@code repository} (without tag and digest) suffer {@code fault}. */

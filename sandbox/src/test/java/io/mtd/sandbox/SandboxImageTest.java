@@ -52,6 +52,14 @@ class SandboxImageTest {
             assertThat(sandbox.kubelet().image("registry.example.com/from-dir:1").user()).isEqualTo("10001");
             assertThat(sandbox.kubelet().image("registry.example.com/named@sha256:abc").user()).isEqualTo("0");
             assertThat(sandbox.kubelet().image("registry.example.com/unknown:1")).isNull();
+
+            // a tag registered on its own runs from its own directory; the repository's other tags from the repository's
+            Path older = Files.createDirectories(dir.resolve("older"));
+            sandbox.kubelet().registerImage("registry.example.com/from-dir:0.9", new SandboxImage(older, List.of(), Map.of()));
+            assertThat(sandbox.kubelet().image("registry.example.com/from-dir:0.9").workingDir()).isEqualTo(older);
+            assertThat(sandbox.kubelet().image("registry.example.com/from-dir:0.9@sha256:abc").workingDir()).isEqualTo(older);
+            assertThat(sandbox.kubelet().image("registry.example.com/from-dir:1.0").workingDir()).isEqualTo(dir);
+            assertThat(sandbox.kubelet().image("registry.example.com/from-dir@sha256:abc").workingDir()).isEqualTo(dir);
         }
     }
 

@@ -38,6 +38,7 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
     private String serviceAccount;
     private LintSpec lint;
     private PostRolloutSpec postRollout;
+    private CompatibilitySpec compatibility;
 
     @DataBoundConstructor
     public MigrationSpec() {}
@@ -135,11 +136,22 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         this.postRollout = postRollout;
     }
 
+    public CompatibilitySpec getCompatibility() {
+        return compatibility;
+    }
+
+    /** The compatibility check, run from the running image before each rollout. */
+    @DataBoundSetter
+    public void setCompatibility(CompatibilitySpec compatibility) {
+        this.compatibility = compatibility;
+    }
+
     Migration toPlan() {
         return Migration.builder().command(command).flyway(flyway == null ? null : flyway.toPlan())
                 .envFromSecret(FormLists.split(envFromSecret)).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry ? Boolean.TRUE : null).onCancel(onCancel).serviceAccount(serviceAccount)
-                .lint(lint == null ? null : lint.toPlan()).postRollout(postRollout == null ? null : postRollout.toPlan()).build();
+                .lint(lint == null ? null : lint.toPlan()).postRollout(postRollout == null ? null : postRollout.toPlan())
+                .compatibility(compatibility == null ? null : compatibility.toPlan()).build();
     }
 
     @Override
@@ -158,7 +170,7 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
                 && Objects.equals(envFromSecret, m.envFromSecret) && Objects.equals(timeout, m.timeout)
                 && Objects.equals(backoffLimit, m.backoffLimit) && Objects.equals(onCancel, m.onCancel)
                 && Objects.equals(serviceAccount, m.serviceAccount) && Objects.equals(lint, m.lint)
-                && Objects.equals(postRollout, m.postRollout);
+                && Objects.equals(postRollout, m.postRollout) && Objects.equals(compatibility, m.compatibility);
     }
 
     @Override

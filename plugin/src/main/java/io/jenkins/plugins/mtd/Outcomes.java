@@ -16,8 +16,8 @@ final class Outcomes {
         return switch (outcome) {
             case SUCCEEDED -> Result.SUCCESS;
             case CANCELLED -> Result.ABORTED;
-            case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, TIMED_OUT, DENIED,
-                    LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
+            case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, INCOMPATIBLE, TIMED_OUT,
+                    DENIED, LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
         };
     }
 
@@ -31,6 +31,7 @@ final class Outcomes {
             case MIGRATION_FAILED -> Messages.Outcomes_MigrationFailed();
             case ROLLOUT_FAILED -> Messages.Outcomes_RolloutFailed();
             case POST_ROLLOUT_FAILED -> Messages.Outcomes_PostRolloutFailed();
+            case INCOMPATIBLE -> Messages.Outcomes_Incompatible();
             case TIMED_OUT -> Messages.Outcomes_TimedOut();
             case DENIED -> Messages.Outcomes_Denied();
             case CANCELLED -> Messages.Outcomes_Cancelled();

@@ -103,11 +103,12 @@ class FormValidationTest {
                 "name,credentialsId,serverUrl,context,namespace,deployments,container,approval,approvers");
         r.assertHelpExists(ImageBuild.class, "context,dockerfile,target,builder");
         r.assertHelpExists(MigrationSpec.class,
-                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount,lint,postRollout");
+                "command,flyway,envFromSecret,timeout,backoffLimit,retry,onCancel,serviceAccount,lint,postRollout,compatibility");
         r.assertHelpExists(FlywaySpec.class, "locations,secret,source,imagePath,image,table");
         r.assertHelpExists(LintSpec.class, "sqlCommand,allow");
         r.assertHelpExists(LintAllowance.class, "rule,reason,script");
         r.assertHelpExists(PostRolloutSpec.class, "locations,command,sqlCommand,table");
+        r.assertHelpExists(CompatibilitySpec.class, "command,timeout,envFromSecret");
     }
 
     private static void assertError(FormValidation v, String text) {

@@ -86,6 +86,10 @@ class MigrateThenDeployStepTest {
         post.setCommand(List.of("python", "manage.py", "migrate", "--database", "post"));
         post.setSqlCommand(List.of("sh", "-c", "python manage.py sqlmigrate shop 0043"));
         migration.setPostRollout(post);
+        CompatibilitySpec compatibility = new CompatibilitySpec();
+        compatibility.setCommand(List.of("python", "manage.py", "check_compatibility"));
+        compatibility.setTimeout("2m");
+        migration.setCompatibility(compatibility);
         step.setMigration(migration);
         DeployEnvironment staging = new DeployEnvironment("staging");
         staging.setCredentialsId("kube-staging");
@@ -109,6 +113,8 @@ class MigrateThenDeployStepTest {
                 contains("ban-drop-column:v1.3 stopped reading fax", "require-timeout-settings:a small table"));
         assertThat(back.getMigration().getPostRollout().getCommand(), contains("python", "manage.py", "migrate", "--database", "post"));
         assertThat(back.getMigration().toPlan().postRollout().sqlCommand(), contains("sh", "-c", "python manage.py sqlmigrate shop 0043"));
+        assertThat(back.getMigration().toPlan().compatibility().command(), contains("python", "manage.py", "check_compatibility"));
+        assertThat(back.getMigration().toPlan().compatibility().timeoutOrDefault(), is(java.time.Duration.ofMinutes(2)));
     }
 
     /**

@@ -31,6 +31,18 @@ class OutcomesTest {
     }
 
     @Test
+    void anIncompatibleReleaseFailsTheBuildAndSaysTheMigrationIsNotUndone() {
+        RunReport report = new RunReport("shop", "r1", null, List.of(), RunOutcome.INCOMPATIBLE,
+                "staging: compatibility check: the running version registry.example.com/shop:1.3 fails against the schema of"
+                + " release registry.example.com/shop:1.4 (Job shop-staging-migrate-1: column shop_order.customer does not exist)",
+                Instant.now(), Duration.ofSeconds(3));
+
+        assertThat(Outcomes.result(report.outcome()), is(Result.FAILURE));
+        assertThat(Outcomes.failure(report), allOf(startsWith("INCOMPATIBLE: staging: compatibility check: the running version"),
+                containsString("\nA version serving fails against the migrated schema"), containsString("The migration is not undone")));
+    }
+
+    @Test
     void onlySuccessSucceedsAndACancelledRunIsAborted() {
         for (RunOutcome o : RunOutcome.values()) {
             Result expected = o == RunOutcome.SUCCEEDED ? Result.SUCCESS : o == RunOutcome.CANCELLED ? Result.ABORTED : Result.FAILURE;

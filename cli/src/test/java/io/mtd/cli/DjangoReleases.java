@@ -1,0 +1,184 @@
+package io.mtd.cli;
+
+import io.mtd.MigrateThenDeploy;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Migration;
+import io.mtd.plan.Plan;
+import io.mtd.plan.PlanLoader;
+import io.mtd.promotion.ApprovalGate;
+import io.mtd.promotion.RunIdentity;
+import io.mtd.report.RunOutcome;
+import io.mtd.report.RunReport;
+import io.mtd.sandbox.SandboxDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Releases of the real Django example on one sandbox cluster and one PostgreSQL, for tests of whole releases: version
+ * {@value #FIRST} is {@code examples/django} as it is; each later version is a copy of it with an overlay laid over it
+ * (its own models and migrations), registered as its own image tag, so that the Deployments run one version while a
+ * Job runs another. Each {@link Site} (one test's staging and production) has namespaces and databases of its own, with
+ * {@code orders-web} running {@value #FIRST} and the databases at its schema, as a cluster looks before a release.
+ *
+ * <p>Reusable by any test that needs several versions of the app serving and migrating (traffic during a release, say):
+ * {@link #version} for each version, {@link #site} for the environments, {@link #release} to run one through the engine.
+ */
+final class DjangoReleases implements AutoCloseable {
+
+    static final String REPOSITORY = "registry.example.com/orders";
+    static final String FIRST = "1.0.0";
+    static final Path EXAMPLE = Path.of("..", "examples", "django").toAbsolutePath().normalize();
+    private static final ApprovalGate APPROVE_ALL = r -> CompletableFuture.completedFuture(ApprovalGate.Decision.approved("test"));
+
+    private final Path python;
+    private final Path versions;
+    private final SandboxDatabase db;
+    private final SandboxSession cluster;
+    private final Plan example;
+
+    private DjangoReleases(Path python, Path versions) {
+        this.python = python;
+        this.versions = versions;
+        this.example = PlanLoader.read(EXAMPLE.resolve("mtd.yaml")).plan();
+        this.db = SandboxDatabase.start();
+        this.cluster = SandboxSession.start(EXAMPLE);
+        image(FIRST, EXAMPLE);
+    }
+
+    /** A sandbox and a PostgreSQL running the Django example with {@code python}; versions are copied under {@code versions}. */
+    static DjangoReleases start(Path python, Path versions) {
+        return new DjangoReleases(python, versions);
+    }
+
+    /**
+     * Version {@code tag} of the app: the example with {@code overlay}'s files laid over it (a directory holding, say,
+     * {@code orders/models.py} and {@code orders/migrations/0003_...py}), registered as {@code REPOSITORY:tag}.
+     *
+     * @return the version's image
+     */
+    String version(String tag, Path overlay) {
+        return image(tag, NextRelease.layOver(EXAMPLE, overlay, versions.resolve(tag)));
+    }
+
+    private String image(String tag, Path dir) {
+        String image = REPOSITORY + ":" + tag;
+        cluster.image(image, dir, Map.of("PATH", python.getParent() + File.pathSeparator + System.getenv().getOrDefault("PATH", "")));
+        return image;
+    }
+
+    /**
+     * Staging and production of one test ({@code name}-staging and {@code name}-production, each with its database and
+     * Secret {@code orders-db}), with {@code orders-web} running {@value #FIRST} and both databases migrated by its
+     * release.
+     */
+    Site site(String name) {
+        Site site = new Site(name);
+        for (Environment env : site.environments()) {
+            String database = site.database(env.name());
+            db.createDatabase(database);
+            cluster.secret(env.namespaceOrDefault(), "orders-db", SandboxSession.secretValues(db, database));
+            cluster.deployment(env.namespaceOrDefault(), "orders-web", REPOSITORY + ":" + FIRST, 2);
+        }
+        Released first = release(site, REPOSITORY + ":" + FIRST, UnaryOperator.identity());
+        if (first.report().outcome() != RunOutcome.SUCCEEDED) {
+            throw new IllegalStateException("release " + FIRST + " failed: " + first.report().failure() + "\n" + first.log());
+        }
+        return site;
+    }
+
+    /**
+     * Runs the example's plan for {@code image} through {@code site}'s staging and production (approved), without its
+     * expand/contract lint (so that what stops a release is the compatibility check) and with {@code edit} applied to
+     * its migration settings.
+     */
+    Released release(Site site, String image, UnaryOperator<Migration.Builder> edit) {
+        Migration m = edit.apply(example.migration().toBuilder().lint(null)).build();
+        Plan plan = new Plan(example.app(), image, null, m, example.rollout(), site.environments());
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder().clusters(cluster.clusters()).listener(new ConsoleProgress(out))
+                .approvals(APPROVE_ALL).workspace(EXAMPLE).identity(new RunIdentity(site.name() + "-" + image.replaceAll(".*:", ""), null));
+        try (MigrateThenDeploy e = engine.build()) {
+            RunReport report = e.start(plan).report().orTimeout(3, TimeUnit.MINUTES).join();
+            return new Released(report, log.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A release's report and its log as {@code mtd run} prints it. */
+    record Released(RunReport report, String log) {}
+
+    /** The image {@code site}'s environment's orders-web runs now. */
+    String deployed(Site site, String environment) {
+        return cluster.sandbox().client().apps().deployments().inNamespace(site.namespace(environment)).withName("orders-web").get()
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    /** How many Jobs {@code site}'s environment has. */
+    int jobs(Site site, String environment) {
+        return cluster.sandbox().client().batch().v1().jobs().inNamespace(site.namespace(environment)).list().getItems().size();
+    }
+
+    /** The Django migrations applied to {@code site}'s environment's database, as {@code app.name}. */
+    List<String> applied(Site site, String environment) {
+        return query(site.database(environment), "select app || '.' || name from django_migrations order by id");
+    }
+
+    /** The columns of {@code table} in {@code site}'s environment's database. */
+    List<String> columns(Site site, String environment, String table) {
+        return query(site.database(environment), "select column_name from information_schema.columns where table_name = '"
+                + table + "' order by ordinal_position");
+    }
+
+    /** How many rows {@code table} holds in {@code site}'s environment's database. */
+    int rows(Site site, String environment, String table) {
+        return Integer.parseInt(query(site.database(environment), "select count(*) from " + table).get(0));
+    }
+
+    private List<String> query(String database, String sql) {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password());
+                ResultSet rs = c.createStatement().executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One test's environments: staging, then production (which asks for an approval, given by the fixture). */
+    record Site(String name) {
+        List<Environment> environments() {
+            return List.of(new Environment("staging", null, null, null, null, namespace("staging"), List.of("orders-web"), null, null, null),
+                    new Environment("production", null, null, null, null, namespace("production"), List.of("orders-web"), null, true, null));
+        }
+
+        String namespace(String environment) {
+            return name + "-" + environment;
+        }
+
+        String database(String environment) {
+            return name.replace('-', '_') + "_" + environment;
+        }
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+        db.close();
+    }
+}

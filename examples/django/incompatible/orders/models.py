@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class OrderStatus(models.Model):
+    """The states an order goes through; filled in by a data migration."""
+
+    code = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=100)
+
+
+class Order(models.Model):
+    customer = models.CharField(max_length=200)
+    status = models.ForeignKey(OrderStatus, on_delete=models.PROTECT, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # the model's default is the code's: Django drops it from the column once added, so older code cannot insert
+    priority = models.IntegerField(default=1)
