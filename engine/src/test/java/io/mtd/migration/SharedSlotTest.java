@@ -72,7 +72,7 @@ class SharedSlotTest {
     }
 
     @Test
-    void twoAppsReadingOneSecretMigrateOneAfterTheOtherAndTheWaitNamesTheOtherAppAndRun() throws Exception {
+    void twoAppsReadingOneSecretMigrateOneAfterTheOtherAndTheWaitNamesTheOtherRun() throws Exception {
         String ns = "shared-secret";
         cluster.secret(ns, "shop-db", Map.of("DATABASE_URL", "postgres://db/shop"));
         Path gate = dir.resolve("gate");
@@ -86,16 +86,20 @@ class SharedSlotTest {
             MigrateThenDeploy.Run runA = ea.start(web);
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-web"));
             MigrateThenDeploy.Run runB = eb.start(worker);
-            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration Job "
-                    + webJob + " (image shop:" + ns + ", started by run run-web) to end before this run migrates: it is app"
-                    + " shop's, in namespace " + ns + ", and migrates the same database (slot '" + ns + "/secret/shop-db')"));
+            // the web's run holds the slot's Lease while its Job runs: the worker's run waits for that lock, named by its run
+            SlotKey key = SlotKey.of(web, web.environments().get(0));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration"
+                    + " lock '" + key.leaseName() + "', held by run-web"));
+            assertThat(key).isEqualTo(SlotKey.of(worker, worker.environments().get(0)));
+            assertThat(cluster.jobs(ns)).as("the worker's Job waits to be created").extracting(j -> j.getMetadata().getName())
+                    .containsExactly(webJob);
             assertThat(b.text()).contains("migration slot '" + ns + "/secret/shop-db' (derived from the secret/shop-db");
-            assertThat(cluster.jobs(ns)).as("the worker's Job waits to be created").hasSize(1);
             open(gate);
             assertThat(runA.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
             assertThat(runB.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         }
-        assertThat(b.logLines()).containsSubsequence("started-web", "done-web", "started-worker", "done-worker");
+        assertThat(a.logLines()).containsSubsequence("started-web", "done-web");
+        assertThat(b.logLines()).containsSubsequence("started-worker", "done-worker");
         assertThat(cluster.sandbox.kubelet().maxConcurrentMigrationsIn(ns)).isEqualTo(1);
     }
 
@@ -117,9 +121,9 @@ class SharedSlotTest {
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-shop")
                     || b.logLines().contains("started-billing"));
             RecordingListener waiting = a.logLines().contains("started-shop") ? b : a;
-            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(waiting.text())
-                    .containsPattern("waiting for the migration Job .* to end before this run migrates: it is app (shop|billing)'s"
-                            + ".* \\(slot 'orders-db'\\)"));
+            String holder = waiting == b ? "run-shop" : "run-billing";
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(waiting.text()).contains("waiting for the"
+                    + " migration lock '" + SlotKey.of(shop, shop.environments().get(0)).leaseName() + "', held by " + holder));
             open(gate);
             assertThat(runA.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
             assertThat(runB.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
