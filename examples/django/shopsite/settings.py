@@ -1,4 +1,4 @@
-"""Settings of the example shop: just enough Django to migrate a PostgreSQL database.
+"""Settings of the example shop: just enough Django to migrate a PostgreSQL database and serve its orders.
 
 The database comes from the environment as most Django apps take it (dj-database-url's form), as the migration Job
 gets it from the plan's Secret: DATABASE_URL=postgresql://user:password@host:port/name.
@@ -13,6 +13,10 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = ["orders"]
+ROOT_URLCONF = "shopsite.urls"
+WSGI_APPLICATION = "shopsite.wsgi.application"
+# each gunicorn worker keeps its database connection for a minute rather than opening one per request
+CONN_MAX_AGE = 60
 
 
 def _database():

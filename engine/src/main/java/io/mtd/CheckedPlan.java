@@ -41,6 +41,11 @@ public final class CheckedPlan {
         return new CheckedPlan(plan.withRetry(), scriptsCheckedIn);
     }
 
+    /** The same checked plan as a rollback on purpose ({@code mtd run --rollback}). */
+    public CheckedPlan withRollback() {
+        return new CheckedPlan(plan.withRollback(), scriptsCheckedIn);
+    }
+
     /** The plan as JSON, to be kept (by a Jenkins step across a restart) and checked again with {@link MigrateThenDeploy#restore}. */
     public String toJson() {
         try {

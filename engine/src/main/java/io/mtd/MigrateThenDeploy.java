@@ -35,6 +35,7 @@ import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.ApprovalStage;
 import io.mtd.promotion.Promotion;
 import io.mtd.promotion.RunIdentity;
+import io.mtd.release.ReleaseRecords;
 import io.mtd.report.RunReport;
 import io.mtd.rollout.CommandRolloutCallback;
 import io.mtd.rollout.RolloutCallback;
@@ -102,7 +103,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
         ImageResolver images = b.images != null ? b.images : b.pinImages ? new ImageStage(b.workspace) : ImageResolver.AS_WRITTEN;
         this.stages = new Promotion.Stages(images, new ApprovalStage(b.approvals, b.clock), migrations,
                 new RolloutStage(scheduler, pool.deploymentWatches()), b.rolloutCallback, b.identity, b.workspace, scheduler, b.clock,
-                this::client, this::watch);
+                this::client, this::watch, new ReleaseRecords(api, b.clock));
     }
 
     public static Builder builder() {
@@ -253,16 +254,21 @@ public final class MigrateThenDeploy implements AutoCloseable {
 
     /** Starts running a checked plan: the release gate first, then the stages; see {@link Run}. */
     public Run start(CheckedPlan plan) {
-        return start(plan, false);
+        return start(plan, false, plan.plan().environments().get(0));
     }
 
-    private Run start(CheckedPlan checked, boolean withoutRollout) {
+    /**
+     * @param origin the plan's first environment, whose record counts the app's runs (also when only a later one runs)
+     */
+    private Run start(CheckedPlan checked, boolean withoutRollout, Environment origin) {
         SecretMasker masker = masker();
         ProgressListener events = new MaskingListener(listener, masker);
         Promotion promotion = masked(masker, () -> {
             Plan plan = scriptsChecked(checked);
-            LintReport lint = ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
-            return new Promotion(runStages(events), plan, events, masker, withoutRollout, lint);
+            // a rollback migrates nothing: there is no SQL to check
+            LintReport lint = plan.rollsBack() ? null
+                    : ReleaseGate.check(plan, workspace, events, this::client); // throws before anything is touched
+            return new Promotion(runStages(events), plan, events, masker, withoutRollout, lint, origin);
         });
         promotion.begin();
         return new Run(promotion, masker);
@@ -276,14 +282,17 @@ public final class MigrateThenDeploy implements AutoCloseable {
         Promotion.Stages s = stages;
         return new Promotion.Stages(s.images(), s.approvals(), s.migrations(), s.rollouts(),
                 new CommandRolloutCallback(rolloutCommand, workspace, events), s.identity(), s.workspace(), s.scheduler(),
-                s.clock(), s.clients(), s.watches());
+                s.clock(), s.clients(), s.watches(), s.releases());
     }
 
     /**
      * Runs only {@code environment}'s part of {@code plan}: the image (as the resolver does it), the environment's approval
      * if the plan asks for one, its lock and migration Job, and the report; no rollout. For callers that roll out with
      * their own tools once the migration succeeded (a Jenkins stage's own steps). The Job is the one a whole run would
-     * create for that environment and image, so both forms attach to, skip or wait for each other's migrations.
+     * create for that environment and image, so both forms attach to, skip or wait for each other's migrations. The run
+     * takes its place among the app's runs from the plan's first environment, as a whole run does, so that a run
+     * migrating only production is superseded there by a newer whole run, and the steps of one Jenkins build (one
+     * {@link RunIdentity#key()}) share one place.
      *
      * @throws InvalidPlanException when the plan is invalid or has no such environment
      */
@@ -292,7 +301,7 @@ public final class MigrateThenDeploy implements AutoCloseable {
             throw masked(masker(), new InvalidPlanException(List.of(new PlanError("environments", "the plan has no environment '"
                     + environment + "'; name one of " + plan.plan().environments().stream().map(Environment::name).toList()))));
         }
-        return start(plan.onlyEnvironment(environment), true);
+        return start(plan.onlyEnvironment(environment), true, plan.plan().environments().get(0));
     }
 
     /** {@link #startMigration(CheckedPlan, String)} for a plan not checked yet. */

@@ -24,6 +24,11 @@ public final class ExitCode {
     /** The expand/contract check vetoed the release: an error in its SQL nobody acknowledged (nothing was migrated). */
     public static final int VETOED = 9;
     /**
+     * A newer run of the app already took an environment to its newer release: this run stopped there before its
+     * approval, migration or rollout (a rollback on purpose is {@code --rollback}).
+     */
+    public static final int SUPERSEDED = 10;
+    /**
      * The compatibility check failed: a version serving fails against the migrated schema (the environment stopped
      * before its rollout, or after its post-rollout migration; the migration is not undone).
      */
@@ -52,6 +57,7 @@ public final class ExitCode {
             case LOCK_LOST -> LOCK_LOST;
             case INCOMPATIBLE -> INCOMPATIBLE;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
+            case SUPERSEDED -> SUPERSEDED;
         };
     }
 
@@ -74,6 +80,8 @@ public final class ExitCode {
             + "       run waits for its Job)%n"
             + "  9    the expand/contract check vetoed the release (an unacknowledged unsafe%n"
             + "       migration)%n"
+            + "  10   superseded: a newer run already took an environment to its newer%n"
+            + "       release (nothing older promoted there; --rollback goes back on purpose)%n"
             + "  11   the compatibility check failed: the version serving fails against the%n"
             + "       migrated schema (stopped before the rollout; the migration is not undone)%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"

@@ -45,6 +45,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
     boolean retry;
 
+    @Option(names = "--rollback", description = "Go back to the plan's image on purpose (as rollback: true in the plan):"
+            + " roll it out even where a newer run already took an environment further, skipping the migration (the schema"
+            + " stays where the newer release left it); the report records it as a rollback. Without it, a run older than"
+            + " the one an environment is at stops there (exit 10).")
+    boolean rollback;
+
     @Option(names = "--rollout-hook", paramLabel = "COMMAND",
             description = "Roll out with this shell command instead of the plan's Deployments: run once per environment after"
                     + " its migration succeeded, with MTD_ENVIRONMENT, MTD_NAMESPACE, MTD_IMAGE and KUBECONFIG set."
@@ -63,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (retry) {
             checked = checked.withRetry();
+        }
+        if (rollback) {
+            checked = checked.withRollback();
         }
         Plan plan = checked.plan();
         List<String> names = plan.environments().stream().map(Environment::name).toList();

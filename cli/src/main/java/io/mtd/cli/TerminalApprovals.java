@@ -67,8 +67,7 @@ final class TerminalApprovals implements ApprovalGate {
             try {
                 String line;
                 synchronized (terminal.get()) { // one question at a time
-                    line = terminal.get().ask(String.format("%nPromote %s to %s (namespace %s)? [y/N] ",
-                            request.image(), request.environment(), request.namespace()));
+                    line = terminal.get().ask(question(request));
                 }
                 boolean yes = line != null && Set.of("y", "yes").contains(line.trim().toLowerCase(Locale.ROOT));
                 answer.complete(yes ? Decision.approved(user + " (terminal)") : Decision.denied(user + " (terminal)", "answered no"));
@@ -77,5 +76,12 @@ final class TerminalApprovals implements ApprovalGate {
             }
         });
         return answer;
+    }
+
+    /** The question: the change it approves, from what the environment runs now to what it will run. */
+    static String question(Request request) {
+        return String.format("%n%s now runs:       %s%n%s after approval: %s%nPromote %s to %s (namespace %s)? [y/N] ",
+                request.environment(), request.now(), request.environment(), request.next(),
+                request.image(), request.environment(), request.namespace());
     }
 }

@@ -9,11 +9,8 @@ import io.mtd.report.EnvironmentReport;
 import io.mtd.report.RunOutcome;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,11 +37,7 @@ class DjangoCompatibilityTest {
 
     @BeforeAll
     static void start() {
-        Optional<Path> python = DjangoPython.find();
-        Assumptions.assumeTrue(python.isPresent(), "no Python with Django and psycopg2 among " + DjangoPython.candidates()
-                .stream().map(Path::toString).collect(Collectors.joining(", ")) + ": " + DjangoPython.INSTALL
-                + " to run the Django compatibility tests");
-        releases = DjangoReleases.start(python.get(), versions);
+        releases = DjangoReleases.startOrSkip(versions, "the Django compatibility tests");
     }
 
     @AfterAll

@@ -1,5 +1,10 @@
 package io.mtd.cli;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -12,7 +17,9 @@ import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,9 +29,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Releases of the real Django example on one sandbox cluster and one PostgreSQL, for tests of whole releases: version
@@ -58,6 +68,32 @@ final class DjangoReleases implements AutoCloseable {
         image(FIRST, EXAMPLE);
     }
 
+    /**
+     * As {@link #start}, with the first Python that has Django and psycopg2 (and every module of {@code modules}); skips
+     * the calling tests, saying what to install for {@code what}, where there is none.
+     */
+    static DjangoReleases startOrSkip(Path versions, String what, String... modules) {
+        Optional<Path> python = DjangoPython.find();
+        Assumptions.assumeTrue(python.isPresent(), "no Python with Django and psycopg2 among " + DjangoPython.candidates()
+                .stream().map(Path::toString).collect(Collectors.joining(", ")) + ": " + DjangoPython.INSTALL + " to run " + what);
+        for (String module : modules) {
+            Assumptions.assumeTrue(imports(python.get(), module), python.get() + " cannot import " + module
+                    + " (Debian: apt-get install python3-" + module + ") to run " + what);
+        }
+        return start(python.get(), versions);
+    }
+
+    private static boolean imports(Path python, String module) {
+        try {
+            return new ProcessBuilder(python.toString(), "-c", "import " + module).start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** A sandbox and a PostgreSQL running the Django example with {@code python}; versions are copied under {@code versions}. */
     static DjangoReleases start(Path python, Path versions) {
         return new DjangoReleases(python, versions);
@@ -85,12 +121,35 @@ final class DjangoReleases implements AutoCloseable {
      * release.
      */
     Site site(String name) {
+        return site(name, false);
+    }
+
+    /**
+     * As {@link #site}, with {@code orders-web} serving for real ({@link #servingDeployment}) behind a Service
+     * {@code orders-web}, which {@link #serviceAddress} finds on 127.0.0.1.
+     */
+    Site servingSite(String name) {
+        return site(name, true);
+    }
+
+    private Site site(String name, boolean serving) {
         Site site = new Site(name);
         for (Environment env : site.environments()) {
             String database = site.database(env.name());
+            String namespace = env.namespaceOrDefault();
             db.createDatabase(database);
-            cluster.secret(env.namespaceOrDefault(), "orders-db", SandboxSession.secretValues(db, database));
-            cluster.deployment(env.namespaceOrDefault(), "orders-web", REPOSITORY + ":" + FIRST, 2);
+            cluster.secret(namespace, "orders-db", SandboxSession.secretValues(db, database));
+            if (serving) {
+                KubernetesClient client = cluster.sandbox().client();
+                client.apps().deployments().inNamespace(namespace).resource(servingDeployment(namespace, REPOSITORY + ":" + FIRST))
+                        .create();
+                client.services().inNamespace(namespace).resource(new ServiceBuilder().withNewMetadata().withName("orders-web")
+                        .endMetadata().withNewSpec().withSelector(Map.of("app", "orders-web"))
+                        .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).endPort()
+                        .endSpec().build()).create();
+            } else {
+                cluster.deployment(namespace, "orders-web", REPOSITORY + ":" + FIRST, 2);
+            }
         }
         Released first = release(site, REPOSITORY + ":" + FIRST, UnaryOperator.identity());
         if (first.report().outcome() != RunOutcome.SUCCEEDED) {
@@ -115,6 +174,35 @@ final class DjangoReleases implements AutoCloseable {
             RunReport report = e.start(plan).report().orTimeout(3, TimeUnit.MINUTES).join();
             return new Released(report, log.toString(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * orders-web as it runs in production: two replicas of the example served by gunicorn (Debian's python3-gunicorn,
+     * two sync workers each, on the port the sandbox gives the Pod), a readiness probe on {@code /healthz/ready} (the
+     * database answers), a rolling update that adds one Pod before it takes one away (maxSurge 1, maxUnavailable 0), and
+     * gunicorn's graceful stop on SIGTERM within the grace period.
+     */
+    static Deployment servingDeployment(String namespace, String image) {
+        Map<String, String> labels = Map.of("app", "orders-web");
+        return new DeploymentBuilder().withNewMetadata().withName("orders-web").withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate().withMaxSurge(new IntOrString(1))
+                .withMaxUnavailable(new IntOrString(0)).endRollingUpdate().endStrategy()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().withTerminationGracePeriodSeconds(30L).addNewContainer().withName("web").withImage(image)
+                .withCommand("python3", "-m", "gunicorn", "--bind", "127.0.0.1:$(PORT)", "--workers", "2",
+                        "--graceful-timeout", "20", "shopsite.wsgi")
+                .addNewPort().withName("http").withContainerPort(8000).endPort()
+                .addNewEnv().withName("DATABASE_URL").withNewValueFrom().withNewSecretKeyRef("POSTGRES_URL", "orders-db", false)
+                .endValueFrom().endEnv()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/healthz/ready").withPort(new IntOrString("http")).endHttpGet()
+                .withPeriodSeconds(1).withFailureThreshold(2).withTimeoutSeconds(2).endReadinessProbe()
+                .endContainer().endSpec().endTemplate().endSpec().build();
+    }
+
+    /** Where the sandbox proxies {@code site}'s environment's Service orders-web (a {@link #servingSite}'s). */
+    InetSocketAddress serviceAddress(Site site, String environment) {
+        return cluster.sandbox().serviceAddress(site.namespace(environment), "orders-web");
     }
 
     /** A release's report and its log as {@code mtd run} prints it. */

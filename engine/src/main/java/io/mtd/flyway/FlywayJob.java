@@ -45,6 +45,12 @@ import java.util.stream.Stream;
 public final class FlywayJob {
 
     public static final String CONTAINER_NAME = "flyway";
+    /**
+     * The user the Flyway container runs as unless {@code migration.podSecurity.runAsUser} names one: the official
+     * {@code flyway/flyway} image (10 and 11) sets no USER, so it would run as root, which {@code runAsNonRoot} (the
+     * migration's default) makes a kubelet refuse; its files are readable and executable by any user.
+     */
+    public static final long RUN_AS_USER = 10001;
     public static final String MOUNT_ROOT = "/flyway/sql";
     /** Each plan location gets its own directory, named this and its index. */
     public static final String LOCATION_DIR_PREFIX = "location-";

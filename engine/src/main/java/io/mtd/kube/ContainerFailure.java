@@ -16,12 +16,22 @@ public enum ContainerFailure {
     IMAGE_PULL("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"),
     /** The container's configuration names a missing Secret, ConfigMap or key. */
     CONFIG("CreateContainerConfigError", "CreateContainerError"),
+    /**
+     * The kubelet refused the container for its security context: {@code runAsNonRoot}, and the image runs as root (or
+     * as a user name the kubelet cannot verify), or {@code runAsUser: 0}. Kubernetes says CreateContainerConfigError, as
+     * for a missing Secret; {@link #of(String, String)} tells them apart by the kubelet's message, and names it
+     * {@value #RUN_AS_NON_ROOT}.
+     */
+    NON_ROOT(ContainerFailure.RUN_AS_NON_ROOT),
     /** The runtime could not start the container's command. */
     START("RunContainerError"),
     /** The container keeps exiting and the kubelet backs off restarting it. */
     CRASH_LOOP("CrashLoopBackOff"),
     /** The container was killed for exceeding its memory limit. */
     OUT_OF_MEMORY("OOMKilled");
+
+    /** The reason a container refused for {@code runAsNonRoot} is reported with. */
+    public static final String RUN_AS_NON_ROOT = "RunAsNonRoot";
 
     private final Set<String> reasons;
 
@@ -42,9 +52,22 @@ public enum ContainerFailure {
         return Optional.empty();
     }
 
+    /**
+     * The kind of a waiting reason with its message: a CreateContainerConfigError whose message is the kubelet's
+     * runAsNonRoot refusal is {@link #NON_ROOT}, not a missing Secret.
+     */
+    public static Optional<ContainerFailure> of(String reason, String message) {
+        Optional<ContainerFailure> kind = of(reason);
+        if (kind.isPresent() && kind.get() == CONFIG && message != null
+                && (message.contains("runAsNonRoot") || message.contains("non-root"))) {
+            return Optional.of(NON_ROOT);
+        }
+        return kind;
+    }
+
     /** Whether a container waiting for this reason has never started: its image or configuration keeps it from starting. */
     public boolean beforeStart() {
-        return this == IMAGE_PULL || this == CONFIG || this == START;
+        return this == IMAGE_PULL || this == CONFIG || this == NON_ROOT || this == START;
     }
 
     /** Whether {@code reason} is of this kind. */

@@ -84,8 +84,13 @@ public final class Permissions {
         if (lockNamespace(plan, env).isEmpty()) {
             rules.add(leases());
         }
+        // every environment records which release it is at (get, create, update with its resourceVersion)
         if (plan.migration().flyway() != null && plan.migration().flyway().shipsFromWorkspace()) {
-            rules.add(new Rule("", "configmaps", List.of("create", "patch"), "Flyway's scripts, shipped to the Job in ConfigMaps"));
+            rules.add(new Rule("", "configmaps", List.of("get", "create", "update", "patch"),
+                    "the environment's release record; Flyway's scripts, shipped to the Job in ConfigMaps"));
+        } else {
+            rules.add(new Rule("", "configmaps", List.of("get", "create", "update"),
+                    "the environment's release record: which run took it to which image, so that an older run stops"));
         }
         if (!env.deployments().isEmpty()) {
             rules.add(new Rule("apps", "deployments", List.of("get", "list", "watch", "patch"),

@@ -18,7 +18,7 @@ import java.util.Map;
 public enum JobKind {
 
     /** The plan's migration, before the rollout, while the previous version still serves (expand). */
-    MIGRATION(null, false) {
+    MIGRATION(null, false, false) {
         @Override
         public Plan plan(Plan plan) {
             return plan;
@@ -29,7 +29,7 @@ public enum JobKind {
      * The contract phase ({@code migration.postRollout}): after the environment's rollout is complete and healthy, the
      * post-rollout command or Flyway locations with the migration's other settings.
      */
-    POST_ROLLOUT("post-rollout", false) {
+    POST_ROLLOUT("post-rollout", false, false) {
         @Override
         public Plan plan(Plan plan) {
             Migration m = plan.migration();
@@ -46,7 +46,7 @@ public enum JobKind {
     },
 
     /** Prints the SQL the migration will run ({@code migration.lint.sqlCommand}), for the expand/contract check. */
-    PRINT_SQL("print-sql", true) {
+    PRINT_SQL("print-sql", true, false) {
         @Override
         public Plan plan(Plan plan) {
             return printing(plan, plan.migration().lintOrDefaults().sqlCommand());
@@ -54,7 +54,7 @@ public enum JobKind {
     },
 
     /** Prints the SQL of the contract phase ({@code migration.postRollout.sqlCommand}), checked with the rest. */
-    PRINT_POST_ROLLOUT_SQL("print-sql", true) {
+    PRINT_POST_ROLLOUT_SQL("print-sql", true, false) {
         @Override
         public Plan plan(Plan plan) {
             return printing(plan, plan.migration().postRollout().sqlCommand());
@@ -66,7 +66,7 @@ public enum JobKind {
      * image), with the migration's Secrets and environment. Each run tries its own schema, so each run has its own Job;
      * a check nobody waits for any more is deleted (it only reads, or writes in a transaction it rolls back).
      */
-    COMPATIBILITY("compatibility", true) {
+    COMPATIBILITY("compatibility", false, true) {
         @Override
         public Plan plan(Plan plan) {
             Migration m = plan.migration();
@@ -88,10 +88,12 @@ public enum JobKind {
     public static final String PHASE_VARIABLE = "MTD_MIGRATION_PHASE";
 
     private final String phase;
+    private final boolean printsSql;
     private final boolean everyRun;
 
-    JobKind(String phase, boolean everyRun) {
+    JobKind(String phase, boolean printsSql, boolean everyRun) {
         this.phase = phase;
+        this.printsSql = printsSql;
         this.everyRun = everyRun;
     }
 
@@ -104,7 +106,15 @@ public enum JobKind {
     }
 
     /**
-     * Whether each run gets a Job of its own: its output is what the run checks, so it is never skipped as already done
+     * Whether the Job prints the SQL the run checks: its output is what counts, so one that succeeded before for the
+     * image is not simply skipped, its log is read again (and it runs again when that log is gone).
+     */
+    public boolean printsSql() {
+        return printsSql;
+    }
+
+    /**
+     * Whether each run gets a Job of its own: what it checks is this run's schema, so it is never skipped as already done
      * or attached to, even by a second run of the same process.
      */
     public boolean everyRun() {
@@ -113,11 +123,16 @@ public enum JobKind {
 
     /** What the Job's name is made of besides the app, environment and image, so that kinds never share a name. */
     String nameKey() {
-        return this == MIGRATION ? "" : "#" + phase;
+        return switch (this) {
+            case MIGRATION -> "";
+            case POST_ROLLOUT, PRINT_SQL, COMPATIBILITY -> "#" + phase;
+            case PRINT_POST_ROLLOUT_SQL -> "#print-post-rollout-sql";
+        };
     }
 
     private static Plan printing(Plan plan, List<String> sqlCommand) {
-        Migration print = plan.migration().toBuilder().command(sqlCommand).flyway(null).backoffLimit(0).retry(false)
+        // a printing changes nothing: one that failed for the image is replaced, never reported as "failed before"
+        Migration print = plan.migration().toBuilder().command(sqlCommand).flyway(null).backoffLimit(0).retry(true)
                 .onCancel("delete").lint(null).postRollout(null).build();
         return with(plan, print);
     }

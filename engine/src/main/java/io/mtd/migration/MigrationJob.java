@@ -107,7 +107,8 @@ public final class MigrationJob {
         this.identity = identity;
         this.shipped = shipped;
         Flyway f = plan.migration().flyway();
-        // a Job of each printing of the SQL: what it prints is checked, so it is never found again and skipped as done
+        // one Job per kind and image, so a re-run finds it again (a printing of the SQL has its log read again); a
+        // compatibility check tries this run's schema, so it is never found again and skipped as done
         this.key = key != null ? key : image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
                 + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
         this.release = nameFor(plan.app(), environment.name(), this.key);
@@ -257,12 +258,17 @@ public final class MigrationJob {
     private Container container(Migration m) {
         if (flyway != null) {
             // Flyway's own image and entrypoint; named like every migration container so its log is found the same way
+            Migration.PodSecurity ps = m.podSecurityOrDefaults();
+            SecurityContext security = containerSecurityContext(ps);
+            if (ps.runAsUser() == null && Boolean.TRUE.equals(ps.runAsNonRoot())) {
+                security.setRunAsUser(FlywayJob.RUN_AS_USER); // the Flyway image runs as root otherwise
+            }
             return new ContainerBuilder(flyway.container())
                     .withName(CONTAINER)
                     .addAllToEnv(env(m))
                     .withEnvFrom(envFrom(m))
                     .withResources(resources(m.resources()))
-                    .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
+                    .withSecurityContext(security)
                     .build();
         }
         return new ContainerBuilder()

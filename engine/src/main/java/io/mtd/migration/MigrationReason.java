@@ -72,6 +72,11 @@ public sealed interface MigrationReason permits MigrationReason.Engine, Migratio
         public static final Kubernetes BACKOFF_LIMIT_EXCEEDED = new Kubernetes("BackoffLimitExceeded");
         /** No node can run the Pod (a PodScheduled condition's reason). */
         public static final Kubernetes UNSCHEDULABLE = new Kubernetes("Unschedulable");
+        /**
+         * The kubelet refused the container for {@code runAsNonRoot}: its CreateContainerConfigError, named apart from a
+         * missing Secret because the fix is the Pod's security context, not its env.
+         */
+        public static final Kubernetes RUN_AS_NON_ROOT = new Kubernetes(io.mtd.kube.ContainerFailure.RUN_AS_NON_ROOT);
 
         public Kubernetes {
             Objects.requireNonNull(value, "value");

@@ -273,7 +273,7 @@ public final class MigrationStage {
             case SUCCEEDED, SKIPPED -> RunOutcome.SUCCEEDED;
             case TIMED_OUT -> RunOutcome.TIMED_OUT;
             case CANCELLED -> RunOutcome.CANCELLED;
-            case FAILED, DENIED, NOT_REACHED -> reason instanceof MigrationReason.Engine e ? switch (e) {
+            case FAILED, DENIED, NOT_REACHED, SUPERSEDED -> reason instanceof MigrationReason.Engine e ? switch (e) {
                 case LOCK_LOST -> RunOutcome.LOCK_LOST;
                 case KUBERNETES_ERROR, ENGINE_ERROR -> RunOutcome.INFRASTRUCTURE;
                 case CANCELLED, WAIT_TIMEOUT, LOCK_TIMEOUT, JOB_DELETED, INVALID_MIGRATIONS, PREFLIGHT_FAILED, ALREADY_SUCCEEDED ->

@@ -16,6 +16,12 @@ import java.util.Optional;
  */
 public final class PodDiagnosis {
 
+    /** What to do when the kubelet refuses the migration container for runAsNonRoot (the image runs as root). */
+    static final String NON_ROOT_HINT = "the image runs as root (no USER, or USER root or a name), which runAsNonRoot (the"
+            + " migration's default) forbids: set a numeric user for it, migration.podSecurity: {runAsUser: 1000} (any"
+            + " non-zero id the image's files allow), or USER 1000 in its Dockerfile; or, if it must run as root,"
+            + " migration.podSecurity: {runAsNonRoot: false}";
+
     private PodDiagnosis() {}
 
     /** A reason why a migration Pod cannot succeed. */
@@ -37,9 +43,12 @@ public final class PodDiagnosis {
                 continue;
             }
             String reason = waiting.getReason();
-            Optional<ContainerFailure> kind = ContainerFailure.of(reason).filter(ContainerFailure::beforeStart);
+            Optional<ContainerFailure> kind = ContainerFailure.of(reason, waiting.getMessage()).filter(ContainerFailure::beforeStart);
             if (kind.isEmpty()) {
                 continue;
+            }
+            if (kind.get() == ContainerFailure.NON_ROOT) {
+                return Optional.of(new Problem(ContainerFailure.RUN_AS_NON_ROOT, waiting.getMessage(), NON_ROOT_HINT));
             }
             if (kind.get() == ContainerFailure.IMAGE_PULL) {
                 return Optional.of(new Problem(reason, waiting.getMessage(),

@@ -115,6 +115,9 @@ public final class SlotClaim {
             if (last == null) {
                 return createAndWait(job, null);
             }
+            if (JobStatus.succeeded(last) && job.kind().printsSql()) {
+                return printedBefore(job.attempt(attemptOf(last)), last);
+            }
             if (JobStatus.succeeded(last)) {
                 Rerun.Decision decision = Rerun.after(job.migration(), database, "Job " + last.getMetadata().getName()
                         + ranBy(last));
@@ -191,6 +194,33 @@ public final class SlotClaim {
                             + " was created, so nothing ran and nothing can start later", null, 0, null));
         }
         return create(job, 1).thenComposeAsync(v -> waitFor(job, true, why), scheduler);
+    }
+
+    /**
+     * A printing of the SQL that succeeded before for this image: what it printed is read again from its Pod's log (and
+     * shown again), since that is what the run checks; when that log is gone, the Job is replaced and prints again.
+     */
+    private CompletableFuture<MigrationResult> printedBefore(MigrationJob job, Job existing) {
+        Optional<io.fabric8.kubernetes.api.model.Pod> pod = site.watch().pods(job.name()).stream()
+                .filter(p -> p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase())).findFirst();
+        String log = null;
+        if (pod.isPresent()) {
+            try {
+                log = site.client().pods().inNamespace(job.namespace()).withName(pod.get().getMetadata().getName())
+                        .inContainer(MigrationJob.CONTAINER).getLog();
+            } catch (KubernetesClientException e) {
+                site.note("cannot read the log of " + pod.get().getMetadata().getName() + " (" + ApiError.describe(e) + ")");
+            }
+        }
+        if (log == null) {
+            site.note("Job " + job.name() + " printed the SQL for this image before" + ranBy(existing)
+                    + ", but its Pod's log is gone: printing it again");
+            return slot.delete(site, site.namespace(), job.name()).thenComposeAsync(x -> createAndWait(job, null), api);
+        }
+        java.util.List<String> lines = site.masker().maskLines(log.lines().toList());
+        site.listener().onLines(io.mtd.progress.Stage.LINT, site.environment(), pod.get().getMetadata().getName(), lines);
+        return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, MigrationReason.Engine.ALREADY_SUCCEEDED,
+                "printed before for this image by Job " + job.name() + ranBy(existing) + ": its log is read again", 0, 1, lines));
     }
 
     /**

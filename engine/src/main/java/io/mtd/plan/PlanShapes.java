@@ -25,6 +25,7 @@ final class PlanShapes {
             Map.entry("app", "app: shop"),
             Map.entry("image", "image: registry.example.com/shop:1.4.0"),
             Map.entry("build", "build: {context: ., dockerfile: Dockerfile}"),
+            Map.entry("rollback", "rollback: true"),
             Map.entry("build.args", "args: {VERSION: 1.4.0}"),
             Map.entry("migration", "migration: {command: [python, manage.py, migrate, --noinput], envFromSecret: shop-db}"),
             Map.entry("migration.command", "command: [python, manage.py, migrate, --noinput]"),

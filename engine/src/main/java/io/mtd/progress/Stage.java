@@ -4,6 +4,8 @@ package io.mtd.progress;
 public enum Stage {
     LINT("lint"),
     IMAGE("image"),
+    /** The environment's release record: what it is at, whether a newer run passed, what this run records there. */
+    RELEASE("release"),
     APPROVAL("approval"),
     LOCK("lock"),
     MIGRATION("migration"),

@@ -11,7 +11,9 @@ public enum StageOutcome {
     /** The approval was refused or not given in time. */
     DENIED,
     /** Not attempted, because an earlier environment or stage failed. */
-    NOT_REACHED;
+    NOT_REACHED,
+    /** Left alone because a newer run of the app already took the environment to its newer release. */
+    SUPERSEDED;
 
     /** The outcome as a log line says it: "timed out", "not reached". */
     public String words() {

@@ -1,7 +1,10 @@
 package io.mtd.promotion;
 
+import io.mtd.release.Release;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -29,8 +32,50 @@ public interface ApprovalGate {
         return null;
     }
 
-    /** What is to be approved. */
-    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {}
+    /**
+     * What is to be approved: the environment gets {@code image} after the approval; what it runs now is
+     * {@code deployed} and {@code current}. An approval is for that change only: when the environment moves on while
+     * the question waits, the engine refuses the answer and asks again, or stops the run if a newer one passed.
+     *
+     * @param current the release the environment's record shows now (null: none recorded yet)
+     * @param deployed each Deployment the run rolls out and the image its container runs now (empty: none to roll out)
+     * @param rollback whether the run goes back to {@code image} on purpose, over a newer release
+     */
+    record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+            Release current, Map<String, String> deployed, boolean rollback) {
+
+        public Request {
+            approvers = approvers == null ? List.of() : List.copyOf(approvers);
+            deployed = deployed == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(deployed));
+        }
+
+        /** A request without what the environment runs now. */
+        public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {
+            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false);
+        }
+
+        /** What the environment runs now, in one line: its Deployments' images and its recorded release. */
+        public String now() {
+            String running = deployed.isEmpty() ? null : new java.util.TreeMap<>(deployed).entrySet().stream()
+                    .map(e -> e.getKey() + " runs " + e.getValue()).collect(Collectors.joining(", "));
+            String recorded = current == null ? "no release recorded yet" : "released: " + current.describe();
+            return running == null ? recorded : running + "; " + recorded;
+        }
+
+        /**
+         * The change an answer is for: from the recorded release to the image. An answer kept for a request (across a
+         * restart) answers another request only if its change is the same.
+         */
+        public String change() {
+            return (current == null ? "none" : current.run() + " " + current.order() + " " + current.image()) + " -> " + image
+                    + (rollback ? " (rollback)" : "");
+        }
+
+        /** What the environment will run after the approval, in one line. */
+        public String next() {
+            return image + (rollback ? " (a rollback on purpose: the migration is skipped)" : "");
+        }
+    }
 
     /** The answer, with who gave it. */
     record Decision(boolean approved, String by, String comment) {

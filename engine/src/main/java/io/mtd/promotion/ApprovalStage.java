@@ -6,9 +6,11 @@ import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
 import io.mtd.progress.StageOutcome;
+import io.mtd.release.Release;
 import io.mtd.report.ApprovalReport;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,22 +28,30 @@ public final class ApprovalStage {
         this.clock = clock;
     }
 
-    /** What one approval needs. */
-    public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled) {}
+    /**
+     * What one approval needs.
+     *
+     * @param current the environment's recorded release when the question is asked (null: none)
+     * @param deployed each Deployment the run rolls out and the image it runs now
+     */
+    public record Target(Plan plan, Environment environment, String image, CompletableFuture<String> cancelled,
+            Release current, Map<String, String> deployed) {}
 
-    /** The stage's start line: who approved it up front, or what is waited for and how long at most. */
+    /** The stage's start line: who approved it up front, or what is waited for and how long at most; and what changes. */
     String describe(Target t) {
-        String upFront = gate.approvedUpFront(request(t));
-        return upFront != null
+        ApprovalGate.Request r = request(t);
+        String upFront = gate.approvedUpFront(r);
+        return (upFront != null
                 ? "approved up front by " + upFront + ": promoting " + t.image() + " to " + t.environment().name()
                 : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
-                        + " for approval to promote " + t.image() + " to " + t.environment().name();
+                        + " for approval to promote " + t.image() + " to " + t.environment().name())
+                + " (now: " + r.now() + "; after: " + r.next() + ")";
     }
 
-    private static ApprovalGate.Request request(Target t) {
+    static ApprovalGate.Request request(Target t) {
         Environment env = t.environment();
         return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
-                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault());
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack());
     }
 
     /** The stage's finish line: whether, by whom and why. */

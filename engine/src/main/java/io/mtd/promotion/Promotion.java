@@ -27,17 +27,23 @@ import io.mtd.progress.ProgressListener;
 import io.mtd.progress.SecretMasker;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
+import io.mtd.release.Passage;
+import io.mtd.release.Release;
+import io.mtd.release.ReleaseRecords;
+import io.mtd.release.RunOrder;
 import io.mtd.report.ApprovalReport;
 import io.mtd.report.CompatibilityReport;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.ImageReport;
 import io.mtd.report.MigrationReport;
+import io.mtd.report.ReleaseReport;
 import io.mtd.report.RolloutReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.rollout.CallbackRollout;
 import io.mtd.rollout.RolloutCallback;
 import io.mtd.rollout.RolloutStage;
+import io.mtd.rollout.RolloutTargets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +51,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -58,10 +66,15 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * One run of a plan, the one place that orders the stages: the image, then for each environment in turn approval,
- * cluster access, the printed SQL's lint, the migration (slot and lock), the compatibility check, the rollout, the
- * post-rollout migration and its compatibility check;
- * and the one place that builds each environment's report. Never blocks a thread; {@link #report()} never fails.
+ * One run of a plan, the one place that orders the stages: the image, then for each environment in turn cluster access,
+ * the check of what the rollout will touch, the environment's release record (a run older than one that already passed
+ * stops there: superseded), approval, the printed SQL's lint, the migration (slot and lock), the compatibility check,
+ * the rollout, the post-rollout migration and its compatibility check; and the one place that builds each
+ * environment's report. Never blocks a thread; {@link #report()} never fails.
+ *
+ * <p>Never backwards: the run takes its place among the app's runs when it starts ({@link ReleaseRecords#order}), and
+ * records its release in each environment right before the migration (under the migration lock) and right before the
+ * rollout, each time in one compare-and-swap with the check that no newer run passed: approval waits can last hours.
  */
 public final class Promotion {
 
@@ -77,14 +90,18 @@ public final class Promotion {
             ScheduledExecutorService scheduler,
             Clock clock,
             Function<Environment, KubernetesClient> clients,
-            BiFunction<KubernetesClient, String, NamespaceWatch> watches) {}
+            BiFunction<KubernetesClient, String, NamespaceWatch> watches,
+            ReleaseRecords releases) {}
 
     private final Stages stages;
     private final Plan plan;
     private final ProgressListener events;
     private final SecretMasker masker;
     private final boolean withoutRollout;
+    private final Environment origin;
     private final Instant started;
+    /** This run's place among the app's runs, taken when it starts. */
+    private volatile CompletableFuture<RunOrder> order;
     private final CompletableFuture<String> cancelled = new CompletableFuture<>();
     private final CompletableFuture<RunReport> report = new CompletableFuture<>();
     private final List<EnvironmentReport> environments = new ArrayList<>();
@@ -93,16 +110,19 @@ public final class Promotion {
 
     /**
      * @param withoutRollout run each environment up to its migration only (the caller rolls out with its own tools)
-     * @param lint the release gate's report, checked before the promotion was started
+     * @param lint the release gate's report, checked before the promotion was started (null: none, for a rollback)
+     * @param origin the app's first environment, whose record counts the app's runs (the plan's first, also when only
+     *     a later one runs here)
      */
     public Promotion(Stages stages, Plan plan, ProgressListener events, SecretMasker masker, boolean withoutRollout,
-            LintReport lint) {
+            LintReport lint, Environment origin) {
         this.stages = stages;
         this.plan = plan;
         this.events = events;
         this.masker = masker;
         this.withoutRollout = withoutRollout;
         this.lint = lint;
+        this.origin = Objects.requireNonNull(origin);
         this.started = stages.clock().instant();
     }
 
@@ -116,8 +136,14 @@ public final class Promotion {
         cancelled.complete(why == null ? "cancelled" : why);
     }
 
-    /** Starts the run: the image, then the environments in order. */
+    /** Starts the run: its place among the app's runs and the image, then the environments in order. */
     public void begin() {
+        // the run's place is taken as it starts, whatever comes first: the image build may take minutes
+        try {
+            order = stages.releases().order(stages.clients().apply(origin), plan.app(), origin, stages.identity().key());
+        } catch (RuntimeException e) { // the first environment's cluster cannot be reached: said when an environment needs it
+            order = CompletableFuture.failedFuture(e);
+        }
         ImageResolver images = stages.images();
         CompletableFuture<ImageReport> resolved;
         try {
@@ -164,8 +190,10 @@ public final class Promotion {
 
     /** One environment, stage by stage; a stage that stops the run leaves the later ones out. */
     private CompletableFuture<Step> promote(Step step) {
-        return stage(step, this::approve)
-                .thenComposeAsync(s -> stage(s, this::connect), stages.scheduler())
+        return stage(step, this::connect)
+                .thenComposeAsync(s -> stage(s, this::checkTargets), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::checkRelease), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::approve), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkPrintedSql), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::migrate), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkCompatibility), stages.scheduler())
@@ -187,11 +215,16 @@ public final class Promotion {
         }
     }
 
+    /**
+     * The environment's approval, for the change it shows (what the environment runs now, what it runs after). An
+     * approval given after the environment moved on is refused: the run stops if a newer run passed, and asks again for
+     * the change as it now is otherwise.
+     */
     private CompletableFuture<Step> approve(Step s) {
         if (!s.env.requiresApproval()) {
             return CompletableFuture.completedFuture(s);
         }
-        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled);
+        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled, s.before, s.running);
         return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target), () -> stages.approvals().approve(target),
                         approval -> new Ended(approval.outcome(), ApprovalStage.summary(approval)))
                 .handle((approval, error) -> {
@@ -204,7 +237,38 @@ public final class Promotion {
                                 : RunOutcome.DENIED, "not approved" + (approval.comment() == null ? "" : ": " + approval.comment()));
                     }
                     return s;
-                });
+                })
+                .thenComposeAsync(st -> st.stop != null ? CompletableFuture.completedFuture(st) : stillCurrent(st), stages.scheduler());
+    }
+
+    /** After an approval: whether the environment is still where the approval saw it; if not, what that means. */
+    private CompletableFuture<Step> stillCurrent(Step s) {
+        return stages.releases().read(s.client, plan.app(), s.env).handleAsync((now, error) -> {
+            if (error != null) {
+                return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE,
+                        "reading the release record after the approval failed: " + message(unwrap(error))));
+            }
+            if (sameRelease(now, s.before)) {
+                return CompletableFuture.completedFuture(s);
+            }
+            Passage p = Passage.judge(now, mine(s, null), plan.rollsBack());
+            String moved = s.env.name() + " moved on while the approval waited: from "
+                    + (s.before == null ? "no recorded release" : s.before.image()) + " to " + now.describe();
+            if (!p.passes()) {
+                return CompletableFuture.completedFuture(superseded(s, p, "the approval came too late: " + moved + "; "));
+            }
+            events.on(new ProgressEvent.Note(Stage.APPROVAL, s.env.name(), moved + ": the approval was for the change from "
+                    + (s.before == null ? "no recorded release" : s.before.image()) + ", so it is refused and asked again"));
+            s.before = now;
+            s.approval = null;
+            // asked again for the change as it now is: what the Deployments run now too
+            return checkTargets(s).thenCompose(st -> st.stop != null ? CompletableFuture.completedFuture(st) : approve(st));
+        }, stages.scheduler()).thenCompose(f -> f);
+    }
+
+    /** Whether two records show one release (whatever state it reached), or both none. */
+    private static boolean sameRelease(Release a, Release b) {
+        return a == null ? b == null : a.sameRun(b) && a.image().equals(b.image());
     }
 
     /** The environment's client and watch, once the account may do all the run needs there. */
@@ -224,11 +288,124 @@ public final class Promotion {
         return CompletableFuture.completedFuture(s);
     }
 
+    /** Whether this run rolls out in {@code s}'s environment (the caller's rollout, or the engine's own of its Deployments). */
+    private boolean rollsOut(Step s) {
+        return !withoutRollout && (stages.rolloutCallback() != null || !s.env.deployments().isEmpty());
+    }
+
+    /**
+     * Before anything migrates: every Deployment the engine will roll out exists, is not paused, and has the container
+     * the image goes into; what they run now is what the approval shows.
+     */
+    private CompletableFuture<Step> checkTargets(Step s) {
+        if (withoutRollout || stages.rolloutCallback() != null || s.env.deployments().isEmpty()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        RolloutTargets.Checked checked = RolloutTargets.check(s.client, s.env);
+        s.running = checked.running();
+        if (!checked.problems().isEmpty()) {
+            return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INVALID_PLAN,
+                    String.join("; ", checked.problems()) + "; nothing was migrated in " + s.env.name()));
+        }
+        return CompletableFuture.completedFuture(s);
+    }
+
+    /**
+     * What the environment's record says, before its approval: a run older than the one that took the environment to its
+     * release stops here, superseded.
+     */
+    private CompletableFuture<Step> checkRelease(Step s) {
+        return order.handleAsync((o, error) -> {
+            if (error != null) {
+                return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE,
+                        "cannot take this run's place among " + plan.app() + "'s runs in " + origin.name() + " (namespace "
+                                + origin.namespaceOrDefault() + "): " + message(unwrap(error))));
+            }
+            s.order = o;
+            return stages.releases().read(s.client, plan.app(), s.env).handle((current, e) -> {
+                if (e != null) {
+                    return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "reading the release record of " + s.env.name()
+                            + " failed: " + message(unwrap(e)));
+                }
+                s.before = current;
+                return passed(s, Passage.judge(current, mine(s, null), plan.rollsBack()), "");
+            });
+        }, stages.scheduler()).thenCompose(f -> f);
+    }
+
+    /** Records {@code state} of this run's release in the environment if no newer run passed; else stops superseded. */
+    private CompletableFuture<Step> enter(Step s, Release.State state, String when) {
+        Release mine = mine(s, state);
+        return stages.releases().enter(s.client, plan.app(), s.env, mine, plan.rollsBack()).handle((p, error) -> {
+            if (error != null) {
+                return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "recording the release in " + s.env.name()
+                        + " failed: " + message(unwrap(error)) + "; nothing more was changed there");
+            }
+            if (p.records()) {
+                s.recorded = mine;
+            }
+            return passed(s, p, when);
+        });
+    }
+
+    /** Records that this run's release reached {@code state}, if the record is still this run's; never stops the run. */
+    private CompletableFuture<Step> settle(Step s, Release.State state) {
+        if (s.recorded == null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        Release mine = mine(s, state);
+        return stages.releases().settle(s.client, plan.app(), s.env, mine).handle((now, error) -> {
+            if (error != null) {
+                note(Stage.RELEASE, s, "could not record that " + mine.image() + " is " + state.words() + ": "
+                        + message(unwrap(error)) + " (the record still names this run, so older runs still stop here)");
+            } else if (now != null && now.sameRun(mine)) {
+                s.recorded = mine;
+            } else {
+                note(Stage.RELEASE, s, "a newer run took " + s.env.name() + " over meanwhile: "
+                        + (now == null ? "its record is gone" : now.describe()));
+            }
+            return s;
+        });
+    }
+
+    /** Goes on when {@code p} passes (saying what the environment is at), else stops the run superseded. */
+    private Step passed(Step s, Passage p, String when) {
+        if (p.passes()) {
+            String note = p.note(s.env.name());
+            if (note != null && !p.equals(s.noted)) {
+                note(Stage.RELEASE, s, note);
+            }
+            s.noted = p;
+            return s;
+        }
+        return superseded(s, p, when);
+    }
+
+    private Step superseded(Step s, Passage p, String context) {
+        s.supersededBy = p.before();
+        String why = context + p.supersededBecause(s.env.name(), mine(s, null));
+        note(Stage.RELEASE, s, why);
+        return s.stop(StageOutcome.SUPERSEDED, RunOutcome.SUPERSEDED, why);
+    }
+
+    /** This run's release in {@code state}. */
+    private Release mine(Step s, Release.State state) {
+        return new Release(image.pinned(), stages.identity().id(), stages.identity().url(), s.order, started, state,
+                plan.rollsBack());
+    }
+
+    private void note(Stage stage, Step s, String message) {
+        events.on(new ProgressEvent.Note(stage, s.env.name(), message));
+    }
+
     /**
      * For a command migration with {@code migration.lint.sqlCommand}: prints the SQL it will run with a short Job from
      * the same image and lints it; an unacknowledged error stops the run before anything is migrated.
      */
     private CompletableFuture<Step> checkPrintedSql(Step s) {
+        if (plan.rollsBack()) {
+            return CompletableFuture.completedFuture(s); // nothing migrates: nothing to check
+        }
         Migration m = plan.migration();
         List<String> pre = m.flyway() == null ? m.lintOrDefaults().sqlCommand() : List.of();
         List<String> post = m.flyway() == null && m.hasPostRollout() ? m.postRollout().sqlCommand() : List.of();
@@ -266,7 +443,8 @@ public final class Promotion {
         events.on(new ProgressEvent.Note(Stage.LINT, s.env.name(), "printing the migration's SQL: " + String.join(" ", sqlCommand)));
         return migration(s, kind).thenApply(outcome -> {
             MigrationReport r = outcome.report();
-            if (r.outcome() != StageOutcome.SUCCEEDED) {
+            // skipped: printed before for this image, its log read again
+            if (r.outcome() != StageOutcome.SUCCEEDED && r.outcome() != StageOutcome.SKIPPED) {
                 throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().name()
                         .toLowerCase(Locale.ROOT) + ": " + r.reason() + (r.message() == null ? "" : ": " + r.message())));
             }
@@ -274,8 +452,24 @@ public final class Promotion {
         });
     }
 
+    /**
+     * The environment's migration, under the claim of its slot: right before it, with the lock held, the record is
+     * checked again and this run's release recorded there, so that no older run migrates after a newer one.
+     */
     private CompletableFuture<Step> migrate(Step s) {
-        return migration(s, JobKind.MIGRATION).handle((outcome, error) -> {
+        if (plan.rollsBack()) {
+            s.migration = new MigrationReport(null, StageOutcome.SKIPPED, null, "rollback: the migration is skipped; the schema"
+                    + " stays where " + (s.before == null ? "the environment's last release" : s.before.image()) + " left it",
+                    null, 0, Duration.ZERO, null);
+            note(Stage.MIGRATION, s, s.migration.message());
+            return CompletableFuture.completedFuture(s);
+        }
+        return s.slot(claim(s)).handle((claim, error) -> error == null)
+                // not claimed (lock timeout, cancel): the migration's own report says why
+                .thenCompose(claimed -> claimed ? enter(s, Release.State.MIGRATING, "right before its migration: ")
+                        : CompletableFuture.completedFuture(s))
+                .thenCompose(st -> st.stop != null ? CompletableFuture.completedFuture(st) : migration(st, JobKind.MIGRATION)
+                        .handle((outcome, error) -> {
             if (error != null) {
                 return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "migration: " + message(unwrap(error)));
             }
@@ -288,17 +482,41 @@ public final class Promotion {
                         + (migration.message() == null ? "" : ": " + migration.message()));
             }
             return s;
-        });
+        }));
     }
 
-    /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments, else none. */
+    /**
+     * The rollout, once the record shows no newer run passed meanwhile (checked again and written right before it);
+     * then the record says how it ended. Where this run rolls nothing out, the migration is where it leaves the
+     * environment.
+     */
     private CompletableFuture<Step> rollOut(Step s) {
+        if (!rollsOut(s)) {
+            if (!withoutRollout) {
+                note(Stage.ROLLOUT, s, "no deployments named: nothing to roll out");
+            }
+            return s.recorded == null ? enter(s, Release.State.MIGRATED, "") : settle(s, Release.State.MIGRATED);
+        }
+        return enter(s, Release.State.ROLLING_OUT, "right before its rollout: ")
+                .thenCompose(st -> st.stop != null ? CompletableFuture.completedFuture(st) : rolledOut(st))
+                .thenCompose(st -> {
+                    StageOutcome ro = st.rollout == null ? null : st.rollout.outcome();
+                    if (ro == StageOutcome.SUCCEEDED || ro == StageOutcome.SKIPPED) {
+                        return settle(st, Release.State.ROLLED_OUT);
+                    }
+                    return ro == StageOutcome.FAILED || ro == StageOutcome.TIMED_OUT ? settle(st, Release.State.ROLLOUT_FAILED)
+                            : CompletableFuture.completedFuture(st);
+                });
+    }
+
+    /** The caller's rollout if it gave one, else the engine's own over the environment's Deployments. */
+    private CompletableFuture<Step> rolledOut(Step s) {
         return rollout(s).handle((rollout, error) -> {
             RolloutReport r = error == null ? rollout
                     : new RolloutReport(rolloutMode(),
                             StageOutcome.FAILED, message(unwrap(error)), Duration.ZERO, List.of());
             s.rollout = r;
-            boolean ok = r == null || r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+            boolean ok = r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
             if (!ok) {
                 RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
                         : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
@@ -311,9 +529,6 @@ public final class Promotion {
     /** The rollout stage of either form: the caller's, bounded by the plan's rollout timeout, or the engine's own. */
     private CompletableFuture<RolloutReport> rollout(Step s) {
         Environment env = s.env;
-        if (withoutRollout) {
-            return CompletableFuture.completedFuture(null); // the caller rolls out with its own tools
-        }
         String detail;
         Supplier<CompletableFuture<RolloutReport>> roll;
         if (stages.rolloutCallback() != null) {
@@ -329,12 +544,10 @@ public final class Promotion {
                 rollout.whenComplete((r, e) -> timeout.cancel(false)); // the scheduler keeps no finished rollout
                 return rollout;
             };
-        } else if (!env.deployments().isEmpty()) {
-            detail = String.join(", ", env.deployments()) + " to " + image.pinned();
-            roll = () -> stages.rollouts().roll(s.client, env, image.pinned(), plan.rolloutOrDefaults(), events);
         } else {
-            events.on(new ProgressEvent.Note(Stage.ROLLOUT, env.name(), "no deployments named: nothing to roll out"));
-            return CompletableFuture.completedFuture(null);
+            detail = String.join(", ", env.deployments()) + " to " + image.pinned()
+                    + (plan.rollsBack() ? " (a rollback on purpose)" : "");
+            roll = () -> stages.rollouts().roll(s.client, env, image.pinned(), plan.rolloutOrDefaults(), events);
         }
         return announced(Stage.ROLLOUT, env.name(), detail, () -> reported(roll.get()),
                 r -> new Ended(r.outcome(), r.outcome() == StageOutcome.SUCCEEDED ? "rolled out" : r.reason()));
@@ -362,7 +575,7 @@ public final class Promotion {
      * Job through the same migration stage (lock, slot, log, fail-fast). Its failure leaves the new version serving.
      */
     private CompletableFuture<Step> postRollout(Step s) {
-        if (!plan.migration().hasPostRollout()) {
+        if (!plan.migration().hasPostRollout() || plan.rollsBack()) {
             return CompletableFuture.completedFuture(s);
         }
         events.on(new ProgressEvent.Note(Stage.MIGRATION, s.env.name(), "the rollout is complete and healthy: running the"
@@ -485,8 +698,24 @@ public final class Promotion {
         MigrationStage.Target target = target(s, image.pinned());
         MigrationStage.Prepared prepared = stages.migrations().prepare(target, kind);
         CompletableFuture<SlotClaim> under = kind == JobKind.POST_ROLLOUT ? s.postRolloutSlot(claim(s)) : s.slot(claim(s));
+        if (kind.printsSql()) {
+            // the check of the printed SQL, not a migration: announced as what it is
+            return announced(Stage.LINT, s.env.name(), "printing the SQL of the migrations not applied yet: "
+                            + prepared.describe(), () -> stages.migrations().run(prepared, under),
+                    outcome -> new Ended(outcome.report().outcome(), printed(outcome)));
+        }
         return announced(Stage.MIGRATION, s.env.name(), prepared.describe(), () -> stages.migrations().run(prepared, under),
                 outcome -> new Ended(outcome.report().outcome(), outcome.summary()));
+    }
+
+    /** The finish line of a printing of the SQL: how much it printed, and whether it was printed before for this image. */
+    private static String printed(MigrationStage.Outcome outcome) {
+        MigrationReport r = outcome.report();
+        return switch (r.outcome()) {
+            case SUCCEEDED -> "printed " + outcome.log().size() + " line(s) in " + Durations.format(r.duration());
+            case SKIPPED -> r.message() + " (" + outcome.log().size() + " line(s))";
+            default -> outcome.summary();
+        };
     }
 
     /** How {@code s}'s environment's slot is claimed, when its first Job asks. */
@@ -573,6 +802,18 @@ public final class Promotion {
         MigrationReport migration;
         RolloutReport rollout;
         MigrationReport post;
+        /** What the Deployments the run rolls out run now (empty: none to roll out). */
+        Map<String, String> running = Map.of();
+        /** This run's place among the app's runs, once the environment's record was first read. */
+        RunOrder order;
+        /** What the environment's record showed when the run (or its last approval) saw it; null: none. */
+        Release before;
+        /** This run's release as last recorded there; null: not recorded. */
+        Release recorded;
+        /** The newer release that stopped the run there. */
+        Release supersededBy;
+        /** The last passage noted, so that the same is not said twice. */
+        Passage noted;
         CompatibilityReport compatibility;
         CompatibilityReport postCompatibility;
         StageOutcome outcome = StageOutcome.SUCCEEDED;
@@ -622,8 +863,10 @@ public final class Promotion {
 
         /** The environment's report: built here only. */
         EnvironmentReport report() {
+            ReleaseReport release = order == null ? null
+                    : new ReleaseReport(before, recorded, recorded != null && recorded.rollback(), supersededBy);
             return new EnvironmentReport(env.name(), env.namespaceOrDefault(), outcome, approval, migration, rollout, post,
-                    compatibility, postCompatibility);
+                    compatibility, postCompatibility, release);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.mtd.progress.StageOutcome;
  * @param postRollout the contract phase's migration, run after the rollout was complete and healthy (if the plan has one)
  * @param compatibility the versions serving before the rollout, tried against the migrated schema (if the plan asks)
  * @param postRolloutCompatibility the new version, tried against the schema the post-rollout migration left
+ * @param release the environment's release record as the run found and left it (null: the run did not reach it)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EnvironmentReport(
@@ -20,18 +21,19 @@ public record EnvironmentReport(
         RolloutReport rollout,
         MigrationReport postRollout,
         CompatibilityReport compatibility,
-        CompatibilityReport postRolloutCompatibility) {
+        CompatibilityReport postRolloutCompatibility,
+        ReleaseReport release) {
 
-    /** An environment's report without a compatibility check. */
+    /** An environment's report without a compatibility check or a release record. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout, MigrationReport postRollout) {
-        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null);
+        this(name, namespace, outcome, approval, migration, rollout, postRollout, null, null, null);
     }
 
     /** An environment's report without a post-rollout migration. */
     public EnvironmentReport(String name, String namespace, StageOutcome outcome, ApprovalReport approval, MigrationReport migration,
             RolloutReport rollout) {
-        this(name, namespace, outcome, approval, migration, rollout, null, null, null);
+        this(name, namespace, outcome, approval, migration, rollout, null, null, null, null);
     }
 
     public static EnvironmentReport notReached(String name, String namespace) {

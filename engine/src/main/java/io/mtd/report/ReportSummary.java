@@ -89,6 +89,13 @@ public final class ReportSummary {
                 b.append(" (").append(ro.reason()).append(')');
             }
         }
+        ReleaseReport release = e.release();
+        if (release != null && release.supersededBy() != null) {
+            b.append(" | passed by run ").append(release.supersededBy().run()).append(" with ").append(release.supersededBy().image());
+        }
+        if (release != null && release.rollback()) {
+            b.append(" | a rollback").append(release.before() == null ? "" : " from " + release.before().image());
+        }
         MigrationReport post = e.postRollout();
         if (post != null) {
             b.append(" | post-rollout migration ").append(post.outcome().words());

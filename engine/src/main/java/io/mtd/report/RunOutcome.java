@@ -28,5 +28,11 @@ public enum RunOutcome {
      */
     LOCK_LOST,
     /** The cluster, registry or database could not be reached or answered with an error. */
-    INFRASTRUCTURE
+    INFRASTRUCTURE,
+    /**
+     * A newer run of the app already took an environment to its newer release: this run stopped there before its
+     * approval, migration or rollout, as Jenkins' {@code milestone} stops an older build (a rollback on purpose is
+     * {@code rollback: true}).
+     */
+    SUPERSEDED
 }

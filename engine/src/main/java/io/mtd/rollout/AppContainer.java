@@ -24,15 +24,15 @@ public final class AppContainer {
         List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
         String names = containers.stream().map(Container::getName).collect(Collectors.joining(", "));
         String field = "environments[" + env.name() + "].container";
+        String where = "Deployment " + d.getMetadata().getName() + " in namespace " + env.namespaceOrDefault();
         if (env.container() != null && !env.container().isBlank()) {
             return containers.stream().filter(c -> env.container().equals(c.getName())).findFirst()
-                    .orElseThrow(() -> new RolloutFailedException("Deployment " + d.getMetadata().getName() + " has no container named "
-                            + env.container() + "; its containers are: " + names + "; set " + field + " to one of them"));
+                    .orElseThrow(() -> new RolloutFailedException(where + " has no container named " + env.container()
+                            + " (its containers: " + names + "): set " + field + " to one of them"));
         }
         if (containers.size() != 1) {
-            throw new RolloutFailedException("Deployment " + d.getMetadata().getName() + " has " + containers.size()
-                    + " containers (" + names + ") and the plan names none; set " + field
-                    + " to the one that runs the application image");
+            throw new RolloutFailedException(where + " has " + containers.size() + " containers (" + names
+                    + ") and the plan names none: set " + field + " to the one that runs the application image");
         }
         return containers.get(0);
     }

@@ -56,11 +56,16 @@ public record PodFailure(String pod, String container, String reason, String det
         String waitingReason = waiting == null ? null : waiting.getReason();
         String container = status.getName();
         // a container the runtime could not start (RunContainerError) restarts: the restart count below catches it
-        ContainerFailure kind = ContainerFailure.of(waitingReason).orElse(null);
+        ContainerFailure kind = ContainerFailure.of(waitingReason, waiting == null ? null : waiting.getMessage()).orElse(null);
         if (kind == ContainerFailure.IMAGE_PULL) {
             return Optional.of(new PodFailure(pod, container, waitingReason, waiting.getMessage(),
                     "check the image name and tag or digest (" + status.getImage() + "), that the registry is reachable "
                             + "from the cluster, and the pull credentials (the Pod's imagePullSecrets)"));
+        }
+        if (kind == ContainerFailure.NON_ROOT) {
+            return Optional.of(new PodFailure(pod, container, ContainerFailure.RUN_AS_NON_ROOT, waiting.getMessage(),
+                    "the image runs as root and the Pod's security context has runAsNonRoot: set a numeric runAsUser in the"
+                            + " Deployment's securityContext, or USER in the image's Dockerfile"));
         }
         if (kind == ContainerFailure.CONFIG) {
             return Optional.of(new PodFailure(pod, container, waitingReason, waiting.getMessage(),

@@ -165,17 +165,9 @@ public final class RolloutStage {
         }
 
         private void prepare(Target t) {
-            Deployment d = client.apps().deployments().inNamespace(namespace).withName(t.name).get();
-            if (d == null) {
-                throw new RolloutFailedException("Deployment " + t.name + " not found in namespace " + namespace
-                        + "; check environments[" + env.name() + "].deployments and its namespace (mtd rolls out existing "
-                        + "Deployments, it does not create them)");
-            }
-            if (Boolean.TRUE.equals(d.getSpec().getPaused())) {
-                throw new RolloutFailedException("Deployment " + t.name + " in namespace " + namespace + " is paused, so it would "
-                        + "never roll out; resume it first: kubectl rollout resume -n " + namespace + " deployment/" + t.name);
-            }
-            Container c = container(d);
+            RolloutTargets.Target found = RolloutTargets.find(client, env, t.name);
+            Deployment d = found.deployment();
+            Container c = found.container();
             t.before = d;
             t.container = c.getName();
             t.revisionBefore = RolloutStatus.revision(d);
@@ -184,10 +176,6 @@ public final class RolloutStage {
                 t.unchanged = RolloutStatus.isComplete(d);
                 t.attached = !t.unchanged;
             }
-        }
-
-        private Container container(Deployment d) {
-            return AppContainer.of(d, env);
         }
 
         /** Sets the image where it differs, then starts waiting on every Deployment not left alone. */
@@ -221,14 +209,18 @@ public final class RolloutStage {
 
         /**
          * Sets the image with a JSON patch that carries no resourceVersion, as {@code kubectl set image} does, so
-         * that the controller's concurrent status updates cannot make it conflict; the test op guards the index.
+         * that the controller's concurrent status updates cannot make it conflict; the test ops guard the index and the
+         * image read before, so that the patch never lands over another run's change made in between.
          */
         private Deployment setImage(Target t) {
             List<Container> containers = t.before.getSpec().getTemplate().getSpec().getContainers();
             int index = containers.indexOf(containers.stream().filter(c -> c.getName().equals(t.container)).findFirst().orElseThrow());
             String path = "/spec/template/spec/containers/" + index;
+            String seen = containers.get(index).getImage();
+            // the image as read before: a run that set another since (a newer one) is not undone by this older patch
             String patch = client.getKubernetesSerialization().asJson(List.of(
                     Map.of("op", "test", "path", path + "/name", "value", t.container),
+                    Map.of("op", "test", "path", path + "/image", "value", seen),
                     Map.of("op", "replace", "path", path + "/image", "value", image)));
             return client.apps().deployments().inNamespace(namespace).withName(t.name).patch(PatchContext.of(PatchType.JSON), patch);
         }

@@ -23,6 +23,23 @@ class ContainerFailureTest {
     }
 
     @Test
+    void aRunAsNonRootRefusalIsToldApartFromAMissingSecretByTheKubeletsMessage() {
+        String pod = " (pod: \"shop-migrate-x_shop(uid)\", container: migrate)";
+        assertThat(ContainerFailure.of("CreateContainerConfigError", "container has runAsNonRoot and image will run as root" + pod))
+                .contains(ContainerFailure.NON_ROOT);
+        assertThat(ContainerFailure.of("CreateContainerConfigError",
+                "container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root" + pod))
+                .contains(ContainerFailure.NON_ROOT);
+        assertThat(ContainerFailure.of("CreateContainerConfigError", "container's runAsUser breaks non-root policy" + pod))
+                .contains(ContainerFailure.NON_ROOT);
+        assertThat(ContainerFailure.of("CreateContainerConfigError", "secret \"shop-db\" not found")).contains(ContainerFailure.CONFIG);
+        assertThat(ContainerFailure.of("ImagePullBackOff", "runAsNonRoot")).contains(ContainerFailure.IMAGE_PULL);
+        // as reported, the reason alone names it, and the container never started
+        assertThat(ContainerFailure.of(ContainerFailure.RUN_AS_NON_ROOT)).contains(ContainerFailure.NON_ROOT);
+        assertThat(ContainerFailure.NON_ROOT.beforeStart()).isTrue();
+    }
+
+    @Test
     void reasonsThatWaitingFixesAreNotFailures() {
         assertThat(ContainerFailure.of("ContainerCreating")).isEmpty();
         assertThat(ContainerFailure.of("PodInitializing")).isEmpty();

@@ -28,12 +28,14 @@ class PermissionsTest {
         Migration command = Migration.ofCommand(List.of("migrate"));
         Plan plain = new Plan("shop", "shop:1", null, command, null, List.of(Environment.of("staging", "s", List.of())));
         assertThat(Permissions.required(plain, plain.environments().get(0))).extracting(Permissions.Rule::resource)
-                .containsExactly("jobs", "pods", "pods/log", "leases");
+                .containsExactly("jobs", "pods", "pods/log", "leases", "configmaps");
         // every plan: a never-started Job and its Pods are deleted, and the lock is waited on by watch
         List<Permissions.Rule> plainRules = Permissions.required(plain, plain.environments().get(0));
         assertThat(plainRules.get(0).verbs()).contains("delete");
         assertThat(plainRules.get(1).verbs()).contains("deletecollection");
         assertThat(plainRules.get(3).verbs()).contains("list", "watch");
+        // every plan: the environment's release record is read and written with its resourceVersion
+        assertThat(plainRules.get(4).verbs()).containsExactly("get", "create", "update");
         Migration flyway = Migration.builder()
                 .flyway(new Flyway(List.of("db"), null, null, null, "db", null, null, null, null, null)).retry(true).build();
         Plan rolling = new Plan("shop", "shop:1", null, flyway, null, List.of(Environment.of("staging", "s", List.of("web"))));

@@ -45,16 +45,21 @@ class MigrationJobTest {
     }
 
     @Test
-    void everySqlPrintingJobHasItsOwnNameEvenForTheSameRunAndImage() {
+    void aSqlPrintingJobIsKeyedByTheImageLikeTheMigrationSoAReRunFindsItAgain() {
         List<String> print = List.of("python", "manage.py", "sqlmigrate", "shop", "0002");
-        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").lint(new Lint(print, null)).build());
+        Plan p = plan(Migration.builder().command("python", "manage.py", "migrate").lint(new Lint(print, null))
+                .postRollout(new PostRollout(null, List.of("python", "manage.py", "migrate", "post"), print, null)).build());
         String image = "registry.example.com/shop@sha256:" + "a".repeat(64);
-        String first = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
-        String second = MigrationJob.of(JobKind.PRINT_SQL, p, p.environments().get(0), image, RUN, WORKSPACE).name();
-        String migration = new MigrationJob(p, p.environments().get(0), image, RUN).name();
-        assertThat(first).isNotEqualTo(second).isNotEqualTo(migration);
-        // the migration itself stays keyed by the image, so a re-run skips it
-        assertThat(new MigrationJob(p, p.environments().get(0), image, RUN).name()).isEqualTo(migration);
+        Environment env = p.environments().get(0);
+        String first = MigrationJob.of(JobKind.PRINT_SQL, p, env, image, RUN, WORKSPACE).name();
+        String second = MigrationJob.of(JobKind.PRINT_SQL, p, env, image, new RunIdentity("another-run", null), WORKSPACE).name();
+        String printingPost = MigrationJob.of(JobKind.PRINT_POST_ROLLOUT_SQL, p, env, image, RUN, WORKSPACE).name();
+        String migration = new MigrationJob(p, env, image, RUN).name();
+        assertThat(first).isEqualTo(second).isNotEqualTo(migration).isNotEqualTo(printingPost);
+        assertThat(MigrationJob.of(JobKind.PRINT_SQL, p, env, "registry.example.com/shop@sha256:" + "b".repeat(64), RUN, WORKSPACE)
+                .name()).isNotEqualTo(first);
+        // a printing changes nothing: one that failed for the image is replaced rather than reported
+        assertThat(MigrationJob.of(JobKind.PRINT_SQL, p, env, image, RUN, WORKSPACE).migration().retries()).isTrue();
     }
 
     @Test
@@ -129,6 +134,28 @@ class MigrationJobTest {
         String post = MigrationJob.of(JobKind.POST_ROLLOUT, p, p.environments().get(0), "shop:1", RUN, WORKSPACE).name();
 
         assertThat(post).as("same image, no shipped scripts: the kind alone tells the two apart").isNotEqualTo(pre);
+    }
+
+    @Test
+    void theFlywayContainerRunsAsANumericUserSinceTheOfficialImageRunsAsRootUnlessThePlanNamesOne() {
+        Flyway flyway = new Flyway(List.of("db/migration"), null, "image", "/app/sql", "shop-db", null, null, null, null, null, null);
+        Plan byDefault = plan(Migration.builder().flyway(flyway).build());
+        var spec = MigrationJob.of(JobKind.MIGRATION, byDefault, byDefault.environments().get(0), "shop:1", RUN, WORKSPACE).manifest()
+                .getSpec().getTemplate().getSpec();
+        assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(spec.getContainers().get(0).getSecurityContext().getRunAsUser()).isEqualTo(io.mtd.flyway.FlywayJob.RUN_AS_USER);
+        // the init containers copy the scripts out of the application image: as its own user
+        assertThat(spec.getInitContainers()).isNotEmpty().allSatisfy(c -> assertThat(c.getSecurityContext().getRunAsUser()).isNull());
+
+        Plan named = plan(Migration.builder().flyway(flyway)
+                .podSecurity(new Migration.PodSecurity(null, 2000L, null, null, null, null, null)).build());
+        var namedSpec = MigrationJob.of(JobKind.MIGRATION, named, named.environments().get(0), "shop:1", RUN, WORKSPACE).manifest()
+                .getSpec().getTemplate().getSpec();
+        assertThat(namedSpec.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
+        assertThat(namedSpec.getContainers().get(0).getSecurityContext().getRunAsUser()).isNull();
+        // a command migration runs the application image as its own user
+        assertThat(container(new MigrationJob(plan(command("migrate")), plan(command("migrate")).environments().get(0), "shop:1", RUN))
+                .getSecurityContext().getRunAsUser()).isNull();
     }
 
     private static Container container(MigrationJob job) {

@@ -281,7 +281,7 @@ class RolloutStageTest {
         RolloutReport report = roll(env("shop-web"), NEW, Rollout.DEFAULTS);
 
         assertThat(report.outcome()).isEqualTo(StageOutcome.FAILED);
-        assertThat(report.reason()).contains("Deployment shop-web has 2 containers (web, proxy)")
+        assertThat(report.reason()).contains("Deployment shop-web in namespace " + namespace + " has 2 containers (web, proxy)")
                 .contains("environments[staging].container");
         assertThat(deployment("shop-web").getMetadata().getGeneration()).isEqualTo(before.getMetadata().getGeneration());
     }

@@ -78,6 +78,19 @@ class RolloutStatusTest {
     }
 
     @Test
+    void aRunAsNonRootRefusalHintsAtTheSecurityContextNotTheSecrets() {
+        Pod pod = pod(new ContainerStatusBuilder().withName("web").withRestartCount(0)
+                .withNewState().withNewWaiting().withReason("CreateContainerConfigError")
+                .withMessage("container has runAsNonRoot and image will run as root").endWaiting().endState().build());
+
+        PodFailure failure = PodFailure.find(List.of(pod), "shop", 3).orElseThrow();
+
+        assertThat(failure.reason()).isEqualTo("RunAsNonRoot");
+        assertThat(failure.describe()).contains("container has runAsNonRoot and image will run as root")
+                .contains("runAsUser").doesNotContain("Secret");
+    }
+
+    @Test
     void crashLoopFailsOnlyFromTheThresholdOn() {
         ContainerStatusBuilder crashing = new ContainerStatusBuilder().withName("web")
                 .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState()

@@ -101,8 +101,9 @@ class FlywayRunTest {
         assertThat(flyway.applied()).isNotEmpty();
         assertThat(flyway.schemaVersionAfter()).isEqualTo(flyway.applied().get(flyway.applied().size() - 1).version());
         assertThat(events.text()).contains("pre-flight: " + flyway.applied().size() + " pending");
-        assertThat(cluster.client.configMaps().inNamespace("fw-latest").list().getItems())
-                .allSatisfy(cm -> assertThat(cm.getMetadata().getOwnerReferences()).isNotEmpty());
+        // the scripts' ConfigMaps go with their Job (the release record stays)
+        assertThat(cluster.client.configMaps().inNamespace("fw-latest").withLabel(io.mtd.flyway.FlywayJob.JOB_LABEL).list().getItems())
+                .isNotEmpty().allSatisfy(cm -> assertThat(cm.getMetadata().getOwnerReferences()).isNotEmpty());
 
         // a new image with the same scripts: a new Job, and Flyway finds nothing to do
         RunReport second = run(plan("shop:2", "fw-latest"), new RecordingListener());

@@ -109,6 +109,27 @@ class MigrationRunTest {
     }
 
     @Test
+    void anImageThatRunsAsRootIsRefusedUnderRunAsNonRootAndTheHintIsThePodsUserNotItsSecrets() {
+        // like python:3.12: an image config without USER runs as root
+        cluster.sandbox.kubelet().registerImage("registry.example.com/rooted",
+                new io.mtd.sandbox.SandboxImage(null, List.of(), Map.of(), ""));
+        RunReport report = run(plan("registry.example.com/rooted:1", "echo migrated", "root-staging"), new RecordingListener(), "run-1");
+        var mr = report.environments().get(0).migration();
+        assertThat(report.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
+        assertThat(mr.reason()).isEqualTo("RunAsNonRoot");
+        assertThat(mr.message()).contains("container has runAsNonRoot and image will run as root")
+                .contains("migration.podSecurity: {runAsUser: 1000}").doesNotContain("Secret or ConfigMap")
+                .contains("was deleted before its container started");
+        assertThat(jobs("root-staging")).isEmpty();
+
+        // the fix the hint gives
+        Migration user = Migration.builder().command("sh", "-c", "echo migrated").timeout("2m")
+                .podSecurity(new Migration.PodSecurity(null, 1000L, null, null, null, null, null)).build();
+        RunReport fixed = run(plan("registry.example.com/rooted:1", user, "root-staging"), new RecordingListener(), "run-2");
+        assertThat(fixed.outcome()).as(fixed.failure()).isEqualTo(RunOutcome.SUCCEEDED);
+    }
+
+    @Test
     void missingSecretKeyFailsFastNamingTheKey() {
         cluster.secret("key-staging", "shop-db", Map.of("url", "postgres://db"));
         Migration m = Migration.builder().command("sh", "-c", "true")

@@ -124,4 +124,48 @@ class PrintedSqlRunTest {
         assertThat(aMigratedFirst.get()).as("the other run's Job came after both of A's, not between them").isTrue();
         assertThat(jobs(ns)).hasSize(3);
     }
+
+    @Test
+    void thePrintingIsAnnouncedAsTheCheckItIsAndAReRunReadsItsLogAgainInsteadOfPrintingAnew() {
+        RecordingListener first = new RecordingListener();
+        RunReport report = run(plan("printed-again", ADD_PHONE), first);
+        assertThat(report.outcome()).as(String.valueOf(report.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(first.stages()).containsSubsequence("started LINT staging", "finished LINT staging SUCCEEDED",
+                "started MIGRATION staging", "finished MIGRATION staging SUCCEEDED");
+        assertThat(first.stages()).filteredOn(s -> s.startsWith("started MIGRATION")).hasSize(1);
+        assertThat(first.started(io.mtd.progress.Stage.LINT).detail()).startsWith("printing the SQL of the migrations not applied yet: Job ");
+        assertThat(first.finished(io.mtd.progress.Stage.LINT).detail()).startsWith("printed ").contains(" line(s) in ");
+        // one run, one holding of the lock for both Jobs: it never waits for itself
+        assertThat(first.text()).doesNotContain("waiting for the migration lock");
+
+        RecordingListener again = new RecordingListener();
+        RunReport second = run(plan("printed-again", ADD_PHONE), again);
+
+        assertThat(second.outcome()).as(String.valueOf(second.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(jobs("printed-again")).as("no new printing Job").hasSize(2);
+        assertThat(again.finished(io.mtd.progress.Stage.LINT).outcome()).isEqualTo(StageOutcome.SKIPPED);
+        assertThat(again.finished(io.mtd.progress.Stage.LINT).detail()).contains("printed before for this image by Job")
+                .contains("its log is read again");
+        assertThat(again.logLines()).anySatisfy(l -> assertThat(l).contains("ADD COLUMN \"phone\""));
+        assertThat(second.lint().statements()).as("the same SQL checked again").isEqualTo(report.lint().statements());
+        assertThat(second.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SKIPPED);
+    }
+
+    @Test
+    void aPrintingWhoseLogIsGoneIsRunAgain() {
+        assertThat(run(plan("printed-gone", ADD_PHONE), new RecordingListener()).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        String printing = jobs("printed-gone").stream().filter(n -> !n.equals(MigrationJob.nameFor("shop", "staging", "shop:1")))
+                .findFirst().orElseThrow();
+        cluster.client.pods().inNamespace("printed-gone").withLabel("job-name", printing).delete();
+        org.awaitility.Awaitility.await().atMost(20, TimeUnit.SECONDS)
+                .until(() -> cluster.client.pods().inNamespace("printed-gone").withLabel("job-name", printing).list().getItems().isEmpty());
+
+        RecordingListener events = new RecordingListener();
+        RunReport again = run(plan("printed-gone", ADD_PHONE), events);
+
+        assertThat(again.outcome()).as(String.valueOf(again.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(events.text()).contains("its Pod's log is gone: printing it again");
+        assertThat(again.lint().statements()).isEqualTo(4);
+        assertThat(jobs("printed-gone")).contains(printing).hasSize(2);
+    }
 }

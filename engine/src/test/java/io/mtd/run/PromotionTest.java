@@ -130,6 +130,46 @@ class PromotionTest {
     }
 
     @Test
+    void aDeploymentMisspelledInProductionStopsTheRunBeforeProductionMigratesNamingItAndTheFix() {
+        Plan plan = plan("typo", "shop:2", "echo migrated", null);
+        Environment production = plan.environments().get(1);
+        Plan typo = new Plan(plan.app(), plan.image(), null, plan.migration(), null, List.of(plan.environments().get(0),
+                new Environment("production", null, null, null, null, production.namespace(), List.of("wbe"), null, true, null)));
+        List<ApprovalGate.Request> asked = new CopyOnWriteArrayList<>();
+        ApprovalGate approve = r -> {
+            asked.add(r);
+            return APPROVE.request(r);
+        };
+
+        RunReport report = run(typo, approve, null, new RecordingListener());
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.INVALID_PLAN);
+        assertThat(report.failure()).isEqualTo("production: Deployment wbe not found in namespace typo-production: check"
+                + " environments[production].deployments and its namespace (mtd rolls out existing Deployments, it does not"
+                + " create them); nothing was migrated in production");
+        assertThat(jobs("typo-production")).as("nothing migrated before the typo was found").isZero();
+        assertThat(asked).as("nobody was asked to approve a run that cannot roll out").isEmpty();
+        assertThat(cluster.deployedImage("typo-staging", "web")).isEqualTo("shop:2");
+    }
+
+    @Test
+    void aContainerTheDeploymentDoesNotHaveStopsTheRunBeforeAnythingMigrates() {
+        Plan plan = plan("nocontainer", "shop:2", "echo migrated", null);
+        Environment staging = plan.environments().get(0);
+        Plan wrong = new Plan(plan.app(), plan.image(), null, plan.migration(), null, List.of(
+                new Environment("staging", null, null, null, null, staging.namespace(), List.of("web"), "app", null, null),
+                plan.environments().get(1)));
+
+        RunReport report = run(wrong, APPROVE, null, new RecordingListener());
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.INVALID_PLAN);
+        assertThat(report.failure()).startsWith("staging: Deployment web in namespace nocontainer-staging has no container named app"
+                + " (its containers: web): set environments[staging].container to one of them");
+        assertThat(jobs("nocontainer-staging")).isZero();
+        assertThat(report.environments().get(1).outcome()).isEqualTo(StageOutcome.NOT_REACHED);
+    }
+
+    @Test
     void aDeniedApprovalLeavesProductionUntouched() {
         ApprovalGate deny = r -> CompletableFuture.completedFuture(ApprovalGate.Decision.denied("bob", "not during the sale"));
         RunReport report = run(plan("deny", "shop:2", "echo migrated", null), deny, null, new RecordingListener());

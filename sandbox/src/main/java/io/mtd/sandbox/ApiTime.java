@@ -10,6 +10,10 @@ final class ApiTime {
     }
 
     static String now() {
-        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        return format(Instant.now());
+    }
+
+    static String format(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

@@ -25,7 +25,16 @@ final class ContainerEnvironment {
 
     /** The environment of {@code container} in the Pod described by {@code pod}, reading {@code data}. */
     static Map<String, String> resolve(ObjectMeta pod, Container container, NamespaceData data) throws ContainerConfigError {
-        Map<String, String> env = new LinkedHashMap<>();
+        return resolve(pod, container, data, Map.of());
+    }
+
+    /**
+     * As {@link #resolve(ObjectMeta, Container, NamespaceData)}, starting from {@code preset}: variables the node gives
+     * every container first (the container's own may refer to them as {@code $(VAR)}, or replace them).
+     */
+    static Map<String, String> resolve(ObjectMeta pod, Container container, NamespaceData data, Map<String, String> preset)
+            throws ContainerConfigError {
+        Map<String, String> env = new LinkedHashMap<>(preset);
         if (container.getEnvFrom() != null) {
             for (EnvFromSource from : container.getEnvFrom()) {
                 String prefix = from.getPrefix() == null ? "" : from.getPrefix();

@@ -43,6 +43,12 @@ final class ContainerProcess {
      */
     record Launch(List<String> argv, Map<String, String> environment, Path workingDir) {
 
+        /** Whether {@code container} has a command to run: its own {@code command}, or its image's entrypoint. */
+        static boolean runnable(Container container, SandboxImage image) {
+            return container.getCommand() != null && !container.getCommand().isEmpty()
+                    || image != null && !image.entrypoint().isEmpty();
+        }
+
         static Launch of(Container container, SandboxImage image, Map<String, String> env, Map<String, Path> mounts,
                 Path podDir, Map<String, String> host) throws StartError {
             List<String> command = new ArrayList<>();
@@ -140,5 +146,31 @@ final class ContainerProcess {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
+    }
+
+    /**
+     * Asks the process to stop (SIGTERM to it alone, as a runtime signals a container's first process) and returns what
+     * it had started by then, for {@link #killAll} to end: once the process exited, its orphans are no longer its
+     * descendants.
+     */
+    List<ProcessHandle> terminate() {
+        List<ProcessHandle> started = process.descendants().toList();
+        if (process.isAlive()) {
+            // through the handle: Process.destroy() also closes the pipes, and a server that logs while it drains would
+            // die of a broken pipe, which no container runtime does to it
+            process.toHandle().destroy();
+        }
+        return started;
+    }
+
+    /** Kills the process, everything it started now and {@code earlier} descendants still alive (the end of a container). */
+    void killAll(List<ProcessHandle> earlier) {
+        kill();
+        earlier.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Waits up to {@code millis} for the process to exit; returns whether it did. */
+    boolean awaitExit(long millis) throws InterruptedException {
+        return process.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 }

@@ -41,6 +41,8 @@ final class Discovery {
                 new Resource("replicasets", "replicaset", "ReplicaSet", true, List.of("rs"), List.of("status", "scale")),
                 new Resource("statefulsets", "statefulset", "StatefulSet", true, List.of("sts"), List.of("status", "scale")),
                 new Resource("daemonsets", "daemonset", "DaemonSet", true, List.of("ds"), List.of("status"))));
+        GROUP_VERSIONS.put("discovery.k8s.io/v1", List.of(
+                new Resource("endpointslices", "endpointslice", "EndpointSlice", true, List.of(), List.of())));
         GROUP_VERSIONS.put("coordination.k8s.io/v1", List.of(
                 new Resource("leases", "lease", "Lease", true, List.of(), List.of())));
         GROUP_VERSIONS.put("rbac.authorization.k8s.io/v1", List.of(

@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 
 /**
  * What an injected {@link Fault} does to one Pod at each stage of its life (scheduling, image pull, a started
- * process, a Deployment Pod's simulated container); a Pod without a fault passes every stage unharmed.
+ * process, a Deployment Pod's process or its placeholder); a Pod without a fault passes every stage unharmed.
  */
 final class FaultHooks {
 
@@ -18,6 +18,8 @@ final class FaultHooks {
     static final String EVICTED = "Evicted";
     /** The reason a process is killed with when the kernel's OOM killer ends it. */
     static final String OOM_KILLED = "OOMKilled";
+    /** The reason a process is killed with when it is made to crash. */
+    static final String CRASHED = "Crashed";
 
     private final Fault fault;
 
@@ -68,12 +70,34 @@ final class FaultHooks {
     }
 
     /**
-     * A Deployment Pod, which runs no process, after a short delay: EVICTED fails it, CRASH_LOOP and OOM_KILLED keep it
-     * in CrashLoopBackOff with a growing restart count until {@code stopped}, NEVER_READY runs it unready, and without
-     * a fault it runs Ready.
+     * A Deployment Pod's process just started: OOM_KILLED, EVICTED and CRASH_LOOP have {@code kill} end it shortly
+     * after, with their reason ({@link #CRASHED} for CRASH_LOOP), so that it restarts, or for EVICTED the Pod fails.
+     */
+    void serving(ScheduledExecutorService timer, Consumer<String> kill) {
+        if (fault == Fault.CRASH_LOOP) {
+            timer.schedule(() -> kill.accept(CRASHED), FAULT_DELAY_MS, TimeUnit.MILLISECONDS);
+        } else {
+            started(timer, kill);
+        }
+    }
+
+    /** Whether the container's readiness probe never passes, whatever it answers. */
+    boolean neverReady() {
+        return fault == Fault.NEVER_READY;
+    }
+
+    /**
+     * A Deployment Pod whose container has nothing to run (no command, and an image without entrypoint), after a short
+     * delay: EVICTED fails it, CRASH_LOOP and OOM_KILLED keep it in CrashLoopBackOff with a growing restart count until
+     * {@code stopped}, NEVER_READY runs it unready, and without a fault it runs Ready.
      */
     void simulate(PodStatusReport status, BooleanSupplier stopped) {
-        PodRun.pause(READY_DELAY_MS);
+        simulate(status, stopped, READY_DELAY_MS);
+    }
+
+    /** As {@link #simulate(PodStatusReport, BooleanSupplier)}, after {@code delayMillis} instead of the usual delay. */
+    void simulate(PodStatusReport status, BooleanSupplier stopped, long delayMillis) {
+        PodRun.pause(delayMillis);
         if (stopped.getAsBoolean()) {
             return;
         }

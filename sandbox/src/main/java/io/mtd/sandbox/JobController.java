@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.security.SecureRandom;
@@ -79,22 +78,7 @@ final class JobController implements AutoCloseable {
     }
 
     void start() {
-        jobs = client.batch().v1().jobs().inAnyNamespace().inform(new ResourceEventHandler<Job>() {
-            @Override
-            public void onAdd(Job job) {
-                loop.poke();
-            }
-
-            @Override
-            public void onUpdate(Job oldJob, Job job) {
-                loop.poke();
-            }
-
-            @Override
-            public void onDelete(Job job, boolean deletedFinalStateUnknown) {
-                loop.execute(() -> collect(job));
-            }
-        }, 0);
+        jobs = client.batch().v1().jobs().inAnyNamespace().inform(loop.<Job>pokeOnChange(this::collect), 0);
         kubelet.informer().addEventHandler(loop.<Pod>pokeOnChange());
         loop.start();
     }
@@ -248,7 +232,7 @@ final class JobController implements AutoCloseable {
         int n = 0;
         for (String name : run.pods) {
             Pod pod = jobPod(job, name);
-            if (pod != null && pod.getMetadata().getDeletionTimestamp() != null && DeploymentController.isActive(pod)) {
+            if (pod != null && pod.getMetadata().getDeletionTimestamp() != null && PodAvailability.isActive(pod)) {
                 n++;
             }
         }
@@ -289,7 +273,7 @@ final class JobController implements AutoCloseable {
     private String unfinishedPod(Job job, JobRun run) {
         for (Pod pod : client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel("controller-uid", job.getMetadata().getUid()).list().getItems()) {
-            if (DeploymentController.isActive(pod) && pod.getMetadata().getDeletionTimestamp() == null
+            if (PodAvailability.isActive(pod) && pod.getMetadata().getDeletionTimestamp() == null
                     && !run.podPhases.containsKey(pod.getMetadata().getName())) {
                 return pod.getMetadata().getName();
             }

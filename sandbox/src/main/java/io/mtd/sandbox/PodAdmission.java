@@ -33,7 +33,7 @@ final class PodAdmission {
         return !"Succeeded".equals(phase) && !"Failed".equals(phase);
     }
 
-    /** Whether {@code pod} belongs to a ReplicaSet (a Deployment Pod, whose container the sandbox simulates). */
+    /** Whether {@code pod} belongs to a ReplicaSet: a Deployment Pod, whose container is restarted whenever it ends. */
     static boolean isReplicaSetPod(Pod pod) {
         List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
         return owners != null && owners.stream().anyMatch(o -> "ReplicaSet".equals(o.getKind()));
@@ -47,11 +47,18 @@ final class PodAdmission {
      */
     static Map<String, String> awaitContainerConfig(Pod pod, Container container, SandboxImage image, NamespaceData data,
             PodStatusReport status, BooleanSupplier stopped) {
+        return awaitContainerConfig(pod, container, image, data, Map.of(), status, stopped);
+    }
+
+    /** As the other {@code awaitContainerConfig}, the environment starting from {@code preset} (the node's variables). */
+    static Map<String, String> awaitContainerConfig(Pod pod, Container container, SandboxImage image, NamespaceData data,
+            Map<String, String> preset, PodStatusReport status, BooleanSupplier stopped) {
         String lastError = null;
         while (true) {
             try {
                 // the kubelet's order: the options (environment) first, then the image's user
-                Map<String, String> env = data == null ? Map.of() : ContainerEnvironment.resolve(pod.getMetadata(), container, data);
+                Map<String, String> env = data == null ? Map.of()
+                        : ContainerEnvironment.resolve(pod.getMetadata(), container, data, preset);
                 verifyRunAsNonRoot(pod, container, image == null ? null : image.user());
                 return env;
             } catch (ContainerConfigError e) {

@@ -4,21 +4,31 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One Pod on the sandbox node, from admission to its end: scheduled, its image pulled, its container's configuration
- * awaited ({@link PodAdmission}), then its first container run as a local process ({@link ContainerProcess}, for Job
- * and bare Pods) or simulated (Deployment Pods), every stage subject to the Pod's {@link FaultHooks} and reported through
- * its {@link PodStatusReport}.
+ * awaited ({@link PodAdmission}), then its first container run as a local process: once ({@link ContainerProcess}, for
+ * Job and bare Pods), or for as long as the Pod lives, restarted and probed, on ports of its own ({@link PodPorts},
+ * {@link ServingContainer}, for Deployment Pods). Every stage is subject to the Pod's {@link FaultHooks} and reported
+ * through its {@link PodStatusReport}.
+ *
+ * <p>A Deployment Pod whose container has nothing to run (no {@code command}, and an image that is not registered or has
+ * no entrypoint) is a placeholder, as every Deployment Pod was before the sandbox ran them: it becomes Running and
+ * Ready after a short delay, unless a {@link Fault} says otherwise.
  */
 final class PodRun {
 
@@ -29,6 +39,7 @@ final class PodRun {
     /** What a Pod run uses of its node. */
     record Node(KubernetesClient client, StatusWriter status, PodLogs logs, Path podsDir,
             Function<String, SandboxImage> images, MigrationCounters counters, ScheduledExecutorService timer,
+            ExecutorService workers, Function<Pod, CompletableFuture<Void>> outOfRotation, LongSupplier placeholderDelay,
             BooleanSupplier closed) {
     }
 
@@ -42,6 +53,7 @@ final class PodRun {
     private final PodStatusReport status;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private ContainerProcess process;
+    private ServingContainer serving;
     private volatile String killReason;
     private volatile boolean stopped;
 
@@ -80,9 +92,11 @@ final class PodRun {
                 return;
             }
             SandboxImage image = node.images().apply(container.getImage());
-            if (PodAdmission.isReplicaSetPod(pod)) {
+            if (PodAdmission.isReplicaSetPod(pod) && ContainerProcess.Launch.runnable(container, image)) {
+                runServing(image);
+            } else if (PodAdmission.isReplicaSetPod(pod)) {
                 if (PodAdmission.awaitContainerConfig(pod, container, image, null, status, this::halted) != null) {
-                    faults.simulate(status, this::halted);
+                    faults.simulate(status, this::halted, node.placeholderDelay().getAsLong());
                 }
             } else {
                 runProcess(image);
@@ -160,6 +174,108 @@ final class PodRun {
         status.publish();
     }
 
+    /**
+     * Runs a Deployment Pod's container for as long as the Pod lives: its ports mapped and written on the Pod before
+     * it gets its IP, its environment with {@code HOSTNAME} and the ports' variables ({@link PodPorts#environment()},
+     * which win over the container's own), restarted whenever it ends.
+     */
+    private void runServing(SandboxImage image) {
+        NamespaceData data = NamespaceData.of(node.client(), namespace);
+        PodPorts ports = PodPorts.allocate(container);
+        try {
+            Map<String, String> preset = new LinkedHashMap<>();
+            preset.put("HOSTNAME", name);
+            preset.putAll(ports.environment());
+            Map<String, String> resolved = PodAdmission.awaitContainerConfig(pod, container, image, data, preset, status,
+                    this::halted);
+            if (resolved == null || !annotate(ports)) {
+                return;
+            }
+            Map<String, String> env = new LinkedHashMap<>(resolved);
+            env.putAll(ports.environment());
+            Path podDir = node.podsDir().resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
+            Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, data);
+            ServingContainer container;
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                try {
+                    container = new ServingContainer(node, pod, this.container, ContainerProcess.Launch.of(this.container,
+                            image, env, mounts, podDir, System.getenv()), ports, status, faults, node.workers());
+                } catch (ContainerProcess.StartError e) {
+                    status.waiting("RunContainerError", e.getMessage());
+                    status.publish();
+                    return;
+                }
+                serving = container;
+            }
+            container.run();
+        } finally {
+            ports.release();
+        }
+    }
+
+    /** Writes the Pod's port mapping on it; false when the Pod is gone. */
+    private boolean annotate(PodPorts ports) {
+        if (ports.hostPorts().isEmpty()) {
+            return true;
+        }
+        try {
+            return node.client().pods().inNamespace(namespace).withName(name).edit(p -> {
+                Map<String, String> annotations = new LinkedHashMap<>();
+                if (p.getMetadata().getAnnotations() != null) {
+                    annotations.putAll(p.getMetadata().getAnnotations());
+                }
+                annotations.put(PodPorts.ANNOTATION, ports.annotation());
+                p.getMetadata().setAnnotations(annotations);
+                return p;
+            }) != null;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Stops the deleted Pod as the kubelet does, within its grace period ({@code metadata.deletionGracePeriodSeconds},
+     * else {@code spec.terminationGracePeriodSeconds}, else 30 s): a Deployment Pod is first taken out of every
+     * Service's rotation ({@code outOfRotation}); its container, if it runs one, then gets SIGTERM, and SIGKILL once the
+     * grace period is over. A Job's or bare Pod's process is killed at once, as before.
+     */
+    void terminate(Pod deleted, CompletableFuture<Void> outOfRotation) {
+        long graceMillis = 1000L * graceSeconds(deleted);
+        if (!PodAdmission.isReplicaSetPod(pod)) {
+            stopAndWait();
+            return;
+        }
+        ServingContainer container;
+        synchronized (this) {
+            stopped = true;
+            container = serving;
+        }
+        if (container != null) {
+            container.terminate(graceMillis, outOfRotation);
+        } else {
+            try {
+                outOfRotation.get(graceMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "a deleted placeholder Pod was not out of rotation within its grace period", e);
+            }
+        }
+        status.silence();
+    }
+
+    static long graceSeconds(Pod pod) {
+        Long seconds = pod.getMetadata().getDeletionGracePeriodSeconds() != null
+                ? pod.getMetadata().getDeletionGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
+        return seconds == null ? 30 : Math.max(0, seconds);
+    }
+
     /** Ends the Pod the way the kubelet does for an active deadline: process killed, phase Failed. */
     void fail(String podReason, String podMessage) {
         status.podReason(podReason, podMessage);
@@ -176,6 +292,7 @@ final class PodRun {
 
     private void kill(String why) {
         ContainerProcess p;
+        ServingContainer s;
         synchronized (this) {
             if (killReason == null) {
                 killReason = why;
@@ -184,9 +301,13 @@ final class PodRun {
                 status.silence();
             }
             p = process;
+            s = serving;
         }
         if (p != null) {
             p.kill();
+        }
+        if (s != null) {
+            s.kill();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mtd.sandbox;
 
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -33,6 +34,8 @@ final class PodStatusReport {
     private String reason;
     private String message;
     private ContainerStatus containerStatus;
+    private int restartCount;
+    private ContainerState lastState;
     private boolean terminal;
     private boolean silenced;
 
@@ -73,6 +76,40 @@ final class PodStatusReport {
         } else {
             notReady();
         }
+    }
+
+    /** The running container's readiness probe passed ({@code ready}) or failed; nothing changes for one not running. */
+    synchronized void ready(boolean ready) {
+        if (containerStatus == null || containerStatus.getState() == null || containerStatus.getState().getRunning() == null
+                || "Succeeded".equals(phase) || "Failed".equals(phase)) {
+            return;
+        }
+        containerStatus = new ContainerStatusBuilder(containerStatus).withReady(ready).build();
+        if (ready) {
+            readiness(true, null, null);
+        } else {
+            notReady();
+        }
+    }
+
+    /**
+     * The container ended with {@code exitCode} and waits {@code backoffMillis} in CrashLoopBackOff to be started
+     * again, as a container of a Pod whose restartPolicy is Always: its restart count grows and its last state is the
+     * run that ended.
+     */
+    synchronized void restarting(int exitCode, String terminatedReason, long backoffMillis) {
+        String started = containerStatus != null && containerStatus.getState() != null
+                && containerStatus.getState().getRunning() != null ? containerStatus.getState().getRunning().getStartedAt() : ApiTime.now();
+        restartCount++;
+        lastState = new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason(terminatedReason)
+                .withStartedAt(started).withFinishedAt(ApiTime.now()).endTerminated().build();
+        containerStatus = new ContainerStatusBuilder(base(false)).withStarted(false)
+                .withState(new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff")
+                        .withMessage("back-off " + Math.max(1, (backoffMillis + 999) / 1000) + "s restarting failed container="
+                                + containerName + " pod=" + name + "_" + namespace + "(" + uid + ")")
+                        .endWaiting().build())
+                .build();
+        notReady();
     }
 
     /** The container keeps crashing: waiting in CrashLoopBackOff after {@code restarts} restarts. */
@@ -154,7 +191,7 @@ final class PodStatusReport {
 
     private ContainerStatus base(boolean ready) {
         return new ContainerStatusBuilder().withName(containerName).withImage(image)
-                .withImageID(image).withReady(ready).withRestartCount(0).build();
+                .withImageID(image).withReady(ready).withRestartCount(restartCount).withLastState(lastState).build();
     }
 
     private void notReady() {

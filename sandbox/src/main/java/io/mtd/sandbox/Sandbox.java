@@ -7,17 +7,28 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * An in-process Kubernetes cluster: fabric8's mock API server in CRUD mode (with watches), a kubelet that runs Job
- * containers as local processes, and the Job and Deployment controllers. The {@link PostgresImage postgres} image is
- * known from the start.
+ * An in-process Kubernetes cluster: fabric8's mock API server in CRUD mode (with watches), a kubelet that runs Pods'
+ * containers as local processes (a Deployment's Pods each on loopback ports of their own, probed, stopped gracefully),
+ * the Job, Deployment, ReplicaSet and endpoint-slice controllers, and a kube-proxy that proxies each Service on a port
+ * of 127.0.0.1 ({@link #serviceAddress}) to its ready endpoints. The {@link PostgresImage postgres} image is known from
+ * the start.
  */
 public final class Sandbox implements AutoCloseable {
+
+    /** The Service annotation the sandbox writes with where it proxies the Service's first port: {@code 127.0.0.1:PORT}. */
+    public static final String SERVICE_ADDRESS = SandboxKubeProxy.ADDRESS;
+    /** The Service annotation with every proxied port: {@code http=127.0.0.1:41000,metrics=127.0.0.1:41001}. */
+    public static final String SERVICE_ADDRESSES = SandboxKubeProxy.ADDRESSES;
 
     private final SandboxApiServer apiServer;
     private final Config config;
@@ -25,17 +36,22 @@ public final class Sandbox implements AutoCloseable {
     private final SandboxKubelet kubelet;
     private final JobController jobs;
     private final DeploymentController deployments;
+    private final EndpointSliceController endpointSlices;
+    private final SandboxKubeProxy kubeProxy;
     private final Path workDir;
     private final Thread killOnExit;
 
     private Sandbox(SandboxApiServer apiServer, Config config, KubernetesClient controlPlane, SandboxKubelet kubelet,
-            JobController jobs, DeploymentController deployments, Path workDir) {
+            JobController jobs, DeploymentController deployments, EndpointSliceController endpointSlices,
+            SandboxKubeProxy kubeProxy, Path workDir) {
         this.apiServer = apiServer;
         this.config = config;
         this.controlPlane = controlPlane;
         this.kubelet = kubelet;
         this.jobs = jobs;
         this.deployments = deployments;
+        this.endpointSlices = endpointSlices;
+        this.kubeProxy = kubeProxy;
         this.workDir = workDir;
         // Container processes outlive the JVM unless killed; a forgotten close() must not leave them running.
         this.killOnExit = new Thread(kubelet::killAll, "sandbox-kill-processes");
@@ -67,7 +83,50 @@ public final class Sandbox implements AutoCloseable {
         jobs.start();
         DeploymentController deployments = new DeploymentController(controlPlane, kubelet);
         deployments.start();
-        return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, workDir);
+        EndpointSliceController endpointSlices = new EndpointSliceController(controlPlane, kubelet.informer());
+        endpointSlices.start();
+        SandboxKubeProxy kubeProxy = new SandboxKubeProxy(controlPlane);
+        kubeProxy.start();
+        kubelet.outOfRotation(pod -> SandboxKubeProxy.outOfRotation(endpointSlices, kubeProxy, pod));
+        return new Sandbox(apiServer, config, controlPlane, kubelet, jobs, deployments, endpointSlices, kubeProxy, workDir);
+    }
+
+    /**
+     * Where the sandbox proxies the first port of Service {@code namespace/name} (of type ClusterIP, with a selector):
+     * a port of 127.0.0.1, the same for as long as the Service exists, also written on the Service as its
+     * {@value #SERVICE_ADDRESS} annotation ({@code 127.0.0.1:PORT}). Each new connection goes to one of the Service's
+     * ready endpoints; waits up to 10 s for the sandbox to see a Service just created.
+     *
+     * @throws IllegalStateException when the sandbox proxies no such Service within 10 s
+     */
+    public InetSocketAddress serviceAddress(String namespace, String name) {
+        return serviceAddress(namespace, name, null);
+    }
+
+    /**
+     * As {@link #serviceAddress(String, String)}, for the Service's port {@code port}: its name, or its number when it
+     * has no name (all of them are in the Service's {@value #SERVICE_ADDRESSES} annotation).
+     */
+    public InetSocketAddress serviceAddress(String namespace, String name, String port) {
+        try {
+            return kubeProxy.address(namespace, name, port).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Service " + namespace + "/" + name, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the sandbox proxies no Service " + namespace + "/" + name
+                    + (port == null ? "" : " port " + port) + " (is it of type ClusterIP, with that port?)", e);
+        }
+    }
+
+    /** The endpoint-slice controller, for tests that stop it. */
+    EndpointSliceController endpointSlices() {
+        return endpointSlices;
+    }
+
+    /** The kube-proxy, for tests that look at where connections went. */
+    SandboxKubeProxy kubeProxy() {
+        return kubeProxy;
     }
 
     /** A new client to the sandbox's API server; the caller closes it. */
@@ -158,6 +217,11 @@ public final class Sandbox implements AutoCloseable {
         jobs.pause(false);
     }
 
+    /** The Deployment controller, for tests that watch it work. */
+    DeploymentController deploymentController() {
+        return deployments;
+    }
+
     /** How many watch connections the API server has accepted so far. */
     public int watchesOpened() {
         return apiServer.watchesOpened();
@@ -173,6 +237,8 @@ public final class Sandbox implements AutoCloseable {
         }
         jobs.close();
         deployments.close();
+        endpointSlices.close();
+        kubeProxy.close();
         kubelet.close();
         controlPlane.close();
         apiServer.close();

@@ -9,28 +9,36 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The sandbox's only node: takes every Pod through Kubernetes' documented lifecycle (scheduling, image pull, container
- * config, running, termination) and runs each Job Pod's first container as a local process.
+ * config, running, termination) and runs each Pod's first container as a local process.
  *
  * <p>Each Pod is a {@link PodRun}; what the node checks before it runs a container is {@link PodAdmission}, the
  * container's environment {@link ContainerEnvironment}, its volumes {@link PodVolumes}, the process
  * {@link ContainerProcess}, the status it reports {@link PodStatusReport} and what an injected {@link Fault} does
- * {@link FaultHooks}. Pods owned by a ReplicaSet (Deployment Pods) run no process: they become Running and Ready after
- * a short delay, unless a {@link Fault} says otherwise.
+ * {@link FaultHooks}. A Deployment Pod's container runs for as long as the Pod lives ({@link ServingContainer}): on
+ * loopback ports of its own ({@link PodPorts}: {@code PORT} in its environment, the mapping in the Pod's
+ * {@value PodPorts#ANNOTATION} annotation), probed ({@link ContainerProbes}), restarted whenever it ends, and stopped
+ * gracefully when the Pod is deleted: out of every Service's rotation first, then SIGTERM, then SIGKILL after
+ * {@code terminationGracePeriodSeconds}. One with nothing to run (no command, and an image not registered or without
+ * entrypoint) is a placeholder that becomes Running and Ready after a short delay, unless a {@link Fault} says
+ * otherwise.
  */
 public final class SandboxKubelet implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SandboxKubelet.class.getName());
-    /** Keeps a deleted Job Pod in the API until this node has stopped its process (see {@link #terminate}). */
+    /** Keeps a deleted Job or Deployment Pod in the API until this node has stopped it (see {@link #terminate}). */
     static final String PROCESS_FINALIZER = "sandbox.mtd.io/process";
 
     private final KubernetesClient client;
@@ -38,17 +46,34 @@ public final class SandboxKubelet implements AutoCloseable {
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
     private final Map<String, java.time.Duration> pullDelays = new ConcurrentHashMap<>();
     private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
+    /** The uids of deleted Pods this node is stopping: every later update of such a Pod is left alone. */
+    private final java.util.Set<String> terminating = ConcurrentHashMap.newKeySet();
     private final MigrationCounters counters = new MigrationCounters();
     private final ExecutorService workers = Executors.newCachedThreadPool(daemon("sandbox-kubelet"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sandbox-kubelet-timer"));
     private final PodRun.Node node;
     private SharedIndexInformer<Pod> informer;
+    private volatile Function<Pod, CompletableFuture<Void>> rotation = pod -> CompletableFuture.completedFuture(null);
+    private volatile LongSupplier placeholderDelay = () -> FaultHooks.READY_DELAY_MS;
     private volatile boolean closed;
 
     SandboxKubelet(KubernetesClient client, PodLogs logs, Path podsDir) {
         this.client = client;
         this.node = new PodRun.Node(client, new StatusWriter(client), logs, podsDir, this::image, counters, timer,
-                () -> closed);
+                workers, pod -> rotation.apply(pod), () -> placeholderDelay.getAsLong(), () -> closed);
+    }
+
+    /** How long each placeholder Pod takes to become Running (tests vary it, seeded, to shuffle rollouts' timing). */
+    void placeholderDelay(LongSupplier millis) {
+        this.placeholderDelay = millis;
+    }
+
+    /**
+     * What tells this node that a deleted Pod no longer gets new connections from any Service (the endpoint slices
+     * and the Service proxies); until it is set, every Pod is out of rotation at once.
+     */
+    void outOfRotation(Function<Pod, CompletableFuture<Void>> rotation) {
+        this.rotation = rotation;
     }
 
     void start() {
@@ -69,6 +94,7 @@ public final class SandboxKubelet implements AutoCloseable {
 
             @Override
             public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                terminating.remove(pod.getMetadata().getUid());
                 PodRun run = runs.remove(pod.getMetadata().getUid());
                 if (run != null) {
                     run.stop(PodRun.DELETED);
@@ -224,18 +250,22 @@ public final class SandboxKubelet implements AutoCloseable {
     }
 
     /**
-     * Graceful deletion: a Job Pod carries the {@link #PROCESS_FINALIZER}, so that deleting it only marks it; the Pod
-     * leaves the API once its process is dead, as a real Pod stays Terminating until its containers stopped.
+     * Graceful deletion: Job and Deployment Pods carry the {@link #PROCESS_FINALIZER}, so that deleting one only marks
+     * it (its deletionTimestamp set); the Pod leaves the API once it is stopped ({@link PodRun#terminate}), as a real
+     * Pod stays Terminating until its containers stopped.
      */
     private void terminate(Pod pod) {
         List<String> finalizers = pod.getMetadata().getFinalizers();
         if (closed || finalizers == null || !finalizers.contains(PROCESS_FINALIZER)) {
             return;
         }
+        if (!terminating.add(pod.getMetadata().getUid())) {
+            return;
+        }
         PodRun run = runs.remove(pod.getMetadata().getUid());
         workers.submit(() -> {
             if (run != null) {
-                run.stopAndWait();
+                run.terminate(pod, node.outOfRotation().apply(pod));
             }
             try {
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())

@@ -123,4 +123,24 @@ class ContainerProcessTest {
             return !Files.exists(alive);
         });
     }
+
+    @Test
+    void aStoppingProcessStillWritesItsOutputAfterSigterm() throws Exception {
+        Path trapped = dir.resolve("trapped");
+        // as a graceful server logs while it drains: the output must still be read after SIGTERM, not end in EPIPE
+        var launch = new ContainerProcess.Launch(List.of("/bin/sh", "-c", "trap 'sleep 0.2; echo draining; echo done; exit 0' TERM; "
+                + "touch " + trapped + "; while :; do sleep 0.05; done"), Map.of(), dir);
+        ContainerProcess process = ContainerProcess.start(launch, "c");
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> process.drain(lines::add));
+        reader.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(trapped));
+
+        process.terminate();
+
+        assertThat(process.awaitExit(10_000)).isTrue();
+        assertThat(process.waitFor()).isZero();
+        reader.join(10_000);
+        assertThat(lines).containsExactly("draining", "done");
+    }
 }

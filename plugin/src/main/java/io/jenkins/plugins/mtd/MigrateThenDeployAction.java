@@ -297,5 +297,15 @@ public final class MigrateThenDeployAction implements RunAction2 {
         public List<String> getApprovers() {
             return request.approvers() == null ? List.of() : request.approvers();
         }
+
+        /** What the environment runs now: its Deployments' images and its recorded release. */
+        public String getRunsNow() {
+            return request.now();
+        }
+
+        /** What it runs after the approval. */
+        public String getRunsAfter() {
+            return request.next();
+        }
     }
 }

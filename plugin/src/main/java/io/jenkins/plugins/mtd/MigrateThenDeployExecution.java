@@ -347,7 +347,8 @@ public final class MigrateThenDeployExecution extends StepExecution {
     private CompletionStage<ApprovalGate.Decision> approve(MigrateThenDeployAction action, TaskListener listener,
             Run<?, ?> build, ApprovalGate.Request request) {
         RecordedDecision known = decisions.get(request.environment());
-        if (known != null) {
+        // an answer is for the change it was asked for: the environment moved on since, the engine asks anew
+        if (known != null && request.change().equals(known.change)) {
             return CompletableFuture.completedFuture(known.toDecision());
         }
         // on the page first, so that whoever follows the link finds the form
@@ -355,7 +356,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
         BuildLog.waitingForApproval(listener, build, action, request.environment());
         status = "waiting for approval of " + request.environment();
         return answer.thenApply(d -> {
-            decisions.put(request.environment(), new RecordedDecision(d));
+            decisions.put(request.environment(), new RecordedDecision(d, request.change()));
             getContext().saveState();
             return d;
         });
@@ -382,11 +383,14 @@ public final class MigrateThenDeployExecution extends StepExecution {
         private final boolean approved;
         private final String by;
         private final String comment;
+        /** {@link ApprovalGate.Request#change()} of the request answered (null: kept by a version that did not record it). */
+        private final String change;
 
-        RecordedDecision(ApprovalGate.Decision d) {
+        RecordedDecision(ApprovalGate.Decision d, String change) {
             this.approved = d.approved();
             this.by = d.by();
             this.comment = d.comment();
+            this.change = change;
         }
 
         ApprovalGate.Decision toDecision() {

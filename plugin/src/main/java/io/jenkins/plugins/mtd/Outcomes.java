@@ -16,6 +16,8 @@ final class Outcomes {
         return switch (outcome) {
             case SUCCEEDED -> Result.SUCCESS;
             case CANCELLED -> Result.ABORTED;
+            // as milestone ends an older build: not built, not failed
+            case SUPERSEDED -> Result.NOT_BUILT;
             case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, INCOMPATIBLE, TIMED_OUT,
                     DENIED, LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
         };
@@ -37,6 +39,7 @@ final class Outcomes {
             case CANCELLED -> Messages.Outcomes_Cancelled();
             case LOCK_LOST -> Messages.Outcomes_LockLost();
             case INFRASTRUCTURE -> Messages.Outcomes_Infrastructure();
+            case SUPERSEDED -> Messages.Outcomes_Superseded();
         };
     }
 

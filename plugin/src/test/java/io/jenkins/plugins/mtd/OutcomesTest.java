@@ -45,7 +45,8 @@ class OutcomesTest {
     @Test
     void onlySuccessSucceedsAndACancelledRunIsAborted() {
         for (RunOutcome o : RunOutcome.values()) {
-            Result expected = o == RunOutcome.SUCCEEDED ? Result.SUCCESS : o == RunOutcome.CANCELLED ? Result.ABORTED : Result.FAILURE;
+            Result expected = o == RunOutcome.SUCCEEDED ? Result.SUCCESS : o == RunOutcome.CANCELLED ? Result.ABORTED
+                    : o == RunOutcome.SUPERSEDED ? Result.NOT_BUILT : Result.FAILURE;
             assertThat(o.name(), Outcomes.result(o), is(expected));
             assertThat(o.name(), Outcomes.consequence(o).isEmpty(), is(o == RunOutcome.SUCCEEDED));
         }

@@ -53,10 +53,14 @@ public final class FlywayCli {
                     .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
         }
 
-        /** The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path. */
+        /**
+         * The Flyway image for the sandbox kubelet: this class run by the current JVM, with its class path; like the
+         * official {@code flyway/flyway} image, whose Dockerfile sets no USER, it runs as root, so the kubelet refuses it
+         * under runAsNonRoot unless the Pod names a user.
+         */
         public static SandboxImage sandboxImage() {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-                return new SandboxImage(null, List.of(java, "-cp", absoluteClassPath(), FlywayCli.class.getName()), Map.of());
+                return new SandboxImage(null, List.of(java, "-cp", absoluteClassPath(), FlywayCli.class.getName()), Map.of(), "");
         }
 
         /** Registers {@link #sandboxImage()} with {@code kubelet} under every repository in {@link #REPOSITORIES}. */
