@@ -40,5 +40,12 @@ public final class Labels {
     /** On the Lease of an app and environment from before slots were keyed by what is migrated: the slot's Lease now. */
     public static final String ANNOTATION_SUPERSEDED_BY = "migrate-then-deploy.io/superseded-by";
 
+    /**
+     * On a Job whose output the engine reads (a schema snapshot): {@value #LOG_READ_BY_ENGINE}, so that no run streams it
+     * into its log, also one that waits for it as another run's.
+     */
+    public static final String ANNOTATION_LOG = "migrate-then-deploy.io/log";
+    public static final String LOG_READ_BY_ENGINE = "read-by-engine";
+
     private Labels() {}
 }

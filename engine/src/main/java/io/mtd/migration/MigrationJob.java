@@ -16,11 +16,16 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SeccompProfileBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.mtd.flyway.FlywayJob;
 import io.mtd.kube.Labels;
 import io.mtd.plan.Durations;
+import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
 import io.mtd.plan.KubeNames;
@@ -48,6 +53,7 @@ import java.util.UUID;
 public final class MigrationJob {
 
     static final String CONTAINER = "migrate";
+    private static final String KIND_VOLUME = "data";
     private static final int HASH_LENGTH = 10;
 
     private final Plan plan;
@@ -62,6 +68,8 @@ public final class MigrationJob {
     private final int attempt;
     private final String name;
     private final FlywayJob flyway;
+    /** A volume the kind mounts (a backup's destination), or null. */
+    private final DatabaseJob.Volume volume;
 
     /**
      * The migration Job of {@code environment} for {@code image}; {@code workspace} is where a Flyway plan's scripts are,
@@ -81,10 +89,11 @@ public final class MigrationJob {
      */
     public static MigrationJob of(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
             Path workspace) {
-        Plan own = kind.plan(plan);
+        Plan own = kind.plan(plan, environment);
         Flyway f = own.migration().flyway();
         return new MigrationJob(kind, own, SlotKey.of(plan, environment), environment, image, identity,
-                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null, null, 1);
+                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null, null, 1,
+                kind.volume(plan, environment));
     }
 
     /**
@@ -93,12 +102,12 @@ public final class MigrationJob {
      * @throws IllegalArgumentException for a Flyway plan whose scripts ship from the workspace: use {@link #of}
      */
     public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
-        this(JobKind.MIGRATION, plan, SlotKey.of(plan, environment), environment, image, identity, null, null, 1);
+        this(JobKind.MIGRATION, plan, SlotKey.of(plan, environment), environment, image, identity, null, null, 1, null);
     }
 
     /** @param key what the release's name is a hash of, or null to make it (a Job of each printing gets its own) */
     private MigrationJob(JobKind kind, Plan plan, SlotKey slot, Environment environment, String image, RunIdentity identity,
-            FlywayJob.Scripts shipped, String key, int attempt) {
+            FlywayJob.Scripts shipped, String key, int attempt, DatabaseJob.Volume volume) {
         this.plan = plan;
         this.kind = kind;
         this.slot = slot;
@@ -111,11 +120,12 @@ public final class MigrationJob {
         // compatibility check tries this run's schema, so it is never found again and skipped as done
         this.key = key != null ? key : image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
                 + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
-        this.release = nameFor(plan.app(), environment.name(), this.key);
+        this.release = KubeNames.hashedName(this.key, HASH_LENGTH, plan.app(), environment.name(), kind.jobWord());
         this.attempt = attempt;
-        this.name = attempt == 1 ? release
-                : KubeNames.hashedName(this.key, HASH_LENGTH, plan.app(), environment.name(), "migrate", String.valueOf(attempt));
+        this.name = attempt == 1 ? release : KubeNames.hashedName(this.key, HASH_LENGTH, plan.app(), environment.name(),
+                kind.jobWord(), String.valueOf(attempt));
         this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
+        this.volume = volume;
     }
 
     /**
@@ -123,7 +133,7 @@ public final class MigrationJob {
      * migration run again after it succeeded needs a Job of its own, as a finished Job cannot be started again.
      */
     MigrationJob attempt(int n) {
-        return n == attempt ? this : new MigrationJob(kind, plan, slot, environment, image, identity, shipped, key, n);
+        return n == attempt ? this : new MigrationJob(kind, plan, slot, environment, image, identity, shipped, key, n, volume);
     }
 
     /** Which run of its release's Job this is (1 for the first). */
@@ -227,6 +237,9 @@ public final class MigrationJob {
         Map<String, String> labels = new TreeMap<>(labels());
         labels.put(Labels.SLOT, slot.label());
         labels.put(Labels.RELEASE, release);
+        if (kind.readsOutput()) {
+            annotations.put(Labels.ANNOTATION_LOG, Labels.LOG_READ_BY_ENGINE); // whoever waits on it: not shown in a run's log
+        }
         return new JobBuilder()
                 .withNewMetadata()
                     .withName(name())
@@ -248,11 +261,23 @@ public final class MigrationJob {
                             .withSecurityContext(podSecurityContext(m.podSecurityOrDefaults()))
                             .withInitContainers(initContainers(m))
                             .withContainers(container(m))
-                            .withVolumes(flyway == null ? List.of() : flyway.volumes())
+                            .withVolumes(volumes())
                         .endSpec()
                     .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    private List<Volume> volumes() {
+        List<Volume> volumes = new ArrayList<>(flyway == null ? List.of() : flyway.volumes());
+        if (volume != null) {
+            volumes.add(new VolumeBuilder().withName(KIND_VOLUME).withNewPersistentVolumeClaim(volume.claim(), false).build());
+        }
+        return volumes;
+    }
+
+    private List<VolumeMount> mounts() {
+        return volume == null ? List.of() : List.of(new VolumeMountBuilder().withName(KIND_VOLUME).withMountPath(volume.mountPath()).build());
     }
 
     private Container container(Migration m) {
@@ -277,6 +302,7 @@ public final class MigrationJob {
                 .withCommand(m.command())
                 .withEnv(env(m))
                 .withEnvFrom(envFrom(m))
+                .withVolumeMounts(mounts())
                 .withResources(resources(m.resources()))
                 .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
                 .build();

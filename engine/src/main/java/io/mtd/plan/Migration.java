@@ -27,6 +27,10 @@ import java.util.Map;
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
  * @param compatibility the check that the running version works against the migrated schema, before each rollout
+ * @param snapshot the schema snapshots taken before and after each environment's migration (none: no snapshots)
+ * @param drift {@code block} (default) or {@code warn}: what a schema that differs from the one staging was tested on
+ *     does to the run
+ * @param backup the backup Job run right before each environment's migration (unless an environment has its own)
  * @param skipWhenSucceeded skip a command migration whose Job for the same image already succeeded, on the strength of
  *     that Job's record alone (default false: the command runs again, as framework migrate commands are no-ops when the
  *     database is up to date)
@@ -51,6 +55,9 @@ public record Migration(
         Lint lint,
         PostRollout postRollout,
         Compatibility compatibility,
+        DatabaseJob snapshot,
+        String drift,
+        DatabaseJob backup,
         Boolean skipWhenSucceeded) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
@@ -62,6 +69,29 @@ public record Migration(
         envFromSecret = envFromSecret == null ? List.of() : List.copyOf(envFromSecret);
         envFromConfigMap = envFromConfigMap == null ? List.of() : List.copyOf(envFromConfigMap);
         secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
+    }
+
+    /** Drift from the reference schema stops the run ({@code block}, the default) or is only reported ({@code warn}). */
+    public boolean driftBlocks() {
+        return !"warn".equals(drift);
+    }
+
+    /** Whether schema snapshots are taken before and after each environment's migration. */
+    public boolean takesSnapshots() {
+        return snapshot != null;
+    }
+
+    /**
+     * The Secret the migration reaches its database with: Flyway's, else the only Secret it reads (all keys or single
+     * ones); null when there is none or more than one.
+     */
+    public String databaseSecret() {
+        if (flyway != null && flyway.secret() != null) {
+            return flyway.secret();
+        }
+        java.util.Set<String> secrets = new java.util.LinkedHashSet<>(envFromSecret);
+        secretEnv.forEach(s -> secrets.add(s.secret()));
+        return secrets.size() == 1 ? secrets.iterator().next() : null;
     }
 
     /** The lint settings, or none. */
@@ -129,7 +159,7 @@ public record Migration(
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
                 .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
-                .compatibility(compatibility)
+                .compatibility(compatibility).snapshot(snapshot).drift(drift).backup(backup)
                 .skipWhenSucceeded(skipWhenSucceeded);
     }
 
@@ -153,6 +183,9 @@ public record Migration(
         private Lint lint;
         private PostRollout postRollout;
         private Compatibility compatibility;
+        private DatabaseJob snapshot;
+        private String drift;
+        private DatabaseJob backup;
         private Boolean skipWhenSucceeded;
 
         private Builder() {}
@@ -246,6 +279,21 @@ public record Migration(
             return this;
         }
 
+        public Builder snapshot(DatabaseJob snapshot) {
+            this.snapshot = snapshot;
+            return this;
+        }
+
+        public Builder drift(String drift) {
+            this.drift = drift;
+            return this;
+        }
+
+        public Builder backup(DatabaseJob backup) {
+            this.backup = backup;
+            return this;
+        }
+
         public Builder compatibility(Compatibility compatibility) {
             this.compatibility = compatibility;
             return this;
@@ -259,7 +307,7 @@ public record Migration(
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
                     ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility,
-                    skipWhenSucceeded);
+                    snapshot, drift, backup, skipWhenSucceeded);
         }
     }
 
