@@ -11,10 +11,23 @@ import java.util.stream.Collectors;
 public final class RecordingListener implements ProgressListener {
 
     public final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+    /** When each event arrived ({@link System#nanoTime()}), in the order of {@link #events}. */
+    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
 
     @Override
-    public void on(ProgressEvent event) {
+    public synchronized void on(ProgressEvent event) {
+        arrivals.add(System.nanoTime());
         events.add(event);
+    }
+
+    /** When the first event that {@code matches} arrived ({@link System#nanoTime()}), or -1 when none did. */
+    public synchronized long firstArrival(java.util.function.Predicate<ProgressEvent> matches) {
+        for (int i = 0; i < events.size(); i++) {
+            if (matches.test(events.get(i))) {
+                return arrivals.get(i);
+            }
+        }
+        return -1;
     }
 
     public List<String> logLines() {

@@ -47,6 +47,15 @@ public final class SandboxFixture implements AutoCloseable {
                 java.util.Arrays.stream(environments).map(e -> Environment.of(e, e, List.of())).toList());
     }
 
+    /**
+     * {@code plan} with {@code migration.skipWhenSucceeded: true}: a re-run skips a migration whose Job succeeded for the
+     * image on the strength of that Job's record (the tests of re-runs that attach or skip rather than run again).
+     */
+    public static Plan trustingJobRecord(Plan plan) {
+        return new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder().skipWhenSucceeded(true).build(),
+                plan.rollout(), plan.environments());
+    }
+
     public void secret(String namespace, String name, Map<String, String> data) {
         client.secrets().inNamespace(namespace).resource(new SecretBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mtd demo}: the example shop's migrations run for staging then production on the sandbox cluster, against a
- * real (embedded) PostgreSQL, with live logs, the rollouts, and a summary; then the same plan again, which changes nothing.
+ * real (embedded) PostgreSQL, with live logs, the rollouts, and a summary; then the same plan again, which changes nothing:
+ * a migration command runs again and finds nothing to apply, and the rollouts find the image already there.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the example app's plan on the built-in sandbox cluster against an embedded PostgreSQL:"
@@ -124,7 +125,8 @@ final class DemoCommand implements Callable<Integer> {
                 return releaseIncompatible(cluster, db, plan, databases, overlay, imageEnv);
             }
             System.out.println();
-            System.out.println("Running the same plan again: every stage is keyed by the image, so nothing runs twice ...");
+            System.out.println("Running the same plan again: nothing is applied twice (a migration command runs again and finds"
+                    + " nothing to apply, Flyway's history says nothing is pending), and the rollouts find the image already there ...");
             System.out.println();
             return RunCommand.execute(engine(cluster, cluster.workspace()), checked, null);
         }

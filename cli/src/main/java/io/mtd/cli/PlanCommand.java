@@ -60,6 +60,7 @@ final class PlanCommand implements Callable<Integer> {
             System.out.println("# " + env.name() + ": migration Job " + env.job() + " in namespace " + env.namespace()
                     + (env.approval() ? " (after approval)" : "")
                     + (env.deployments().isEmpty() ? "" : "; then rolls out " + String.join(", ", env.deployments())));
+            System.out.println("# " + env.name() + ": migration slot " + env.slot());
             if (env.pending() != null) {
                 System.out.println("# " + env.name() + ": " + env.pending());
             }

@@ -48,6 +48,9 @@ final class RbacCommand implements Callable<Integer> {
                 System.out.println("#   " + (r.apiGroup().isEmpty() ? "" : r.apiGroup() + "/") + r.resource() + " "
                         + String.join(",", r.verbs()) + ": " + r.why());
             }
+            for (Permissions.Rule r : grant.checks()) {
+                System.out.println("#   " + r.resource() + " " + String.join(",", r.verbs()) + ": " + r.why());
+            }
             if (grant.secrets() != null) {
                 System.out.println("#   secrets get: " + grant.secrets().why());
             }

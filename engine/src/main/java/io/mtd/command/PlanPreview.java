@@ -49,9 +49,10 @@ public record PlanPreview(Plan plan, String planYaml, List<EnvironmentPreview> e
      * @param job the migration Job's name
      * @param pending for a Flyway plan, the migrations pending there or why they are unknown; null for a command
      * @param jobYaml the Job's manifest as YAML
+     * @param slot the migration slot the Job runs under: its key, how it was found, and where its Lease is
      */
     public record EnvironmentPreview(String name, String namespace, String job, boolean approval, List<String> deployments,
-            String pending, List<ScriptsConfigMap> configMaps, String jobYaml) {
+            String pending, List<ScriptsConfigMap> configMaps, String jobYaml, String slot) {
 
         public EnvironmentPreview {
             deployments = List.copyOf(deployments);
@@ -85,7 +86,7 @@ public record PlanPreview(Plan plan, String planYaml, List<EnvironmentPreview> e
             environments.add(new EnvironmentPreview(env.name(), job.namespace(), job.name(), env.requiresApproval(),
                     env.deployments(), flyway == null ? null : pending.in(flyway, env),
                     job.configMaps().stream().map(cm -> new ScriptsConfigMap(cm.getMetadata().getName(), cm.getData().size())).toList(),
-                    yaml.asYaml(job.manifest()).replaceFirst("^---\\n", "")));
+                    yaml.asYaml(job.manifest()).replaceFirst("^---\\n", ""), job.slot().describe()));
         }
         try {
             return new PlanPreview(plan, PlanLoader.yaml().writeValueAsString(plan), environments);

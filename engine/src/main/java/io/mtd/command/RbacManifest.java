@@ -21,16 +21,19 @@ public record RbacManifest(String role, List<Grant> environments) {
     }
 
     /**
-     * One environment's grant.
+     * One environment's grant (or, where the plan puts the migration slot's Lease in a namespace of its own, the grant
+     * there).
      *
      * @param secrets the rule to read Secrets (masking their values in logs), or null when left out
      * @param yaml the Role and the RoleBinding
+     * @param checks what the run reads, optionally, to check before it creates the Job that its Pod can start
      */
     public record Grant(String environment, String namespace, List<Permissions.Rule> rules, Permissions.Rule secrets,
-            String yaml) {
+            String yaml, List<Permissions.Rule> checks) {
 
         public Grant {
             rules = List.copyOf(rules);
+            checks = List.copyOf(checks);
         }
     }
 
@@ -42,11 +45,19 @@ public record RbacManifest(String role, List<Grant> environments) {
         KubernetesSerialization yaml = new KubernetesSerialization();
         String role = plan.app() + "-mtd";
         List<Grant> grants = new ArrayList<>();
+        java.util.Set<String> lockNamespaces = new java.util.HashSet<>();
         for (Environment env : plan.environments()) {
             grants.add(new Grant(env.name(), env.namespaceOrDefault(), Permissions.required(plan, env),
                     readSecrets ? Permissions.secrets() : null,
                     yaml.asYaml(Permissions.role(plan, env, role, readSecrets))
-                            + yaml.asYaml(Permissions.binding(env, role, serviceAccount, serviceAccountNamespace))));
+                            + yaml.asYaml(Permissions.binding(env, role, serviceAccount, serviceAccountNamespace)),
+                    Permissions.checks(plan, env)));
+            Permissions.lockRole(plan, env, role).filter(r -> lockNamespaces.add(r.getMetadata().getNamespace()))
+                    .ifPresent(r -> grants.add(new Grant(env.name() + " (the migration slot's Lease)", r.getMetadata().getNamespace(),
+                            Permissions.requiredForLock(plan, env), null, yaml.asYaml(r) + yaml.asYaml(Permissions.binding(
+                                    r.getMetadata().getNamespace(), role, serviceAccount,
+                                    serviceAccountNamespace == null ? env.namespaceOrDefault() : serviceAccountNamespace)),
+                            List.of())));
         }
         return new RbacManifest(role, grants);
     }

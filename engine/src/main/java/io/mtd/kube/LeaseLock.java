@@ -219,6 +219,7 @@ public final class LeaseLock {
         private final CompletableFuture<Void> watching;
         /** The informer's copy may still show the Lease as it was before this run took it: that is not a loss. */
         private final String versionBefore;
+        private final Map<String, String> annotationsWhenTaken;
         /** The Lease as this holding last wrote it: a later write, even one under the same run id, is not ours to undo. */
         private volatile String written;
         /** When the last renewal that succeeded was sent, by the {@link Ticker}: the lease is ours for its duration from then. */
@@ -232,6 +233,8 @@ public final class LeaseLock {
         /** @param versionBefore the Lease's resourceVersion before this run wrote it, or null when it created it */
         private Held(Lease lease, String versionBefore, long sentAt, String tookOverFrom) {
             this.transitions = LeaseRecord.of(lease).transitions();
+            this.annotationsWhenTaken = lease.getMetadata() == null || lease.getMetadata().getAnnotations() == null ? Map.of()
+                    : Map.copyOf(lease.getMetadata().getAnnotations());
             this.versionBefore = versionBefore;
             this.written = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
             this.tookOverFrom = tookOverFrom;
@@ -343,39 +346,89 @@ public final class LeaseLock {
             if (released || lost.isDone() || !renewing.compareAndSet(false, true)) {
                 return;
             }
-            long next = -1;
+            long next;
             try {
-                Lease current = renewals.leases().inNamespace(namespace).withName(name).get();
-                LeaseRecord record = LeaseRecord.of(current);
-                if (record == null) {
-                    lose(null, "its Lease was deleted");
-                    return;
-                }
-                if (!record.heldBy(holder)) {
-                    lose(record.holder(), !record.held() ? "its Lease was released by someone else"
-                            : "another run took the Lease over (transition " + record.transitions() + ")");
-                    return;
-                }
-                Lease renewal = LeaseRecord.renewed(current, clock.instant());
-                long sent = ticker.nanos();
-                Lease renewed = renewals.leases().inNamespace(namespace).resource(renewal).update();
-                written = renewed.getMetadata() == null ? null : renewed.getMetadata().getResourceVersion();
-                lastError = null;
-                renewed(sent);
-                next = period();
-            } catch (KubernetesClientException e) {
-                // retried well within the lease: a few failed renewals must not lose the lock, a lost lock must be noticed
-                lastError = e.getCode() > 0 ? "HTTP " + e.getCode() : String.valueOf(e.getMessage());
-                next = e.getCode() == 409 ? 10 : Math.max(50, period() / 4);
-            } catch (RuntimeException e) {
-                lastError = String.valueOf(e.getMessage());
-                next = Math.max(50, period() / 4);
+                next = renewOnce(Map.of());
             } finally {
                 renewing.set(false);
             }
             if (next >= 0 && !released && !lost.isDone()) {
                 scheduleRenewal(next);
             }
+        }
+
+        /**
+         * One renewal, with {@code annotations} written on the Lease; returns when to renew next (-1: never, the lock is
+         * lost). The caller holds {@code renewing}.
+         */
+        private long renewOnce(Map<String, String> annotations) {
+            try {
+                Lease current = renewals.leases().inNamespace(namespace).withName(name).get();
+                LeaseRecord record = LeaseRecord.of(current);
+                if (record == null) {
+                    lose(null, "its Lease was deleted");
+                    return -1;
+                }
+                if (!record.heldBy(holder)) {
+                    lose(record.holder(), !record.held() ? "its Lease was released by someone else"
+                            : "another run took the Lease over (transition " + record.transitions() + ")");
+                    return -1;
+                }
+                Lease renewal = LeaseRecord.renewed(current, clock.instant());
+                if (!annotations.isEmpty()) {
+                    renewal.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(
+                            renewal.getMetadata().getAnnotations() == null ? Map.of() : renewal.getMetadata().getAnnotations()));
+                    renewal.getMetadata().getAnnotations().putAll(annotations);
+                }
+                long sent = ticker.nanos();
+                Lease renewed = renewals.leases().inNamespace(namespace).resource(renewal).update();
+                written = renewed.getMetadata() == null ? null : renewed.getMetadata().getResourceVersion();
+                lastError = null;
+                renewed(sent);
+                return period();
+            } catch (KubernetesClientException e) {
+                // retried well within the lease: a few failed renewals must not lose the lock, a lost lock must be noticed
+                lastError = e.getCode() > 0 ? "HTTP " + e.getCode() : String.valueOf(e.getMessage());
+                return e.getCode() == 409 ? 10 : Math.max(50, period() / 4);
+            } catch (RuntimeException e) {
+                lastError = String.valueOf(e.getMessage());
+                return Math.max(50, period() / 4);
+            }
+        }
+
+        /**
+         * Renews the lease now and writes {@code annotations} on it (say the Job this run is about to create, for runs
+         * that wait in other namespaces); true once written while the lock is ours. Waits for a renewal in flight, at most
+         * a third of the lease.
+         */
+        public boolean record(Map<String, String> annotations) {
+            long until = System.nanoTime() + leaseDuration.toNanos() / 3;
+            while (!renewing.compareAndSet(false, true)) {
+                if (System.nanoTime() > until || released || lost.isDone()) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            long next;
+            try {
+                if (released || lost.isDone()) {
+                    return false;
+                }
+                next = renewOnce(annotations);
+            } finally {
+                renewing.set(false);
+            }
+            return next >= 0 && lastError == null && !lost.isDone();
+        }
+
+        /** The Lease's annotations as this run took it: what the run that held it before recorded there. */
+        public Map<String, String> annotationsWhenTaken() {
+            return annotationsWhenTaken;
         }
 
         private void lose(String newHolder, String why) {

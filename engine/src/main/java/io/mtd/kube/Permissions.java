@@ -72,15 +72,18 @@ public final class Permissions {
     public static List<Rule> required(Plan plan, Environment env) {
         List<Rule> rules = new ArrayList<>();
         // delete is needed by every plan: a Job whose container never started is deleted (fail fast, or a stuck occupant of
-        // the slot) so that it cannot migrate later unattended; also retry and onCancel: delete
-        rules.add(new Rule("batch", "jobs", List.of("get", "list", "watch", "create", "delete"),
-                "the migration Job: find the environment's unfinished ones, create it, watch it, delete one that never started"));
+        // the slot) so that it cannot migrate later unattended; also retry and onCancel: delete. patch: the Job is created
+        // suspended and resumed once its run watches it, and its start window is kept until its container started
+        rules.add(new Rule("batch", "jobs", List.of("get", "list", "watch", "create", "delete", "patch"),
+                "the migration Job: find the slot's unfinished ones, create it suspended, resume it and keep its start"
+                        + " window, watch it, delete one that never started"));
         // deletecollection: a never-started Job's Pods are deleted by label in one request
         rules.add(new Rule("", "pods", List.of("list", "watch", "deletecollection"),
                 "the migration Job's Pods and their state; those of a Job that never started are deleted"));
         rules.add(new Rule("", "pods/log", List.of("get"), "the migration's log, streamed into the run's log"));
-        rules.add(new Rule("coordination.k8s.io", "leases", List.of("get", "list", "watch", "create", "update", "patch"),
-                "the migration lock: one migration per app and environment at a time, waited on by watch"));
+        if (lockNamespace(plan, env).isEmpty()) {
+            rules.add(leases());
+        }
         // every environment records which release it is at (get, create, update with its resourceVersion)
         if (plan.migration().flyway() != null && plan.migration().flyway().shipsFromWorkspace()) {
             rules.add(new Rule("", "configmaps", List.of("get", "create", "update", "patch"),
@@ -101,12 +104,51 @@ public final class Permissions {
         return rules;
     }
 
+    private static Rule leases() {
+        return new Rule("coordination.k8s.io", "leases", List.of("get", "list", "watch", "create", "update", "patch"),
+                "the migration slot's lock: one migration of a database at a time, waited on by watch");
+    }
+
+    /**
+     * The namespace of the migration slot's Lease when the plan puts it elsewhere than {@code env}'s namespace
+     * ({@code migration.lock.namespace}), where the lock's rule is needed instead; empty when it is the same.
+     */
+    public static Optional<String> lockNamespace(Plan plan, Environment env) {
+        String ns = plan.migration().lockOrDefaults().namespace();
+        return ns == null || ns.isBlank() || ns.equals(env.namespaceOrDefault()) ? Optional.empty() : Optional.of(ns);
+    }
+
+    /** The rules needed in the {@link #lockNamespace} (the slot's Lease), or none. */
+    public static List<Rule> requiredForLock(Plan plan, Environment env) {
+        return lockNamespace(plan, env).isPresent() ? List.of(leases()) : List.of();
+    }
+
+    /**
+     * What the engine reads, before it creates the Job, to know that its Pod can start (besides the Secrets, see
+     * {@link #secrets()}): the service account the Pod runs as and the ConfigMaps it reads. Without them the run still
+     * works, and says what it could not check.
+     */
+    public static List<Rule> checks(Plan plan, Environment env) {
+        List<Rule> rules = new ArrayList<>();
+        String account = plan.migration().serviceAccount();
+        if (account != null && !account.isBlank() && !"default".equals(account)) {
+            rules.add(new Rule("", "serviceaccounts", List.of("get"),
+                    "check that the migration's service account exists before the Job is created (optional)"));
+        }
+        if (!plan.migration().envFromConfigMap().isEmpty()) {
+            rules.add(new Rule("", "configmaps", List.of("get"),
+                    "check that the migration's ConfigMaps exist before the Job is created (optional)"));
+        }
+        return rules;
+    }
+
     /**
      * Reading the migration's Secrets: only to mask their values in logs (and, for Flyway, to check the schema history
      * before the Job runs). Without it the run still works, and says which values cannot be masked.
      */
     public static Rule secrets() {
-        return new Rule("", "secrets", List.of("get"), "mask the migration's Secret values in logs (optional)");
+        return new Rule("", "secrets", List.of("get"), "mask the migration's Secret values in logs, and check that they"
+                + " exist with their keys before the Job is created (optional)");
     }
 
     /**
@@ -114,9 +156,16 @@ public final class Permissions {
      * {@code env}, before anything is touched; empty when it may, or when the server cannot say.
      */
     public static Optional<String> refused(KubernetesClient client, Plan plan, Environment env) {
-        String ns = env.namespaceOrDefault();
+        Optional<String> refused = refused(client, env.namespaceOrDefault(), required(plan, env));
+        if (refused.isEmpty() && lockNamespace(plan, env).isPresent()) {
+            return refused(client, lockNamespace(plan, env).get(), requiredForLock(plan, env));
+        }
+        return refused;
+    }
+
+    private static Optional<String> refused(KubernetesClient client, String ns, List<Rule> rules) {
         List<String> missing = new ArrayList<>();
-        for (Rule rule : required(plan, env)) {
+        for (Rule rule : rules) {
             String[] resource = rule.resource().split("/", 2);
             for (String verb : rule.verbs()) {
                 SelfSubjectAccessReview answer;
@@ -155,23 +204,41 @@ public final class Permissions {
         return user != null ? user : "of this environment's credentials";
     }
 
-    /** The namespaced Role for {@code env}, with the secrets rule when {@code maskSecrets}. */
+    /**
+     * The namespaced Role for {@code env}, with the checks before the Job is created and, when {@code maskSecrets}, the
+     * secrets rule.
+     */
     public static Role role(Plan plan, Environment env, String name, boolean maskSecrets) {
         List<PolicyRule> rules = new ArrayList<>(required(plan, env).stream().map(Rule::policy).toList());
+        checks(plan, env).forEach(r -> rules.add(r.policy()));
         if (maskSecrets) {
             rules.add(secrets().policy());
         }
-        return new RoleBuilder().withNewMetadata().withName(name).withNamespace(env.namespaceOrDefault())
+        return role(env.namespaceOrDefault(), name, rules);
+    }
+
+    /** The Role in the slot's Lease namespace ({@link #lockNamespace}), or none when it is the environment's. */
+    public static Optional<Role> lockRole(Plan plan, Environment env, String name) {
+        return lockNamespace(plan, env).map(ns -> role(ns, name, requiredForLock(plan, env).stream().map(Rule::policy).toList()));
+    }
+
+    private static Role role(String namespace, String name, List<PolicyRule> rules) {
+        return new RoleBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata().withRules(rules).build();
     }
 
     /** The RoleBinding of {@code role} to the service account {@code account} in {@code env}'s namespace. */
     public static RoleBinding binding(Environment env, String role, String account, String accountNamespace) {
-        return new RoleBindingBuilder().withNewMetadata().withName(role).withNamespace(env.namespaceOrDefault())
+        return binding(env.namespaceOrDefault(), role, account, accountNamespace == null ? env.namespaceOrDefault() : accountNamespace);
+    }
+
+    /** The RoleBinding of {@code role} in {@code namespace} to the service account {@code account} in {@code accountNamespace}. */
+    public static RoleBinding binding(String namespace, String role, String account, String accountNamespace) {
+        return new RoleBindingBuilder().withNewMetadata().withName(role).withNamespace(namespace)
                 .addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata()
                 .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(role).endRoleRef()
                 .addNewSubject().withKind("ServiceAccount").withName(account)
-                .withNamespace(accountNamespace == null ? env.namespaceOrDefault() : accountNamespace).endSubject()
+                .withNamespace(accountNamespace).endSubject()
                 .build();
     }
 }

@@ -7,15 +7,24 @@ import io.mtd.progress.ProgressListener;
 import io.mtd.progress.SecretMasker;
 import io.mtd.progress.Stage;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Where a run's Jobs under the migration lock run, and who hears of them: the environment's client, namespace and
  * shared watch, the run's listener and masker, and its cancel.
  *
+ * @param watches the shared watch of another namespace of the same cluster (the slot's Lease, or a Job of another app
+ *     that shares the slot, may live there)
  * @param cancelled completes with the reason when the run is cancelled
  */
 record JobSite(String environment, String namespace, KubernetesClient client, NamespaceWatch watch,
-        ProgressListener listener, SecretMasker masker, CompletableFuture<String> cancelled) {
+        Function<String, NamespaceWatch> watches, ProgressListener listener, SecretMasker masker,
+        CompletableFuture<String> cancelled) {
+
+    /** The shared watch of {@code ns}: the environment's own, or another namespace's. */
+    NamespaceWatch watch(String ns) {
+        return ns.equals(namespace) ? watch : watches.apply(ns);
+    }
 
     /** A note in the migration stage's log. */
     void note(String message) {

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.mtd.flyway.FlywayJob;
 import io.mtd.kube.Labels;
+import io.mtd.plan.Durations;
 import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
@@ -43,7 +44,11 @@ import java.util.UUID;
  * The one-off Kubernetes Job that runs an environment's migration from the exact application image.
  *
  * <p>Its name is a function of app, environment and image only, so a re-run of the same plan finds the Job it (or
- * another pipeline) created before, instead of creating a second one or tripping over "field is immutable".
+ * another pipeline) created before, instead of creating a second one or tripping over "field is immutable"; a run that
+ * runs the migration again after it succeeded gets a Job of its own, the next {@link #attempt} of the same release.
+ *
+ * <p>It is created suspended: its Pods exist only once the run that created it watches it and still holds the slot's
+ * lock, which resumes it (see {@link SlotClaim}).
  */
 public final class MigrationJob {
 
@@ -53,9 +58,14 @@ public final class MigrationJob {
 
     private final Plan plan;
     private final JobKind kind;
+    private final SlotKey slot;
     private final Environment environment;
     private final String image;
     private final RunIdentity identity;
+    private final FlywayJob.Scripts shipped;
+    private final String key;
+    private final String release;
+    private final int attempt;
     private final String name;
     private final FlywayJob flyway;
     /** A volume the kind mounts (a backup's destination), or null. */
@@ -81,8 +91,9 @@ public final class MigrationJob {
             Path workspace) {
         Plan own = kind.plan(plan, environment);
         Flyway f = own.migration().flyway();
-        return new MigrationJob(kind, own, environment, image, identity,
-                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null, kind.volume(plan, environment));
+        return new MigrationJob(kind, own, SlotKey.of(plan, environment), environment, image, identity,
+                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null, null, 1,
+                kind.volume(plan, environment));
     }
 
     /**
@@ -91,24 +102,66 @@ public final class MigrationJob {
      * @throws IllegalArgumentException for a Flyway plan whose scripts ship from the workspace: use {@link #of}
      */
     public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
-        this(JobKind.MIGRATION, plan, environment, image, identity, null, null);
+        this(JobKind.MIGRATION, plan, SlotKey.of(plan, environment), environment, image, identity, null, null, 1, null);
     }
 
-    private MigrationJob(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
-            FlywayJob.Scripts shipped, DatabaseJob.Volume volume) {
+    /** @param key what the release's name is a hash of, or null to make it (a Job of each printing gets its own) */
+    private MigrationJob(JobKind kind, Plan plan, SlotKey slot, Environment environment, String image, RunIdentity identity,
+            FlywayJob.Scripts shipped, String key, int attempt, DatabaseJob.Volume volume) {
         this.plan = plan;
         this.kind = kind;
+        this.slot = slot;
         this.environment = environment;
         this.image = image;
         this.identity = identity;
+        this.shipped = shipped;
         Flyway f = plan.migration().flyway();
         // one Job per kind and image, so a re-run finds it again (a printing of the SQL has its log read again); a
         // compatibility check tries this run's schema, so it is never found again and skipped as done
-        String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
+        this.key = key != null ? key : image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
                 + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
-        this.name = KubeNames.hashedName(key, HASH_LENGTH, plan.app(), environment.name(), kind.jobWord());
+        this.release = KubeNames.hashedName(this.key, HASH_LENGTH, plan.app(), environment.name(), kind.jobWord());
+        this.attempt = attempt;
+        this.name = attempt == 1 ? release : KubeNames.hashedName(this.key, HASH_LENGTH, plan.app(), environment.name(),
+                kind.jobWord(), String.valueOf(attempt));
         this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
         this.volume = volume;
+    }
+
+    /**
+     * The same release's Job for its {@code n}th run (1 is this release's first Job, named as {@link #nameFor} says): a
+     * migration run again after it succeeded needs a Job of its own, as a finished Job cannot be started again.
+     */
+    MigrationJob attempt(int n) {
+        return n == attempt ? this : new MigrationJob(kind, plan, slot, environment, image, identity, shipped, key, n, volume);
+    }
+
+    /** Which run of its release's Job this is (1 for the first). */
+    int attempt() {
+        return attempt;
+    }
+
+    /** The name of the release's first Job: the label every attempt of it carries. */
+    String release() {
+        return release;
+    }
+
+    /** The migration slot the Job runs under: what it migrates. */
+    public SlotKey slot() {
+        return slot;
+    }
+
+    /**
+     * How long the Job's Pods may take to start its container after its creator was last seen watching it: the slot's
+     * lease, the time in which a run that died is noticed and its lock taken over.
+     */
+    public java.time.Duration startWindow() {
+        return plan.migration().lockOrDefaults().leaseDurationOrDefault();
+    }
+
+    /** The app whose plan the Job is of. */
+    public String app() {
+        return plan.app();
     }
 
     /** What the Job is for. */
@@ -178,6 +231,12 @@ public final class MigrationJob {
         if (identity.url() != null) {
             annotations.put(Labels.ANNOTATION_RUN_URL, identity.url());
         }
+        annotations.put(Labels.ANNOTATION_SLOT_KEY, slot.value());
+        annotations.put(Labels.ANNOTATION_ATTEMPT, String.valueOf(attempt));
+        annotations.put(Labels.ANNOTATION_START_WINDOW, Durations.format(startWindow()));
+        Map<String, String> labels = new TreeMap<>(labels());
+        labels.put(Labels.SLOT, slot.label());
+        labels.put(Labels.RELEASE, release);
         if (kind.readsOutput()) {
             annotations.put(Labels.ANNOTATION_LOG, Labels.LOG_READ_BY_ENGINE); // whoever waits on it: not shown in a run's log
         }
@@ -185,15 +244,17 @@ public final class MigrationJob {
                 .withNewMetadata()
                     .withName(name())
                     .withNamespace(namespace())
-                    .withLabels(labels())
+                    .withLabels(labels)
                     .withAnnotations(annotations)
                 .endMetadata()
                 .withNewSpec()
+                    // no Pod until the run that creates it watches it and holds the lock (it resumes it then)
+                    .withSuspend(true)
                     .withBackoffLimit(m.backoffLimitOrDefault())
                     .withActiveDeadlineSeconds(Math.max(1, m.timeoutOrDefault().toSeconds()))
                     .withTtlSecondsAfterFinished((int) Math.min(Integer.MAX_VALUE, m.ttlOrDefault().toSeconds()))
                     .withNewTemplate()
-                        .withNewMetadata().withLabels(labels()).withAnnotations(annotations).endMetadata()
+                        .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
                         .withNewSpec()
                             .withRestartPolicy("Never")
                             .withServiceAccountName(m.serviceAccount())

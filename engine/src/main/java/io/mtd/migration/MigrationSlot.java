@@ -26,16 +26,18 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * An environment's migration slot, which follows the cluster rather than any process: the Lease serialises the
- * decision to create a Job under it, and every unfinished Job of the app and environment (whatever its kind) occupies
- * the environment, whoever created it and whether or not anyone still watches it.
+ * A migration slot, which follows the cluster rather than any process: keyed by what is migrated ({@link SlotKey}), a
+ * Lease serialises the decision to create a Job under it, and every unfinished Job of the key (whatever its kind and
+ * whichever app created it) occupies it, whoever created it and whether or not anyone still watches it.
  *
  * <p>A run claims the slot by taking the Lease ({@link #claim}); before each Job it runs under the claim it waits (by
  * watch, streaming its log) for every other occupying Job to end ({@link #vacant}). An occupying Job whose container
- * never started and never will is deleted instead, so nothing it holds can start later unattended.
+ * never started and never will is deleted instead, and so is one whose creator no longer holds the lock and whose
+ * container has not started (suspended, or resumed and still starting): nothing it holds can start later unattended.
  */
 final class MigrationSlot {
 
@@ -55,11 +57,9 @@ final class MigrationSlot {
         this.unschedulableGrace = unschedulableGrace;
     }
 
-    /** The labels one list call finds every Job (and Pod) under the slot of the app and environment by. */
-    static Map<String, String> selector(String app, String environment) {
-        Map<String, String> labels = MigrationJob.labels(app, environment);
-        return Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.INSTANCE, labels.get(Labels.INSTANCE),
-                Labels.COMPONENT, labels.get(Labels.COMPONENT));
+    /** The labels one list call finds every migration Job (and Pod) of the engine's in a namespace by. */
+    static Map<String, String> migrations() {
+        return Map.of(Labels.MANAGED_BY, Labels.MANAGER, Labels.COMPONENT, "migration");
     }
 
     /**
@@ -67,7 +67,7 @@ final class MigrationSlot {
      * {@link LeaseLock.LockTimeoutException} (not ours within {@code maxWait}). The occupying Jobs are waited for before
      * each Job the claim runs, within the same {@code maxWait}.
      */
-    CompletableFuture<SlotClaim> claim(JobSite site, String app, LeaseLock lock, Duration maxWait) {
+    CompletableFuture<SlotClaim> claim(JobSite site, SlotKey key, LeaseLock lock, Duration maxWait) {
         long deadline = ticker.nanos() + maxWait.toNanos();
         CompletableFuture<LeaseLock.Held> locked = lock.acquire(maxWait, site::lockNote);
         site.cancelled().thenAccept(why -> locked.completeExceptionally(new CancelledException(why)));
@@ -75,8 +75,7 @@ final class MigrationSlot {
             if (held.tookOverFrom() != null) {
                 site.note("took over the migration lock from " + held.tookOverFrom() + ", whose lease had expired");
             }
-            return new SlotClaim(this, site, selector(app, site.environment()), held, deadline, scheduler, api, ticker,
-                    unschedulableGrace);
+            return new SlotClaim(this, site, key, held, deadline, scheduler, api, ticker, unschedulableGrace);
         });
     }
 
@@ -99,31 +98,50 @@ final class MigrationSlot {
     }
 
     /**
-     * Completes once no Job of the slot other than {@code job} runs or can still start; fails with
+     * Completes once no Job of the slot other than {@code job}'s release runs or can still start; fails with
      * {@link CancelledException}, {@link LockLost.Exception} or {@link LeaseLock.LockTimeoutException} (still occupied at
      * {@code deadline}, a {@link Ticker} reading).
      */
-    CompletableFuture<Void> vacant(JobSite site, Map<String, String> selector, MigrationJob job, LeaseLock.Held held,
-            long deadline) {
+    CompletableFuture<Void> vacant(JobSite site, SlotKey key, MigrationJob job, LeaseLock.Held held, long deadline) {
         CompletableFuture<Void> vacant = new CompletableFuture<>();
         CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
         site.cancelled().thenAccept(why -> interrupted.complete(new CancelledException(why)));
         held.lost().thenAccept(l -> interrupted.complete(new LockLost.Exception(l)));
-        api.execute(() -> awaitVacant(site, selector, job, deadline, interrupted, vacant));
+        api.execute(() -> awaitVacant(new Survey(site, key, job, held), deadline, interrupted, vacant));
         return vacant;
     }
 
-    private void awaitVacant(JobSite site, Map<String, String> selector, MigrationJob job, long deadline,
-            CompletableFuture<Throwable> interrupted, CompletableFuture<Void> vacant) {
+    private void awaitVacant(Survey survey, long deadline, CompletableFuture<Throwable> interrupted,
+            CompletableFuture<Void> vacant) {
         if (interrupted.isDone()) {
             vacant.completeExceptionally(interrupted.join());
             return;
         }
+        JobSite site = survey.site;
         Occupant occupant;
+        List<Job> orphans;
         try {
-            occupant = firstOccupant(site, selector, job);
+            Occupancy occupancy = survey.look();
+            occupant = occupancy.first();
+            orphans = occupancy.orphans();
         } catch (KubernetesClientException e) {
             vacant.completeExceptionally(e);
+            return;
+        }
+        if (!orphans.isEmpty()) {
+            List<CompletableFuture<Void>> gone = new ArrayList<>();
+            for (Job orphan : orphans) {
+                site.note("deleting " + Occupant.of(orphan).describe() + ": its container never started, and the run that"
+                        + " created it no longer holds the lock, so nobody would watch it start");
+                gone.add(delete(site, orphan.getMetadata().getNamespace(), orphan.getMetadata().getName()));
+            }
+            CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new)).whenCompleteAsync((v, e) -> {
+                if (e != null) {
+                    vacant.completeExceptionally(Futures.unwrap(e));
+                    return;
+                }
+                awaitVacant(survey, deadline, interrupted, vacant);
+            }, api);
             return;
         }
         if (occupant == null) {
@@ -135,7 +153,8 @@ final class MigrationSlot {
             vacant.completeExceptionally(slotTimeout(site, occupant));
             return;
         }
-        site.note("waiting for " + occupant.describe() + " to end before this run migrates (one migration at a time)");
+        site.note("waiting for " + occupant.describe() + " to end before this run migrates" + occupant.sharing(survey.app())
+                + " (one migration at a time)");
         CompletableFuture<Boolean> ended = occupant.job != null ? awaitJob(site, occupant, left, interrupted)
                 : awaitPods(site, occupant, left, interrupted);
         ended.whenCompleteAsync((stuck, e) -> {
@@ -147,7 +166,7 @@ final class MigrationSlot {
                 vacant.completeExceptionally(interrupted.join());
                 return;
             }
-            awaitVacant(site, selector, job, deadline, interrupted, vacant);
+            awaitVacant(survey, deadline, interrupted, vacant);
         }, api);
     }
 
@@ -155,7 +174,9 @@ final class MigrationSlot {
     private CompletableFuture<Boolean> awaitJob(JobSite site, Occupant occupant, Duration left,
             CompletableFuture<Throwable> interrupted) {
         String name = occupant.job.getMetadata().getName();
-        MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), name, site.environment(), site.listener(),
+        String ns = occupant.job.getMetadata().getNamespace();
+        NamespaceWatch watch = site.watch(ns);
+        MigrationWaiter waiter = new MigrationWaiter(site.client(), watch, name, site.environment(), site.listener(),
                 site.masker(), scheduler, ticker, unschedulableGrace);
         CompletableFuture<MigrationResult> result = waiter.await(left);
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
@@ -163,10 +184,10 @@ final class MigrationSlot {
             if (r.outcome() == StageOutcome.TIMED_OUT && r.reason() == MigrationReason.Engine.WAIT_TIMEOUT) {
                 throw slotTimeout(site, occupant);
             }
-            if (neverStarted(r, site.watch().pods(name))) {
+            if (neverStarted(r, watch.pods(name))) {
                 site.note("deleting " + occupant.describe() + ": its container never started (" + r.message()
                         + "), and it would start later with nobody watching");
-                return delete(site, name).thenApply(v -> true);
+                return delete(site, ns, name).thenApply(v -> true);
             }
             if (r.outcome() != StageOutcome.CANCELLED) {
                 site.note(occupant.describe() + " ended: " + r.outcome().words() + (r.reason() == null ? "" : " (" + r.reason() + ")"));
@@ -178,7 +199,7 @@ final class MigrationSlot {
     /** Waits for the Pods of a Job that is gone (being deleted) to stop. */
     private CompletableFuture<Boolean> awaitPods(JobSite site, Occupant occupant, Duration left,
             CompletableFuture<Throwable> interrupted) {
-        NamespaceWatch watch = site.watch();
+        NamespaceWatch watch = site.watch(occupant.namespace);
         Set<String> names = occupant.pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
         CompletableFuture<Boolean> stopped = until(watch, occupant.jobName, () -> watch.pods(occupant.jobName).stream()
                 .noneMatch(p -> names.contains(p.getMetadata().getName()) && !PodDiagnosis.isTerminal(p)), left);
@@ -215,41 +236,140 @@ final class MigrationSlot {
                 + occupant.describe() + " still runs");
     }
 
-    /**
-     * The first Job (or, for a Job already deleted, the Pods) that occupies the slot, other than {@code job} still
-     * running (which the run attaches to); one list call each, straight from the API server: the watch may not show yet
-     * a Job the previous holder of the lock created just before it released it.
-     */
-    private static Occupant firstOccupant(JobSite site, Map<String, String> selector, MigrationJob job) {
-        List<Job> jobs = site.client().batch().v1().jobs().inNamespace(site.namespace()).withLabels(selector).list().getItems();
-        List<String> occupying = new ArrayList<>();
-        Job first = null;
-        for (Job j : jobs) {
-            boolean deleting = j.getMetadata().getDeletionTimestamp() != null;
-            boolean ended = JobStatus.ended(j);
-            boolean ours = j.getMetadata().getName().equals(job.name()) && !deleting;
-            if (!ended || deleting) {
-                occupying.add(j.getMetadata().getName());
-                if (!ours && !ended && first == null) {
+    /** One look at the slot's occupation, as many times as the wait needs: the Jobs of its key in the cluster. */
+    private final class Survey {
+        private final JobSite site;
+        private final SlotKey key;
+        private final MigrationJob job;
+        private final LeaseLock.Held held;
+        private final String instance;
+        /** The other keys already said to read one of this migration's Secrets: said once per claim. */
+        private final Set<String> noted = ConcurrentHashMap.newKeySet();
+
+        Survey(JobSite site, SlotKey key, MigrationJob job, LeaseLock.Held held) {
+            this.site = site;
+            this.key = key;
+            this.job = job;
+            this.held = held;
+            this.instance = MigrationJob.labels(job.app(), site.environment()).get(Labels.INSTANCE);
+        }
+
+        String app() {
+            return job.app();
+        }
+
+        /**
+         * The Jobs of the slot and what they hold, straight from the API server (the watch may not show yet a Job the
+         * previous holder of the lock created just before it released it): one list of the namespace's migration Jobs
+         * and one of their Pods, and the Job the Lease names when it lives in another namespace.
+         */
+        Occupancy look() {
+            String ns = site.namespace();
+            List<Job> all = site.client().batch().v1().jobs().inNamespace(ns).withLabels(migrations()).list().getItems();
+            List<Pod> pods = site.client().pods().inNamespace(ns).withLabels(migrations()).list().getItems();
+            List<Job> jobs = new ArrayList<>(all.stream().filter(this::inSlot).toList());
+            noteOtherKeys(all);
+            String recorded = held.annotationsWhenTaken().get(Labels.ANNOTATION_OCCUPANT);
+            if (recorded != null && recorded.contains("/") && !recorded.startsWith(ns + "/")) {
+                // the last Job created under this Lease, by a run in another namespace
+                String[] at = recorded.split("/", 2);
+                Job other = site.client().batch().v1().jobs().inNamespace(at[0]).withName(at[1]).get();
+                if (other != null && !JobStatus.ended(other) && other.getMetadata().getDeletionTimestamp() == null) {
+                    jobs.add(other);
+                }
+            }
+            List<Job> orphans = new ArrayList<>();
+            Job first = null;
+            for (Job j : jobs) {
+                boolean deleting = j.getMetadata().getDeletionTimestamp() != null;
+                if (deleting || JobStatus.ended(j)) {
+                    continue;
+                }
+                List<Pod> own = j.getMetadata().getNamespace().equals(ns) ? podsOf(pods, j.getMetadata().getName())
+                        : site.client().pods().inNamespace(j.getMetadata().getNamespace())
+                                .withLabel(Labels.JOB_NAME, j.getMetadata().getName()).list().getItems();
+                if (orphan(j, own)) {
+                    orphans.add(j);
+                } else if (first == null && !ours(j)) {
                     first = j;
                 }
             }
+            if (first != null || !orphans.isEmpty()) {
+                return new Occupancy(first == null ? null : Occupant.of(first), orphans);
+            }
+            for (Pod p : pods) {
+                String owner = NamespaceWatch.jobNameOf(p);
+                boolean live = all.stream().anyMatch(j -> j.getMetadata().getName().equals(owner)
+                        && j.getMetadata().getDeletionTimestamp() == null);
+                if (!PodDiagnosis.isTerminal(p) && !live && (key.keys(p.getMetadata(), p.getSpec()) || legacyOfThisApp(p.getMetadata()))) {
+                    // a Pod whose Job is gone (or going) still runs until its container stopped
+                    return new Occupancy(new Occupant(null, ns, owner, podsOf(pods, owner)), List.of());
+                }
+            }
+            return new Occupancy(null, List.of());
         }
-        if (first != null) {
-            return new Occupant(first, first.getMetadata().getName(), List.of());
+
+        /** Whether {@code j} is the slot's: its key's, or an earlier version's Job of the same app and environment. */
+        private boolean inSlot(Job j) {
+            return key.keys(j.getMetadata(), j.getSpec().getTemplate().getSpec()) || legacyOfThisApp(j.getMetadata());
         }
-        List<Pod> pods = site.client().pods().inNamespace(site.namespace()).withLabels(selector).list().getItems();
-        for (Pod p : pods) {
-            String owner = NamespaceWatch.jobNameOf(p);
-            boolean ownJob = owner.equals(job.name()) && occupying.contains(owner)
-                    && jobs.stream().anyMatch(j -> j.getMetadata().getName().equals(owner) && j.getMetadata().getDeletionTimestamp() == null);
-            if (!PodDiagnosis.isTerminal(p) && !ownJob) {
-                // a Pod whose Job is gone (or going) still runs until its container stopped
-                return new Occupant(null, owner, pods.stream().filter(x -> owner.equals(NamespaceWatch.jobNameOf(x))).toList());
+
+        private boolean legacyOfThisApp(io.fabric8.kubernetes.api.model.ObjectMeta meta) {
+            Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+            return !labels.containsKey(Labels.SLOT) && instance.equals(labels.get(Labels.INSTANCE));
+        }
+
+        /** A Job of this run's release that is not being deleted: the run attaches to it (or skips it) rather than waits. */
+        private boolean ours(Job j) {
+            Map<String, String> labels = j.getMetadata().getLabels() == null ? Map.of() : j.getMetadata().getLabels();
+            return j.getMetadata().getNamespace().equals(job.namespace()) && (job.release().equals(labels.get(Labels.RELEASE))
+                    || j.getMetadata().getName().equals(job.release()));
+        }
+
+        /**
+         * A Job that will never be watched starting: created suspended by a run that no longer holds the lock (this one
+         * does), and its container not started. Jobs of earlier versions (never suspended) are waited for instead.
+         */
+        private boolean orphan(Job j, List<Pod> pods) {
+            Map<String, String> a = j.getMetadata().getAnnotations() == null ? Map.of() : j.getMetadata().getAnnotations();
+            if (!a.containsKey(Labels.ANNOTATION_START_WINDOW)) {
+                return false;
+            }
+            boolean thisHolding = held.holder().equals(a.get(Labels.ANNOTATION_LOCK_HOLDER))
+                    && String.valueOf(held.transitions()).equals(a.get(Labels.ANNOTATION_LOCK_TRANSITIONS));
+            return !thisHolding && pods.stream().noneMatch(PodDiagnosis::hasStarted);
+        }
+
+        /**
+         * Says once per other key when a Job in another slot reads one of this migration's Secrets: two keys over what is
+         * evidently one database would let both migrate it at once.
+         */
+        private void noteOtherKeys(List<Job> all) {
+            for (Job j : all) {
+                if (inSlot(j)) {
+                    continue;
+                }
+                Set<String> shared = new TreeSet<>(SlotKey.secretsOf(j.getSpec().getTemplate().getSpec()));
+                shared.retainAll(key.secrets());
+                Map<String, String> a = j.getMetadata().getAnnotations() == null ? Map.of() : j.getMetadata().getAnnotations();
+                String other = a.getOrDefault(Labels.ANNOTATION_SLOT_KEY, "the app " + a.getOrDefault(Labels.ANNOTATION_APP,
+                        "unknown") + "'s (keyed by an earlier version of mtd)");
+                if (!shared.isEmpty() && noted.add(other)) {
+                    site.lockNote("the migration Job " + j.getMetadata().getName() + " of app " + a.getOrDefault(Labels.ANNOTATION_APP,
+                            "unknown") + " reads the Secret " + String.join(", ", shared) + " too, but its slot is '" + other
+                            + "', not this run's '" + key.value() + "': if both migrate one database, name it with the same"
+                            + " migration.lock.key in both plans, or they may migrate it at the same time");
+                }
             }
         }
-        return null;
     }
+
+    private static List<Pod> podsOf(List<Pod> pods, String job) {
+        return pods.stream().filter(p -> job.equals(NamespaceWatch.jobNameOf(p))).toList();
+    }
+
+    /** What occupies the slot now: the first Job (or Pods of a deleted one) to wait for, and Jobs to delete first. */
+    private record Occupancy(Occupant first, List<Job> orphans) {}
 
     /** Whether a failed Job never started its container, so deleting it loses nothing. */
     static boolean neverStarted(MigrationResult r, List<Pod> pods) {
@@ -261,8 +381,7 @@ final class MigrationSlot {
      * propagation keeps the Job, and so the slot's occupation, visible until its Pods are gone; the Pods are deleted
      * explicitly too, so that no Pod can start its container once the Job is gone.
      */
-    CompletableFuture<Void> delete(JobSite site, String name) {
-        String ns = site.namespace();
+    CompletableFuture<Void> delete(JobSite site, String ns, String name) {
         try {
             site.client().batch().v1().jobs().inNamespace(ns).withName(name).withPropagationPolicy(DeletionPropagation.FOREGROUND)
                     .delete();
@@ -272,7 +391,7 @@ final class MigrationSlot {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        NamespaceWatch watch = site.watch();
+        NamespaceWatch watch = site.watch(ns);
         return until(watch, name, () -> watch.job(name) == null && watch.pods(name).isEmpty(), GONE_WAIT).thenAccept(gone -> {
             if (!gone) {
                 site.note("the deleted Job " + name + " has not left the API within " + Durations.format(GONE_WAIT));
@@ -281,7 +400,12 @@ final class MigrationSlot {
     }
 
     /** A Job (or the Pods of a deleted one) that occupies the slot. */
-    private record Occupant(Job job, String jobName, List<Pod> pods) {
+    private record Occupant(Job job, String namespace, String jobName, List<Pod> pods) {
+
+        static Occupant of(Job job) {
+            return new Occupant(job, job.getMetadata().getNamespace(), job.getMetadata().getName(), List.of());
+        }
+
         String describe() {
             if (job == null) {
                 return "the Pods of the deleted migration Job " + jobName;
@@ -289,6 +413,20 @@ final class MigrationSlot {
             Map<String, String> a = job.getMetadata().getAnnotations() == null ? Map.of() : job.getMetadata().getAnnotations();
             return "the migration Job " + jobName + " (image " + a.getOrDefault(Labels.ANNOTATION_IMAGE, "unknown")
                     + ", started by run " + a.getOrDefault(Labels.ANNOTATION_RUN, "unknown") + ")";
+        }
+
+        /** For a Job of another app (or in another namespace): whose it is, and why it shares this run's slot. */
+        String sharing(String app) {
+            if (job == null) {
+                return "";
+            }
+            Map<String, String> a = job.getMetadata().getAnnotations() == null ? Map.of() : job.getMetadata().getAnnotations();
+            String other = a.get(Labels.ANNOTATION_APP);
+            if (other == null || other.equals(app)) {
+                return "";
+            }
+            return ": it is app " + other + "'s, in namespace " + namespace + ", and migrates the same database (slot '"
+                    + a.getOrDefault(Labels.ANNOTATION_SLOT_KEY, "unknown") + "')";
         }
     }
 }

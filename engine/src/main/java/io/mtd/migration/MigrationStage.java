@@ -7,7 +7,10 @@ import io.mtd.concurrent.Futures;
 import io.mtd.concurrent.Ticker;
 import io.mtd.flyway.FlywayPreflight;
 import io.mtd.flyway.Preflight;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.mtd.kube.ApiError;
+import io.mtd.kube.Labels;
+import io.mtd.kube.LeaseRecord;
 import io.mtd.kube.LeaseLock;
 import io.mtd.kube.LockLost;
 import io.mtd.kube.NamespaceWatch;
@@ -27,6 +30,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,13 +80,29 @@ public final class MigrationStage {
         slot.awaitReleases(max);
     }
 
-    /** What one migration needs: the run's plan (each kind of Job derives its own migration from it) and environment. */
+    /**
+     * What one migration needs: the run's plan (each kind of Job derives its own migration from it) and environment.
+     *
+     * @param watches the shared watch of another namespace of the environment's cluster, where a slot's Lease (or another
+     *     app's Job that shares it) may be
+     */
     public record Target(Plan plan, Environment environment, String image, RunIdentity identity,
             KubernetesClient client, NamespaceWatch watch, ProgressListener listener, SecretMasker masker,
-            CompletableFuture<String> cancelled, Path workspace) {
+            CompletableFuture<String> cancelled, Path workspace, Function<String, NamespaceWatch> watches) {
+
+        /** A target whose slot lives in the environment's namespace only (no {@code migration.lock.namespace}). */
+        public Target(Plan plan, Environment environment, String image, RunIdentity identity, KubernetesClient client,
+                NamespaceWatch watch, ProgressListener listener, SecretMasker masker, CompletableFuture<String> cancelled,
+                Path workspace) {
+            this(plan, environment, image, identity, client, watch, listener, masker, cancelled, workspace, ns -> {
+                throw new IllegalStateException("no watch of namespace " + ns + " was given for the migration of "
+                        + environment.name());
+            });
+        }
 
         JobSite site() {
-            return new JobSite(environment.name(), environment.namespaceOrDefault(), client, watch, listener, masker, cancelled);
+            return new JobSite(environment.name(), environment.namespaceOrDefault(), client, watch, watches, listener, masker,
+                    cancelled);
         }
     }
 
@@ -93,8 +115,19 @@ public final class MigrationStage {
         String describe();
     }
 
-    /** A migration whose Job is built (scripts read, Flyway's pre-flight passed) and can run. */
-    public record Ready(Target target, MigrationJob job) implements Prepared {
+    /**
+     * A migration whose Job is built (scripts read, Flyway's pre-flight passed) and can run.
+     *
+     * @param database what the database said before anything ran about what the Job would apply (Flyway's pre-flight):
+     *     the only evidence on which a Job that succeeded before for this image is skipped without the plan's say-so
+     */
+    public record Ready(Target target, MigrationJob job, DatabaseState database) implements Prepared {
+
+        /** A Job whose database was not read before it runs (a command migration). */
+        public Ready(Target target, MigrationJob job) {
+            this(target, job, DatabaseState.NOT_READ);
+        }
+
         @Override
         public String describe() {
             return "Job " + job.name() + " in namespace " + job.namespace() + " from " + target.image();
@@ -138,6 +171,11 @@ public final class MigrationStage {
                             : "pre-flight: " + p.size() + " pending: " + p.stream().map(x -> "V" + x.version() + " " + x.description())
                                     .collect(Collectors.joining(", ")))
                     .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
+            DatabaseState database = preflight.pending().<DatabaseState>map(p -> p.isEmpty()
+                    ? new DatabaseState.NothingPending("Flyway's history says nothing is pending")
+                    : new DatabaseState.Pending("Flyway's history says " + p.size() + " migration(s) are pending"))
+                    .orElse(new DatabaseState.Unknown(preflight.note()));
+            return new Ready(t, job, database);
         }
         return new Ready(t, job);
     }
@@ -149,11 +187,50 @@ public final class MigrationStage {
      */
     public CompletableFuture<SlotClaim> claim(Target t) {
         Migration.Lock settings = t.plan().migration().lockOrDefaults();
-        String app = t.plan().app();
-        String env = t.environment().name();
-        LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), t.environment().namespaceOrDefault(), lockName(app, env),
-                t.identity().id(), settings.leaseDurationOrDefault(), MigrationJob.labels(app, env), scheduler, api, clock, ticker);
-        return slot.claim(t.site(), app, lock, settings.waitOrDefault());
+        JobSite site = t.site();
+        SlotKey key = SlotKey.of(t.plan(), t.environment());
+        site.lockNote("migration slot " + key.describe());
+        noteEarlierLease(site, t.plan().app(), key);
+        Map<String, String> labels = new TreeMap<>(MigrationSlot.migrations());
+        labels.put(Labels.SLOT, key.label());
+        NamespaceWatch leases = site.watch(key.leaseNamespace());
+        LeaseLock lock = new LeaseLock(t.client(), leases.leases(), key.leaseNamespace(), key.leaseName(), t.identity().id(),
+                settings.leaseDurationOrDefault(), labels, scheduler, api, clock, ticker);
+        return slot.claim(site, key, lock, settings.waitOrDefault());
+    }
+
+    /**
+     * Says, the first time a run of this version meets it, that the app and environment's Lease of earlier versions (keyed
+     * by the app's name) is no longer this app's lock, and what is: nothing changes without a word. Marks it once it is
+     * free, so that the note is not repeated; runs of earlier versions still take it, and only it.
+     */
+    private static void noteEarlierLease(JobSite site, String app, SlotKey key) {
+        String name = lockName(app, site.environment());
+        try {
+            Lease earlier = site.client().leases().inNamespace(site.namespace()).withName(name).get();
+            Map<String, String> a = earlier == null || earlier.getMetadata().getAnnotations() == null ? Map.of()
+                    : earlier.getMetadata().getAnnotations();
+            if (earlier == null || a.containsKey(Labels.ANNOTATION_SUPERSEDED_BY)) {
+                return;
+            }
+            LeaseRecord record = LeaseRecord.of(earlier);
+            site.lockNote("the app " + app + "'s migrations in " + site.environment() + " were serialised by the Lease " + name
+                    + ", keyed by the app's name, until this version of mtd; the slot is now keyed by what is migrated: "
+                    + key.value() + " (" + key.origin() + "). Runs of earlier versions take only the Lease " + name
+                    + (record.held() ? " (held now by " + record.holder() + ")" : "")
+                    + ": upgrade every pipeline that migrates this database");
+            if (!record.held()) {
+                site.client().leases().inNamespace(site.namespace()).withName(name).edit(l -> {
+                    Map<String, String> annotations = new TreeMap<>(l.getMetadata().getAnnotations() == null ? Map.of()
+                            : l.getMetadata().getAnnotations());
+                    annotations.put(Labels.ANNOTATION_SUPERSEDED_BY, key.leaseNamespace() + "/" + key.leaseName());
+                    l.getMetadata().setAnnotations(annotations);
+                    return l;
+                });
+            }
+        } catch (KubernetesClientException e) {
+            // only a note: the slot does not depend on it
+        }
     }
 
     /**
@@ -200,7 +277,7 @@ public final class MigrationStage {
         boolean own = claim == null;
         CompletableFuture<SlotClaim> claimed = own ? claim(ready.target()) : claim;
         return claimed.thenComposeAsync(c -> {
-            CompletableFuture<MigrationResult> migrated = c.run(job);
+            CompletableFuture<MigrationResult> migrated = c.run(job, ready.database());
             if (own) {
                 // report as soon as the Job ended; the lock is given back meanwhile, not before
                 migrated.whenComplete((r, e) -> c.release());
@@ -273,7 +350,8 @@ public final class MigrationStage {
         public String summary() {
             return switch (report.outcome()) {
                 case SUCCEEDED -> "migrated in " + Durations.format(report.duration())
-                        + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "");
+                        + (report.attempts() > 1 ? " (" + report.attempts() + " attempts)" : "")
+                        + (report.message() == null ? "" : "; " + report.message());
                 case SKIPPED -> report.message();
                 default -> report.explanation();
             };
@@ -281,7 +359,10 @@ public final class MigrationStage {
 
     }
 
-    /** The Lease that serializes the migrations of {@code app} in {@code environment}. */
+    /**
+     * The Lease that serialised the migrations of {@code app} in {@code environment} before slots were keyed by what is
+     * migrated ({@link SlotKey}): a run notes it when it finds one.
+     */
     public static String lockName(String app, String environment) {
         String plain = app + "-" + environment + "-migration-lock";
         return KubeNames.isLabel(plain) ? plain : KubeNames.hashedName(app + "/" + environment, 8, app, environment, "lock");

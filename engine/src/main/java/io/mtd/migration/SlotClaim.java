@@ -18,6 +18,7 @@ import io.mtd.plan.Migration;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +46,7 @@ public final class SlotClaim {
 
     private final MigrationSlot slot;
     private final JobSite site;
-    private final Map<String, String> selector;
+    private final SlotKey key;
     private final LeaseLock.Held held;
     private final long deadline;
     private final ScheduledExecutorService scheduler;
@@ -54,11 +55,11 @@ public final class SlotClaim {
     private final Duration unschedulableGrace;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    SlotClaim(MigrationSlot slot, JobSite site, Map<String, String> selector, LeaseLock.Held held, long deadline,
+    SlotClaim(MigrationSlot slot, JobSite site, SlotKey key, LeaseLock.Held held, long deadline,
             ScheduledExecutorService scheduler, Executor api, Ticker ticker, Duration unschedulableGrace) {
         this.slot = slot;
         this.site = site;
-        this.selector = selector;
+        this.key = key;
         this.held = held;
         this.deadline = deadline;
         this.scheduler = scheduler;
@@ -80,49 +81,119 @@ public final class SlotClaim {
     }
 
     /**
-     * Runs {@code job} under the claim: once no other Job occupies the slot, skips it (succeeded before), reports it
-     * (failed before, without retry), attaches to it (running) or creates it, then waits for it. Fails with
+     * Runs {@code job} under the claim: once no other Job occupies the slot, attaches to its release's Job that runs,
+     * reports one that failed before (without retry), skips or runs again one that succeeded before (as
+     * {@link Rerun} decides from {@code database}), or creates it, then waits for it. Fails with
      * {@link CancelledException}, {@link LockLost.Exception}, {@link LeaseLock.LockTimeoutException} or an API error.
+     *
+     * @param database what the database said before the run about what this Job would apply
      */
-    CompletableFuture<MigrationResult> run(MigrationJob job) {
+    CompletableFuture<MigrationResult> run(MigrationJob job, DatabaseState database) {
         if (released.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("the migration slot was released before Job "
                     + job.name() + " ran"));
         }
-        return slot.vacant(site, selector, job, held, deadline).thenComposeAsync(v -> start(job), api);
+        return slot.vacant(site, key, job, held, deadline).thenComposeAsync(v -> start(job, database), api);
     }
 
-    private CompletableFuture<MigrationResult> start(MigrationJob job) {
+    /** {@link #run(MigrationJob, DatabaseState)} for a Job whose database was not read before. */
+    CompletableFuture<MigrationResult> run(MigrationJob job) {
+        return run(job, DatabaseState.NOT_READ);
+    }
+
+    private CompletableFuture<MigrationResult> start(MigrationJob job, DatabaseState database) {
         learnSecrets(job.migration());
         // never call the API on the informers' event loop or the timers' scheduler: continue on the API pool
         return site.watch().synced().thenComposeAsync(v -> {
-            Job existing = site.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
-            if (existing != null) {
-                if (JobStatus.succeeded(existing) && job.kind().printsSql()) {
-                    return printedBefore(job, existing);
-                }
-                if (JobStatus.succeeded(existing)) {
-                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED,
-                            MigrationReason.Engine.ALREADY_SUCCEEDED, "already migrated for this image" + ranBy(existing), 0, 0, null));
-                }
-                Optional<JobCondition> failed = JobStatus.condition(existing, JobConditionType.FAILED);
-                if (failed.isPresent()) {
-                    if (!job.migration().retries()) {
-                        return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
-                                MigrationReason.of(orElse(failed.get().getReason(), JobConditionType.FAILED.value())),
-                                "the migration Job for this image already failed" + ranBy(existing) + ": "
-                                        + orElse(failed.get().getMessage(), "no message")
-                                        + ". Fix the cause and set migration.retry: true (mtd run --retry) to run it again",
-                                null, 0, null));
-                    }
-                    site.note("replacing the failed migration Job " + job.name() + " (retry requested)");
-                    return slot.delete(site, job.name()).thenComposeAsync(x -> createAndWait(job), api);
-                }
-                site.note("attaching to the running migration Job " + job.name() + ranBy(existing));
-                return waitFor(job);
+            List<Job> earlier = releaseJobs(job);
+            Job running = earlier.stream().filter(j -> !JobStatus.ended(j)).reduce((a, b) -> b).orElse(null);
+            if (running != null) {
+                site.note("attaching to the running migration Job " + running.getMetadata().getName() + ranBy(running));
+                return waitFor(job.attempt(attemptOf(running)), false, null);
             }
-            return createAndWait(job);
+            Job last = earlier.isEmpty() ? null : earlier.get(earlier.size() - 1);
+            if (last == null) {
+                return createAndWait(job, null);
+            }
+            if (JobStatus.succeeded(last) && job.kind().printsSql()) {
+                return printedBefore(job.attempt(attemptOf(last)), last);
+            }
+            if (JobStatus.succeeded(last)) {
+                Rerun.Decision decision = Rerun.after(job.migration(), database, "Job " + last.getMetadata().getName()
+                        + ranBy(last));
+                site.note(decision.why());
+                if (decision instanceof Rerun.Skip) {
+                    return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED,
+                            MigrationReason.Engine.ALREADY_SUCCEEDED, decision.why(), 0, 0, null));
+                }
+                return createAndWait(job.attempt(attemptOf(last) + 1), decision.why());
+            }
+            Optional<JobCondition> failed = JobStatus.condition(last, JobConditionType.FAILED);
+            if (!job.migration().retries()) {
+                return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED,
+                        MigrationReason.of(orElse(failed.map(JobCondition::getReason).orElse(null), JobConditionType.FAILED.value())),
+                        "the migration Job for this image already failed" + ranBy(last) + ": "
+                                + orElse(failed.map(JobCondition::getMessage).orElse(null), "no message")
+                                + ". Fix the cause and set migration.retry: true (mtd run --retry) to run it again",
+                        null, 0, null));
+            }
+            MigrationJob again = job.attempt(attemptOf(last));
+            site.note("replacing the failed migration Job " + again.name() + " (retry requested)");
+            return slot.delete(site, site.namespace(), again.name()).thenComposeAsync(x -> createAndWait(again, null), api);
         }, api);
+    }
+
+    /**
+     * Every Job of {@code job}'s release that is not being deleted, first attempt first: found by the release's label,
+     * and by the first attempt's name (a Job an earlier version of mtd created has no such label).
+     */
+    private List<Job> releaseJobs(MigrationJob job) {
+        Map<String, Job> found = new java.util.TreeMap<>();
+        for (Job j : site.client().batch().v1().jobs().inNamespace(job.namespace()).withLabel(Labels.RELEASE, job.release())
+                .list().getItems()) {
+            found.put(j.getMetadata().getName(), j);
+        }
+        Job first = site.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.release()).get();
+        if (first != null) {
+            found.put(first.getMetadata().getName(), first);
+        }
+        return found.values().stream().filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+                .sorted(java.util.Comparator.comparingInt(SlotClaim::attemptOf)).toList();
+    }
+
+    /** Which run of its release's Job {@code job} is (an earlier version's Job: the first). */
+    static int attemptOf(Job job) {
+        Map<String, String> a = job.getMetadata().getAnnotations();
+        try {
+            return a == null || a.get(Labels.ANNOTATION_ATTEMPT) == null ? 1 : Integer.parseInt(a.get(Labels.ANNOTATION_ATTEMPT));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /**
+     * Creates the Job once what its Pod needs from the namespace is there, then waits for it; a missing Secret, ConfigMap,
+     * key or service account fails at once and no Job is created. {@code why} says why it runs (again), or is null.
+     */
+    private CompletableFuture<MigrationResult> createAndWait(MigrationJob job, String why) {
+        Job manifest = job.manifest();
+        PodPrerequisites.Check check;
+        try {
+            check = PodPrerequisites.of(site.client(), job.namespace(), manifest,
+                    job.configMaps().stream().map(c -> c.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+        } catch (KubernetesClientException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (!check.unchecked().isEmpty()) {
+            site.note("could not check before creating Job " + job.name() + " that its Pod can start: "
+                    + String.join("; ", check.unchecked()) + "; a missing one fails the migration once its Pod reports it");
+        }
+        if (!check.ok()) {
+            return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.FAILED, MigrationReason.of(check.reason()),
+                    "the migration's Pod could not start: " + String.join("; ", check.missing()) + ". Found before any Job"
+                            + " was created, so nothing ran and nothing can start later", null, 0, null));
+        }
+        return create(job, 1).thenComposeAsync(v -> waitFor(job, true, why), scheduler);
     }
 
     /**
@@ -144,16 +215,12 @@ public final class SlotClaim {
         if (log == null) {
             site.note("Job " + job.name() + " printed the SQL for this image before" + ranBy(existing)
                     + ", but its Pod's log is gone: printing it again");
-            return slot.delete(site, job.name()).thenComposeAsync(x -> createAndWait(job), api);
+            return slot.delete(site, site.namespace(), job.name()).thenComposeAsync(x -> createAndWait(job, null), api);
         }
         java.util.List<String> lines = site.masker().maskLines(log.lines().toList());
         site.listener().onLines(io.mtd.progress.Stage.LINT, site.environment(), pod.get().getMetadata().getName(), lines);
         return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED, MigrationReason.Engine.ALREADY_SUCCEEDED,
                 "printed before for this image by Job " + job.name() + ranBy(existing) + ": its log is read again", 0, 1, lines));
-    }
-
-    private CompletableFuture<MigrationResult> createAndWait(MigrationJob job) {
-        return create(job, 1).thenComposeAsync(v -> waitFor(job), scheduler);
     }
 
     /**
@@ -186,6 +253,12 @@ public final class SlotClaim {
 
     private void createOnce(MigrationJob job) {
         KubernetesClient client = held.boundedClient();
+        if (!key.leaseNamespace().equals(job.namespace())
+                && !held.record(Map.of(Labels.ANNOTATION_OCCUPANT, job.namespace() + "/" + job.name()))) {
+            // runs in other namespaces find the Job through the Lease: no Job it does not name
+            throw new LockLost.Exception(held.lost().getNow(new LockLost(held.lease(), null,
+                    "the Lease could not record the Job about to be created")));
+        }
         try {
             for (ConfigMap cm : job.configMaps()) {
                 try {
@@ -207,7 +280,8 @@ public final class SlotClaim {
                                 .withOwnerReferences(owned.getMetadata().getOwnerReferences()).endMetadata().build());
             }
             site.note("created Job " + job.name() + (job.configMaps().isEmpty() ? ""
-                    : " with " + job.configMaps().size() + " ConfigMap(s) of migration scripts"));
+                    : " with " + job.configMaps().size() + " ConfigMap(s) of migration scripts") + ", suspended until this"
+                    + " run watches it");
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
@@ -216,16 +290,39 @@ public final class SlotClaim {
         }
     }
 
-    private CompletableFuture<MigrationResult> waitFor(MigrationJob job) {
+    /**
+     * Waits for the Job, resuming it first when this run created it ({@link StartWindow}); a Job whose container never
+     * started is deleted however the wait ends, so that it cannot start later with nobody watching.
+     *
+     * @param why why the Job runs again after an earlier success (the report says it), or null
+     */
+    private CompletableFuture<MigrationResult> waitFor(MigrationJob job, boolean created, String why) {
         MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), job.name(), site.environment(),
                 site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
         Migration m = job.migration();
         Duration jobDeadline = m.timeoutOrDefault();
-        CompletableFuture<MigrationResult> result = waiter.await(jobDeadline.plus(
-                jobDeadline.compareTo(DEADLINE_SLACK) < 0 ? jobDeadline : DEADLINE_SLACK));
+        Duration maxWait = jobDeadline.plus(jobDeadline.compareTo(DEADLINE_SLACK) < 0 ? jobDeadline : DEADLINE_SLACK);
+        CompletableFuture<MigrationResult> result = waiter.await(maxWait);
+        // resumed only now: this run watches the Job from here on
+        CompletableFuture<Void> window = new StartWindow(site, held, job, scheduler, api, ticker).keep(created, maxWait);
+        result.whenComplete((r, e) -> window.complete(null));
         site.cancelled().thenAccept(waiter::cancel);
         held.lost().thenAccept(l -> waiter.cancel(l.describe()));
         return result.thenComposeAsync(r -> {
+            boolean stopped = r.outcome() == StageOutcome.CANCELLED || r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
+            if (stopped && !startedContainer(job)) {
+                // nothing ran: left alone, it could start later with nobody watching
+                CompletableFuture<MigrationResult> deleted = slot.delete(site, site.namespace(), job.name())
+                        .thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
+                                + " was deleted before its container started, so nothing ran"));
+                if (held.lost().isDone() && r.outcome() == StageOutcome.CANCELLED && !site.cancelled().isDone()) {
+                    LockLost l = held.lost().join();
+                    return deleted.thenCompose(x -> CompletableFuture.failedFuture(new LockLost.Exception(new LockLost(
+                            l.lease(), l.holder(), l.why() + "; stopped waiting, so nothing is rolled out; the Job "
+                            + job.name() + " was deleted before its container started, so nothing ran"))));
+                }
+                return deleted;
+            }
             if (held.lost().isDone() && r.outcome() == StageOutcome.CANCELLED && !site.cancelled().isDone()) {
                 // the Job keeps the environment occupied: the run that took the lock over waits for it
                 LockLost l = held.lost().join();
@@ -235,21 +332,30 @@ public final class SlotClaim {
             }
             if (MigrationSlot.neverStarted(r, site.watch().pods(job.name()))) {
                 // left alone, the kubelet would start it once the image or Secret appears: with nobody watching
-                return slot.delete(site, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
-                        + " was deleted before its container started, so nothing ran; fix the cause and run again"));
+                return slot.delete(site, site.namespace(), job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job "
+                        + job.name() + " was deleted before its container started, so nothing ran; fix the cause and run again"));
             }
-            boolean stopped = r.outcome() == StageOutcome.CANCELLED || r.reason() == MigrationReason.Engine.WAIT_TIMEOUT;
             if (stopped) {
                 if (m.deletesOnCancel()) {
-                    return slot.delete(site, job.name()).thenApply(v -> withMessage(r, r.message() + "; the Job " + job.name()
-                            + " was deleted (migration.onCancel: delete)"));
+                    return slot.delete(site, site.namespace(), job.name()).thenApply(v -> withMessage(r, r.message()
+                            + "; the Job " + job.name() + " was deleted (migration.onCancel: delete)"));
                 }
                 return CompletableFuture.completedFuture(withMessage(r, r.message() + "; the migration still runs: the Job "
                         + job.name() + " in namespace " + job.namespace() + " is left to finish (killing a migration half way"
                         + " is worse), and the next run waits for it to end"));
             }
-            return CompletableFuture.completedFuture(r);
+            return CompletableFuture.completedFuture(why != null && r.outcome() == StageOutcome.SUCCEEDED ? withMessage(r, why) : r);
         }, api);
+    }
+
+    /** Whether a container of the Job's Pods runs or ran, straight from the API server (the watch may lag a start). */
+    private boolean startedContainer(MigrationJob job) {
+        try {
+            return site.client().pods().inNamespace(job.namespace()).withLabel(Labels.JOB_NAME, job.name()).list().getItems()
+                    .stream().anyMatch(PodDiagnosis::hasStarted);
+        } catch (KubernetesClientException e) {
+            return true; // not known: leave it, as a started one is left
+        }
     }
 
     /** Reads the Secrets the Job references so that their values are masked in its log. */

@@ -23,7 +23,7 @@ import java.util.Map;
  * @param serviceAccount service account the Pod runs as
  * @param resources container resource requests and limits
  * @param podSecurity overrides of the restricted Pod Security defaults
- * @param lock the migration lock's timings
+ * @param lock the migration slot: its key (what is migrated), its Lease's namespace and timings
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
  * @param compatibility the check that the running version works against the migrated schema, before each rollout
@@ -31,6 +31,9 @@ import java.util.Map;
  * @param drift {@code block} (default) or {@code warn}: what a schema that differs from the one staging was tested on
  *     does to the run
  * @param backup the backup Job run right before each environment's migration (unless an environment has its own)
+ * @param skipWhenSucceeded skip a command migration whose Job for the same image already succeeded, on the strength of
+ *     that Job's record alone (default false: the command runs again, as framework migrate commands are no-ops when the
+ *     database is up to date)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Migration(
@@ -54,7 +57,8 @@ public record Migration(
         Compatibility compatibility,
         DatabaseJob snapshot,
         String drift,
-        DatabaseJob backup) {
+        DatabaseJob backup,
+        Boolean skipWhenSucceeded) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     public static final Duration DEFAULT_TTL = Duration.ofDays(1);
@@ -126,6 +130,11 @@ public record Migration(
         return retry != null && retry;
     }
 
+    /** Whether the plan trusts a succeeded Job's record over asking the database (see {@code skipWhenSucceeded}). */
+    public boolean trustsJobRecord() {
+        return Boolean.TRUE.equals(skipWhenSucceeded);
+    }
+
     /** Whether a Job still running when waiting stops (timeout, cancel) is deleted rather than left to finish. */
     public boolean deletesOnCancel() {
         return "delete".equals(onCancel);
@@ -150,7 +159,8 @@ public record Migration(
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
                 .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
-                .compatibility(compatibility).snapshot(snapshot).drift(drift).backup(backup);
+                .compatibility(compatibility).snapshot(snapshot).drift(drift).backup(backup)
+                .skipWhenSucceeded(skipWhenSucceeded);
     }
 
     /** Builds a {@link Migration}; each setting is as in the plan file, null for its default. */
@@ -176,6 +186,7 @@ public record Migration(
         private DatabaseJob snapshot;
         private String drift;
         private DatabaseJob backup;
+        private Boolean skipWhenSucceeded;
 
         private Builder() {}
 
@@ -288,10 +299,15 @@ public record Migration(
             return this;
         }
 
+        public Builder skipWhenSucceeded(Boolean skipWhenSucceeded) {
+            this.skipWhenSucceeded = skipWhenSucceeded;
+            return this;
+        }
+
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
                     ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility,
-                    snapshot, drift, backup);
+                    snapshot, drift, backup, skipWhenSucceeded);
         }
     }
 
@@ -339,14 +355,23 @@ public record Migration(
     }
 
     /**
-     * Timings of the per app and environment migration lock (a Kubernetes Lease).
+     * The migration slot: one Lease and the unfinished Jobs of one key serialise every migration of what is migrated.
      *
      * @param leaseDuration how long the lease stays valid without renewal; a crashed holder's lease is taken over after it
      * @param waitTimeout how long to wait for another pipeline's migration before giving up
+     * @param key names what is migrated (say {@code orders-db}): plans that name the same key share one slot whatever
+     *     their apps and Secrets; without it the key is derived from the migration's connection source
+     * @param namespace where the slot's Lease lives (default: the environment's namespace); plans in several namespaces
+     *     that share a key name the same one
      */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
-    public record Lock(String leaseDuration, String waitTimeout) {
-        public static final Lock DEFAULTS = new Lock(null, null);
+    public record Lock(String leaseDuration, String waitTimeout, String key, String namespace) {
+        public static final Lock DEFAULTS = new Lock(null, null, null, null);
+
+        /** Timings only: the key derived from the connection source, the Lease in the environment's namespace. */
+        public Lock(String leaseDuration, String waitTimeout) {
+            this(leaseDuration, waitTimeout, null, null);
+        }
 
         public Duration leaseDurationOrDefault() {
             return Durations.parseOr(leaseDuration, Duration.ofSeconds(30));

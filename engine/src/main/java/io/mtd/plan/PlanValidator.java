@@ -137,6 +137,14 @@ public final class PlanValidator {
         if (m.lock() != null) {
             duration("migration.lock.leaseDuration", m.lock().leaseDuration(), true);
             duration("migration.lock.waitTimeout", m.lock().waitTimeout(), false);
+            if (m.lock().key() != null && !KubeNames.isSubdomain(m.lock().key())) {
+                error("migration.lock.key", "'" + m.lock().key() + "' is not a slot key: name what is migrated with lower-case"
+                        + " letters, digits, '-' and '.' (e.g. '" + KubeNames.suggestLabel(m.lock().key()) + "'), the same in"
+                        + " every plan that migrates that database");
+            }
+            if (m.lock().namespace() != null) {
+                label("migration.lock.namespace", m.lock().namespace());
+            }
         }
         if (m.compatibility() != null) {
             errors.addAll(Compatibility.errors(m.compatibility()));

@@ -785,8 +785,10 @@ public final class Promotion {
 
     /** What a Job of this run in {@code s}'s environment runs from {@code jobImage} needs. */
     private MigrationStage.Target target(Step s, String jobImage) {
-        return new MigrationStage.Target(plan, s.env, jobImage, stages.identity(), s.client, s.watch, events, masker, cancelled,
-                stages.workspace());
+        KubernetesClient client = s.client;
+        // the slot's Lease and occupying Jobs may live in another namespace (migration.lock.namespace): watched there too
+        return new MigrationStage.Target(plan, s.env, jobImage, stages.identity(), client, s.watch, events, masker, cancelled,
+                stages.workspace(), ns -> stages.watches().apply(client, ns));
     }
 
     /**

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mtd.KillableEngine;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxFixture;
+import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.report.RunOutcome;
@@ -28,10 +30,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A randomised, seeded and bounded soak of the migration slot: 30 runs of one app and environment with random images
+ * A randomised, seeded and bounded soak of the migration slot: 30 runs of two apps (a web service and its worker) that
+ * migrate one database in one environment, with random images
  * (some repeated, some that cannot be pulled), cancelled or killed at random moments, each on a machine whose clock is
- * up to two minutes off, while the API server drops its watches and fails Lease updates now and then. The invariants: never two migration containers at once, every image's
- * migration command started at most once, every run that succeeded has its image's Job complete, and every run that
+ * up to two minutes off, while the API server drops its watches and fails Lease updates now and then. The plans trust a
+ * succeeded Job's record ({@code skipWhenSucceeded}), so that a repeated image is skipped, not run again. The invariants:
+ * never two migration containers at once in the namespace, whatever their app, every image's migration command started
+ * at most once, every run that succeeded has its image's Job complete, and every run that
  * ended has its stages' start and finish events in pairs.
  *
  * <p>The seed is printed; {@code -Dmtd.soak.seed=N} runs the same choices again (timings still vary).
@@ -42,7 +47,7 @@ class MigrationSlotSoakTest {
     private static final String NS = "soak";
 
     @Test
-    void thirtyInterruptedRunsOfOneEnvironmentNeverMigrateTwiceAtOnce() throws Exception {
+    void thirtyInterruptedRunsOfTwoAppsOnOneDatabaseNeverMigrateTwiceAtOnce() throws Exception {
         long seed = Long.getLong("mtd.soak.seed", System.nanoTime());
         System.out.println("MigrationSlotSoakTest seed " + seed + " (reproduce with -Dmtd.soak.seed=" + seed + ")");
         Random random = new Random(seed);
@@ -50,9 +55,11 @@ class MigrationSlotSoakTest {
         ScheduledExecutorService chaos = Executors.newSingleThreadScheduledExecutor();
         try (SandboxFixture cluster = new SandboxFixture()) {
             cluster.sandbox.kubelet().injectFault("soak-broken", Fault.IMAGE_PULL_BACKOFF);
-            List<MigrateThenDeploy> engines = new ArrayList<>();
+            cluster.secret(NS, "shop-db", Map.of("DATABASE_URL", "postgres://db/shop"));
+            List<KillableEngine> engines = new ArrayList<>();
             List<CompletableFuture<RunReport>> reports = new ArrayList<>();
             List<String> images = new ArrayList<>();
+            List<String> apps = new ArrayList<>();
             Set<String> killed = new LinkedHashSet<>();
             Map<String, String> actions = new java.util.LinkedHashMap<>();
             Map<String, RecordingListener> listeners = new java.util.LinkedHashMap<>();
@@ -61,21 +68,26 @@ class MigrationSlotSoakTest {
             Map<String, String> skews = new java.util.LinkedHashMap<>();
             scheduleChaos(chaos, cluster, faults);
             for (int i = 0; i < RUNS; i++) {
-                String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-app:" + random.nextInt(12);
+                // each app its own repository: a Job record is the skip's evidence for its own app only
+                String app = random.nextBoolean() ? "shop" : "shop-worker";
+                String image = random.nextInt(8) == 0 ? "soak-broken:" + i : "soak-" + app + ":" + random.nextInt(12);
                 int work = 100 + random.nextInt(500);
                 Migration m = Migration.builder().command("sh", "-c", "echo migrating " + image + "; sleep "
-                        + work / 1000.0 + "; echo migrated").timeout("1m").lock(new Migration.Lock("4s", "3m")).build();
-                Plan plan = SandboxFixture.plan(image, m, NS);
+                        + work / 1000.0 + "; echo migrated").timeout("1m").envFromSecret(List.of("shop-db"))
+                        .lock(new Migration.Lock("4s", "3m")).skipWhenSucceeded(true).build();
+                Plan plan = new Plan(app, image, null, m, null, List.of(Environment.of(NS, NS, List.of())));
                 String runId = "soak-" + i;
                 RecordingListener listener = new RecordingListener();
                 listeners.put(runId, listener);
                 // each run's machine has its own clock: up to two minutes ahead or behind
                 Duration skew = Duration.ofSeconds(clocks.nextInt(241) - 120);
                 skews.put(runId, skew.toSeconds() + "s");
-                MigrateThenDeploy engine = cluster.builder(listener, runId).clock(Clock.offset(Clock.systemUTC(), skew)).build();
-                MigrateThenDeploy.Run run = engine.start(plan);
+                KillableEngine engine = new KillableEngine(cluster, listener, runId,
+                        b -> b.clock(Clock.offset(Clock.systemUTC(), skew)));
+                MigrateThenDeploy.Run run = engine.engine().start(plan);
                 engines.add(engine);
                 images.add(image);
+                apps.add(app);
                 reports.add(run.report());
                 int action = random.nextInt(100);
                 long at = random.nextInt(1500);
@@ -86,7 +98,7 @@ class MigrationSlotSoakTest {
                     actions.put(runId, "kill@" + at + "ms");
                     killed.add(runId);
                     // the process dies: nothing released, nobody renews its lease or watches its Job
-                    chaos.schedule(engine::close, at, TimeUnit.MILLISECONDS);
+                    chaos.schedule(engine::kill, at, TimeUnit.MILLISECONDS);
                 }
                 Thread.sleep(random.nextInt(400)); // pacing: runs arrive at random moments
             }
@@ -101,7 +113,7 @@ class MigrationSlotSoakTest {
                 assertStagesPaired(runId, seed, report, listeners.get(runId));
                 if (report.outcome() == RunOutcome.SUCCEEDED) {
                     Job job = cluster.client.batch().v1().jobs().inNamespace(NS)
-                            .withName(MigrationJob.nameFor("shop", NS, images.get(i))).get();
+                            .withName(MigrationJob.nameFor(apps.get(i), NS, images.get(i))).get();
                     assertThat(job).as("the Job of successful run %s", runId).isNotNull();
                     assertThat(JobStatus.condition(job, JobConditionType.COMPLETE)).as("run %s succeeded", runId).isPresent();
                 }
@@ -109,22 +121,22 @@ class MigrationSlotSoakTest {
             chaos.shutdownNow();
             cluster.sandbox.clearRequestFaults();
             // what killed runs left behind ends by itself (or stays stuck, never started)
-            await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrations("shop", NS) == 0
+            await().atMost(Duration.ofMinutes(2)).until(() -> cluster.sandbox.kubelet().runningMigrationsIn(NS) == 0
                     && cluster.client.batch().v1().jobs().inNamespace(NS).list().getItems().stream().allMatch(j ->
-                    JobStatus.ended(j)
+                    JobStatus.ended(j) || Boolean.TRUE.equals(j.getSpec().getSuspend())
                             || j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().startsWith("soak-broken")));
             System.out.println("MigrationSlotSoakTest seed " + seed + ": " + outcomes + ", killed " + killed + ", actions "
                     + actions + ", clocks " + skews + ", in " + Duration.ofNanos(System.nanoTime() - began).toSeconds() + "s");
 
-            assertThat(cluster.sandbox.kubelet().maxConcurrentMigrations("shop", NS))
-                    .as(() -> "seed " + seed + "\n" + String.join("\n", cluster.sandbox.kubelet().migrationHistory("shop", NS))
+            assertThat(cluster.sandbox.kubelet().maxConcurrentMigrationsIn(NS))
+                    .as(() -> "seed " + seed + "\n" + String.join("\n", cluster.sandbox.kubelet().migrationHistoryIn(NS))
                             + "\n" + transcript(listeners)).isEqualTo(1);
             for (String image : new LinkedHashSet<>(images)) {
                 assertThat(cluster.sandbox.kubelet().migrationStarts(image)).as("starts of %s, seed %d", image, seed)
                         .isLessThanOrEqualTo(image.startsWith("soak-broken") ? 0 : 1);
             }
             assertThat(outcomes.getOrDefault(RunOutcome.SUCCEEDED, 0)).as("seed %d", seed).isPositive();
-            engines.forEach(MigrateThenDeploy::close);
+            engines.forEach(KillableEngine::close);
         } finally {
             chaos.shutdownNow();
         }

@@ -72,6 +72,12 @@ class MigrationSlotTest {
         return new Plan("shop", image, null, m, null, List.of(Environment.of(ns, ns, List.of(deployments))));
     }
 
+    /** The slot's Lease of the test plans in {@code ns} (they read no Secret: keyed by the app in the namespace). */
+    private static String leaseName(String ns) {
+        return SlotKey.of(plan("any:1", migration(List.of("true"), "2m", "30s", null), ns), Environment.of(ns, ns, List.of()))
+                .leaseName();
+    }
+
     private static List<Job> jobs(String ns) {
         return cluster.jobs(ns);
     }
@@ -136,7 +142,7 @@ class MigrationSlotTest {
         await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
         // the process dies: its pools and connections go, nothing is released, nobody renews the lease
         killed.close();
-        Lease lease = cluster.client.leases().inNamespace(ns).withName(MigrationStage.lockName("shop", ns)).get();
+        Lease lease = cluster.client.leases().inNamespace(ns).withName(leaseName(ns)).get();
         assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("run-a");
 
         RecordingListener b = new RecordingListener();
@@ -191,10 +197,13 @@ class MigrationSlotTest {
     void anOccupyingJobWhoseContainerNeverStartedIsDeletedWithANoteInsteadOfWaitedOnForever() throws Exception {
         String ns = "slot-stuck-occupant";
         cluster.sandbox.kubelet().injectFault("stuck-occupant", Fault.IMAGE_PULL_BACKOFF);
-        // a run that died right after creating its Job (no one will ever fail it fast)
+        // a run of an earlier version (which created its Jobs running, without a start window) that died right after
+        // creating its Job: no one will ever fail it fast
         Plan stuck = plan("stuck-occupant:1", migration(List.of("sh", "-c", "echo never"), "2m", "30s", null), ns);
         Job left = new MigrationJob(stuck, stuck.environments().get(0), stuck.image(),
                 new io.mtd.promotion.RunIdentity("dead-run", null)).manifest();
+        left.getSpec().setSuspend(null);
+        left.getMetadata().getAnnotations().remove(Labels.ANNOTATION_START_WINDOW);
         cluster.client.batch().v1().jobs().inNamespace(ns).resource(left).create();
 
         RecordingListener b = new RecordingListener();
@@ -234,8 +243,9 @@ class MigrationSlotTest {
         assertThat(failed.outcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
         assertThat(failed.environments().get(0).migration().reason()).isIn("ImagePullBackOff", "ErrImagePull",
                 "CreateContainerConfigError", "Unschedulable");
-        assertThat(failed.environments().get(0).migration().message()).contains("was deleted before its container started")
-                .contains("nothing ran");
+        // a missing Secret is found before the Job is created; what cannot be checked in advance, once its Pod reports it
+        assertThat(failed.environments().get(0).migration().message()).contains(reason == NeverStarted.MISSING_SECRET
+                ? "Found before any Job was created" : "was deleted before its container started").contains("nothing ran");
         // nothing is left that could start the migration later, once the image or Secret appears
         assertThat(jobs(ns)).isEmpty();
         assertThat(cluster.client.pods().inNamespace(ns).list().getItems()).isEmpty();
@@ -291,7 +301,7 @@ class MigrationSlotTest {
         try (MigrateThenDeploy engine = cluster.engine(a, "run-a")) {
             MigrateThenDeploy.Run run = engine.start(plan("slot-a:" + ns, migration(gated("a", gate), "2m", "30s", null), ns, "web"));
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-a"));
-            cluster.client.leases().inNamespace(ns).withName(MigrationStage.lockName("shop", ns)).edit(l -> {
+            cluster.client.leases().inNamespace(ns).withName(leaseName(ns)).edit(l -> {
                 l.getSpec().setHolderIdentity("usurper-run");
                 l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() + 1);
                 return l;

@@ -97,7 +97,7 @@ class SlotClaimTest {
         assertThat(migrated.report().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
         Thread.sleep(300);
         assertThat(second).as("the second run waits until the claim is given back").isNotDone();
-        Lease lease = cluster.client.leases().inNamespace(ns).withName(MigrationStage.lockName("shop", ns)).get();
+        Lease lease = cluster.client.leases().inNamespace(ns).withName(SlotKey.of(first.plan(), first.environment()).leaseName()).get();
         assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("run-a");
         assertThat(lease.getSpec().getLeaseTransitions()).as("taken once, never given up in between").isZero();
         assertThat(jobs(ns)).as("nothing of the second run's came between").containsExactly("run-a echo 'SELECT 1;'",

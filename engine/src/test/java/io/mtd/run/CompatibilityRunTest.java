@@ -312,7 +312,8 @@ class CompatibilityRunTest {
         RunReport again = run(plan, b, "run-after-cancel");
         assertThat(again.outcome()).as(again.failure()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(b.text()).doesNotContain("waiting for the migration Job", "took over the migration lock");
-        assertThat(again.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SKIPPED);
+        // a command migration runs again (only the database, not the earlier Job's record, says it is done)
+        assertThat(again.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
         assertThat(cluster.deployedImage(ns, "web")).isEqualTo(ns + ":2");
     }
 

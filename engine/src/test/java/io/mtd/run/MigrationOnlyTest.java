@@ -68,7 +68,7 @@ class MigrationOnlyTest {
 
     @Test
     void theWholeRunAfterwardsSkipsTheMigrationAlreadyDoneForTheImage() {
-        Plan plan = plan("both", "echo migrated");
+        Plan plan = SandboxFixture.trustingJobRecord(plan("both", "echo migrated"));
         try (MigrateThenDeploy engine = engine(ApprovalGate.DENY_ALL, new RecordingListener())) {
             engine.startMigration(plan, "staging").report().orTimeout(60, TimeUnit.SECONDS).join();
         }

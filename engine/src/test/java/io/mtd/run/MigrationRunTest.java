@@ -10,7 +10,7 @@ import io.mtd.RecordingListener;
 import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
 import io.mtd.migration.MigrationJob;
-import io.mtd.migration.MigrationStage;
+import io.mtd.migration.SlotKey;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.progress.ProgressEvent;
@@ -38,6 +38,12 @@ class MigrationRunTest {
         try (MigrateThenDeploy engine = cluster.engine(listener, runId)) {
             return engine.start(plan).report().orTimeout(60, TimeUnit.SECONDS).join();
         }
+    }
+
+    /** The migration slot's Lease of the test plans in {@code ns} (they read no Secret: keyed by the app there). */
+    private static String lease(String ns) {
+        Plan p = plan("shop:any", "true", ns);
+        return SlotKey.of(p, p.environments().get(0)).leaseName();
     }
 
     private static List<Job> jobs(String namespace) {
@@ -179,8 +185,9 @@ class MigrationRunTest {
     }
 
     @Test
-    void reRunAfterSuccessSkipsTheMigration() {
-        Plan plan = plan("shop:rerun", "echo once", "rerun-staging");
+    void reRunAfterSuccessSkipsTheMigrationWhenThePlanTrustsTheJobRecord() {
+        Plan plan = plan("shop:rerun", Migration.builder().command("sh", "-c", "echo once").timeout("2m")
+                .skipWhenSucceeded(true).build(), "rerun-staging");
         assertThat(run(plan, new RecordingListener(), "run-1").outcome()).isEqualTo(RunOutcome.SUCCEEDED);
 
         RecordingListener second = new RecordingListener();
@@ -247,7 +254,9 @@ class MigrationRunTest {
 
     @Test
     void twoPipelinesAtOnceRunOneJobAndTheOtherWaitsOnTheLock() {
-        Plan plan = plan("shop:concurrent", "sleep 2; echo migrated", "lock-staging");
+        // the waiting pipeline trusts the Job record: it finds the migration done when its turn comes
+        Plan plan = plan("shop:concurrent", Migration.builder().command("sh", "-c", "sleep 2; echo migrated").timeout("2m")
+                .skipWhenSucceeded(true).build(), "lock-staging");
         RecordingListener a = new RecordingListener();
         RecordingListener b = new RecordingListener();
         try (MigrateThenDeploy ea = cluster.engine(a, "pipeline-a"); MigrateThenDeploy eb = cluster.engine(b, "pipeline-b")) {
@@ -268,7 +277,7 @@ class MigrationRunTest {
 
     @Test
     void anExpiredLeaseIsTakenOverAndALiveOneMakesTheRunWait() {
-        String lease = MigrationStage.lockName("shop", "lease-staging");
+        String lease = lease("lease-staging");
         ZonedDateTime longAgo = ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(10);
         cluster.client.leases().inNamespace("lease-staging").resource(new LeaseBuilder()
                 .withNewMetadata().withName(lease).withNamespace("lease-staging").endMetadata()
@@ -281,7 +290,7 @@ class MigrationRunTest {
 
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         cluster.client.leases().inNamespace("lease2-staging").resource(new LeaseBuilder()
-                .withNewMetadata().withName(MigrationStage.lockName("shop", "lease2-staging")).withNamespace("lease2-staging").endMetadata()
+                .withNewMetadata().withName(lease("lease2-staging")).withNamespace("lease2-staging").endMetadata()
                 .withNewSpec().withHolderIdentity("live-pipeline").withLeaseDurationSeconds(3600)
                 .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
         Migration m = Migration.builder().command("sh", "-c", "true").timeout("2m")

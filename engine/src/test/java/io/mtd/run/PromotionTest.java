@@ -72,7 +72,7 @@ class PromotionTest {
 
     @Test
     void twoEnvironmentsSucceedInOrderAndAReRunChangesNothing() {
-        Plan plan = plan("ok", "shop:2", "echo migrated", null);
+        Plan plan = SandboxFixture.trustingJobRecord(plan("ok", "shop:2", "echo migrated", null));
         RecordingListener events = new RecordingListener();
         RunReport report = run(plan, APPROVE, null, events);
 

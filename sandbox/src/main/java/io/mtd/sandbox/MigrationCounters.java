@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class MigrationCounters {
 
     private final Map<String, Occupancy> migrations = new ConcurrentHashMap<>();
+    private final Map<String, Occupancy> namespaces = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
+    private final List<SandboxKubelet.ContainerStart> log = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Counts the start of {@code pod}'s container from {@code image}; returns what to run when it ended (nothing for a
@@ -28,9 +30,40 @@ final class MigrationCounters {
         }
         String name = pod.getMetadata().getName();
         Occupancy occupancy = migrations.computeIfAbsent(key, k -> new Occupancy());
+        String namespace = pod.getMetadata().getNamespace() == null ? "" : pod.getMetadata().getNamespace();
+        Occupancy inNamespace = namespaces.computeIfAbsent(namespace, k -> new Occupancy());
+        log.add(new SandboxKubelet.ContainerStart(namespace, name, jobOf(pod), image, System.nanoTime()));
         occupancy.started(name);
+        inNamespace.started(name);
         starts.computeIfAbsent(image, k -> new AtomicInteger()).incrementAndGet();
-        return () -> occupancy.ended(name);
+        return () -> {
+            occupancy.ended(name);
+            inNamespace.ended(name);
+        };
+    }
+
+    int maxIn(String namespace) {
+        Occupancy o = namespaces.get(namespace);
+        return o == null ? 0 : o.max();
+    }
+
+    int runningIn(String namespace) {
+        Occupancy o = namespaces.get(namespace);
+        return o == null ? 0 : o.running();
+    }
+
+    List<String> historyIn(String namespace) {
+        Occupancy o = namespaces.get(namespace);
+        return o == null ? List.of() : o.history();
+    }
+
+    List<SandboxKubelet.ContainerStart> log() {
+        return List.copyOf(log);
+    }
+
+    private static String jobOf(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return labels == null ? "" : labels.getOrDefault("batch.kubernetes.io/job-name", labels.getOrDefault("job-name", ""));
     }
 
     int max(String app, String environment) {

@@ -49,6 +49,7 @@ final class PodRun {
     private final String name;
     private final Container container;
     private final FaultHooks faults;
+    private final java.time.Duration pullDelay;
     private final PodStatusReport status;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private ContainerProcess process;
@@ -56,8 +57,9 @@ final class PodRun {
     private volatile String killReason;
     private volatile boolean stopped;
 
-    PodRun(Node node, Pod pod, Fault fault) {
+    PodRun(Node node, Pod pod, Fault fault, java.time.Duration pullDelay) {
         this.node = node;
+        this.pullDelay = pullDelay;
         this.pod = pod;
         this.namespace = pod.getMetadata().getNamespace();
         this.name = pod.getMetadata().getName();
@@ -79,6 +81,14 @@ final class PodRun {
     void live() {
         try {
             if (!faults.schedule(status) || !faults.pull(status, container.getImage())) {
+                return;
+            }
+            // a slow pull: the container waits in ContainerCreating, and a Pod stopped meanwhile never starts it
+            long pulled = System.nanoTime() + pullDelay.toNanos();
+            while (System.nanoTime() < pulled && !halted()) {
+                pause(Math.min(50, Math.max(1, (pulled - System.nanoTime()) / 1_000_000)));
+            }
+            if (halted()) {
                 return;
             }
             SandboxImage image = node.images().apply(container.getImage());

@@ -44,6 +44,7 @@ public final class SandboxKubelet implements AutoCloseable {
     private final KubernetesClient client;
     private final Map<String, SandboxImage> images = new ConcurrentHashMap<>();
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final Map<String, java.time.Duration> pullDelays = new ConcurrentHashMap<>();
     private final Map<String, PodRun> runs = new ConcurrentHashMap<>();
     /** The uids of deleted Pods this node is stopping: every later update of such a Pod is left alone. */
     private final java.util.Set<String> terminating = ConcurrentHashMap.newKeySet();
@@ -137,6 +138,18 @@ public final class SandboxKubelet implements AutoCloseable {
         faults.remove(repository);
     }
 
+    /**
+     * Makes pulling every new Pod's image of {@code repository} take {@code delay} (a large image, a slow registry): its
+     * container waits in ContainerCreating meanwhile, then starts. {@link Duration#ZERO} removes it.
+     */
+    public void pullDelay(String repository, java.time.Duration delay) {
+        if (delay.isZero()) {
+            pullDelays.remove(repository);
+        } else {
+            pullDelays.put(repository, delay);
+        }
+    }
+
     /** Removes every injected fault; Pods that already have one keep it. */
     public void clearFaults() {
         faults.clear();
@@ -168,6 +181,32 @@ public final class SandboxKubelet implements AutoCloseable {
     public int runningMigrations(String app, String environment) {
         return counters.running(app, environment);
     }
+
+    /**
+     * The most migration containers (of any app) that ever ran at the same time in {@code namespace}: the number "never
+     * twice at once on one database" keeps at 1 where every app of the namespace migrates one database.
+     */
+    public int maxConcurrentMigrationsIn(String namespace) {
+        return counters.maxIn(namespace);
+    }
+
+    /** How many migration containers (of any app) run in {@code namespace} right now. */
+    public int runningMigrationsIn(String namespace) {
+        return counters.runningIn(namespace);
+    }
+
+    /** When each migration container in {@code namespace} started and ended: see {@link #migrationHistory}. */
+    public List<String> migrationHistoryIn(String namespace) {
+        return counters.historyIn(namespace);
+    }
+
+    /** Every start of a migration container on this node, in order, with its {@link System#nanoTime()}. */
+    public List<ContainerStart> migrationStarts() {
+        return counters.log();
+    }
+
+    /** One start of a migration container: its Pod, Job and image, and when ({@link System#nanoTime()}). */
+    public record ContainerStart(String namespace, String pod, String job, String image, long nanos) {}
 
     /** How many times a migration container's process was started from {@code image} (exactly as the Pod names it). */
     public int migrationStarts(String image) {
@@ -203,7 +242,8 @@ public final class SandboxKubelet implements AutoCloseable {
         if (runs.containsKey(uid)) {
             return;
         }
-        PodRun run = new PodRun(node, pod, faults.get(repositoryOf(pod.getSpec().getContainers().get(0).getImage())));
+        String repository = repositoryOf(pod.getSpec().getContainers().get(0).getImage());
+        PodRun run = new PodRun(node, pod, faults.get(repository), pullDelays.getOrDefault(repository, java.time.Duration.ZERO));
         if (runs.putIfAbsent(uid, run) == null) {
             workers.submit(run::live);
         }

@@ -52,4 +52,30 @@ class MigrationCountersTest {
         assertThat(counters.max("shop", "staging")).isZero();
         assertThat(counters.history("shop", "staging")).isEmpty();
     }
+
+    @Test
+    void migrationsOfEveryAppInANamespaceArePeakedTogetherAndEachStartIsLogged() {
+        Pod web = migration("web-1", "shop", "staging");
+        web.getMetadata().setNamespace("shop");
+        web.getMetadata().getLabels().put("job-name", "shop-job");
+        Pod worker = migration("worker-1", "shop-worker", "staging");
+        worker.getMetadata().setNamespace("shop");
+        Pod elsewhere = migration("other-1", "shop", "staging");
+        elsewhere.getMetadata().setNamespace("other");
+
+        Runnable a = counters.started(web, "shop:1");
+        Runnable b = counters.started(worker, "worker:1");
+        counters.started(elsewhere, "shop:1");
+        a.run();
+
+        assertThat(counters.maxIn("shop")).as("two apps, one namespace").isEqualTo(2);
+        assertThat(counters.runningIn("shop")).isEqualTo(1);
+        assertThat(counters.maxIn("other")).isEqualTo(1);
+        assertThat(counters.max("shop", "staging")).as("per app: shop's in both namespaces").isEqualTo(2);
+        assertThat(counters.log()).extracting(SandboxKubelet.ContainerStart::pod).containsExactly("web-1", "worker-1", "other-1");
+        assertThat(counters.log().get(0).job()).isEqualTo("shop-job");
+        assertThat(counters.log().get(0).nanos()).isLessThanOrEqualTo(counters.log().get(1).nanos());
+        b.run();
+        assertThat(counters.historyIn("shop")).hasSize(4);
+    }
 }

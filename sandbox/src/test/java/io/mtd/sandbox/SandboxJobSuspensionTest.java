@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -169,5 +170,41 @@ class SandboxJobSuspensionTest {
         Job done = awaitFinished("plain", "Complete");
 
         assertThat(suspendedCondition(done)).isNull();
+    }
+
+    @Test
+    void aDeadlineThatPassesWhileTheImageIsPulledStopsThePodBeforeItsContainerStartsAndOneMovedOnLetsItStart() {
+        CLUSTER.sandbox().kubelet().pullDelay("registry.example.com/slowpull", Duration.ofSeconds(4));
+        try {
+            Job lapsed = suspended("lapsed", "echo started");
+            lapsed.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/slowpull:1");
+            lapsed.getSpec().setActiveDeadlineSeconds(2L);
+            Job moved = suspended("moved", "echo started");
+            moved.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/slowpull:2");
+            moved.getSpec().setActiveDeadlineSeconds(2L);
+            for (Job j : List.of(lapsed, moved)) { // counted as migrations: the node logs when their containers start
+                j.getSpec().getTemplate().setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withLabels(Map.of(
+                        "app.kubernetes.io/component", "migration", "app.kubernetes.io/managed-by", "migrate-then-deploy",
+                        "app.kubernetes.io/name", "slowpull", "migrate-then-deploy.io/environment", "default")).build());
+            }
+            client.batch().v1().jobs().resource(lapsed).create();
+            client.batch().v1().jobs().resource(moved).create();
+            suspend("lapsed", false);
+            suspend("moved", false);
+            // the deadline of one is moved on before it passes, as a Job's spec.activeDeadlineSeconds may be
+            client.batch().v1().jobs().withName("moved").patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"spec\":{\"activeDeadlineSeconds\":30}}");
+
+            Job failed = awaitFinished("lapsed", "Failed");
+            assertThat(SandboxJobTest.condition(failed, "Failed").getReason()).isEqualTo("DeadlineExceeded");
+            assertThat(awaitFinished("moved", "Complete").getStatus().getSucceeded()).isEqualTo(1);
+            assertThat(CLUSTER.sandbox().kubelet().migrationStarts()).extracting(s -> s.job()).contains("moved");
+            // the pull of the lapsed one ends after its deadline: its container never starts
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> CLUSTER.sandbox().kubelet().migrationStarts().stream().noneMatch(s -> s.job().equals("lapsed")));
+            assertThat(podsOf("lapsed")).allSatisfy(p -> assertThat(p.getStatus().getPhase()).isEqualTo("Failed"));
+        } finally {
+            CLUSTER.sandbox().kubelet().pullDelay("registry.example.com/slowpull", Duration.ZERO);
+        }
     }
 }
