@@ -72,7 +72,7 @@ public record PlanStatus(String app, Instant at, List<EnvironmentStatus> environ
             deployed.add(new Workload(name, c == null ? env.container() : c.getName(), c == null ? null : c.getImage(),
                     RolloutStatus.revision(d), RolloutStatus.progress(d).substring(name.length() + 2), RolloutStatus.isComplete(d)));
         }
-        return new EnvironmentStatus(env.name(), ns, deployed, SlotState.read(client, plan.app(), env.name(), ns), null);
+        return new EnvironmentStatus(env.name(), ns, deployed, SlotState.read(client, plan, env), null);
     }
 
     /** The status as {@code mtd status} prints it: per environment, what runs, the last migration and the slot. */

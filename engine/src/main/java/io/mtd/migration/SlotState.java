@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.kube.Labels;
 import io.mtd.kube.LeaseRecord;
+import io.mtd.plan.Environment;
+import io.mtd.plan.Plan;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -51,14 +53,17 @@ public record SlotState(List<JobState> jobs, LeaseRecord lock) {
         jobs = List.copyOf(jobs);
     }
 
-    /** Reads the slot of {@code app} in {@code environment}, in {@code namespace}. */
-    public static SlotState read(KubernetesClient client, String app, String environment, String namespace) {
-        List<JobState> jobs = client.batch().v1().jobs().inNamespace(namespace).withLabels(MigrationSlot.selector(app, environment))
+    /**
+     * Reads the slot of {@code plan}'s migration in {@code env}: the Jobs of its key in the environment's namespace and
+     * the key's Lease, wherever it lives.
+     */
+    public static SlotState read(KubernetesClient client, Plan plan, Environment env) {
+        SlotKey key = SlotKey.of(plan, env);
+        List<JobState> jobs = client.batch().v1().jobs().inNamespace(env.namespaceOrDefault()).withLabel(Labels.SLOT, key.label())
                 .list().getItems().stream().map(SlotState::state)
                 .sorted(Comparator.comparing(JobState::created, Comparator.nullsFirst(Comparator.naturalOrder())).reversed())
                 .toList();
-        LeaseRecord lock = LeaseRecord.of(client.leases().inNamespace(namespace)
-                .withName(MigrationStage.lockName(app, environment)).get());
+        LeaseRecord lock = LeaseRecord.of(client.leases().inNamespace(key.leaseNamespace()).withName(key.leaseName()).get());
         return new SlotState(jobs, lock);
     }
 
