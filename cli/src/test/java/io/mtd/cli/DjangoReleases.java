@@ -106,7 +106,12 @@ final class DjangoReleases implements AutoCloseable {
      * @return the version's image
      */
     String version(String tag, Path overlay) {
-        return image(tag, NextRelease.layOver(EXAMPLE, overlay, versions.resolve(tag)));
+        return version(tag, List.of(overlay));
+    }
+
+    /** As {@link #version(String, Path)} with several overlays laid one after the other (a release sequence's versions). */
+    String version(String tag, List<Path> overlays) {
+        return image(tag, NextRelease.layOver(EXAMPLE, overlays, versions.resolve(tag)));
     }
 
     private String image(String tag, Path dir) {

@@ -43,6 +43,11 @@ final class OrdersLoad implements AutoCloseable {
             return requests.stream().filter(r -> r.failure() != null).toList();
         }
 
+        /** The requests that started from {@code fromNanos} (inclusive) to {@code toNanos} (exclusive), by nanoTime. */
+        Summary between(long fromNanos, long toNanos) {
+            return new Summary(requests.stream().filter(r -> r.startNanos() >= fromNanos && r.startNanos() < toNanos).toList());
+        }
+
         /** The versions of the model that answered, by the fields a response listed, in the order first seen. */
         Set<String> fieldSets() {
             Set<String> seen = new LinkedHashSet<>();
