@@ -2,8 +2,6 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mtd.plan.Migration;
-import io.mtd.plan.PostRollout;
 import io.mtd.progress.StageOutcome;
 import io.mtd.report.EnvironmentReport;
 import io.mtd.report.RunOutcome;
@@ -11,9 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DjangoTrafficTest {
 
-    private static final Path SEQUENCE = DjangoReleases.EXAMPLE.resolve(NextRelease.RELEASES);
     private static final long SEED = Long.getLong("mtd.traffic.seed", 26L);
     private static final int PER_SECOND = 10;
 
@@ -52,24 +47,21 @@ class DjangoTrafficTest {
 
     @Test
     void theSafeReleaseSequenceUnderLoadLosesNoRequestAndTheUnsafeRenameStopsOnStaging() throws InterruptedException {
-        String expand = releases.version("1.1.0", overlays("1.1.0"));
-        String read = releases.version("1.2.0", overlays("1.1.0", "1.2.0"));
-        String contract = releases.version("1.3.0", overlays("1.1.0", "1.2.0", "1.3.0"));
-        String rename = releases.version("1.4.0-rename", overlays("1.1.0", "1.2.0", "1.3.0", "1.4.0-rename"));
+        List<String> images = DjangoReleases.SEQUENCE.stream().map(releases::sequenceVersion).toList();
+        String contract = images.get(DjangoReleases.SEQUENCE.indexOf(DjangoReleases.CONTRACT));
         DjangoReleases.Site site = releases.servingSite("traffic");
         InetSocketAddress production = releases.serviceAddress(site, "production");
         awaitServing(production);
 
         OrdersLoad load = OrdersLoad.start(production, PER_SECOND, SEED, Duration.ofMinutes(8));
-        List<String> images = List.of(expand, read, contract, rename);
         List<DjangoReleases.Released> runs = new ArrayList<>();
         List<Long> marks = new ArrayList<>();
         OrdersLoad.Summary seen;
         try {
             Thread.sleep(1000); // traffic on the old version first
-            for (String image : images) {
+            for (int i = 0; i < images.size(); i++) {
                 marks.add(System.nanoTime());
-                runs.add(releases.release(site, image, image.equals(contract) ? DjangoTrafficTest::contractAfterRollout : UnaryOperator.identity()));
+                runs.add(releases.release(site, images.get(i), DjangoReleases.sequenceMigration(DjangoReleases.SEQUENCE.get(i))));
             }
             marks.add(System.nanoTime());
             Thread.sleep(1000); // and on what serves after
@@ -106,16 +98,6 @@ class DjangoTrafficTest {
         assertThat(releases.deployed(site, "production")).isEqualTo(contract);
         assertThat(releases.applied(site, "production")).last().isEqualTo("orders.0006_remove_order_customer");
         assertThat(releases.columns(site, "production", "orders_order")).contains("customer_name").doesNotContain("buyer");
-    }
-
-    private static List<Path> overlays(String... tags) {
-        return Arrays.stream(tags).map(SEQUENCE::resolve).toList();
-    }
-
-    /** The contract release: its migration up to 0005 before the rollout, the drop (0006) after it. */
-    private static Migration.Builder contractAfterRollout(Migration.Builder m) {
-        return m.command(List.of("python3", "manage.py", "migrate", "orders", "0005", "--noinput"))
-                .postRollout(new PostRollout(null, List.of("python3", "manage.py", "migrate", "--noinput"), null, null));
     }
 
     /** Until the Service answers (its endpoints follow the Pods' readiness a moment later), at most 30 s. */
