@@ -225,9 +225,16 @@ public final class Traffic {
                 }
                 String label = (s.stage() == Stage.MIGRATION || s.stage() == Stage.COMPATIBILITY)
                         && rolledOut.contains(s.environment()) ? "contract (" + s.stage().label() + ")" : s.stage().label();
-                started.put(System.nanoTime(), s.environment() + " " + label);
+                mark(s.environment() + " " + label);
             } else if (event instanceof ProgressEvent.StageFinished f && f.environment() != null) {
-                started.put(System.nanoTime(), f.environment() + " after " + f.stage().label());
+                mark(f.environment() + " after " + f.stage().label());
+            }
+        }
+
+        private void mark(String label) {
+            long now = System.nanoTime();
+            while (started.putIfAbsent(now, label) != null) {
+                now++; // two events in one tick: the later one still comes after
             }
         }
 
