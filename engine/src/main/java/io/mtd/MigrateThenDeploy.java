@@ -2,6 +2,7 @@ package io.mtd;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mtd.command.DriftCheck;
 import io.mtd.command.PlanPreview;
 import io.mtd.command.RbacManifest;
 import io.mtd.command.ReleaseCheck;
@@ -234,6 +235,23 @@ public final class MigrateThenDeploy implements AutoCloseable {
     /** The least-privilege Role and RoleBinding per environment for {@code serviceAccount}. */
     public RbacManifest rbac(CheckedPlan plan, String serviceAccount, String serviceAccountNamespace, boolean readSecrets) {
         return masker().maskAll(RbacManifest.of(plan.plan(), serviceAccount, serviceAccountNamespace, readSecrets), RbacManifest.class);
+    }
+
+    /**
+     * Each environment's schema now against the one kept after its last successful run: a snapshot Job per environment,
+     * under its migration lock, as a run takes one (the plan must take snapshots, {@code migration.snapshot}). Blocks
+     * until every environment answered.
+     *
+     * @throws InvalidPlanException when the plan takes no snapshots
+     */
+    public DriftCheck drift(CheckedPlan plan) {
+        Plan p = plan.plan();
+        DriftCheck.requireSnapshots(p);
+        SecretMasker masker = masker();
+        ProgressListener events = new MaskingListener(listener, masker);
+        DriftCheck check = DriftCheck.of(p, new DriftCheck.Engine(migrations, stages.clients(), stages.watches(),
+                stages.identity(), workspace), events, masker);
+        return masker.maskAll(check, DriftCheck.class);
     }
 
     /**

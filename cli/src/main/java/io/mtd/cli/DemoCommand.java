@@ -2,6 +2,7 @@ package io.mtd.cli;
 
 import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
+import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
 import io.mtd.sandbox.SandboxDatabase;
@@ -45,6 +46,14 @@ final class DemoCommand implements Callable<Integer> {
             + " before its rollout, and the demo exits 11 as mtd run would.")
     boolean incompatible;
 
+    @Option(names = "--drift", description = "Take schema snapshots (migration.snapshot) and, before the run, change"
+            + " production's database by hand (a table staging does not have): the run stops before production's migration"
+            + " with the difference, and the demo exits 12 as mtd run would.")
+    boolean drift;
+
+    /** The change made by hand in the last environment's database for {@code --drift}: an out-of-band hotfix. */
+    static final String HAND_MADE = "CREATE TABLE hotfix_audit (id bigint PRIMARY KEY, note text NOT NULL)";
+
     @Override
     public Integer call() throws Exception {
         if (example.equals(Path.of(DEFAULT_EXAMPLE)) && !Files.isDirectory(example)) {
@@ -57,6 +66,10 @@ final class DemoCommand implements Callable<Integer> {
                     + ": run it from the repository's root, or pass --example DIR");
             return ExitCode.INVALID;
         }
+        if (drift && incompatible) {
+            System.err.println("mtd demo: --drift and --incompatible each stop a release: give one of them");
+            return ExitCode.INVALID;
+        }
         CheckedPlan checked = MigrateThenDeploy.read(planFile, example.toAbsolutePath());
         Plan plan = checked.plan();
         Path overlay = example.resolve(NextRelease.INCOMPATIBLE);
@@ -65,6 +78,12 @@ final class DemoCommand implements Callable<Integer> {
                     : " has no incompatible next release (a directory " + NextRelease.INCOMPATIBLE + "/ with the files it changes)")
                     + ": try --example examples/django or --example examples/catalog");
             return ExitCode.INVALID;
+        }
+        if (drift && !plan.migration().takesSnapshots()) {
+            // the example's plan with the built-in pg_dump snapshot, from the migration's Secret
+            plan = new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder()
+                    .snapshot(new DatabaseJob(null, null, null, null, null, null, null)).build(), plan.rollout(), plan.environments());
+            checked = MigrateThenDeploy.check(plan);
         }
         Map<String, String> imageEnv = Map.of();
         if (Files.isRegularFile(example.resolve("manage.py"))) {
@@ -87,8 +106,17 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
+            if (drift) {
+                changeByHand(db, plan, databases);
+            }
             int code = RunCommand.execute(engine(cluster, cluster.workspace()), checked, report);
             printSchemas(db, plan, databases);
+            if (drift && code == ExitCode.DRIFTED) {
+                System.out.println();
+                System.out.println("The drift check stopped the release before production's migration: staging is migrated,"
+                        + " production is untouched. Drop the table there, or accept the difference knowingly (mtd run"
+                        + " --accept-drift FINGERPRINT); the demo exits " + ExitCode.DRIFTED + ", as mtd run does.");
+            }
             if (code != ExitCode.OK) {
                 return code;
             }
@@ -129,6 +157,17 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             NextRelease.delete(next);
         }
+    }
+
+    /** For {@code --drift}: the last environment's database changed by hand before the release, as a hotfix would. */
+    private static void changeByHand(SandboxDatabase db, Plan plan, Map<String, String> databases) throws SQLException {
+        String last = plan.environments().get(plan.environments().size() - 1).name();
+        String database = databases.get(last);
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password())) {
+            c.createStatement().execute(HAND_MADE);
+        }
+        System.out.println("Changed " + last + "'s database " + database + " by hand: " + HAND_MADE);
+        System.out.println();
     }
 
     private static MigrateThenDeploy.Builder engine(SandboxSession cluster, Path workspace) {

@@ -33,6 +33,12 @@ public final class ExitCode {
      * before its rollout, or after its post-rollout migration; the migration is not undone).
      */
     public static final int INCOMPATIBLE = 11;
+    /**
+     * An environment's schema was not the one the first environment was tested on, before or after its migration, and
+     * nobody accepted the difference (nothing migrated, or nothing rolled out, there); also {@code mtd plan --drift} when
+     * an environment's schema changed since its last release.
+     */
+    public static final int DRIFTED = 12;
 
     private ExitCode() {}
 
@@ -58,6 +64,7 @@ public final class ExitCode {
             case INCOMPATIBLE -> INCOMPATIBLE;
             case IMAGE_FAILED, INFRASTRUCTURE -> INFRASTRUCTURE;
             case SUPERSEDED -> SUPERSEDED;
+            case DRIFTED -> DRIFTED;
         };
     }
 
@@ -84,6 +91,9 @@ public final class ExitCode {
             + "       release (nothing older promoted there; --rollback goes back on purpose)%n"
             + "  11   the compatibility check failed: the version serving fails against the%n"
             + "       migrated schema (stopped before the rollout; the migration is not undone)%n"
+            + "  12   an environment's schema drifted from the one staging was tested on, and%n"
+            + "       nobody accepted it (--accept-drift); plan --drift: changed since the%n"
+            + "       last release%n"
             + "  130  Ctrl-C (SIGINT): the run was cancelled as the plan's onCancel says, its%n"
             + "       summary printed and --report written%n"
             + "  143  SIGTERM (e.g. a CI job aborted): the same as 130%n"

@@ -42,6 +42,11 @@ final class RunCommand implements Callable<Integer> {
                     + " when the output is piped; with no terminal (CI), the approval is refused at once.")
     List<String> approve = List.of();
 
+    @Option(names = "--accept-drift", paramLabel = "FINGERPRINT", split = ",",
+            description = "Accept up front the schema drift with this fingerprint (repeatable; the run prints it when it"
+                    + " stops for a drift). --approve never accepts a drift.")
+    List<String> acceptDrift = List.of();
+
     @Option(names = "--retry", description = "Replace a migration Job that failed for this image (as migration.retry: true).")
     boolean retry;
 
@@ -107,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
             }
             MigrateThenDeploy.Builder builder = MigrateThenDeploy.builder()
                     .listener(new ConsoleProgress(System.out))
-                    .approvals(new TerminalApprovals(new HashSet<>(approve), Terminal::open, null))
+                    .approvals(new TerminalApprovals(new HashSet<>(approve), new HashSet<>(acceptDrift), Terminal::open, null))
                     .workspace(dir)
                     .rolloutCommand(rolloutHook);
             if (!sandbox && !noPin) {

@@ -13,11 +13,13 @@ import java.util.function.Supplier;
 /**
  * Approvals for the CLI: environments named with {@code --approve ENV} are approved up front; any other asks on the
  * terminal (whatever stdout is: {@code mtd run ... | tee log} asks too), and is refused at once, with the fix, when
- * there is no terminal (CI), rather than waiting for nobody.
+ * there is no terminal (CI), rather than waiting for nobody. A schema drift is accepted up front only by its own
+ * fingerprint ({@code --accept-drift FINGERPRINT}): approving an environment never accepts a drift there.
  */
 final class TerminalApprovals implements ApprovalGate {
 
     private final Set<String> preApproved;
+    private final Set<String> acceptedDrifts;
     private final Supplier<Optional<Terminal>> opener;
     private final String user = System.getProperty("user.name", "unknown");
 
@@ -29,7 +31,13 @@ final class TerminalApprovals implements ApprovalGate {
      * @param upFront who approved the pre-approved environments (default: the user, with --approve ENV)
      */
     TerminalApprovals(Set<String> preApproved, Supplier<Optional<Terminal>> terminal, String upFront) {
+        this(preApproved, Set.of(), terminal, upFront);
+    }
+
+    /** @param acceptedDrifts the fingerprints of the schema drifts accepted up front ({@code --accept-drift}) */
+    TerminalApprovals(Set<String> preApproved, Set<String> acceptedDrifts, Supplier<Optional<Terminal>> terminal, String upFront) {
         this.preApproved = preApproved;
+        this.acceptedDrifts = acceptedDrifts;
         this.opener = terminal;
         this.upFront = upFront;
     }
@@ -43,6 +51,10 @@ final class TerminalApprovals implements ApprovalGate {
 
     @Override
     public String approvedUpFront(Request request) {
+        if (request.drift() != null) {
+            return acceptedDrifts.contains(request.drift().fingerprint())
+                    ? user + " (--accept-drift " + request.drift().fingerprint() + ")" : null;
+        }
         if (!preApproved.contains(request.environment()) && !preApproved.contains("all")) {
             return null;
         }
@@ -58,8 +70,10 @@ final class TerminalApprovals implements ApprovalGate {
         }
         Optional<Terminal> terminal = terminal();
         if (terminal.isEmpty()) {
-            return CompletableFuture.completedFuture(Decision.denied("mtd",
-                    "no terminal to ask on: pass --approve " + request.environment() + " to approve it up front"));
+            return CompletableFuture.completedFuture(Decision.denied("mtd", request.drift() != null
+                    ? "no terminal to ask on: read the difference, and pass --accept-drift " + request.drift().fingerprint()
+                            + " to accept it up front"
+                    : "no terminal to ask on: pass --approve " + request.environment() + " to approve it up front"));
         }
         CompletableFuture<Decision> answer = new CompletableFuture<>();
         // the prompt blocks on the terminal: give it its own thread, never an engine thread
@@ -78,8 +92,16 @@ final class TerminalApprovals implements ApprovalGate {
         return answer;
     }
 
-    /** The question: the change it approves, from what the environment runs now to what it will run. */
+    /**
+     * The question: the change it approves, from what the environment runs now to what it will run; or, for a drift, the
+     * difference's lines, then whether to accept it.
+     */
     static String question(Request request) {
+        if (request.drift() != null) {
+            Drift d = request.drift();
+            return String.format("%n%s%n    %s%nAccept this drift of %s (fingerprint %s) and go on? [y/N] ", d.summary(),
+                    String.join(String.format("%n    "), d.lines()), request.environment(), d.fingerprint());
+        }
         return String.format("%n%s now runs:       %s%n%s after approval: %s%nPromote %s to %s (namespace %s)? [y/N] ",
                 request.environment(), request.now(), request.environment(), request.next(),
                 request.image(), request.environment(), request.namespace());

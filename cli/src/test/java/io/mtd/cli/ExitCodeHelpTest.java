@@ -29,7 +29,7 @@ class ExitCodeHelpTest {
         // a row wrapped by picocli would leave a line that is neither a row nor an indented continuation
         assertThat(table).allSatisfy(l -> assertThat(ROW.matcher(l).matches() || l.startsWith("       ")).as(l).isTrue());
         assertThat(codes(String.join("\n", table), ROW)).containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-                "10", "11", "130", "143");
+                "10", "11", "12", "130", "143");
     }
 
     @Test

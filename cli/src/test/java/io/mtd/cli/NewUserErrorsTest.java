@@ -143,4 +143,18 @@ class NewUserErrorsTest {
                 .contains("/no/such/kubeconfig").doesNotContain("HTTP", "-1")
                 .satisfies(x -> assertThat(x.indexOf("pending migrations unknown")).isEqualTo(x.lastIndexOf("pending migrations unknown"))));
     }
+    @Test
+    void planDriftOnAPlanWithoutSnapshotsOrOfflineIsOneLineWithTheFixBeforeThePlanIsPrinted() throws Exception {
+        Path plan = file("plan.yaml", "app: shop\nimage: shop:1\nmigration: {command: [m], envFromSecret: shop-db}\n"
+                + "environments: [{name: staging, kubeconfig: /no/such/kubeconfig}]\n");
+        assertThat(Mtd.execute("plan", plan.toString(), "--drift")).isEqualTo(ExitCode.INVALID);
+        assertThat(console.err().trim()).contains("migration.snapshot", "add migration.snapshot").doesNotContain("\n", "Exception");
+        assertThat(console.out()).isEmpty();
+
+        Path snapshots = file("snapshots.yaml", "app: shop\nimage: shop:1\nmigration: {command: [m], envFromSecret: shop-db,"
+                + " snapshot: {}}\nenvironments: [{name: staging, kubeconfig: /no/such/kubeconfig}]\n");
+        assertThat(Mtd.execute("plan", snapshots.toString(), "--drift", "--offline")).isEqualTo(ExitCode.INVALID);
+        assertThat(console.err()).contains("leave out --offline");
+        assertThat(console.out()).isEmpty();
+    }
 }

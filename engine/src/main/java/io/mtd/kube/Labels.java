@@ -23,5 +23,12 @@ public final class Labels {
     public static final String ANNOTATION_LOCK_HOLDER = "migrate-then-deploy.io/lock-holder";
     public static final String ANNOTATION_LOCK_TRANSITIONS = "migrate-then-deploy.io/lock-transitions";
 
+    /**
+     * On a Job whose output the engine reads (a schema snapshot): {@value #LOG_READ_BY_ENGINE}, so that no run streams it
+     * into its log, also one that waits for it as another run's.
+     */
+    public static final String ANNOTATION_LOG = "migrate-then-deploy.io/log";
+    public static final String LOG_READ_BY_ENGINE = "read-by-engine";
+
     private Labels() {}
 }

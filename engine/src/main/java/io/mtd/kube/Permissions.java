@@ -89,6 +89,10 @@ public final class Permissions {
             rules.add(new Rule("", "configmaps", List.of("get", "create", "update"),
                     "the environment's release record: which run took it to which image, so that an older run stops"));
         }
+        if (plan.migration().takesSnapshots()) {
+            rules.add(new Rule("", "configmaps", List.of("get", "create", "update"),
+                    "the schema kept after each successful run, for the next run's comparison (migration.snapshot)"));
+        }
         if (!env.deployments().isEmpty()) {
             rules.add(new Rule("apps", "deployments", List.of("get", "list", "watch", "patch"),
                     "the rollout: set the new image, wait until available, undo on failure"));

@@ -24,7 +24,7 @@ public record SqlToken(Kind kind, String text, int line) {
      * The tokens' texts joined as SQL is usually written: a space between tokens, none inside parentheses, before a
      * comma, around {@code ::} or between a name and its argument list; a statement's text without comments and layout.
      */
-    static String join(List<SqlToken> tokens) {
+    public static String join(List<SqlToken> tokens) {
         StringBuilder text = new StringBuilder();
         SqlToken previous = null;
         for (SqlToken t : tokens) {

@@ -1,9 +1,12 @@
 package io.mtd.migration;
 
 import io.mtd.plan.Compatibility;
+import io.mtd.plan.DatabaseJob;
+import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PostRollout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +65,55 @@ public enum JobKind {
     },
 
     /**
+     * A snapshot of the environment's database schema ({@code migration.snapshot}), before and after its migration, from
+     * a database client's image (the Target's): its output is read by the engine, not shown in the run's log.
+     */
+    SNAPSHOT("snapshot", false, true) {
+        @Override
+        public Plan plan(Plan plan) {
+            DatabaseJob s = plan.migration().snapshot();
+            return with(plan, s.asMigration(plan.migration(), s.snapshotCommand(), SNAPSHOT_TIMEOUT));
+        }
+
+        @Override
+        String jobWord() {
+            return "snapshot";
+        }
+
+        @Override
+        public boolean readsOutput() {
+            return true;
+        }
+    },
+
+    /**
+     * The backup right before the environment's migration ({@code environments[].backup}, else {@code migration.backup}),
+     * from its own image (the Target's), its volume mounted.
+     */
+    BACKUP("backup", false, true) {
+        @Override
+        public Plan plan(Plan plan) {
+            throw new IllegalStateException("a backup's settings depend on its environment: use plan(plan, environment)");
+        }
+
+        @Override
+        public Plan plan(Plan plan, Environment environment) {
+            DatabaseJob b = environment.backupOr(plan.migration());
+            return with(plan, b.asMigration(plan.migration(), b.command(), BACKUP_TIMEOUT));
+        }
+
+        @Override
+        String jobWord() {
+            return "backup";
+        }
+
+        @Override
+        DatabaseJob.Volume volume(Plan plan, Environment environment) {
+            return environment.backupOr(plan.migration()).volume();
+        }
+    },
+
+    /**
      * The compatibility check ({@code migration.compatibility}): its command, from the image a version runs (the target's
      * image), with the migration's Secrets and environment. Each run tries its own schema, so each run has its own Job;
      * a check nobody waits for any more is deleted (it only reads, or writes in a transaction it rolls back).
@@ -84,6 +136,9 @@ public enum JobKind {
         }
     };
 
+    static final Duration SNAPSHOT_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(30);
+
     /** The variable the container reads its phase from, where the kind has one (documented for the post-rollout Job). */
     public static final String PHASE_VARIABLE = "MTD_MIGRATION_PHASE";
 
@@ -99,6 +154,29 @@ public enum JobKind {
 
     /** The plan whose migration this kind of Job runs (the same image, environment and lock as {@code plan}'s). */
     public abstract Plan plan(Plan plan);
+
+    /** The plan whose migration this kind of Job runs in {@code environment} (where its settings depend on it). */
+    public Plan plan(Plan plan, Environment environment) {
+        return plan(plan);
+    }
+
+    /** The word in the Job's name after the app and environment ({@code shop-staging-migrate-...}). */
+    String jobWord() {
+        return "migrate";
+    }
+
+    /**
+     * Whether the engine reads what the Job prints instead of showing it: its log is kept as written (for the engine
+     * only, masked before anything of it is shown) and not streamed into the run's log.
+     */
+    public boolean readsOutput() {
+        return false;
+    }
+
+    /** The volume mounted into this kind of Job's container in {@code environment}, or null. */
+    DatabaseJob.Volume volume(Plan plan, Environment environment) {
+        return null;
+    }
 
     /** The value of {@link #PHASE_VARIABLE} in the Job's container, or null for none. */
     public String phase() {
@@ -125,7 +203,7 @@ public enum JobKind {
     String nameKey() {
         return switch (this) {
             case MIGRATION -> "";
-            case POST_ROLLOUT, PRINT_SQL, COMPATIBILITY -> "#" + phase;
+            case POST_ROLLOUT, PRINT_SQL, COMPATIBILITY, SNAPSHOT, BACKUP -> "#" + phase;
             case PRINT_POST_ROLLOUT_SQL -> "#print-post-rollout-sql";
         };
     }

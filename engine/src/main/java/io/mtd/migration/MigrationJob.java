@@ -16,10 +16,15 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SeccompProfileBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.mtd.flyway.FlywayJob;
 import io.mtd.kube.Labels;
+import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Environment;
 import io.mtd.plan.KubeNames;
@@ -43,6 +48,7 @@ import java.util.UUID;
 public final class MigrationJob {
 
     static final String CONTAINER = "migrate";
+    private static final String KIND_VOLUME = "data";
     private static final int HASH_LENGTH = 10;
 
     private final Plan plan;
@@ -52,6 +58,8 @@ public final class MigrationJob {
     private final RunIdentity identity;
     private final String name;
     private final FlywayJob flyway;
+    /** A volume the kind mounts (a backup's destination), or null. */
+    private final DatabaseJob.Volume volume;
 
     /**
      * The migration Job of {@code environment} for {@code image}; {@code workspace} is where a Flyway plan's scripts are,
@@ -71,10 +79,10 @@ public final class MigrationJob {
      */
     public static MigrationJob of(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
             Path workspace) {
-        Plan own = kind.plan(plan);
+        Plan own = kind.plan(plan, environment);
         Flyway f = own.migration().flyway();
         return new MigrationJob(kind, own, environment, image, identity,
-                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null);
+                f != null && f.shipsFromWorkspace() ? FlywayJob.Scripts.read(f, workspace) : null, kind.volume(plan, environment));
     }
 
     /**
@@ -83,11 +91,11 @@ public final class MigrationJob {
      * @throws IllegalArgumentException for a Flyway plan whose scripts ship from the workspace: use {@link #of}
      */
     public MigrationJob(Plan plan, Environment environment, String image, RunIdentity identity) {
-        this(JobKind.MIGRATION, plan, environment, image, identity, null);
+        this(JobKind.MIGRATION, plan, environment, image, identity, null, null);
     }
 
     private MigrationJob(JobKind kind, Plan plan, Environment environment, String image, RunIdentity identity,
-            FlywayJob.Scripts shipped) {
+            FlywayJob.Scripts shipped, DatabaseJob.Volume volume) {
         this.plan = plan;
         this.kind = kind;
         this.environment = environment;
@@ -98,8 +106,9 @@ public final class MigrationJob {
         // compatibility check tries this run's schema, so it is never found again and skipped as done
         String key = image + (shipped == null ? "" : "#" + shipped.hash()) + kind.nameKey()
                 + (kind.everyRun() ? "#" + UUID.randomUUID() : "");
-        this.name = nameFor(plan.app(), environment.name(), key);
+        this.name = KubeNames.hashedName(key, HASH_LENGTH, plan.app(), environment.name(), kind.jobWord());
         this.flyway = f == null ? null : FlywayJob.of(f, image, shipped, name);
+        this.volume = volume;
     }
 
     /** What the Job is for. */
@@ -169,6 +178,9 @@ public final class MigrationJob {
         if (identity.url() != null) {
             annotations.put(Labels.ANNOTATION_RUN_URL, identity.url());
         }
+        if (kind.readsOutput()) {
+            annotations.put(Labels.ANNOTATION_LOG, Labels.LOG_READ_BY_ENGINE); // whoever waits on it: not shown in a run's log
+        }
         return new JobBuilder()
                 .withNewMetadata()
                     .withName(name())
@@ -188,11 +200,23 @@ public final class MigrationJob {
                             .withSecurityContext(podSecurityContext(m.podSecurityOrDefaults()))
                             .withInitContainers(initContainers(m))
                             .withContainers(container(m))
-                            .withVolumes(flyway == null ? List.of() : flyway.volumes())
+                            .withVolumes(volumes())
                         .endSpec()
                     .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    private List<Volume> volumes() {
+        List<Volume> volumes = new ArrayList<>(flyway == null ? List.of() : flyway.volumes());
+        if (volume != null) {
+            volumes.add(new VolumeBuilder().withName(KIND_VOLUME).withNewPersistentVolumeClaim(volume.claim(), false).build());
+        }
+        return volumes;
+    }
+
+    private List<VolumeMount> mounts() {
+        return volume == null ? List.of() : List.of(new VolumeMountBuilder().withName(KIND_VOLUME).withMountPath(volume.mountPath()).build());
     }
 
     private Container container(Migration m) {
@@ -217,6 +241,7 @@ public final class MigrationJob {
                 .withCommand(m.command())
                 .withEnv(env(m))
                 .withEnvFrom(envFrom(m))
+                .withVolumeMounts(mounts())
                 .withResources(resources(m.resources()))
                 .withSecurityContext(containerSecurityContext(m.podSecurityOrDefaults()))
                 .build();

@@ -1,5 +1,6 @@
 package io.mtd.migration;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mtd.concurrent.Futures;
@@ -37,6 +38,9 @@ import java.util.stream.Collectors;
  * waits for its result while streaming its log, and reports how it ended.
  */
 public final class MigrationStage {
+
+    /** How many of a Job's last log lines its outcome keeps (for parsers: Flyway's output, the printed SQL, a snapshot). */
+    public static final int LOG_LINES_KEPT = 20_000;
 
     private final ScheduledExecutorService scheduler;
     private final Executor api;
@@ -150,6 +154,27 @@ public final class MigrationStage {
         LeaseLock lock = new LeaseLock(t.client(), t.watch().leases(), t.environment().namespaceOrDefault(), lockName(app, env),
                 t.identity().id(), settings.leaseDurationOrDefault(), MigrationJob.labels(app, env), scheduler, api, clock, ticker);
         return slot.claim(t.site(), app, lock, settings.waitOrDefault());
+    }
+
+    /**
+     * Whether the Job of that {@code kind} for {@code t} already succeeded for this image, so that running it skips it as
+     * already applied: a Job that only matters before it runs (a backup) is left out then. Asked under the claim the Job
+     * runs under, so that no other run changes the answer before it runs; never on the caller's thread.
+     */
+    public CompletableFuture<Boolean> succeededBefore(Target t, JobKind kind) {
+        if (kind.everyRun()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            MigrationJob job;
+            try {
+                job = MigrationJob.of(kind, t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
+            } catch (IllegalArgumentException e) {
+                return false; // it cannot run: its preparation says why
+            }
+            Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
+            return existing != null && JobStatus.succeeded(existing);
+        }, api);
     }
 
     /**

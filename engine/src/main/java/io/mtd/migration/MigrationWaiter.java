@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.concurrent.Futures;
 import io.mtd.concurrent.Ticker;
+import io.mtd.kube.Labels;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
@@ -33,7 +34,7 @@ final class MigrationWaiter {
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
     /** After the Job ended, the log is read on while lines keep arriving, and given up after this long without any. */
     private static final Duration LOG_IDLE = Duration.ofSeconds(5);
-    private static final int LOG_LINES_KEPT = 20_000;
+    static final int LOG_LINES_KEPT = MigrationStage.LOG_LINES_KEPT;
     /** How long after the Job's end its Pods may still look unfinished in the (separate) Pod informer. */
     private static final Duration POD_SETTLE = Duration.ofSeconds(3);
     private static final Duration POD_SETTLE_CHECK = Duration.ofMillis(100);
@@ -58,6 +59,8 @@ final class MigrationWaiter {
     private final Map<String, Long> unschedulableSince = new HashMap<>();
     private CompletableFuture<MigrationResult> verdict;
     private boolean seenJob;
+    /** The Job's output is the engine's to read (a schema snapshot): kept as written, never streamed into the log. */
+    private volatile boolean readByEngine;
     private long endSeenNanos;
     private long heartbeats;
     private boolean finishing;
@@ -122,6 +125,8 @@ final class MigrationWaiter {
                 return WatchWait.Check.recheckIn(untilHeartbeat);
             }
             seenJob = true;
+            readByEngine = job.getMetadata().getAnnotations() != null
+                    && Labels.LOG_READ_BY_ENGINE.equals(job.getMetadata().getAnnotations().get(Labels.ANNOTATION_LOG));
             List<Pod> pods = watch.pods(jobName);
             for (Pod pod : pods) {
                 notePhase(pod);
@@ -204,7 +209,9 @@ final class MigrationWaiter {
         String source = name;
         logs.put(name, PodLogStream.follow(client, watch.namespace(), name, MigrationJob.CONTAINER, scheduler, lines -> {
             lastLineNanos = ticker.nanos();
-            List<String> masked = masker.maskLines(lines);
+            boolean read = readByEngine;
+            // masking may cut what the engine reads (a secret's value inside a name, or inside compressed text)
+            List<String> masked = read ? lines : masker.maskLines(lines);
             synchronized (logLines) {
                 for (String line : masked) {
                     logLines.addLast(line);
@@ -213,7 +220,9 @@ final class MigrationWaiter {
                     }
                 }
             }
-            listener.onLines(Stage.MIGRATION, environment, source, masked);
+            if (!read) {
+                listener.onLines(Stage.MIGRATION, environment, source, masked);
+            }
         }));
     }
 

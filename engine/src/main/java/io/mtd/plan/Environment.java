@@ -16,6 +16,7 @@ import java.util.List;
  * @param container container to update in those Deployments (default: the only container)
  * @param approval whether someone must approve before this environment is touched
  * @param approvers who may approve (default: anyone allowed to build)
+ * @param backup the backup Job run right before this environment's migration, instead of {@code migration.backup}
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Environment(
@@ -28,11 +29,23 @@ public record Environment(
         List<String> deployments,
         String container,
         Boolean approval,
-        List<String> approvers) {
+        List<String> approvers,
+        DatabaseJob backup) {
 
     public Environment {
         deployments = deployments == null ? List.of() : List.copyOf(deployments);
         approvers = approvers == null ? List.of() : List.copyOf(approvers);
+    }
+
+    /** An environment without a backup of its own. */
+    public Environment(String name, String context, String kubeconfig, String credentialsId, String serverUrl, String namespace,
+            List<String> deployments, String container, Boolean approval, List<String> approvers) {
+        this(name, context, kubeconfig, credentialsId, serverUrl, namespace, deployments, container, approval, approvers, null);
+    }
+
+    /** The backup taken before this environment's migration: its own, else the migration's for all, else none. */
+    public DatabaseJob backupOr(Migration m) {
+        return backup != null ? backup : m.backup();
     }
 
     /** An environment in one namespace of the current kubeconfig context. */
@@ -49,6 +62,7 @@ public record Environment(
     }
 
     public Environment withNamespace(String ns) {
-        return new Environment(name, context, kubeconfig, credentialsId, serverUrl, ns, deployments, container, approval, approvers);
+        return new Environment(name, context, kubeconfig, credentialsId, serverUrl, ns, deployments, container, approval, approvers,
+                backup);
     }
 }

@@ -27,6 +27,10 @@ import java.util.Map;
  * @param lint how the migration's SQL is checked for expand/contract safety
  * @param postRollout the contract phase: migrations run after each environment's rollout
  * @param compatibility the check that the running version works against the migrated schema, before each rollout
+ * @param snapshot the schema snapshots taken before and after each environment's migration (none: no snapshots)
+ * @param drift {@code block} (default) or {@code warn}: what a schema that differs from the one staging was tested on
+ *     does to the run
+ * @param backup the backup Job run right before each environment's migration (unless an environment has its own)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Migration(
@@ -47,7 +51,10 @@ public record Migration(
         Lock lock,
         Lint lint,
         PostRollout postRollout,
-        Compatibility compatibility) {
+        Compatibility compatibility,
+        DatabaseJob snapshot,
+        String drift,
+        DatabaseJob backup) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     public static final Duration DEFAULT_TTL = Duration.ofDays(1);
@@ -58,6 +65,29 @@ public record Migration(
         envFromSecret = envFromSecret == null ? List.of() : List.copyOf(envFromSecret);
         envFromConfigMap = envFromConfigMap == null ? List.of() : List.copyOf(envFromConfigMap);
         secretEnv = secretEnv == null ? List.of() : List.copyOf(secretEnv);
+    }
+
+    /** Drift from the reference schema stops the run ({@code block}, the default) or is only reported ({@code warn}). */
+    public boolean driftBlocks() {
+        return !"warn".equals(drift);
+    }
+
+    /** Whether schema snapshots are taken before and after each environment's migration. */
+    public boolean takesSnapshots() {
+        return snapshot != null;
+    }
+
+    /**
+     * The Secret the migration reaches its database with: Flyway's, else the only Secret it reads (all keys or single
+     * ones); null when there is none or more than one.
+     */
+    public String databaseSecret() {
+        if (flyway != null && flyway.secret() != null) {
+            return flyway.secret();
+        }
+        java.util.Set<String> secrets = new java.util.LinkedHashSet<>(envFromSecret);
+        secretEnv.forEach(s -> secrets.add(s.secret()));
+        return secrets.size() == 1 ? secrets.iterator().next() : null;
     }
 
     /** The lint settings, or none. */
@@ -120,7 +150,7 @@ public record Migration(
                 .envFromConfigMap(envFromConfigMap).secretEnv(secretEnv).timeout(timeout).backoffLimit(backoffLimit)
                 .retry(retry).ttlAfterFinished(ttlAfterFinished).onCancel(onCancel).serviceAccount(serviceAccount)
                 .resources(resources).podSecurity(podSecurity).lock(lock).lint(lint).postRollout(postRollout)
-                .compatibility(compatibility);
+                .compatibility(compatibility).snapshot(snapshot).drift(drift).backup(backup);
     }
 
     /** Builds a {@link Migration}; each setting is as in the plan file, null for its default. */
@@ -143,6 +173,9 @@ public record Migration(
         private Lint lint;
         private PostRollout postRollout;
         private Compatibility compatibility;
+        private DatabaseJob snapshot;
+        private String drift;
+        private DatabaseJob backup;
 
         private Builder() {}
 
@@ -235,6 +268,21 @@ public record Migration(
             return this;
         }
 
+        public Builder snapshot(DatabaseJob snapshot) {
+            this.snapshot = snapshot;
+            return this;
+        }
+
+        public Builder drift(String drift) {
+            this.drift = drift;
+            return this;
+        }
+
+        public Builder backup(DatabaseJob backup) {
+            this.backup = backup;
+            return this;
+        }
+
         public Builder compatibility(Compatibility compatibility) {
             this.compatibility = compatibility;
             return this;
@@ -242,7 +290,8 @@ public record Migration(
 
         public Migration build() {
             return new Migration(command, flyway, env, envFromSecret, envFromConfigMap, secretEnv, timeout, backoffLimit, retry,
-                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility);
+                    ttlAfterFinished, onCancel, serviceAccount, resources, podSecurity, lock, lint, postRollout, compatibility,
+                    snapshot, drift, backup);
         }
     }
 

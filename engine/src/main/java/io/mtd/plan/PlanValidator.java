@@ -60,7 +60,7 @@ public final class PlanValidator {
         if (plan.rollout() != null) {
             rollout(plan.rollout());
         }
-        environments(plan.environments());
+        environments(plan.environments(), plan.migration());
     }
 
     private void build(Build b) {
@@ -143,6 +143,7 @@ public final class PlanValidator {
             duration("migration.compatibility.timeout", m.compatibility().timeout(), true);
             secrets("migration.compatibility", m.compatibility().envFromSecret(), m.compatibility().secretEnv());
         }
+        schemaJobs(m);
     }
 
     /** The Secrets a Job's container reads, at {@code path}.envFromSecret and {@code path}.secretEnv. */
@@ -166,6 +167,36 @@ public final class PlanValidator {
                 error(p + ".key", "missing: the key in the Secret, e.g. url");
             }
         }
+    }
+
+    /** The snapshot, the drift policy and the backups: Jobs from a database client's image under the lock. */
+    private void schemaJobs(Migration m) {
+        if (m.snapshot() != null) {
+            databaseJob("migration.snapshot", m.snapshot(), m, false);
+            if (m.snapshot().volume() != null) {
+                error("migration.snapshot.volume", "a snapshot prints the schema to its log and writes nowhere: remove the volume");
+            }
+        }
+        if (m.drift() != null && !Set.of("block", "warn").contains(m.drift())) {
+            error("migration.drift", "'" + m.drift() + "' is not allowed: use block (drift stops the run until someone accepts it)"
+                    + " or warn (drift is reported and the run goes on)");
+        } else if (m.drift() != null && m.snapshot() == null) {
+            error("migration.drift", "drift is found by schema snapshots: add migration.snapshot (e.g. snapshot: {secret: shop-db})");
+        }
+        if (m.backup() != null) {
+            databaseJob("migration.backup", m.backup(), m, true);
+        }
+    }
+
+    private void databaseJob(String path, DatabaseJob job, Migration m, boolean commandRequired) {
+        errors.addAll(job.errors(path, m, commandRequired));
+        if (job.image() != null) {
+            image(path + ".image", job.image());
+        }
+        if (job.secret() != null) {
+            subdomain(path + ".secret", job.secret(), "Secret");
+        }
+        duration(path + ".timeout", job.timeout(), true);
     }
 
     private void flyway(Flyway f) {
@@ -198,7 +229,7 @@ public final class PlanValidator {
         }
     }
 
-    private void environments(List<Environment> envs) {
+    private void environments(List<Environment> envs, Migration migration) {
         if (envs.isEmpty()) {
             error("environments", "empty: list at least one environment, e.g. [{name: staging, namespace: shop-staging}]");
             return;
@@ -227,6 +258,9 @@ public final class PlanValidator {
             }
             if (e.container() != null) {
                 label(p + ".container", e.container());
+            }
+            if (e.backup() != null && migration != null) {
+                databaseJob(p + ".backup", e.backup(), migration, true);
             }
             if (e.serverUrl() != null && !e.serverUrl().matches("https?://\\S+")) {
                 error(p + ".serverUrl", "'" + e.serverUrl() + "' is not a URL: give the API server as https://host:port");

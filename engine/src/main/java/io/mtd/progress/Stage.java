@@ -8,6 +8,10 @@ public enum Stage {
     RELEASE("release"),
     APPROVAL("approval"),
     LOCK("lock"),
+    /** A snapshot of the environment's schema, before or after its migration, and its comparison. */
+    SNAPSHOT("snapshot"),
+    /** The backup Job right before the migration. */
+    BACKUP("backup"),
     MIGRATION("migration"),
     /** The versions serving tried against the migrated schema ({@code migration.compatibility}). */
     COMPATIBILITY("compatibility"),

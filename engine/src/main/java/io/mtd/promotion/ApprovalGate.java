@@ -35,23 +35,37 @@ public interface ApprovalGate {
     /**
      * What is to be approved: the environment gets {@code image} after the approval; what it runs now is
      * {@code deployed} and {@code current}. An approval is for that change only: when the environment moves on while
-     * the question waits, the engine refuses the answer and asks again, or stops the run if a newer one passed.
+     * the question waits, the engine refuses the answer and asks again, or stops the run if a newer one passed. Or, with
+     * {@code drift}, accepting that the environment's schema is not the one the first environment was tested on.
      *
      * @param current the release the environment's record shows now (null: none recorded yet)
      * @param deployed each Deployment the run rolls out and the image its container runs now (empty: none to roll out)
      * @param rollback whether the run goes back to {@code image} on purpose, over a newer release
+     * @param drift the schema difference to accept knowingly, or null for a promotion
      */
     record Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
-            Release current, Map<String, String> deployed, boolean rollback) {
+            Release current, Map<String, String> deployed, boolean rollback, Drift drift) {
 
         public Request {
             approvers = approvers == null ? List.of() : List.copyOf(approvers);
             deployed = deployed == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(deployed));
         }
 
+        /** A request to promote the image (no drift to accept). */
+        public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+                Release current, Map<String, String> deployed, boolean rollback) {
+            this(app, environment, namespace, image, approvers, timeout, current, deployed, rollback, null);
+        }
+
         /** A request without what the environment runs now. */
         public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout) {
-            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false);
+            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false, null);
+        }
+
+        /** A request to accept {@code drift}, without what the environment runs now. */
+        public Request(String app, String environment, String namespace, String image, List<String> approvers, Duration timeout,
+                Drift drift) {
+            this(app, environment, namespace, image, approvers, timeout, null, Map.of(), false, drift);
         }
 
         /** What the environment runs now, in one line: its Deployments' images and its recorded release. */
@@ -68,12 +82,25 @@ public interface ApprovalGate {
          */
         public String change() {
             return (current == null ? "none" : current.run() + " " + current.order() + " " + current.image()) + " -> " + image
-                    + (rollback ? " (rollback)" : "");
+                    + (rollback ? " (rollback)" : "") + (drift == null ? "" : " (drift " + drift.fingerprint() + ")");
         }
 
         /** What the environment will run after the approval, in one line. */
         public String next() {
             return image + (rollback ? " (a rollback on purpose: the migration is skipped)" : "");
+        }
+    }
+
+    /**
+     * A schema difference to accept knowingly: what it is ({@code production has drifted from the schema staging was
+     * tested on}), against what, its lines (at most {@code SchemaDrift.SHOWN}, the rest in the report) and its
+     * fingerprint, which the acceptance records and which a run accepts up front only when it is the same.
+     *
+     * @param fingerprint the short form of the difference's SHA-256
+     */
+    record Drift(String summary, String against, List<String> lines, String fingerprint) {
+        public Drift {
+            lines = List.copyOf(lines);
         }
     }
 

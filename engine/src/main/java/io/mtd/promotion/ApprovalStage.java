@@ -48,10 +48,23 @@ public final class ApprovalStage {
                 + " (now: " + r.now() + "; after: " + r.next() + ")";
     }
 
+    /** The start line of asking to accept {@code drift}: who accepted it up front, or what is waited for. */
+    String describe(Target t, ApprovalGate.Drift drift) {
+        String upFront = gate.approvedUpFront(request(t, drift));
+        String what = "the drift of " + t.environment().name() + "'s schema (fingerprint " + drift.fingerprint() + ")";
+        return upFront != null ? "accepted up front by " + upFront + ": " + what
+                : "waiting up to " + Durations.format(t.plan().rolloutOrDefaults().approvalTimeoutOrDefault())
+                        + " for someone to accept " + what + ", or to refuse it";
+    }
+
     static ApprovalGate.Request request(Target t) {
+        return request(t, null);
+    }
+
+    private static ApprovalGate.Request request(Target t, ApprovalGate.Drift drift) {
         Environment env = t.environment();
         return new ApprovalGate.Request(t.plan().app(), env.name(), env.namespaceOrDefault(), t.image(), env.approvers(),
-                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack());
+                t.plan().rolloutOrDefaults().approvalTimeoutOrDefault(), t.current(), t.deployed(), t.plan().rollsBack(), drift);
     }
 
     /** The stage's finish line: whether, by whom and why. */
@@ -65,9 +78,20 @@ public final class ApprovalStage {
      * are reports too); fails only when the gate itself failed.
      */
     public CompletableFuture<ApprovalReport> approve(Target t) {
-        Environment env = t.environment();
+        return decide(t, request(t));
+    }
+
+    /**
+     * Asks someone to accept {@code drift} knowingly (the plan's approvers, within its approval timeout), as
+     * {@link #approve} asks to promote: a report whose outcome says whether it was accepted.
+     */
+    public CompletableFuture<ApprovalReport> acceptDrift(Target t, ApprovalGate.Drift drift) {
+        return decide(t, request(t, drift));
+    }
+
+    private CompletableFuture<ApprovalReport> decide(Target t, ApprovalGate.Request request) {
         Duration timeout = t.plan().rolloutOrDefaults().approvalTimeoutOrDefault();
-        CompletableFuture<ApprovalGate.Decision> decision = gate.request(request(t)).toCompletableFuture();
+        CompletableFuture<ApprovalGate.Decision> decision = gate.request(request).toCompletableFuture();
         CompletableFuture<ApprovalGate.Decision> bounded = decision.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         t.cancelled().thenAccept(why -> {
             bounded.completeExceptionally(new CancellationException(why));

@@ -18,6 +18,14 @@ import io.mtd.migration.MigrationReason;
 import io.mtd.migration.MigrationStage;
 import io.mtd.migration.JobKind;
 import io.mtd.migration.SlotClaim;
+import io.mtd.plan.DatabaseJob;
+import io.mtd.report.SchemaReport;
+import io.mtd.schema.SchemaDiff;
+import io.mtd.schema.SchemaDrift;
+import io.mtd.schema.SchemaSnapshot;
+import io.mtd.schema.SnapshotJob;
+import io.mtd.schema.SnapshotJob.Taken;
+import io.mtd.schema.SnapshotStore;
 import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
@@ -107,6 +115,8 @@ public final class Promotion {
     private final List<EnvironmentReport> environments = new ArrayList<>();
     private volatile ImageReport image;
     private volatile LintReport lint;
+    /** The first environment's schema before and after its migration, once it has both. */
+    private volatile Reference reference;
 
     /**
      * @param withoutRollout run each environment up to its migration only (the caller rolls out with its own tools)
@@ -194,14 +204,20 @@ public final class Promotion {
                 .thenComposeAsync(s -> stage(s, this::checkTargets), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkRelease), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::approve), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::snapshotBefore), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkPrintedSql), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::backUp), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::migrate), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkCompatibility), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::snapshotAfter), stages.scheduler())
                 .whenComplete((s, e) -> step.releaseSlot()) // the Jobs before the rollout are done: the next run may migrate
+                .thenComposeAsync(s -> stage(s, this::acceptDriftAfter), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::rollOut), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::postRollout), stages.scheduler())
+                .thenComposeAsync(s -> stage(s, this::snapshotEnd), stages.scheduler())
                 .thenComposeAsync(s -> stage(s, this::checkPostRolloutCompatibility), stages.scheduler())
-                .whenComplete((s, e) -> step.releasePostRolloutSlot());
+                .whenComplete((s, e) -> step.releasePostRolloutSlot()) // the post-rollout Job, its snapshot and check shared a claim
+                .thenComposeAsync(s -> stage(s, this::keepSchema), stages.scheduler());
     }
 
     private static CompletableFuture<Step> stage(Step step, Function<Step, CompletableFuture<Step>> stage) {
@@ -695,9 +711,8 @@ public final class Promotion {
      * between them; the post-rollout Job, after the rollout, claims it again.
      */
     private CompletableFuture<MigrationStage.Outcome> migration(Step s, JobKind kind) {
-        MigrationStage.Target target = target(s, image.pinned());
-        MigrationStage.Prepared prepared = stages.migrations().prepare(target, kind);
-        CompletableFuture<SlotClaim> under = kind == JobKind.POST_ROLLOUT ? s.postRolloutSlot(claim(s)) : s.slot(claim(s));
+        MigrationStage.Prepared prepared = stages.migrations().prepare(target(s, image.pinned()), kind);
+        CompletableFuture<SlotClaim> under = claimFor(s, kind);
         if (kind.printsSql()) {
             // the check of the printed SQL, not a migration: announced as what it is
             return announced(Stage.LINT, s.env.name(), "printing the SQL of the migrations not applied yet: "
@@ -727,6 +742,14 @@ public final class Promotion {
     private MigrationStage.Target target(Step s, String jobImage) {
         return new MigrationStage.Target(plan, s.env, jobImage, stages.identity(), s.client, s.watch, events, masker, cancelled,
                 stages.workspace());
+    }
+
+    /**
+     * The claim of the slot a Job of that {@code kind} runs under, made by the first Job that asks: the post-rollout
+     * Job's after the rollout, else the one of the Jobs before it (claimed again by a snapshot after an acceptance).
+     */
+    private CompletableFuture<SlotClaim> claimFor(Step s, JobKind kind) {
+        return kind == JobKind.POST_ROLLOUT ? s.postRolloutSlot(claim(s)) : s.slot(claim(s));
     }
 
     /**
@@ -767,6 +790,370 @@ public final class Promotion {
             }
             return new MigrationReport(m.job(), m.outcome(), m.reason(), message, m.exitCode(), m.attempts(), m.duration(), f);
         }).orElse(m);
+    }
+
+    // ---- the schema: snapshots, drift, the kept schema, the backup (migration.snapshot, migration.drift, backup) ----
+
+    /**
+     * Before anything else touches the environment: a snapshot of its schema under the environment's lock (P0; S0 in
+     * the first environment), compared with the one kept after the last successful run there and, after the first
+     * environment, with the first's before and after its migration. A drift stops the run here, before the migration,
+     * unless the plan only warns or someone accepts it knowingly (asked with the lock given back, then checked again
+     * under it: only the very difference accepted goes on).
+     */
+    private CompletableFuture<Step> snapshotBefore(Step s) {
+        if (!plan.migration().takesSnapshots()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        return snapshot(s, "before its migration", claimFor(s, JobKind.SNAPSHOT)).thenComposeAsync(taken -> {
+            if (taken.failed()) {
+                return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, taken.verdict(),
+                        "schema snapshot before the migration: " + taken.problem() + "; nothing was migrated"));
+            }
+            SchemaStep schema = s.schema;
+            schema.before = taken.snapshot();
+            schema.beforeJob = taken.report();
+            schema.kept = kept(s);
+            schema.sinceLastRelease = SchemaDrift.sinceLastRelease(schema.kept, snapshotSource(), taken.snapshot());
+            noteSinceLastRelease(s);
+            if (first(s)) {
+                // staging's schema before this image first migrated it: kept by the run that did, when that was not this one
+                schema.referenceBefore = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
+                        && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(taken.snapshot());
+                return CompletableFuture.completedFuture(s);
+            }
+            Reference ref = reference;
+            if (ref == null) {
+                schema.drift = new SchemaReport.Drift(null, SchemaReport.Verdict.NOT_COMPARED, null, null,
+                        "no earlier environment in this run to compare with (only the schema kept after the last release)");
+                return CompletableFuture.completedFuture(s);
+            }
+            SchemaDrift drift = SchemaDrift.beforeMigration(ref.environment(), ref.before(), ref.after(), taken.snapshot());
+            return judgeBefore(s, ref, drift, null);
+        }, stages.scheduler());
+    }
+
+    /**
+     * The schema before the migration against the reference: the same (or already migrated) goes on; a drift is noted
+     * with its lines, then goes on ({@code warn}), or is asked to be accepted and checked again ({@code block}).
+     */
+    private CompletableFuture<Step> judgeBefore(Step s, Reference ref, SchemaDrift drift, SchemaReport.Acceptance accepted) {
+        SchemaStep schema = s.schema;
+        String env = s.env.name();
+        if (!drift.drifted()) {
+            note(Stage.SNAPSHOT, env, drift.verdict() == SchemaReport.Verdict.SAME
+                    ? env + "'s schema is the one " + ref.environment() + " was tested on (" + drift.against() + ")"
+                    : env + "'s schema is already the one " + ref.environment() + " ended with: its migration ran here before");
+            schema.drift = drift.report(accepted, null);
+            return CompletableFuture.completedFuture(s);
+        }
+        String what = env + " has drifted from the schema " + ref.environment() + " was tested on";
+        if (accepted != null) {
+            // checked again under the lock after the acceptance: only the very difference someone accepted goes on
+            if (!drift.diff().fingerprint().equals(schema.acceptedBefore)) {
+                schema.drift = drift.report(null, "changed again while its acceptance was asked");
+                return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, RunOutcome.DRIFTED, what
+                        + ", and changed again while someone accepted the difference " + accepted.fingerprint()
+                        + ": it is now " + drift.diff().shortFingerprint() + " (" + drift.diff().counts()
+                        + "); nothing was migrated; run again to see it" + shown(drift)));
+            }
+            note(Stage.SNAPSHOT, env, "the schema is still the one whose drift " + accepted.by() + " accepted ("
+                    + accepted.fingerprint() + "): migrating");
+            schema.drift = drift.report(accepted, "accepted");
+            return CompletableFuture.completedFuture(s);
+        }
+        noteDrift(s, what, drift);
+        if (!plan.migration().driftBlocks()) {
+            schema.drift = drift.report(null, "migration.drift: warn: reported, and the run went on");
+            return CompletableFuture.completedFuture(s);
+        }
+        s.releaseSlot(); // nobody holds the environment's lock while a person reads the difference
+        return accept(s, what, drift).thenComposeAsync(acceptance -> {
+            if (acceptance.report().outcome() != StageOutcome.SUCCEEDED) {
+                schema.drift = drift.report(null, "not accepted");
+                return CompletableFuture.completedFuture(refused(s, acceptance.report(), what + " (compared with "
+                        + drift.against() + "): " + drift.diff().counts() + "; nothing was migrated there", drift));
+            }
+            schema.acceptedBefore = drift.diff().fingerprint();
+            return snapshot(s, "before its migration, again now that its drift was accepted", claimFor(s, JobKind.SNAPSHOT))
+                    .thenComposeAsync(again -> {
+                if (again.failed()) {
+                    return CompletableFuture.completedFuture(s.stop(StageOutcome.FAILED, again.verdict(),
+                            "schema snapshot before the migration: " + again.problem() + "; nothing was migrated"));
+                }
+                schema.before = again.snapshot();
+                schema.beforeJob = again.report();
+                return judgeBefore(s, ref, SchemaDrift.beforeMigration(ref.environment(), ref.before(), ref.after(),
+                        again.snapshot()), acceptance.accepted());
+            }, stages.scheduler());
+        }, stages.scheduler());
+    }
+
+    /**
+     * The backup right before the migration, under the same claim, only when the migration will run (not when it
+     * already succeeded for this image here); its failure stops the environment before anything migrates.
+     */
+    private CompletableFuture<Step> backUp(Step s) {
+        DatabaseJob backup = s.env.backupOr(plan.migration());
+        if (backup == null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        CompletableFuture<SlotClaim> under = claimFor(s, JobKind.BACKUP);
+        // asked once the claim the backup and the migration run under is held; a claim that failed, the backup's run reports
+        return under.handle((held, e) -> e == null).thenCompose(held -> held
+                ? stages.migrations().succeededBefore(target(s, image.pinned()), JobKind.MIGRATION)
+                : CompletableFuture.completedFuture(false)).thenComposeAsync(done -> {
+            if (done) {
+                s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: the migration of " + image.pinned()
+                        + " already succeeded here, so nothing will migrate", null, 0, Duration.ZERO, null);
+                note(Stage.BACKUP, s.env.name(), s.backup.message());
+                return CompletableFuture.completedFuture(s);
+            }
+            MigrationStage.Prepared prepared = stages.migrations().prepare(target(s, backup.imageOrDefault()), JobKind.BACKUP);
+            return announced(Stage.BACKUP, s.env.name(), "before the migration: " + prepared.describe(),
+                    () -> stages.migrations().run(prepared, under),
+                    o -> new Ended(o.report().outcome(), o.report().outcome() == StageOutcome.SUCCEEDED
+                            ? "backed up in " + Durations.format(o.report().duration()) : o.summary()))
+                    .handle((outcome, error) -> {
+                        if (error != null) {
+                            return s.stop(StageOutcome.FAILED, RunOutcome.INFRASTRUCTURE, "backup: " + message(unwrap(error))
+                                    + "; nothing was migrated");
+                        }
+                        MigrationReport r = outcome.report();
+                        s.backup = r;
+                        if (r.outcome() != StageOutcome.SUCCEEDED) {
+                            return s.stop(r.outcome(), SnapshotJob.verdict(outcome.runOutcome()), "backup Job " + r.job() + " "
+                                    + r.outcome().words() + (r.reason() == null ? "" : ": " + r.reason())
+                                    + (r.message() == null ? "" : ": " + r.message()) + "; nothing was migrated");
+                        }
+                        return s;
+                    });
+        }, stages.scheduler());
+    }
+
+    /**
+     * After the migration, still under its claim: a snapshot (P1; S1 in the first environment, which becomes the
+     * reference), compared with the first environment's after its migration once the lock is given back.
+     */
+    private CompletableFuture<Step> snapshotAfter(Step s) {
+        if (!plan.migration().takesSnapshots()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        return snapshot(s, "after its migration", claimFor(s, JobKind.SNAPSHOT)).thenApplyAsync(taken -> {
+            if (taken.failed()) {
+                return s.stop(StageOutcome.FAILED, taken.verdict(), "schema snapshot after the migration: " + taken.problem()
+                        + "; nothing was rolled out");
+            }
+            SchemaStep schema = s.schema;
+            schema.after = taken.snapshot();
+            schema.afterJob = taken.report();
+            if (first(s)) {
+                reference = new Reference(s.env.name(), schema.referenceBefore, taken.snapshot());
+            } else if (reference != null) {
+                schema.pendingAfter = SchemaDrift.afterMigration(reference.environment(), reference.after(), taken.snapshot());
+            }
+            return s;
+        }, stages.scheduler());
+    }
+
+    /**
+     * The schema after the migration against the first environment's after its own, judged with the lock given back: a
+     * drift that is the very difference accepted before the migration goes on; another is noted and goes on
+     * ({@code warn}) or is asked to be accepted ({@code block}) before anything is rolled out.
+     */
+    private CompletableFuture<Step> acceptDriftAfter(Step s) {
+        SchemaDrift drift = s.schema.pendingAfter;
+        if (drift == null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        String env = s.env.name();
+        Reference ref = reference;
+        if (!drift.drifted()) {
+            note(Stage.SNAPSHOT, env, "the migration left " + env + " with the schema " + ref.environment() + " ended with");
+            s.schema.driftAfter = drift.report(null, null);
+            return CompletableFuture.completedFuture(s);
+        }
+        SchemaReport.Acceptance before = s.schema.drift == null ? null : s.schema.drift.accepted();
+        if (before != null && drift.diff().fingerprint().equals(s.schema.acceptedBefore)) {
+            note(Stage.SNAPSHOT, env, "after the migration " + env + " differs from " + ref.environment()
+                    + " as it did before, by the drift " + before.by() + " accepted (" + before.fingerprint() + ")");
+            s.schema.driftAfter = drift.report(before, "the drift accepted before the migration, unchanged");
+            return CompletableFuture.completedFuture(s);
+        }
+        String what = "the migration left " + env + " different from " + ref.environment();
+        noteDrift(s, what, drift);
+        if (!plan.migration().driftBlocks()) {
+            s.schema.driftAfter = drift.report(null, "migration.drift: warn: reported, and the run went on");
+            return CompletableFuture.completedFuture(s);
+        }
+        return accept(s, what, drift).thenApply(acceptance -> {
+            if (acceptance.report().outcome() != StageOutcome.SUCCEEDED) {
+                s.schema.driftAfter = drift.report(null, "not accepted");
+                return refused(s, acceptance.report(), what + " (compared with " + drift.against() + "): "
+                        + drift.diff().counts() + "; nothing was rolled out there", drift);
+            }
+            s.schema.driftAfter = drift.report(acceptance.accepted(), "accepted");
+            return s;
+        });
+    }
+
+    /** After the post-rollout migration, under its claim: the schema the environment ends with, kept for the next run. */
+    private CompletableFuture<Step> snapshotEnd(Step s) {
+        if (!plan.migration().takesSnapshots() || !plan.migration().hasPostRollout()) {
+            return CompletableFuture.completedFuture(s);
+        }
+        return snapshot(s, "after its post-rollout migration", claimFor(s, JobKind.POST_ROLLOUT)).thenApply(taken -> {
+            if (taken.failed()) {
+                // the contract change is done and the new version serves: only the next run's comparison is lost
+                note(Stage.SNAPSHOT, s.env.name(), "schema snapshot after the post-rollout migration: " + taken.problem()
+                        + "; the schema is not kept for the next release");
+            } else {
+                s.schema.end = taken.snapshot();
+                s.schema.endJob = taken.report();
+            }
+            return s;
+        });
+    }
+
+    /**
+     * Once the environment succeeded: its schema kept in the cluster for the next run (the one before the migration of
+     * this image first ran there, and the one it ends with). Failing to keep it is said, not fatal.
+     */
+    private CompletableFuture<Step> keepSchema(Step s) {
+        SchemaStep schema = s.schema;
+        SchemaSnapshot end = schema.end != null ? schema.end : schema.after;
+        if (!plan.migration().takesSnapshots() || end == null || plan.migration().hasPostRollout() && s.post != null && schema.end == null) {
+            return CompletableFuture.completedFuture(s);
+        }
+        SchemaSnapshot before = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
+                && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(schema.before);
+        try {
+            schema.keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
+                    new SnapshotStore.KeptSnapshot(image.pinned(), stages.identity().id(), stages.clock().instant(), snapshotSource(),
+                            before, end));
+            note(Stage.SNAPSHOT, s.env.name(), "kept the schema " + end.shortFingerprint() + " in ConfigMap " + schema.keptIn
+                    + " for the next release");
+        } catch (RuntimeException e) {
+            note(Stage.SNAPSHOT, s.env.name(), "could not keep the schema for the next release: " + message(e));
+        }
+        return CompletableFuture.completedFuture(s);
+    }
+
+    /**
+     * A snapshot Job of the environment's schema ({@code when}: before or after its migration), under the step's claim,
+     * announced as its own stage and read from its log (kept as written; never shown).
+     */
+    private CompletableFuture<Taken> snapshot(Step s, String when, CompletableFuture<SlotClaim> under) {
+        MigrationStage.Prepared prepared = SnapshotJob.prepare(stages.migrations(), target(s, SnapshotJob.image(plan)));
+        return announced(Stage.SNAPSHOT, s.env.name(), "schema " + when + ": " + prepared.describe(),
+                () -> SnapshotJob.run(stages.migrations(), prepared, under, masker), t -> new Ended(t.outcome(), t.summary()))
+                .exceptionally(error -> Taken.failed(message(unwrap(error))));
+    }
+
+    /** Asks someone (the approval gate, the plan's approvers) to accept {@code drift} knowingly; never fails. */
+    private CompletableFuture<Acceptance> accept(Step s, String what, SchemaDrift drift) {
+        ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), cancelled, s.before, s.running);
+        ApprovalGate.Drift asked = new ApprovalGate.Drift(what + " (compared with " + drift.against() + "): "
+                + drift.diff().counts(), drift.against(), drift.diff().excerpt(SchemaDrift.SHOWN), drift.diff().shortFingerprint());
+        return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target, asked),
+                () -> stages.approvals().acceptDrift(target, asked),
+                approval -> new Ended(approval.outcome(), (approval.outcome() == StageOutcome.SUCCEEDED ? "drift accepted"
+                        : "drift not accepted") + (approval.by() == null ? "" : " by " + approval.by())
+                        + (approval.comment() == null ? "" : ": " + approval.comment())))
+                .handle((approval, error) -> {
+                    ApprovalReport r = error == null ? approval : new ApprovalReport(StageOutcome.FAILED, null,
+                            "asking to accept the drift failed: " + message(unwrap(error)), stages.clock().instant());
+                    return new Acceptance(r, r.outcome() != StageOutcome.SUCCEEDED ? null
+                            : new SchemaReport.Acceptance(r.by(), r.at(), asked.fingerprint(), r.comment()));
+                });
+    }
+
+    /** An answer to an acceptance: the approval's report, and the acceptance when it was given. */
+    private record Acceptance(ApprovalReport report, SchemaReport.Acceptance accepted) {}
+
+    /** Stops the run after a drift nobody accepted ({@code DRIFTED}), or as the cancel or the gate's failure says. */
+    private Step refused(Step s, ApprovalReport answer, String what, SchemaDrift drift) {
+        RunOutcome o = answer.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
+                : answer.outcome() == StageOutcome.FAILED ? RunOutcome.INFRASTRUCTURE : RunOutcome.DRIFTED;
+        return s.stop(answer.outcome() == StageOutcome.CANCELLED ? StageOutcome.CANCELLED : StageOutcome.FAILED, o, what
+                + "; not accepted" + (answer.comment() == null ? "" : ": " + answer.comment()) + shown(drift));
+    }
+
+    /** The drift's lines, at most {@link SchemaDrift#SHOWN}, one an indented line after a message. */
+    private static String shown(SchemaDrift drift) {
+        return "\n    " + String.join("\n    ", drift.diff().excerpt(SchemaDrift.SHOWN));
+    }
+
+    private void noteDrift(Step s, String what, SchemaDrift drift) {
+        note(Stage.SNAPSHOT, s.env.name(), what + " (compared with " + drift.against() + "): " + drift.diff().counts()
+                + ", fingerprint " + drift.diff().shortFingerprint() + shown(drift));
+    }
+
+    private void noteSinceLastRelease(Step s) {
+        SchemaReport.LastRelease last = s.schema.sinceLastRelease;
+        if (last == null) {
+            note(Stage.SNAPSHOT, s.env.name(), "no schema kept here yet: the first successful run keeps one for the next");
+        } else if (last.changed() == null) {
+            note(Stage.SNAPSHOT, s.env.name(), "the schema kept after the last release: " + last.note());
+        } else if (!last.changed()) {
+            note(Stage.SNAPSHOT, s.env.name(), "unchanged since the last release (" + last.image() + ", run " + last.run() + ")");
+        } else {
+            SchemaDiff diff = SchemaDiff.between(s.schema.kept.get().after(), s.schema.before);
+            note(Stage.SNAPSHOT, s.env.name(), s.env.name() + "'s schema changed since the last release (" + last.image()
+                    + ", run " + last.run() + ", " + last.at() + "): " + diff.counts() + "\n    "
+                    + String.join("\n    ", diff.excerpt(SchemaDrift.SHOWN)));
+        }
+    }
+
+    /** The schema kept in the environment after its last successful run; none when it cannot be read (said). */
+    private Optional<SnapshotStore.KeptSnapshot> kept(Step s) {
+        try {
+            return SnapshotStore.read(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name());
+        } catch (RuntimeException e) {
+            note(Stage.SNAPSHOT, s.env.name(), "the schema kept after the last release cannot be read: " + message(e));
+            return Optional.empty();
+        }
+    }
+
+    private String snapshotSource() {
+        return SnapshotStore.source(plan.migration().snapshot());
+    }
+
+    /** Whether {@code s} is the first environment, whose schema the later ones are compared with. */
+    private boolean first(Step s) {
+        return plan.environments().get(0).name().equals(s.env.name());
+    }
+
+    private void note(Stage stage, String environment, String message) {
+        events.on(new ProgressEvent.Note(stage, environment, message));
+    }
+
+    /** The first environment's schema before and after its migration: what the later environments must match. */
+    private record Reference(String environment, SchemaSnapshot before, SchemaSnapshot after) {}
+
+    /** One environment's schema: its snapshots and comparisons, filled in by the stages above. */
+    private static final class SchemaStep {
+        SchemaSnapshot before;
+        SchemaSnapshot after;
+        SchemaSnapshot end;
+        SchemaReport.Snapshot beforeJob;
+        SchemaReport.Snapshot afterJob;
+        SchemaReport.Snapshot endJob;
+        Optional<SnapshotStore.KeptSnapshot> kept = Optional.empty();
+        /** In the first environment: its schema before this image's migration first ran there. */
+        SchemaSnapshot referenceBefore;
+        SchemaReport.LastRelease sinceLastRelease;
+        SchemaReport.Drift drift;
+        /** The fingerprint of the drift someone accepted before the migration. */
+        String acceptedBefore;
+        SchemaDrift pendingAfter;
+        SchemaReport.Drift driftAfter;
+        String keptIn;
+
+        SchemaReport report() {
+            return before == null && drift == null ? null
+                    : new SchemaReport(beforeJob, afterJob, endJob, sinceLastRelease, drift, driftAfter, keptIn);
+        }
     }
 
     private void finish(RunOutcome outcome, String failure) {
@@ -817,6 +1204,10 @@ public final class Promotion {
         StageOutcome outcome = StageOutcome.SUCCEEDED;
         RunOutcome stop;
         String failure;
+        /** The schema's snapshots around the migration, and their comparisons, when the plan takes them. */
+        final SchemaStep schema = new SchemaStep();
+        /** The backup Job before the migration, when the plan has one. */
+        MigrationReport backup;
 
         Step(Environment env) {
             this.env = env;
@@ -849,6 +1240,7 @@ public final class Promotion {
         void releaseSlot() {
             if (slot != null) {
                 slot.thenAccept(SlotClaim::release);
+                slot = null; // a snapshot after an acceptance claims it again
             }
         }
 
@@ -864,7 +1256,7 @@ public final class Promotion {
             ReleaseReport release = order == null ? null
                     : new ReleaseReport(before, recorded, recorded != null && recorded.rollback(), supersededBy);
             return new EnvironmentReport(env.name(), env.namespaceOrDefault(), outcome, approval, migration, rollout, post,
-                    compatibility, postCompatibility, release);
+                    compatibility, postCompatibility, release, schema.report(), backup);
         }
     }
 }

@@ -28,6 +28,9 @@ public final class ReportSummary {
         }
         for (EnvironmentReport e : r.environments()) {
             b.append(String.format(Locale.ROOT, "  %-12s %s%n", e.name(), environmentLine(e)));
+            for (String line : schemaLines(e.schema())) {
+                b.append(String.format(Locale.ROOT, "  %-12s %s%n", "", line));
+            }
         }
         if (r.failure() != null) {
             b.append("  failure      ").append(r.failure()).append('\n');
@@ -51,6 +54,13 @@ public final class ReportSummary {
             b.append(" | approval ").append(e.approval().outcome().words());
             if (e.approval().by() != null) {
                 b.append(" by ").append(e.approval().by());
+            }
+        }
+        MigrationReport backup = e.backup();
+        if (backup != null) {
+            b.append(" | backup ").append(backup.outcome().words());
+            if (backup.outcome() != StageOutcome.SUCCEEDED && backup.outcome() != StageOutcome.SKIPPED && backup.reason() != null) {
+                b.append(" (").append(backup.reason()).append(')');
             }
         }
         MigrationReport m = e.migration();
@@ -105,6 +115,67 @@ public final class ReportSummary {
         }
         compatibility(b, "post-rollout compatibility", e.postRolloutCompatibility());
         return b.toString();
+    }
+
+    /**
+     * An environment's schema in a few lines: its fingerprints before and after the migration (and after the post-rollout
+     * one), how it compared with the first environment's, with the last release's, and where it was kept.
+     */
+    private static java.util.List<String> schemaLines(SchemaReport s) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        if (s == null) {
+            return lines;
+        }
+        StringBuilder schema = new StringBuilder("schema ").append(s.before() == null ? "?" : shortOf(s.before().fingerprint()));
+        if (s.after() != null) {
+            schema.append(" -> ").append(shortOf(s.after().fingerprint()));
+        }
+        if (s.end() != null) {
+            schema.append(" -> ").append(shortOf(s.end().fingerprint())).append(" (post-rollout)");
+        }
+        if (s.kept() != null) {
+            schema.append(", kept in ConfigMap ").append(s.kept());
+        }
+        lines.add(schema.toString());
+        SchemaReport.LastRelease last = s.sinceLastRelease();
+        if (last != null) {
+            lines.add("since the last release (" + last.image() + "): " + (last.changed() == null ? last.note()
+                    : last.changed() ? "CHANGED, " + counts(last.diff()) : "unchanged"));
+        }
+        drift("before the migration", s.drift(), lines);
+        drift("after the migration", s.driftAfter(), lines);
+        return lines;
+    }
+
+    private static void drift(String when, SchemaReport.Drift d, java.util.List<String> lines) {
+        if (d == null) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(when).append(": ");
+        switch (d.verdict()) {
+            case SAME -> line.append("as ").append(d.against());
+            case ALREADY_MIGRATED -> line.append("already as ").append(d.against());
+            case NOT_COMPARED -> line.append("not compared").append(d.note() == null ? "" : " (" + d.note() + ")");
+            case DRIFTED -> {
+                line.append("DRIFTED from ").append(d.against()).append(", ").append(counts(d.diff()))
+                        .append(", fingerprint ").append(d.diff().fingerprint());
+                if (d.accepted() != null) {
+                    line.append(", accepted by ").append(d.accepted().by()).append(" at ").append(d.accepted().at());
+                } else if (d.note() != null) {
+                    line.append(" (").append(d.note()).append(')');
+                }
+            }
+        }
+        lines.add(line.toString());
+    }
+
+    private static String counts(SchemaReport.Diff diff) {
+        return diff == null ? "no difference" : diff.added().size() + " added, " + diff.missing().size() + " missing, "
+                + diff.changed().size() + " changed";
+    }
+
+    private static String shortOf(String fingerprint) {
+        return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
     }
 
     /** The compatibility check's part of an environment's line: how it ended, and which version failed how. */

@@ -34,5 +34,11 @@ public enum RunOutcome {
      * approval, migration or rollout, as Jenkins' {@code milestone} stops an older build (a rollback on purpose is
      * {@code rollback: true}).
      */
-    SUPERSEDED
+    SUPERSEDED,
+    /**
+     * An environment's schema was not the one the first environment was tested on (before its migration: nothing was
+     * migrated there), or its migration left it different from the first environment's (nothing was rolled out there),
+     * and nobody accepted the difference ({@code migration.drift: block}).
+     */
+    DRIFTED
 }

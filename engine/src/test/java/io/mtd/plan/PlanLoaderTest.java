@@ -207,4 +207,40 @@ class PlanLoaderTest {
         assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("1m30s");
         assertThatThrownBy(() -> Durations.parse("10 minutes")).hasMessageContaining("90s, 10m");
     }
+
+    @Test
+    void snapshotsDriftAndBackupsAreReadFromTheirFields() {
+        Plan plan = PlanLoader.parse("""
+                app: shop
+                image: shop:1
+                migration:
+                  command: [migrate]
+                  envFromSecret: shop-db
+                  snapshot: {urlKey: POSTGRES_URL, timeout: 2m}
+                  drift: warn
+                  backup: {command: [sh, -c, "pg_dump -Fc -f /backup/shop.dump"], volume: {claim: shop-backups, mountPath: /backup}}
+                environments:
+                  - {name: staging}
+                  - {name: production, backup: {image: "postgres:16", command: [pg_dumpall], secret: shop-admin}}
+                """);
+
+        Migration m = plan.migration();
+        assertThat(m.snapshot().urlKey()).isEqualTo("POSTGRES_URL");
+        assertThat(m.snapshot().secretOr(m)).isEqualTo("shop-db");
+        assertThat(m.driftBlocks()).isFalse();
+        assertThat(plan.environments().get(0).backupOr(m).volume()).isEqualTo(new DatabaseJob.Volume("shop-backups", "/backup"));
+        assertThat(plan.environments().get(1).backupOr(m).command()).containsExactly("pg_dumpall");
+        assertThat(plan.environments().get(1).backupOr(m).secretOr(m)).isEqualTo("shop-admin");
+    }
+
+    @Test
+    void aBackupWrittenAsACommandLineIsToldItsShape() {
+        assertThatThrownBy(() -> PlanLoader.parse("""
+                app: shop
+                image: shop:1
+                migration: {command: [migrate], envFromSecret: shop-db, backup: pg_dump -Fc}
+                environments: [{name: staging}]
+                """)).isInstanceOf(InvalidPlanException.class).hasMessageContaining("migration.backup")
+                .hasMessageContaining("volume: {claim: shop-backups, mountPath: /backup}");
+    }
 }

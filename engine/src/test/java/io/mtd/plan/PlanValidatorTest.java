@@ -73,6 +73,46 @@ class PlanValidatorTest {
     }
 
     @Test
+    void snapshotsDriftAndBackupsAreCheckedFieldByFieldWithTheFix() {
+        DatabaseJob noCommand = new DatabaseJob("postgres:16", null, null, "1 url", "soon", -1L,
+                new DatabaseJob.Volume("Backups", "backup"));
+        Migration m = Migration.builder().command("migrate").envFromSecret(List.of("shop-db", "shop-extra"))
+                .snapshot(new DatabaseJob(null, null, null, null, null, null, new DatabaseJob.Volume("x", "/x")))
+                .drift("ignore").backup(noCommand).build();
+        Environment production = new Environment("production", null, null, null, null, "shop", List.of(), null, null, null,
+                new DatabaseJob(null, List.of("pg_dump", ""), "Shop DB", null, null, null, null));
+
+        List<PlanError> errors = PlanValidator.validate(plan("shop", "shop:1", m, production));
+
+        assertThat(errors).extracting(PlanError::path).containsExactlyInAnyOrder(
+                "migration.snapshot.secret", "migration.snapshot.volume", "migration.drift",
+                "migration.backup.command", "migration.backup.secret", "migration.backup.urlKey", "migration.backup.timeout",
+                "migration.backup.runAsUser", "migration.backup.volume.claim", "migration.backup.volume.mountPath",
+                "environments[0].backup.command[1]", "environments[0].backup.secret");
+        assertThat(errors).filteredOn(e -> e.path().equals("migration.snapshot.secret")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("several Secrets").contains("secret: shop-db"));
+        assertThat(errors).filteredOn(e -> e.path().equals("migration.drift")).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("'ignore'").contains("block").contains("warn"));
+    }
+
+    @Test
+    void driftNeedsSnapshotsAndTheMigrationsOnlySecretIsTheirsByDefault() {
+        Migration noSnapshot = Migration.builder().command("migrate").envFromSecret(List.of("shop-db")).drift("warn").build();
+        assertThat(PlanValidator.validate(plan("shop", "shop:1", noSnapshot, Environment.of("staging", null, List.of()))))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.path()).isEqualTo("migration.drift");
+                    assertThat(e.message()).contains("add migration.snapshot");
+                });
+        DatabaseJob defaults = new DatabaseJob(null, null, null, null, null, null, null);
+        Migration m = noSnapshot.toBuilder().snapshot(defaults).build();
+        assertThat(PlanValidator.validate(plan("shop", "shop:1", m, Environment.of("staging", null, List.of())))).isEmpty();
+        assertThat(defaults.secretOr(m)).isEqualTo("shop-db");
+        assertThat(defaults.imageOrDefault()).isEqualTo("postgres:18");
+        assertThat(defaults.runAsUserOrDefault()).isEqualTo(999L);
+        assertThat(new DatabaseJob("registry.example.com/tools/pg:16", null, null, null, null, null, null).runAsUserOrDefault()).isNull();
+    }
+
+    @Test
     void aCompatibilityCheckNeedsItsCommandAndAValidTimeoutAndEnvironment() {
         Migration m = command().toBuilder().compatibility(new Compatibility(List.of("check", ""), "0s",
                 java.util.Map.of("1BAD", "x"), List.of("Read Only"), List.of(new Migration.SecretEnv("DATABASE_URL", "db", null))))

@@ -9,6 +9,7 @@ import io.mtd.lint.LintReport;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.report.ReportJson;
 import io.mtd.report.RunReport;
+import io.mtd.report.SchemaReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -171,6 +172,18 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return d == null ? "" : Util.getTimeSpanString(d.toMillis());
     }
 
+    /** For the page: an environment's schema comparisons with the first environment's, before then after its migration. */
+    public List<SchemaReport.Drift> drifts(SchemaReport schema) {
+        List<SchemaReport.Drift> drifts = new ArrayList<>();
+        if (schema != null && schema.drift() != null) {
+            drifts.add(schema.drift());
+        }
+        if (schema != null && schema.driftAfter() != null) {
+            drifts.add(schema.driftAfter());
+        }
+        return drifts;
+    }
+
     /** For the page: whether rolling the code back after the pre-rollout migrations is safe, in words. */
     public String rollback(LintReport lint) {
         if (lint == null || lint.rollback() == null) {
@@ -210,8 +223,8 @@ public final class MigrateThenDeployAction implements RunAction2 {
             // the engine times out its own copy; drop this one from the page at the same moment
             p.future.orTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        pending().put(request.environment(), p);
-        p.future.whenComplete((d, e) -> pending().remove(request.environment(), p));
+        pending().put(p.getKey(), p);
+        p.future.whenComplete((d, e) -> pending().remove(p.getKey(), p));
         return p.future;
     }
 
@@ -250,7 +263,20 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return false;
     }
 
-    /** Approves ({@code approve} present, the button's name) or rejects an environment's promotion, recording who. */
+    /**
+     * What an approval is known by, on the form and in a build's recorded decisions: the environment for its promotion,
+     * the environment and the difference's fingerprint for a schema drift, so that approving a promotion never accepts a
+     * drift, nor accepting one drift another.
+     */
+    static String key(ApprovalGate.Request request) {
+        return request.drift() == null ? request.environment()
+                : request.environment() + "-drift-" + request.drift().fingerprint();
+    }
+
+    /**
+     * Approves ({@code approve} present, the button's name) or rejects an environment's promotion or a schema drift
+     * there, recording who; {@code environment} is the approval's {@link PendingApproval#getKey() key}.
+     */
     @RequirePOST
     public HttpResponse doSubmit(@QueryParameter String environment, @QueryParameter String comment,
             @QueryParameter String approve) {
@@ -273,13 +299,28 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return HttpResponses.redirectToDot();
     }
 
-    /** An environment waiting for someone to approve its promotion. */
+    /** An environment waiting for someone to approve its promotion, or to accept a drift of its schema knowingly. */
     public static final class PendingApproval {
         private final ApprovalGate.Request request;
         private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
 
         PendingApproval(ApprovalGate.Request request) {
             this.request = request;
+        }
+
+        /** What the form answers: {@link MigrateThenDeployAction#key}. */
+        public String getKey() {
+            return key(request);
+        }
+
+        /** The schema difference to accept (its summary, lines and fingerprint), or null for a promotion. */
+        public ApprovalGate.Drift getDrift() {
+            return request.drift();
+        }
+
+        /** The difference's lines as the form shows them, one a line (the rest is in the report). */
+        public String getDriftText() {
+            return request.drift() == null ? "" : String.join("\n", request.drift().lines());
         }
 
         public String getEnvironment() {

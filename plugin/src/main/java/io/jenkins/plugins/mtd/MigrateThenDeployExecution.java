@@ -346,8 +346,10 @@ public final class MigrateThenDeployExecution extends StepExecution {
 
     private CompletionStage<ApprovalGate.Decision> approve(MigrateThenDeployAction action, TaskListener listener,
             Run<?, ?> build, ApprovalGate.Request request) {
-        RecordedDecision known = decisions.get(request.environment());
-        // an answer is for the change it was asked for: the environment moved on since, the engine asks anew
+        // keyed by what was asked, so that a promotion approved before a restart never answers a drift; and an answer is
+        // for the change it was asked for: the environment moved on since, the engine asks anew
+        String key = MigrateThenDeployAction.key(request);
+        RecordedDecision known = decisions.get(key);
         if (known != null && request.change().equals(known.change)) {
             return CompletableFuture.completedFuture(known.toDecision());
         }
@@ -356,7 +358,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
         BuildLog.waitingForApproval(listener, build, action, request.environment());
         status = "waiting for approval of " + request.environment();
         return answer.thenApply(d -> {
-            decisions.put(request.environment(), new RecordedDecision(d, request.change()));
+            decisions.put(key, new RecordedDecision(d, request.change()));
             getContext().saveState();
             return d;
         });

@@ -19,7 +19,7 @@ final class Outcomes {
             // as milestone ends an older build: not built, not failed
             case SUPERSEDED -> Result.NOT_BUILT;
             case INVALID_PLAN, VETOED, IMAGE_FAILED, MIGRATION_FAILED, ROLLOUT_FAILED, POST_ROLLOUT_FAILED, INCOMPATIBLE, TIMED_OUT,
-                    DENIED, LOCK_LOST, INFRASTRUCTURE -> Result.FAILURE;
+                    DENIED, LOCK_LOST, INFRASTRUCTURE, DRIFTED -> Result.FAILURE;
         };
     }
 
@@ -40,6 +40,7 @@ final class Outcomes {
             case LOCK_LOST -> Messages.Outcomes_LockLost();
             case INFRASTRUCTURE -> Messages.Outcomes_Infrastructure();
             case SUPERSEDED -> Messages.Outcomes_Superseded();
+            case DRIFTED -> Messages.Outcomes_Drifted();
         };
     }
 

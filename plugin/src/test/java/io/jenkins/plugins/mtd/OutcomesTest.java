@@ -43,6 +43,18 @@ class OutcomesTest {
     }
 
     @Test
+    void aDriftFailsTheBuildAndSaysWhatWasLeftAndHowToAcceptIt() {
+        RunReport report = new RunReport("shop", "r1", null, List.of(), RunOutcome.DRIFTED,
+                "production: production has drifted from the schema staging was tested on (fingerprint 3f2a9c1b0d4e)",
+                Instant.now(), Duration.ofSeconds(3));
+
+        assertThat(Outcomes.result(report.outcome()), is(Result.FAILURE));
+        assertThat(Outcomes.failure(report), allOf(startsWith("DRIFTED: production: production has drifted"),
+                containsString("\nThat environment's schema was not the one"), containsString("nothing was migrated there"),
+                containsString("accept the difference in the approval form")));
+    }
+
+    @Test
     void onlySuccessSucceedsAndACancelledRunIsAborted() {
         for (RunOutcome o : RunOutcome.values()) {
             Result expected = o == RunOutcome.SUCCEEDED ? Result.SUCCESS : o == RunOutcome.CANCELLED ? Result.ABORTED
