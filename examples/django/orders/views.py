@@ -14,7 +14,13 @@ LIMIT = 20
 
 
 def _fields():
-    return sorted(f.name for f in Order._meta.concrete_fields)
+    """The fields GET lists: a version may read fewer than its model has (releases/1.2.0 reads only the new column)."""
+    return sorted(getattr(Order, "LISTED_FIELDS", None) or (f.name for f in Order._meta.concrete_fields))
+
+
+def _customer(name):
+    """Where a new order's customer is written: a version between two columns writes both (releases/1.1.0)."""
+    return {field: name for field in getattr(Order, "CUSTOMER_FIELDS", ("customer",))}
 
 
 def orders(request):
@@ -30,7 +36,7 @@ def orders(request):
         customer = body.get("customer")
         if not isinstance(customer, str) or not customer:
             return JsonResponse({"error": "customer: a non-empty string is required"}, status=400)
-        order = Order.objects.create(customer=customer, status=OrderStatus.objects.filter(code="new").first())
+        order = Order.objects.create(**_customer(customer), status=OrderStatus.objects.filter(code="new").first())
         return JsonResponse({"id": order.id, "fields": _fields()}, status=201)
     return HttpResponseNotAllowed(["GET", "POST"])
 

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -18,6 +19,9 @@ final class NextRelease {
     /** The directory of an example that holds its incompatible next release's files. */
     static final String INCOMPATIBLE = "incompatible";
 
+    /** The directory of an example that holds its release sequence's overlays, one directory per version. */
+    static final String RELEASES = "releases";
+
     private static final Pattern SEMVER = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)");
 
     private NextRelease() {}
@@ -29,8 +33,20 @@ final class NextRelease {
      * @return {@code into}
      */
     static Path layOver(Path example, Path overlay, Path into) {
-        copy(example, into, example.resolve(INCOMPATIBLE));
-        copy(overlay, into, overlay.resolve("README.md"));
+        return layOver(example, List.of(overlay), into);
+    }
+
+    /**
+     * As {@link #layOver(Path, Path, Path)} with several overlays laid one after the other, as the versions of a release
+     * sequence build on each other ({@code releases/1.1.0}, then {@code releases/1.2.0}, ...).
+     *
+     * @return {@code into}
+     */
+    static Path layOver(Path example, List<Path> overlays, Path into) {
+        copy(example, into, List.of(example.resolve(INCOMPATIBLE), example.resolve(RELEASES)));
+        for (Path overlay : overlays) {
+            copy(overlay, into, List.of(overlay.resolve("README.md")));
+        }
         return into;
     }
 
@@ -59,10 +75,10 @@ final class NextRelease {
         }
     }
 
-    private static void copy(Path from, Path to, Path except) {
+    private static void copy(Path from, Path to, List<Path> except) {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                if (f.startsWith(except) || f.toString().contains("__pycache__")) {
+                if (except.stream().anyMatch(f::startsWith) || f.toString().contains("__pycache__")) {
                     continue;
                 }
                 Path target = to.resolve(from.relativize(f).toString());

@@ -10,6 +10,8 @@ import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
+import io.mtd.plan.PostRollout;
+import io.mtd.progress.ProgressListener;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunOutcome;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -46,12 +49,19 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Reusable by any test that needs several versions of the app serving and migrating (traffic during a release, say):
  * {@link #version} for each version, {@link #site} for the environments, {@link #release} to run one through the engine.
  */
-final class DjangoReleases implements AutoCloseable {
+public final class DjangoReleases implements AutoCloseable {
 
-    static final String REPOSITORY = "registry.example.com/orders";
+    public static final String REPOSITORY = "registry.example.com/orders";
     static final String FIRST = "1.0.0";
-    static final Path EXAMPLE = Path.of("..", "examples", "django").toAbsolutePath().normalize();
+    /** examples/django, from the repository's root (bench/traffic) or from a module's directory (the tests). */
+    public static final Path EXAMPLE = (Files.isDirectory(Path.of("examples", "django")) ? Path.of("examples", "django")
+            : Path.of("..", "examples", "django")).toAbsolutePath().normalize();
     private static final ApprovalGate APPROVE_ALL = r -> CompletableFuture.completedFuture(ApprovalGate.Decision.approved("test"));
+
+    /** The example's release sequence, in order: expand, read the new column, contract, and an unsafe one-step rename. */
+    public static final List<String> SEQUENCE = List.of("1.1.0", "1.2.0", "1.3.0", "1.4.0-rename");
+    /** The sequence's contract release, whose old column goes after its rollout. */
+    public static final String CONTRACT = "1.3.0";
 
     private final Path python;
     private final Path versions;
@@ -94,6 +104,12 @@ final class DjangoReleases implements AutoCloseable {
         }
     }
 
+    /** As {@link #start} with the first Python that has Django and psycopg2; fails, saying what to install, where there is none. */
+    public static DjangoReleases startWithDjangoPython(Path versions) {
+        return start(DjangoPython.find().orElseThrow(() -> new IllegalStateException("no Python with Django and psycopg2: "
+                + DjangoPython.INSTALL)), versions);
+    }
+
     /** A sandbox and a PostgreSQL running the Django example with {@code python}; versions are copied under {@code versions}. */
     static DjangoReleases start(Path python, Path versions) {
         return new DjangoReleases(python, versions);
@@ -106,7 +122,36 @@ final class DjangoReleases implements AutoCloseable {
      * @return the version's image
      */
     String version(String tag, Path overlay) {
-        return image(tag, NextRelease.layOver(EXAMPLE, overlay, versions.resolve(tag)));
+        return version(tag, List.of(overlay));
+    }
+
+    /** As {@link #version(String, Path)} with several overlays laid one after the other (a release sequence's versions). */
+    public String version(String tag, List<Path> overlays) {
+        return image(tag, NextRelease.layOver(EXAMPLE, overlays, versions.resolve(tag)));
+    }
+
+    /**
+     * Version {@code tag} of the example's release sequence ({@link #SEQUENCE}, {@code examples/django/releases}): the
+     * example with the overlays of every version up to {@code tag} laid over it, in order.
+     */
+    public String sequenceVersion(String tag) {
+        int upTo = SEQUENCE.indexOf(tag);
+        if (upTo < 0) {
+            throw new IllegalArgumentException("not a version of examples/django/releases: " + tag + " (" + SEQUENCE + ")");
+        }
+        return version(tag, SEQUENCE.subList(0, upTo + 1).stream().map(EXAMPLE.resolve(NextRelease.RELEASES)::resolve).toList());
+    }
+
+    /**
+     * How a version of the sequence is released: the contract ({@value #CONTRACT}) migrates up to 0005 before its rollout
+     * and drops the old column (0006) after it; the others migrate everything before the rollout.
+     */
+    public static UnaryOperator<Migration.Builder> sequenceMigration(String tag) {
+        if (!tag.equals(CONTRACT)) {
+            return UnaryOperator.identity();
+        }
+        return m -> m.command(List.of("python3", "manage.py", "migrate", "orders", "0005", "--noinput"))
+                .postRollout(new PostRollout(null, List.of("python3", "manage.py", "migrate", "--noinput"), null, null));
     }
 
     private String image(String tag, Path dir) {
@@ -121,7 +166,7 @@ final class DjangoReleases implements AutoCloseable {
      * release.
      */
     Site site(String name) {
-        return site(name, false);
+        return site(name, null);
     }
 
     /**
@@ -129,19 +174,24 @@ final class DjangoReleases implements AutoCloseable {
      * {@code orders-web}, which {@link #serviceAddress} finds on 127.0.0.1.
      */
     Site servingSite(String name) {
-        return site(name, true);
+        return servingSite(name, UnaryOperator.identity());
     }
 
-    private Site site(String name, boolean serving) {
+    /** As {@link #servingSite(String)} with {@code edit} applied to orders-web (another rollout strategy, no probe, ...). */
+    public Site servingSite(String name, UnaryOperator<Deployment> edit) {
+        return site(name, edit);
+    }
+
+    private Site site(String name, UnaryOperator<Deployment> serving) {
         Site site = new Site(name);
         for (Environment env : site.environments()) {
             String database = site.database(env.name());
             String namespace = env.namespaceOrDefault();
             db.createDatabase(database);
             cluster.secret(namespace, "orders-db", SandboxSession.secretValues(db, database));
-            if (serving) {
+            if (serving != null) {
                 KubernetesClient client = cluster.sandbox().client();
-                client.apps().deployments().inNamespace(namespace).resource(servingDeployment(namespace, REPOSITORY + ":" + FIRST))
+                client.apps().deployments().inNamespace(namespace).resource(serving.apply(servingDeployment(namespace, REPOSITORY + ":" + FIRST)))
                         .create();
                 client.services().inNamespace(namespace).resource(new ServiceBuilder().withNewMetadata().withName("orders-web")
                         .endMetadata().withNewSpec().withSelector(Map.of("app", "orders-web"))
@@ -164,11 +214,19 @@ final class DjangoReleases implements AutoCloseable {
      * its migration settings.
      */
     Released release(Site site, String image, UnaryOperator<Migration.Builder> edit) {
+        return release(site, image, edit, ProgressListener.NONE);
+    }
+
+    /** As {@link #release(Site, String, UnaryOperator)}, with the engine's events also sent to {@code listener}. */
+    public Released release(Site site, String image, UnaryOperator<Migration.Builder> edit, ProgressListener listener) {
         Migration m = edit.apply(example.migration().toBuilder().lint(null)).build();
         Plan plan = new Plan(example.app(), image, null, m, example.rollout(), site.environments());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder().clusters(cluster.clusters()).listener(new ConsoleProgress(out))
+        ConsoleProgress console = new ConsoleProgress(new PrintStream(log, true, StandardCharsets.UTF_8));
+        MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder().clusters(cluster.clusters()).listener(event -> {
+                    console.on(event);
+                    listener.on(event);
+                })
                 .approvals(APPROVE_ALL).workspace(EXAMPLE).identity(new RunIdentity(site.name() + "-" + image.replaceAll(".*:", ""), null));
         try (MigrateThenDeploy e = engine.build()) {
             RunReport report = e.start(plan).report().orTimeout(3, TimeUnit.MINUTES).join();
@@ -182,7 +240,7 @@ final class DjangoReleases implements AutoCloseable {
      * database answers), a rolling update that adds one Pod before it takes one away (maxSurge 1, maxUnavailable 0), and
      * gunicorn's graceful stop on SIGTERM within the grace period.
      */
-    static Deployment servingDeployment(String namespace, String image) {
+    public static Deployment servingDeployment(String namespace, String image) {
         Map<String, String> labels = Map.of("app", "orders-web");
         return new DeploymentBuilder().withNewMetadata().withName("orders-web").withNamespace(namespace).endMetadata()
                 .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(labels).endSelector()
@@ -201,15 +259,15 @@ final class DjangoReleases implements AutoCloseable {
     }
 
     /** Where the sandbox proxies {@code site}'s environment's Service orders-web (a {@link #servingSite}'s). */
-    InetSocketAddress serviceAddress(Site site, String environment) {
+    public InetSocketAddress serviceAddress(Site site, String environment) {
         return cluster.sandbox().serviceAddress(site.namespace(environment), "orders-web");
     }
 
     /** A release's report and its log as {@code mtd run} prints it. */
-    record Released(RunReport report, String log) {}
+    public record Released(RunReport report, String log) {}
 
     /** The image {@code site}'s environment's orders-web runs now. */
-    String deployed(Site site, String environment) {
+    public String deployed(Site site, String environment) {
         return cluster.sandbox().client().apps().deployments().inNamespace(site.namespace(environment)).withName("orders-web").get()
                 .getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
@@ -249,7 +307,7 @@ final class DjangoReleases implements AutoCloseable {
     }
 
     /** One test's environments: staging, then production (which asks for an approval, given by the fixture). */
-    record Site(String name) {
+    public record Site(String name) {
         List<Environment> environments() {
             return List.of(new Environment("staging", null, null, null, null, namespace("staging"), List.of("orders-web"), null, null, null),
                     new Environment("production", null, null, null, null, namespace("production"), List.of("orders-web"), null, true, null));

@@ -2,25 +2,29 @@ package io.mtd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mtd.progress.StageOutcome;
+import io.mtd.report.EnvironmentReport;
 import io.mtd.report.RunOutcome;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A release under traffic: the Django example served by gunicorn behind a sandbox Service takes a seeded, low-rate load
- * of reads and writes on 127.0.0.1 while a safe expand release (a nullable column, 0003_order_note) migrates staging and
- * production and rolls out behind their migrations, and no request fails. Needs Debian's python3-django,
- * python3-psycopg2 and python3-gunicorn (.ci/run installs them); skipped, saying why, elsewhere.
+ * Releases under traffic: the Django example served by gunicorn behind a sandbox Service takes a seeded, low-rate load
+ * of reads and writes on 127.0.0.1 while its release sequence ({@code examples/django/releases}) goes through staging
+ * and production: the expand (1.1.0), the read of the new column (1.2.0) and the contract (1.3.0, the old column dropped
+ * after the rollout) lose no request; the unsafe one-step rename (1.4.0) stops on staging at the compatibility check,
+ * production untouched and still losing no request. Needs Debian's python3-django, python3-psycopg2 and
+ * python3-gunicorn (.ci/run installs them); skipped, saying why, elsewhere.
  */
 class DjangoTrafficTest {
 
-    private static final Path RELEASES = Path.of("src", "test", "resources", "django-releases");
     private static final long SEED = Long.getLong("mtd.traffic.seed", 26L);
     private static final int PER_SECOND = 10;
 
@@ -42,31 +46,58 @@ class DjangoTrafficTest {
     }
 
     @Test
-    void aSafeExpandReleaseUnderLoadLosesNoRequest() throws InterruptedException {
-        String image = releases.version("1.1.0-safe", RELEASES.resolve("safe"));
+    void theSafeReleaseSequenceUnderLoadLosesNoRequestAndTheUnsafeRenameStopsOnStaging() throws InterruptedException {
+        List<String> images = DjangoReleases.SEQUENCE.stream().map(releases::sequenceVersion).toList();
+        String contract = images.get(DjangoReleases.SEQUENCE.indexOf(DjangoReleases.CONTRACT));
         DjangoReleases.Site site = releases.servingSite("traffic");
         InetSocketAddress production = releases.serviceAddress(site, "production");
         awaitServing(production);
 
-        OrdersLoad load = OrdersLoad.start(production, PER_SECOND, SEED, Duration.ofMinutes(4));
-        DjangoReleases.Released run;
+        OrdersLoad load = OrdersLoad.start(production, PER_SECOND, SEED, Duration.ofMinutes(8));
+        List<DjangoReleases.Released> runs = new ArrayList<>();
+        List<Long> marks = new ArrayList<>();
         OrdersLoad.Summary seen;
         try {
             Thread.sleep(1000); // traffic on the old version first
-            run = releases.release(site, image, UnaryOperator.identity());
-            Thread.sleep(1000); // and on the new one after
+            for (int i = 0; i < images.size(); i++) {
+                marks.add(System.nanoTime());
+                runs.add(releases.release(site, images.get(i), DjangoReleases.sequenceMigration(DjangoReleases.SEQUENCE.get(i))));
+            }
+            marks.add(System.nanoTime());
+            Thread.sleep(1000); // and on what serves after
         } finally {
             seen = load.stop();
         }
 
-        assertThat(run.report().outcome()).as(run.log()).isEqualTo(RunOutcome.SUCCEEDED);
+        for (int i = 0; i < 3; i++) {
+            assertThat(runs.get(i).report().outcome()).as(runs.get(i).log()).isEqualTo(RunOutcome.SUCCEEDED);
+        }
         assertThat(seen.failures()).as("seed %d: %s", SEED, seen).isEmpty();
-        assertThat(seen.requests()).as(seen.toString()).hasSizeGreaterThan(2 * PER_SECOND);
-        // the load saw 1.0.0 answer, then 1.1.0 (its model lists the new column): it spanned the whole rollout
-        assertThat(seen.fieldSets()).as(seen.toString()).containsExactly("created_at,customer,id,status", "created_at,customer,id,note,status");
+        for (int i = 0; i < runs.size(); i++) {
+            System.out.println("DjangoTrafficTest seed " + SEED + " " + images.get(i) + ": "
+                    + seen.between(marks.get(i), marks.get(i + 1)));
+        }
+        // the load saw 1.0.0, then 1.1.0 (both columns), then 1.2.0 and 1.3.0 (the new column only): it spanned every rollout
+        assertThat(seen.fieldSets()).as(seen.toString()).containsExactly("created_at,customer,id,status",
+                "created_at,customer,customer_name,id,status", "created_at,customer_name,id,status");
+        assertThat(seen.between(marks.get(0), marks.get(1)).requests()).as("load during the expand").hasSizeGreaterThan(PER_SECOND);
+
+        // the contract dropped the old column after the rollout; every order the load created is there, with its customer
+        assertThat(releases.columns(site, "production", "orders_order")).contains("customer_name").doesNotContain("customer");
         long created = seen.requests().stream().filter(r -> r.method().equals("POST")).count();
         assertThat(releases.rows(site, "production", "orders_order")).isEqualTo((int) created);
-        System.out.println("DjangoTrafficTest seed " + SEED + ": " + seen);
+
+        // the unsafe rename: staging's migration ran, the running 1.3.0 failed the check, production was not touched
+        DjangoReleases.Released unsafe = runs.get(3);
+        assertThat(unsafe.report().outcome()).as(unsafe.log()).isEqualTo(RunOutcome.INCOMPATIBLE);
+        EnvironmentReport staging = unsafe.report().environments().get(0);
+        assertThat(staging.compatibility().outcome()).isEqualTo(StageOutcome.FAILED);
+        assertThat(staging.compatibility().message()).contains("column orders_order.customer_name does not exist");
+        assertThat(unsafe.report().environments().get(1).outcome()).isEqualTo(StageOutcome.NOT_REACHED);
+        assertThat(releases.deployed(site, "staging")).isEqualTo(contract);
+        assertThat(releases.deployed(site, "production")).isEqualTo(contract);
+        assertThat(releases.applied(site, "production")).last().isEqualTo("orders.0006_remove_order_customer");
+        assertThat(releases.columns(site, "production", "orders_order")).contains("customer_name").doesNotContain("buyer");
     }
 
     /** Until the Service answers (its endpoints follow the Pods' readiness a moment later), at most 30 s. */

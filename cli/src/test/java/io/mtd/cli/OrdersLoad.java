@@ -28,30 +28,35 @@ import java.util.regex.Pattern;
  * answer). A failure is any answer but 200/201, a connection error or no answer within {@value #TIMEOUT_SECONDS} s.
  * Stops by itself after {@code limit}, and counts a request that would exceed {@value #MAX_IN_FLIGHT} in flight as failed.
  */
-final class OrdersLoad implements AutoCloseable {
+public final class OrdersLoad implements AutoCloseable {
 
-    static final int TIMEOUT_SECONDS = 5;
-    static final int MAX_IN_FLIGHT = 64;
+    public static final int TIMEOUT_SECONDS = 5;
+    public static final int MAX_IN_FLIGHT = 64;
     private static final Pattern FIELDS = Pattern.compile("\"fields\": \\[([^\\]]*)\\]");
 
     /** One request: when it started (nanoTime), how long it took, and what went wrong (null: nothing). */
-    record Request(long startNanos, long latencyNanos, String method, String failure, String fields) {}
+    public record Request(long startNanos, long latencyNanos, String method, String failure, String fields) {}
 
     /** What a load saw: every request in the order they started. */
-    record Summary(List<Request> requests) {
-        List<Request> failures() {
+    public record Summary(List<Request> requests) {
+        public List<Request> failures() {
             return requests.stream().filter(r -> r.failure() != null).toList();
         }
 
+        /** The requests that started from {@code fromNanos} (inclusive) to {@code toNanos} (exclusive), by nanoTime. */
+        public Summary between(long fromNanos, long toNanos) {
+            return new Summary(requests.stream().filter(r -> r.startNanos() >= fromNanos && r.startNanos() < toNanos).toList());
+        }
+
         /** The versions of the model that answered, by the fields a response listed, in the order first seen. */
-        Set<String> fieldSets() {
+        public Set<String> fieldSets() {
             Set<String> seen = new LinkedHashSet<>();
             requests.stream().filter(r -> r.fields() != null).forEach(r -> seen.add(r.fields()));
             return seen;
         }
 
         /** The {@code percentile}th latency in milliseconds (nearest rank) of the requests that got an answer. */
-        double latencyMillis(double percentile) {
+        public double latencyMillis(double percentile) {
             List<Long> sorted = requests.stream().filter(r -> r.failure() == null).map(Request::latencyNanos).sorted().toList();
             if (sorted.isEmpty()) {
                 return Double.NaN;
@@ -87,7 +92,7 @@ final class OrdersLoad implements AutoCloseable {
     }
 
     /** Starts {@code perSecond} requests a second on {@code service}, for at most {@code limit}. */
-    static OrdersLoad start(InetSocketAddress service, int perSecond, long seed, Duration limit) {
+    public static OrdersLoad start(InetSocketAddress service, int perSecond, long seed, Duration limit) {
         OrdersLoad load = new OrdersLoad(service, seed);
         long period = TimeUnit.SECONDS.toNanos(1) / perSecond;
         load.ticker.scheduleAtFixedRate(load::fire, 0, period, TimeUnit.NANOSECONDS);
@@ -96,7 +101,7 @@ final class OrdersLoad implements AutoCloseable {
     }
 
     /** One GET of the newest orders, for a service that should answer now; null when it did, else what went wrong. */
-    static String probe(InetSocketAddress service) {
+    public static String probe(InetSocketAddress service) {
         try (OrdersLoad one = new OrdersLoad(service, 0)) {
             HttpResponse<String> answer = one.http.send(HttpRequest.newBuilder(one.orders).timeout(Duration.ofSeconds(TIMEOUT_SECONDS))
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -141,7 +146,7 @@ final class OrdersLoad implements AutoCloseable {
     }
 
     /** Stops sending, waits for the answers still due (each within its timeout), and sums up. */
-    Summary stop() {
+    public Summary stop() {
         ticker.shutdownNow();
         try {
             ticker.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS);
