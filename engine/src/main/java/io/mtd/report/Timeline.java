@@ -120,6 +120,9 @@ public record Timeline(String environment, String namespace, Status status, List
             details.add("Job " + m.job() + (m.attempts() > 1 ? ", " + m.attempts() + " attempts" : "")
                     + (m.exitCode() != null && !m.ok() ? ", exit code " + m.exitCode() : ""));
         }
+        if (m.ok() && m.outcome() != StageOutcome.SKIPPED && m.message() != null) {
+            details.add(m.message()); // why a migration that succeeded before for this image ran again
+        }
         if (!m.ok() && !m.applied().isEmpty()) {
             details.add("applied before it failed: " + String.join(", ", m.applied()));
         }
