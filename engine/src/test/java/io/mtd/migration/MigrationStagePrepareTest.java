@@ -69,7 +69,9 @@ class MigrationStagePrepareTest {
         assertThat(outcome.report().outcome()).isEqualTo(StageOutcome.FAILED);
         assertThat(outcome.report().job()).isNull();
         assertThat(outcome.runOutcome()).isEqualTo(RunOutcome.MIGRATION_FAILED);
-        assertThat(outcome.summary()).startsWith("InvalidMigrations: migration.flyway.locations");
+        // what happened leads, in the user's terms; Kubernetes-style reason after it, once (issue 23)
+        assertThat(outcome.summary()).startsWith("migration.flyway.locations: 'db/migration' is not a directory")
+                .endsWith("(InvalidMigrations)");
         assertThat(events.stages()).as("the pipeline announces stages, not the stage itself").isEmpty();
     }
 
