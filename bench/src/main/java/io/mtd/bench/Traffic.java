@@ -116,6 +116,9 @@ public final class Traffic {
             progress("the rollout alone: maxUnavailable 0, readiness probe");
             underLoad("rollout: maxUnavailable 0, readiness probe", releases.servingSite("probed", UnaryOperator.identity()),
                     sameCode, rate, UnaryOperator.identity());
+            progress("the rollout alone: maxUnavailable 0, readiness probe, no preStop sleep");
+            underLoad("rollout: maxUnavailable 0, readiness probe, no preStop", releases.servingSite("unhooked", Traffic::withoutPreStop),
+                    sameCode, rate, UnaryOperator.identity());
             progress("the rollout alone: no readiness probe, maxUnavailable 1");
             underLoad("rollout: no readiness probe, maxUnavailable 1", releases.servingSite("unprobed", Traffic::withoutProbe),
                     sameCode, rate, UnaryOperator.identity());
@@ -144,6 +147,11 @@ public final class Traffic {
     private static Deployment withoutProbe(Deployment d) {
         d.getSpec().getTemplate().getSpec().getContainers().get(0).setReadinessProbe(null);
         d.getSpec().getStrategy().getRollingUpdate().setMaxUnavailable(new IntOrString(1));
+        return d;
+    }
+
+    private static Deployment withoutPreStop(Deployment d) {
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(null);
         return d;
     }
 

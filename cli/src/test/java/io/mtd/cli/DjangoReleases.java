@@ -237,8 +237,8 @@ public final class DjangoReleases implements AutoCloseable {
     /**
      * orders-web as it runs in production: two replicas of the example served by gunicorn (Debian's python3-gunicorn,
      * two sync workers each, on the port the sandbox gives the Pod), a readiness probe on {@code /healthz/ready} (the
-     * database answers), a rolling update that adds one Pod before it takes one away (maxSurge 1, maxUnavailable 0), and
-     * gunicorn's graceful stop on SIGTERM within the grace period.
+     * database answers), a rolling update that adds one Pod before it takes one away (maxSurge 1, maxUnavailable 0), a
+     * preStop sleep of 5 s, and gunicorn's graceful stop on SIGTERM within the grace period.
      */
     public static Deployment servingDeployment(String namespace, String image) {
         Map<String, String> labels = Map.of("app", "orders-web");
@@ -255,6 +255,9 @@ public final class DjangoReleases implements AutoCloseable {
                 .endValueFrom().endEnv()
                 .withNewReadinessProbe().withNewHttpGet().withPath("/healthz/ready").withPort(new IntOrString("http")).endHttpGet()
                 .withPeriodSeconds(1).withFailureThreshold(2).withTimeoutSeconds(2).endReadinessProbe()
+                // keep serving while the Service drops the Pod and gunicorn answers the connections already queued at
+                // its listener, which it would reset on SIGTERM; 5 s + the 20 s graceful timeout < the 30 s grace period
+                .withNewLifecycle().withNewPreStop().withNewSleep(5L).endPreStop().endLifecycle()
                 .endContainer().endSpec().endTemplate().endSpec().build();
     }
 

@@ -135,6 +135,11 @@ final class ContainerProcess {
         return process.waitFor();
     }
 
+    /** Whether the process still runs. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Waits for the process to exit, without being interruptible. */
     void awaitExitUninterruptibly() {
         process.onExit().join();

@@ -19,8 +19,9 @@ import java.util.logging.Logger;
  * The long-running container of a Deployment's Pod (restartPolicy Always), run as a local process: started, probed
  * ({@link ContainerProbes}: readiness decides the Ready condition, a failed liveness or startup probe restarts it),
  * restarted whenever it ends, after a back-off that doubles from 0 to {@value #MAX_BACKOFF_MS} ms (the kubelet's 10 s to
- * 5 min, scaled down), and stopped gracefully when its Pod is deleted: taken out of rotation first (no Service sends
- * it new connections), then SIGTERM, then SIGKILL once the grace period is over.
+ * 5 min, scaled down), and stopped gracefully when its Pod is deleted: its preStop hook run ({@link PreStopHook}) while
+ * it is taken out of rotation (no Service sends it new connections), then SIGTERM once both are done, then SIGKILL once
+ * the grace period is over.
  */
 final class ServingContainer {
 
@@ -138,9 +139,9 @@ final class ServingContainer {
     }
 
     /**
-     * Stops the container as the kubelet stops a deleted Pod's: waits (within the grace period) until
-     * {@code outOfRotation} says no Service sends it new connections any more, then sends SIGTERM, and SIGKILL when the
-     * grace period ({@code graceMillis} from now) is over; returns once the process is gone.
+     * Stops the container as the kubelet stops a deleted Pod's: runs its preStop hook and waits (both within the grace
+     * period) until {@code outOfRotation} says no Service sends it new connections any more, then sends SIGTERM, and
+     * SIGKILL when the grace period ({@code graceMillis} from now) is over; returns once the process is gone.
      */
     void terminate(long graceMillis, CompletableFuture<Void> outOfRotation) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
@@ -153,6 +154,8 @@ final class ServingContainer {
             current.stopLiveness();
         }
         try {
+            // as the kubelet: the hook starts as the Pod is marked terminating, while the Services drop it
+            runPreStop(deadline);
             outOfRotation.get(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.log(Level.FINE, "Pod {0} still in a Service's rotation when its grace period ended",
@@ -174,6 +177,20 @@ final class ServingContainer {
             stop(running, left > 0 ? left : MINIMUM_GRACE_MS);
         }
         awaitEnd();
+    }
+
+    /** Runs the container's preStop hook, if it has one and the container runs, until it ends or {@code deadline}. */
+    private void runPreStop(long deadline) throws InterruptedException {
+        PreStopHook hook;
+        synchronized (this) {
+            hook = process == null || !process.isAlive() ? null
+                    : PreStopHook.of(container, ports, launch.environment(), launch.workingDir());
+        }
+        String failure = hook == null ? null : hook.run(deadline);
+        if (failure != null) {
+            LOG.log(Level.INFO, "FailedPreStopHook: Pod {0}, container {1}: {2}",
+                    new Object[] {pod.getMetadata().getName(), container.getName(), failure});
+        }
     }
 
     /** Kills the container at once (the node stops, or the Pod is gone without a graceful deletion). */

@@ -2,6 +2,7 @@ package io.mtd.sandbox;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LifecycleBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -183,6 +184,63 @@ class ServingPodTest {
         assertThat(report(pod)).containsSubsequence("listening", "sigterm", "exit");
         await().atMost(Duration.ofSeconds(20)).until(() -> pods("graceful").size() == 1
                 && PodAvailability.isReady(pods("graceful").get(0)));
+    }
+
+    @Test
+    void aPreStopSleepKeepsThePodServingBeforeItsSigterm() throws IOException {
+        Deployment d = ServeScript.deployment("sleeper", 1, Map.of("REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(30L);
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPreStop().withNewSleep(4L).endPreStop().build());
+        client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
+        Pod pod = awaitReady("sleeper", 1).get(0);
+        int port = ServeScript.hostPort(pod);
+
+        long deleted = System.nanoTime();
+        client.pods().resource(pod).delete();
+
+        // out of the Service's rotation, but the process still answers what it was sent: no SIGTERM yet
+        await().atMost(Duration.ofSeconds(3)).until(() -> client.pods().resource(pod).get().getMetadata().getDeletionTimestamp() != null);
+        assertThat(ServeScript.get(port, "/")).startsWith("200 ");
+        assertThat(report(pod)).doesNotContain("sigterm");
+        await().atMost(Duration.ofSeconds(20)).until(() -> report(pod).contains("sigterm"));
+        assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isGreaterThanOrEqualTo(Duration.ofSeconds(4));
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().resource(pod).get() == null);
+        assertThat(report(pod)).containsSubsequence("listening", "sigterm", "exit");
+    }
+
+    @Test
+    void anExecPreStopHookRunsInTheContainersEnvironmentBeforeItsSigterm() throws IOException {
+        Deployment d = ServeScript.deployment("hooked", 1, Map.of("REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPreStop().withNewExec().withCommand("sh", "-c", "sleep 1; echo prestop-$PORT >> \"$REPORT_DIR/$HOSTNAME\"")
+                .endExec().endPreStop().build());
+        client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
+        Pod pod = awaitReady("hooked", 1).get(0);
+        int port = ServeScript.hostPort(pod);
+
+        client.pods().resource(pod).delete();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().resource(pod).get() == null);
+        assertThat(report(pod)).containsSubsequence("listening", "prestop-" + port, "sigterm", "exit");
+    }
+
+    @Test
+    void aPreStopHookThatOutlastsTheGracePeriodIsCutShortBySigterm() throws IOException {
+        Deployment d = ServeScript.deployment("overlong", 1, Map.of("REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(2L);
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPreStop().withNewSleep(120L).endPreStop().build());
+        client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
+        Pod pod = awaitReady("overlong", 1).get(0);
+
+        long deleted = System.nanoTime();
+        client.pods().resource(pod).delete();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().resource(pod).get() == null);
+        // the grace period, then the kubelet's short extension after a hook that used it up
+        assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(20));
+        assertThat(report(pod)).containsSubsequence("listening", "sigterm", "exit");
     }
 
     private static boolean freePort(int port) {
