@@ -221,17 +221,57 @@ public final class DjangoReleases implements AutoCloseable {
     public Released release(Site site, String image, UnaryOperator<Migration.Builder> edit, ProgressListener listener) {
         Migration m = edit.apply(example.migration().toBuilder().lint(null)).build();
         Plan plan = new Plan(example.app(), image, null, m, example.rollout(), site.environments());
+        try (Started run = start(plan, site.name() + "-" + image.replaceAll(".*:", ""), listener)) {
+            RunReport report = run.run().report().orTimeout(3, TimeUnit.MINUTES).join();
+            return new Released(report, run.log());
+        }
+    }
+
+    /**
+     * Starts {@code plan} as run {@code runId} on this sandbox (every approval given), its events printed as {@code mtd run}
+     * prints them and sent to {@code listener}; closing what it returns closes its engine.
+     */
+    Started start(Plan plan, String runId, ProgressListener listener) {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         ConsoleProgress console = new ConsoleProgress(new PrintStream(log, true, StandardCharsets.UTF_8));
-        MigrateThenDeploy.Builder engine = MigrateThenDeploy.builder().clusters(cluster.clusters()).listener(event -> {
+        MigrateThenDeploy engine = MigrateThenDeploy.builder().clusters(cluster.clusters()).listener(event -> {
                     console.on(event);
                     listener.on(event);
                 })
-                .approvals(APPROVE_ALL).workspace(EXAMPLE).identity(new RunIdentity(site.name() + "-" + image.replaceAll(".*:", ""), null));
-        try (MigrateThenDeploy e = engine.build()) {
-            RunReport report = e.start(plan).report().orTimeout(3, TimeUnit.MINUTES).join();
-            return new Released(report, log.toString(StandardCharsets.UTF_8));
+                .approvals(APPROVE_ALL).workspace(EXAMPLE).identity(new RunIdentity(runId, null)).build();
+        return new Started(engine, engine.start(plan), log);
+    }
+
+    /** A run {@link #start}ed: its engine, the run, and what it printed so far. */
+    record Started(MigrateThenDeploy engine, MigrateThenDeploy.Run run, ByteArrayOutputStream out) implements AutoCloseable {
+        String log() {
+            return out.toString(StandardCharsets.UTF_8);
         }
+
+        @Override
+        public void close() {
+            engine.close();
+        }
+    }
+
+    /**
+     * The example's plan as app {@code app}, image {@value #FIRST}: its migration ({@code edit}ed, without its lint and
+     * compatibility check) in one environment, {@code namespace}, with no Deployment to roll out.
+     */
+    Plan plan(String app, String namespace, UnaryOperator<Migration.Builder> edit) {
+        Migration m = edit.apply(example.migration().toBuilder().lint(null).compatibility(null)).build();
+        return new Plan(app, REPOSITORY + ":" + FIRST, null, m, example.rollout(), List.of(Environment.of("staging", namespace, List.of())));
+    }
+
+    /**
+     * A database of its own for {@code namespace}, nothing migrated yet, reached through the Secret orders-db there (the
+     * one the example's migration reads); returns its name.
+     */
+    String freshDatabase(String namespace) {
+        String database = namespace.replace('-', '_');
+        db.createDatabase(database);
+        cluster.secret(namespace, "orders-db", SandboxSession.secretValues(db, database));
+        return database;
     }
 
     /**
@@ -277,12 +317,22 @@ public final class DjangoReleases implements AutoCloseable {
 
     /** How many Jobs {@code site}'s environment has. */
     int jobs(Site site, String environment) {
-        return cluster.sandbox().client().batch().v1().jobs().inNamespace(site.namespace(environment)).list().getItems().size();
+        return jobs(site.namespace(environment));
+    }
+
+    /** How many Jobs {@code namespace} has. */
+    int jobs(String namespace) {
+        return cluster.sandbox().client().batch().v1().jobs().inNamespace(namespace).list().getItems().size();
     }
 
     /** The Django migrations applied to {@code site}'s environment's database, as {@code app.name}. */
     List<String> applied(Site site, String environment) {
         return query(site.database(environment), "select app || '.' || name from django_migrations order by id");
+    }
+
+    /** The most migration containers that ran at once in {@code namespace}, whatever their app. */
+    int maxConcurrentMigrationsIn(String namespace) {
+        return cluster.sandbox().kubelet().maxConcurrentMigrationsIn(namespace);
     }
 
     /** The columns of {@code table} in {@code site}'s environment's database. */
@@ -296,7 +346,8 @@ public final class DjangoReleases implements AutoCloseable {
         return Integer.parseInt(query(site.database(environment), "select count(*) from " + table).get(0));
     }
 
-    private List<String> query(String database, String sql) {
+    /** The first column of what {@code sql} returns from {@code database}, one string a row. */
+    List<String> query(String database, String sql) {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(database), db.user(), db.password());
                 ResultSet rs = c.createStatement().executeQuery(sql)) {
             List<String> rows = new ArrayList<>();

@@ -26,6 +26,11 @@ public final class Labels {
     /** On a migration Job: the run that held the migration lock when it was created, and the Lease's transition count. */
     public static final String ANNOTATION_LOCK_HOLDER = "migrate-then-deploy.io/lock-holder";
     public static final String ANNOTATION_LOCK_TRANSITIONS = "migrate-then-deploy.io/lock-transitions";
+    /**
+     * On a slot's Lease, written with its holder identity: the app whose run holds it, so that a run of another app
+     * waiting on the same slot can say whose run it waits for.
+     */
+    public static final String ANNOTATION_HOLDER_APP = "migrate-then-deploy.io/holder-app";
     /** On a migration Job and its slot's Lease: the slot's whole key. */
     public static final String ANNOTATION_SLOT_KEY = "migrate-then-deploy.io/slot-key";
     /** On a migration Job: which run of its release's Job it is (1 for the first; a re-run after a success is the next). */

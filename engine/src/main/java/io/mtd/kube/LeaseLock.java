@@ -48,6 +48,8 @@ public final class LeaseLock {
     private final String namespace;
     private final String name;
     private final String holder;
+    /** The app whose run the holder is, written next to it on the Lease (null: none). */
+    private final String holderApp;
     private final Duration leaseDuration;
     private final ScheduledExecutorService scheduler;
     private final Executor api;
@@ -55,15 +57,25 @@ public final class LeaseLock {
     private final Ticker ticker;
     private final Map<String, String> labels;
 
+    /** A lock whose holder writes no app next to its identity. */
+    public LeaseLock(KubernetesClient client, LeaseWatch leases, String namespace, String name, String holder,
+            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock,
+            Ticker ticker) {
+        this(client, leases, namespace, name, holder, null, leaseDuration, labels, scheduler, api, clock, ticker);
+    }
+
     /**
+     * @param holderApp the app whose run {@code holder} is, written on the Lease with the holder so that waiters of other
+     *     apps can name it (null: none)
      * @param leaseDuration how long the lock stays the holder's without a renewal (whole seconds, as the Lease keeps it)
      * @param clock what the Lease's acquire and renew times are written with, for people to read
      * @param ticker what every decision is measured with
      */
     public LeaseLock(KubernetesClient client, LeaseWatch leases, String namespace, String name, String holder,
-            Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler, Executor api, Clock clock,
-            Ticker ticker) {
+            String holderApp, Duration leaseDuration, Map<String, String> labels, ScheduledExecutorService scheduler,
+            Executor api, Clock clock, Ticker ticker) {
         this.client = client;
+        this.holderApp = holderApp;
         // the holder counts on the duration it writes, never on more than the waiters read
         this.leaseDuration = Duration.ofSeconds(Math.max(1, leaseDuration.toSeconds()));
         this.renewals = withoutRetries(client, this.leaseDuration);
@@ -154,12 +166,12 @@ public final class LeaseLock {
                 LeaseRecord winner = LeaseRecord.of(leases.lease(name));
                 String h = winner == null || !winner.held() ? "another run that took it just now" : winner.holder();
                 if (!holder.equals(h)) { // our own earlier holding, being released: no one to wait for
-                    blocker = h;
+                    blocker = winner == null || !winner.held() ? h : winner.describeHolder();
                     note(h, now);
                 }
                 return WatchWait.Check.notYet();
             }
-            blocker = record.holder() + " (no renewal seen here for " + Durations.format(seen.unchangedFor(now)) + " of its "
+            blocker = record.describeHolder() + " (no renewal seen here for " + Durations.format(seen.unchangedFor(now)) + " of its "
                     + Durations.format(seen.leaseDuration(leaseDuration)) + " lease)";
             note(record.holder(), now);
             // nobody tells when a holder stops renewing: look again the moment its lease would run out, as seen here
@@ -193,11 +205,11 @@ public final class LeaseLock {
                 if (current == null) {
                     long sent = ticker.nanos();
                     Lease created = client.leases().inNamespace(namespace)
-                            .resource(LeaseRecord.created(namespace, name, labels, holder, seconds, at)).create();
+                            .resource(LeaseRecord.created(namespace, name, labels, holder, holderApp, seconds, at)).create();
                     return new Held(created, null, sent, null);
                 }
                 LeaseRecord before = LeaseRecord.of(current);
-                Lease taken = LeaseRecord.taken(current, holder, seconds, at);
+                Lease taken = LeaseRecord.taken(current, holder, holderApp, seconds, at);
                 long sent = ticker.nanos();
                 Lease updated = client.leases().inNamespace(namespace).resource(taken).update();
                 boolean tookFromLive = before.held() && !before.heldBy(holder);

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The migration lock's record in its Lease (coordination.k8s.io/v1), and the Leases that take, renew and release it:
@@ -13,13 +14,21 @@ import java.util.Map;
  * {@code LeaderElector}. {@link LeaseLock} is the algorithm over it.
  *
  * @param holder who holds the lock (a run id), or null when nobody does
+ * @param holderApp the app of the run that holds it, as its lock wrote it next to the holder; null when nobody holds it
+ *     or the holder wrote none (a Lease written by hand, or by an engine before the slot was shared by apps)
  * @param leaseDurationSeconds how long a holder that stops renewing keeps it, as the holder wrote it (may be null)
  * @param renewTime when the holder last renewed, by the holder's clock (for people: the engine never compares it)
  * @param transitions how many times the lock changed hands
  * @param resourceVersion the API server's version of the Lease: any write changes it
  */
-public record LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDateTime acquireTime, ZonedDateTime renewTime,
+public record LeaseRecord(String holder, String holderApp, Integer leaseDurationSeconds, ZonedDateTime acquireTime, ZonedDateTime renewTime,
         int transitions, String resourceVersion) {
+
+    /** A record without the holder's app. */
+    public LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDateTime acquireTime, ZonedDateTime renewTime,
+            int transitions, String resourceVersion) {
+        this(holder, null, leaseDurationSeconds, acquireTime, renewTime, transitions, resourceVersion);
+    }
 
     /** The record {@code lease} holds, or null for no Lease. */
     public static LeaseRecord of(Lease lease) {
@@ -28,7 +37,10 @@ public record LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDate
         }
         var spec = lease.getSpec();
         String holder = spec == null ? null : spec.getHolderIdentity();
-        return new LeaseRecord(holder == null || holder.isEmpty() ? null : holder,
+        boolean held = holder != null && !holder.isEmpty();
+        Map<String, String> annotations = lease.getMetadata() == null ? null : lease.getMetadata().getAnnotations();
+        String app = held && annotations != null ? annotations.get(Labels.ANNOTATION_HOLDER_APP) : null;
+        return new LeaseRecord(held ? holder : null, app == null || app.isEmpty() ? null : app,
                 spec == null ? null : spec.getLeaseDurationSeconds(),
                 spec == null ? null : spec.getAcquireTime(),
                 spec == null ? null : spec.getRenewTime(),
@@ -41,16 +53,23 @@ public record LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDate
         return holder != null;
     }
 
+    /** Who holds it, for people: the run, and its app where the holder wrote it ("run-7 of app shop"). */
+    public String describeHolder() {
+        return holderApp == null ? holder : holder + " of app " + holderApp;
+    }
+
     /** Whether {@code id} holds it. */
     public boolean heldBy(String id) {
         return holder != null && holder.equals(id);
     }
 
-    /** A new Lease held by {@code holder} since {@code now}. */
-    static Lease created(String namespace, String name, Map<String, String> labels, String holder, int seconds, Instant now) {
+    /** A new Lease held by {@code holder} (a run of {@code app}, may be null) since {@code now}. */
+    static Lease created(String namespace, String name, Map<String, String> labels, String holder, String app, int seconds,
+            Instant now) {
         ZonedDateTime at = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
         return new LeaseBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
+                .withAnnotations(app == null ? Map.of() : Map.of(Labels.ANNOTATION_HOLDER_APP, app)).endMetadata()
                 .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(seconds)
                 .withAcquireTime(at).withRenewTime(at).withLeaseTransitions(0).endSpec()
                 .build();
@@ -60,11 +79,12 @@ public record LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDate
      * {@code current} taken by {@code holder} at {@code now}: a transition when someone else held it. It keeps
      * {@code current}'s resourceVersion, so the API server refuses it (409) when the Lease changed since.
      */
-    static Lease taken(Lease current, String holder, int seconds, Instant now) {
+    static Lease taken(Lease current, String holder, String app, int seconds, Instant now) {
         Lease next = new LeaseBuilder(current).build();
         ZonedDateTime at = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
         boolean ours = holder.equals(next.getSpec().getHolderIdentity());
         next.getSpec().setHolderIdentity(holder);
+        holderApp(next, app);
         next.getSpec().setLeaseDurationSeconds(seconds);
         next.getSpec().setRenewTime(at);
         if (!ours) {
@@ -87,6 +107,19 @@ public record LeaseRecord(String holder, Integer leaseDurationSeconds, ZonedDate
         Lease next = new LeaseBuilder(current).build();
         next.getSpec().setHolderIdentity(null);
         next.getSpec().setRenewTime(null);
+        holderApp(next, null);
         return next;
+    }
+
+    /** Writes the holder's app next to its identity: none for a holder that has none, never the previous holder's. */
+    private static void holderApp(Lease lease, String app) {
+        Map<String, String> annotations = new TreeMap<>(lease.getMetadata().getAnnotations() == null ? Map.of()
+                : lease.getMetadata().getAnnotations());
+        if (app == null) {
+            annotations.remove(Labels.ANNOTATION_HOLDER_APP);
+        } else {
+            annotations.put(Labels.ANNOTATION_HOLDER_APP, app);
+        }
+        lease.getMetadata().setAnnotations(annotations);
     }
 }

@@ -195,7 +195,7 @@ public final class MigrationStage {
         labels.put(Labels.SLOT, key.label());
         NamespaceWatch leases = site.watch(key.leaseNamespace());
         LeaseLock lock = new LeaseLock(t.client(), leases.leases(), key.leaseNamespace(), key.leaseName(), t.identity().id(),
-                settings.leaseDurationOrDefault(), labels, scheduler, api, clock, ticker);
+                t.plan().app(), settings.leaseDurationOrDefault(), labels, scheduler, api, clock, ticker);
         return slot.claim(site, key, lock, settings.waitOrDefault());
     }
 

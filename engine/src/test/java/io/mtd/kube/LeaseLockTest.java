@@ -270,6 +270,31 @@ class LeaseLockTest {
         assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("run-a");
     }
 
+    /**
+     * The holder's app goes on the Lease with the holder, so that a waiter names it; given back, the Lease names no app,
+     * and a holder that writes none is never described with the app of the one before it.
+     */
+    @Test
+    void theHoldersAppIsWrittenWithItAndNamedToWaitersAndGoesWithIt() throws Exception {
+        LeaseLock shop = new LeaseLock(client, leases, namespace, LOCK, "run-a", "shop", Duration.ofSeconds(30),
+                Map.of(Labels.MANAGED_BY, Labels.MANAGER), scheduler, api, Clock.systemUTC(), System::nanoTime);
+        LeaseLock.Held a = acquire(shop, Duration.ofSeconds(5));
+        assertThat(lease().getMetadata().getAnnotations()).containsEntry(Labels.ANNOTATION_HOLDER_APP, "shop");
+        assertThat(LeaseRecord.of(lease()).describeHolder()).isEqualTo("run-a of app shop");
+        List<String> notes = new ArrayList<>();
+
+        var waiting = lock("run-b", Duration.ofSeconds(30)).acquire(Duration.ofMillis(1500), notes::add);
+
+        assertThatThrownBy(() -> waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(LeaseLock.LockTimeoutException.class).hasMessageContaining("held by run-a of app shop (");
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("held by run-a of app shop (no renewal seen here for"));
+        a.release();
+        assertThat(lease().getMetadata().getAnnotations()).doesNotContainKey(Labels.ANNOTATION_HOLDER_APP);
+        acquire(lock("run-b", Duration.ofSeconds(30)), Duration.ofSeconds(5));
+        assertThat(lease().getMetadata().getAnnotations()).doesNotContainKey(Labels.ANNOTATION_HOLDER_APP);
+        assertThat(LeaseRecord.of(lease()).describeHolder()).isEqualTo("run-b");
+    }
+
     @Test
     void aLockAnotherHolderTookIsReportedLostWithItsNewHolder() throws Exception {
         LeaseLock.Held a = acquire(lock("run-a", Duration.ofSeconds(3)), Duration.ofSeconds(5));

@@ -89,7 +89,7 @@ class SharedSlotTest {
             // the web's run holds the slot's Lease while its Job runs: the worker's run waits for that lock, named by its run
             SlotKey key = SlotKey.of(web, web.environments().get(0));
             await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("waiting for the migration"
-                    + " lock '" + key.leaseName() + "', held by run-web"));
+                    + " lock '" + key.leaseName() + "', held by run-web of app shop ("));
             assertThat(key).isEqualTo(SlotKey.of(worker, worker.environments().get(0)));
             assertThat(cluster.jobs(ns)).as("the worker's Job waits to be created").extracting(j -> j.getMetadata().getName())
                     .containsExactly(webJob);
@@ -121,7 +121,7 @@ class SharedSlotTest {
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-shop")
                     || b.logLines().contains("started-billing"));
             RecordingListener waiting = a.logLines().contains("started-shop") ? b : a;
-            String holder = waiting == b ? "run-shop" : "run-billing";
+            String holder = waiting == b ? "run-shop of app shop" : "run-billing of app billing";
             await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(waiting.text()).contains("waiting for the"
                     + " migration lock '" + SlotKey.of(shop, shop.environments().get(0)).leaseName() + "', held by " + holder));
             open(gate);
@@ -173,10 +173,12 @@ class SharedSlotTest {
             await().atMost(20, TimeUnit.SECONDS).until(() -> a.logLines().contains("started-api"));
             SlotKey key = SlotKey.of(first, first.environments().get(0));
             Lease lease = cluster.client.leases().inNamespace("db-locks").withName(key.leaseName()).get();
-            assertThat(lease.getMetadata().getAnnotations()).containsEntry(Labels.ANNOTATION_OCCUPANT, "orders-a/" + firstJob);
+            assertThat(lease.getMetadata().getAnnotations()).containsEntry(Labels.ANNOTATION_OCCUPANT, "orders-a/" + firstJob)
+                    .containsEntry(Labels.ANNOTATION_HOLDER_APP, "orders-api");
             // the second run takes the Lease over only after the first gives it back: kill its wait by expiring nothing
             MigrateThenDeploy.Run runB = eb.start(second);
-            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text()).contains("held by run-api"));
+            await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(b.text())
+                    .contains("held by run-api of app orders-api ("));
             assertThat(cluster.jobs("orders-b")).isEmpty();
             open(gate);
             assertThat(runA.report().get(30, TimeUnit.SECONDS).outcome()).isEqualTo(RunOutcome.SUCCEEDED);
@@ -184,6 +186,11 @@ class SharedSlotTest {
         }
         assertThat(b.logLines()).containsExactly("started-jobs", "done-jobs");
         assertThat(cluster.client.leases().inNamespace("orders-a").list().getItems()).isEmpty();
+        // given back, the Lease names no app: a holder that writes none later is not taken for the last one's app
+        Lease released = cluster.client.leases().inNamespace("db-locks").withName(SlotKey.of(first, first.environments().get(0))
+                .leaseName()).get();
+        assertThat(released.getSpec().getHolderIdentity()).isNull();
+        assertThat(released.getMetadata().getAnnotations()).doesNotContainKey(Labels.ANNOTATION_HOLDER_APP);
     }
 
     @Test
