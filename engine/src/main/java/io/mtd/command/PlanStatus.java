@@ -110,7 +110,7 @@ public record PlanStatus(String app, Instant at, List<EnvironmentStatus> environ
         if (slot.lock() == null || !slot.lock().held()) {
             return "free";
         }
-        String held = "held by " + slot.lock().holder();
+        String held = "held by " + slot.lock().describeHolder();
         Integer lease = slot.lock().leaseDurationSeconds();
         String takeOver = lease == null ? "" : "; a run takes it over once it has seen it unrenewed for " + Durations.format(Duration.ofSeconds(lease));
         return slot.sinceRenewal(at).map(d -> d.isNegative()

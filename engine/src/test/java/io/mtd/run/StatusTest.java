@@ -94,12 +94,12 @@ class StatusTest {
             assertThat(held.free()).isFalse();
             assertThat(held.slot().orphaned()).isEmpty();
             assertThat(held.slot().lockOverdue(held.slot().lock().renewTime().toInstant().plusSeconds(5))).isFalse();
-            assertThat(status(plan).render()).contains("lock       held by deploy#8, renewed ", " before this read (its lease: 30s)",
+            assertThat(status(plan).render()).contains("lock       held by deploy#8 of app shop, renewed ", " before this read (its lease: 30s)",
                     "occupied   by the unfinished Job ", ", started by deploy#8 at ", ", of the run that holds the lock");
             // read by a machine whose clock is 5 minutes ahead, the holder's last renewal looks 5 minutes old: said, hedged
             PlanStatus ahead = status(plan, Clock.offset(Clock.systemUTC(), Duration.ofMinutes(5)));
             assertThat(ahead.environments().get(0).slot().lockOverdue(ahead.at())).isTrue();
-            assertThat(ahead.render()).contains("lock       held by deploy#8, not renewed for 5m",
+            assertThat(ahead.render()).contains("lock       held by deploy#8 of app shop, not renewed for 5m",
                     "(by this machine's clock against its holder's): its holder may have stopped;"
                             + " a run takes it over once it has seen it unrenewed for 30s");
 
