@@ -345,7 +345,7 @@ public final class SlotClaim {
                         + " is worse), and the next run waits for it to end"));
             }
             return CompletableFuture.completedFuture(why != null && r.outcome() == StageOutcome.SUCCEEDED ? withMessage(r, why) : r);
-        }, api);
+        }, api).thenApply(r -> r.ofJob(job.name()));
     }
 
     /** Whether a container of the Job's Pods runs or ran, straight from the API server (the watch may lag a start). */
@@ -390,7 +390,7 @@ public final class SlotClaim {
     }
 
     private static MigrationResult withMessage(MigrationResult r, String message) {
-        return new MigrationResult(r.outcome(), r.reason(), message, r.exitCode(), r.attempts(), r.log());
+        return new MigrationResult(r.outcome(), r.reason(), message, r.exitCode(), r.attempts(), r.log(), r.lastAttemptTail(), r.job());
     }
 
     private static String orElse(String s, String fallback) {

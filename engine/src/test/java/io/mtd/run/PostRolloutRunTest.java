@@ -77,6 +77,10 @@ class PostRolloutRunTest {
         // database's word: both phases run again (migrate commands apply only what is pending) and say why (issue 22)
         RunReport again = run(plan, new RecordingListener());
         assertThat(again.outcome()).as(String.valueOf(again.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        // each ran in a Job of its own, which the report names (not the first run's)
+        assertThat(again.environments().get(0).migration().job()).isNotEqualTo(report.environments().get(0).migration().job())
+                .isIn(jobs("post-ok-staging"));
+        assertThat(again.environments().get(0).postRollout().job()).isNotEqualTo(report.environments().get(0).postRollout().job());
         assertThat(again.environments()).allSatisfy(e -> {
             assertThat(e.postRollout().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
             assertThat(e.postRollout().message()).startsWith("ran again: a command migration is idempotent");
