@@ -34,7 +34,7 @@ import java.util.function.UnaryOperator;
  * switched off; the rollout alone (the same code under a new
  * tag) with maxUnavailable 0 and a readiness probe, then without the probe and with maxUnavailable 1.
  *
- * <p>Options: {@code --rate N} requests a second (default 40: what 2 shared CPUs sustain with a release running, see bench/README.md), {@code --seed N} (26), {@code --out FILE}
+ * <p>Options: {@code --rate N} requests a second (default 40, a margin for a busy machine: 2 shared CPUs sustained 160 through the safe releases, see bench/README.md), {@code --seed N} (26), {@code --out FILE}
  * (bench/results/traffic.json).
  */
 public final class Traffic {
