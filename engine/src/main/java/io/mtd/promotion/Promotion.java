@@ -1081,11 +1081,13 @@ public final class Promotion {
         SchemaSnapshot before = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
                 && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(schema.before);
         try {
-            schema.keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
+            SnapshotStore.Kept keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
                     new SnapshotStore.KeptSnapshot(image.pinned(), stages.identity().id(), stages.clock().instant(), snapshotSource(),
                             before, end));
+            schema.keptIn = keptIn.configMap();
             note(Stage.SNAPSHOT, s.env.name(), "kept the schema " + end.shortFingerprint() + " in ConfigMap " + schema.keptIn
-                    + " for the next release");
+                    + " for the next release" + (keptIn.withoutBefore() ? " (without the one before the migration: both do not"
+                            + " fit in a ConfigMap, so a run of this image again compares with the schema it finds)" : ""));
         } catch (RuntimeException e) {
             note(Stage.SNAPSHOT, s.env.name(), "could not keep the schema for the next release: " + message(e));
         }
