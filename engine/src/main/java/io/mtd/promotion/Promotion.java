@@ -944,7 +944,8 @@ public final class Promotion {
 
     /**
      * The backup right before the migration, under the same claim, only when the migration will run (not when it
-     * already succeeded for this image here); its failure stops the environment before anything migrates.
+     * already succeeded for this image here and will be skipped for it); its failure stops the environment before
+     * anything migrates.
      */
     private CompletableFuture<Step> backUp(Step s) {
         DatabaseJob backup = s.env.backupOr(plan.migration());
@@ -954,11 +955,12 @@ public final class Promotion {
         CompletableFuture<SlotClaim> under = claimFor(s, JobKind.BACKUP);
         // asked once the claim the backup and the migration run under is held; a claim that failed, the backup's run reports
         return under.handle((held, e) -> e == null).thenCompose(held -> held
-                ? stages.migrations().succeededBefore(target(s, image.pinned()), JobKind.MIGRATION)
+                ? stages.migrations().skipsAsApplied(target(s, image.pinned()), JobKind.MIGRATION)
                 : CompletableFuture.completedFuture(false)).thenComposeAsync(done -> {
             if (done) {
                 s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: the migration of " + image.pinned()
-                        + " already succeeded here, so nothing will migrate", null, 0, Duration.ZERO, null);
+                        + " already succeeded here and the plan trusts that record (migration.skipWhenSucceeded), so nothing"
+                        + " will migrate", null, 0, Duration.ZERO, null);
                 note(Stage.BACKUP, s.env.name(), s.backup.message());
                 return CompletableFuture.completedFuture(s);
             }
