@@ -99,6 +99,7 @@ class DriftSoakTest {
         Map<String, Interruption> actions = new LinkedHashMap<>();
         Map<String, Long> interruptedAt = new java.util.concurrent.ConcurrentHashMap<>();
         Map<RunOutcome, Integer> outcomes = new EnumMap<>(RunOutcome.class);
+        Map<String, String> took = new java.util.concurrent.ConcurrentSkipListMap<>();
         String last = "soak" + (runs - 1);
         try {
             for (int i = 0; i < runs; i++) {
@@ -112,6 +113,9 @@ class DriftSoakTest {
                 engines.put(run, engine);
                 MigrateThenDeploy.Run started1 = engine.engine().start(plan(run, i, journal));
                 started.put(run, started1);
+                long began = System.nanoTime();
+                started1.report().whenComplete((rep, err) -> took.put(run, (System.nanoTime() - began) / 1_000_000
+                        + " ms " + (rep == null ? err : rep.outcome())));
                 if (!action.what().equals("none")) {
                     interruptAfterJob(chaos, listener, action, () -> {
                         interruptedAt.putIfAbsent(run, System.nanoTime());
@@ -142,7 +146,7 @@ class DriftSoakTest {
         List<SandboxKubelet.ContainerStart> starts = cluster.sandbox.kubelet().migrationStarts().stream()
                 .filter(s -> s.namespace().equals(ns)).toList();
         List<String> lines = Files.readAllLines(journal);
-        String transcript = "seed " + seed + ", actions " + actions + "\nstarts "
+        String transcript = "seed " + seed + ", actions " + actions + ", runs took " + took + "\nstarts "
                 + starts.stream().map(s -> s.image() + " " + s.job()).toList() + "\njournal " + lines + "\n"
                 + String.join("\n", cluster.sandbox.kubelet().migrationHistoryIn(ns));
 
@@ -179,7 +183,7 @@ class DriftSoakTest {
         assertThat(kept.after().fingerprint()).as("the kept schema is the database's, %s", transcript)
                 .isEqualTo(freshSnapshotFingerprint(database));
         System.out.println("DriftSoakTest seed " + seed + ": " + actions + "; outcomes of runs not killed " + outcomes
-                + "; latest start after an interruption: " + (latest == Long.MIN_VALUE ? "none" : latest / 1_000_000 + " ms"));
+                + "; runs took " + took + "; latest start after an interruption: " + (latest == Long.MIN_VALUE ? "none" : latest / 1_000_000 + " ms"));
     }
 
     /**
