@@ -16,9 +16,13 @@ import io.mtd.report.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +47,8 @@ import org.springframework.security.core.GrantedAuthority;
  * approval form of every environment waiting for one.
  */
 public final class MigrateThenDeployAction implements RunAction2 {
+
+    private static final DateTimeFormatter DEADLINE_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z", Locale.ROOT);
 
     private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployAction.class.getName());
 
@@ -242,8 +248,8 @@ public final class MigrateThenDeployAction implements RunAction2 {
      * Asks for an approval on this page; the future completes when someone allowed to answers, and is dropped from the
      * page when the engine cancels it (run aborted, approval timed out).
      */
-    CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request) {
-        PendingApproval p = new PendingApproval(request);
+    CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request, BuildOrigin origin) {
+        PendingApproval p = new PendingApproval(request, origin, Instant.now());
         if (request.timeout() != null) {
             // the engine times out its own copy; drop this one from the page at the same moment
             p.future.orTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -330,10 +336,47 @@ public final class MigrateThenDeployAction implements RunAction2 {
      */
     public static final class PendingApproval {
         private final ApprovalGate.Request request;
+        private final BuildOrigin origin;
+        private final Instant asked;
         private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
 
-        PendingApproval(ApprovalGate.Request request) {
+        PendingApproval(ApprovalGate.Request request, BuildOrigin origin, Instant asked) {
             this.request = request;
+            this.origin = origin == null ? new BuildOrigin(List.of(), null, null) : origin;
+            this.asked = asked;
+        }
+
+        /** Who or what started the build, and the commit it built (null when the build does not say). */
+        public BuildOrigin getOrigin() {
+            return origin;
+        }
+
+        /** When the wait ends unanswered (the approval timeout from the moment it was asked), or null: it waits until answered. */
+        public Instant getDeadline() {
+            return request.timeout() == null ? null : asked.plus(request.timeout());
+        }
+
+        /** The deadline as a time of day on the controller's clock, with its zone ("21:05:30 UTC"), or null. */
+        public String getDeadlineText() {
+            Instant deadline = getDeadline();
+            return deadline == null ? null : DEADLINE_FORMAT.format(deadline.atZone(ZoneId.systemDefault()));
+        }
+
+        /** How long until the deadline, in whole minutes rounded up ("in 5 min", "in less than 1 min"), or null. */
+        public String getTimeLeft() {
+            return timeLeft(Instant.now());
+        }
+
+        String timeLeft(Instant now) {
+            Instant deadline = getDeadline();
+            if (deadline == null) {
+                return null;
+            }
+            long seconds = Duration.between(now, deadline).toSeconds();
+            if (seconds < 60) {
+                return Messages.MigrateThenDeployAction_TimeLeftUnderAMinute();
+            }
+            return Messages.MigrateThenDeployAction_TimeLeft((seconds + 59) / 60);
         }
 
         /** What the form answers: {@link MigrateThenDeployAction#key}. */

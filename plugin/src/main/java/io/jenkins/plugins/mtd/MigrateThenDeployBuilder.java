@@ -58,7 +58,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         MigrateThenDeployAction action = MigrateThenDeployAction.of(run);
         ApprovalGate approvals = request -> {
             // on the page first, so that whoever follows the link finds the form
-            CompletionStage<ApprovalGate.Decision> answer = action.request(request);
+            CompletionStage<ApprovalGate.Decision> answer = action.request(request, BuildOrigin.of(run, env));
             BuildLog.waitingForApproval(listener, run, action, request.action());
             return answer;
         };
