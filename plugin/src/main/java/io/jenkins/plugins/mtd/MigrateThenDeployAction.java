@@ -177,6 +177,48 @@ public final class MigrateThenDeployAction implements RunAction2 {
     }
 
 
+    /**
+     * For the page: what a report is about, as its heading when the build has several ("shop → staging", one per
+     * {@code migrateDatabase} stage), in the words Graph View uses for the step.
+     */
+    public String heading(RunReport report) {
+        List<String> names = report.environments().stream().map(e -> e.name()).toList();
+        return names.isEmpty() ? report.app() : report.app() + " → " + String.join(", ", names);
+    }
+
+    /**
+     * For the page: the report's expand/contract check, or null when the build's page already shows the same one with an
+     * earlier report (every {@code migrateDatabase} stage checks the same release's SQL: the page shows it once).
+     */
+    public LintReport lintOnce(RunReport report) {
+        LintReport lint = report.lint();
+        if (lint == null) {
+            return null;
+        }
+        for (RunReport earlier : getReports()) {
+            if (earlier == report) {
+                return lint;
+            }
+            if (lint.equals(earlier.lint())) {
+                return null;
+            }
+        }
+        return lint;
+    }
+
+    /**
+     * For the page: an image reference with its digest cut to 12 hexadecimal digits ("shop@sha256:0123456789ab…"); the
+     * page gives the full reference on hover and to copy. A reference without a digest is returned whole.
+     */
+    public static String shortImage(String reference) {
+        if (reference == null) {
+            return null;
+        }
+        int at = reference.indexOf("@sha256:");
+        int keep = "@sha256:".length() + 12;
+        return at < 0 || reference.length() <= at + keep + 1 ? reference : reference.substring(0, at + keep) + "…";
+    }
+
     /** For the page: a duration as the console and the command line write it ({@code 1m14s}, {@code 975ms}). */
     public String duration(Duration d) {
         return d == null ? "" : Durations.format(d);

@@ -81,6 +81,12 @@ class ApprovalTest {
         assertThat(html, containsString(pending.getDeadlineText()));
         assertThat("the deadline is the approval timeout after the request",
                 Duration.between(Instant.now(), pending.getDeadline()).toMinutes(), allOf(greaterThan(40L), lessThan(46L)));
+        // the page refreshes its live part while the build runs, through an adjunct (no inline script under the CSP)
+        assertThat(html, containsString("io/jenkins/plugins/mtd/MigrateThenDeployAction/refresh.js"));
+        String live = alice.goTo(b.getUrl() + "migrate-then-deploy/live").getWebResponse().getContentAsString();
+        assertThat(live, allOf(containsString("id=\"mtd-live\""),
+                containsString("Waiting for approval: promote registry.example.com/shop:1.0 to production"),
+                not(containsString("<form"))));
         assertThat("Approve is the primary button, Reject not", page.getElementsByName("reject").get(0).getAttribute("class"),
                 not(containsString("jenkins-button--primary")));
         HtmlForm form = page.getFormByName("approval-production");

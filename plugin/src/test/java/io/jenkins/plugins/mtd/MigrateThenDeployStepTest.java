@@ -215,6 +215,12 @@ class MigrateThenDeployStepTest {
         assertThat(cluster.jobs("staging"), hasSize(1));
         assertThat(cluster.jobs("production"), hasSize(1));
         assertThat("one report per stage on the build page", b.getAction(MigrateThenDeployAction.class).getReports(), hasSize(2));
+        // one heading per report, and the release's expand/contract check (the same in both stages) once
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("<h2 class=\"mtd-report\">shop → staging</h2>"),
+                containsString("<h2 class=\"mtd-report\">shop → production</h2>")));
+        assertThat(page.split("class=\"mtd-lint\"", -1).length - 1, is(1));
+        assertThat("a finished build's page no longer refreshes itself", page, not(containsString("MigrateThenDeployAction/refresh.js")));
         // Graph View and Stage View name what each node does, from the arguments Jenkins stored (oldest node last)
         List<String> nodes = new DepthFirstScanner().filteredNodes(b.getExecution(), new NodeStepTypePredicate("migrateDatabase"))
                 .stream().map(ArgumentsAction::getStepArgumentsAsString).toList();
@@ -332,6 +338,11 @@ class MigrateThenDeployStepTest {
             assertThat(log.substring(log.indexOf("PINNED staging ")), containsString("@" + first));
             assertThat(log.substring(log.indexOf("PINNED production ")), containsString("@" + first));
             assertThat("the registry was asked once, by the first stage", asked.get(), is(1));
+            // the page shows a short digest, the full reference on hover and in the copy button
+            String pinned = image + "@" + first;
+            String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+            assertThat(page, allOf(containsString(">" + image + "@sha256:" + "a".repeat(12) + "…</code>"),
+                    containsString("title=\"" + pinned + "\""), containsString("text=\"" + pinned + "\"")));
             for (String env : List.of("staging", "production")) {
                 assertThat(cluster.jobs(env).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
                         containsString("@" + first));
