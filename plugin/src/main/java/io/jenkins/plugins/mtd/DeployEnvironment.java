@@ -201,6 +201,10 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
 
         @POST
         public FormValidation doCheckName(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                // a new environment row is blank: the build names what is missing, the form shows no red error
+                return FormValidation.ok();
+            }
             return FieldChecks.check(item, FieldChecks.environment(value, null, null, null, null), "name");
         }
 

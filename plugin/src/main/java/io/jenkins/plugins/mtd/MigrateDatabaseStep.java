@@ -1,6 +1,7 @@
 package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
+import edu.umd.cs.findbugs.annotations.Nullable;
 import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
@@ -8,6 +9,7 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import java.util.Map;
+import net.sf.json.JSONObject;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -17,6 +19,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -78,7 +81,8 @@ public final class MigrateDatabaseStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public String getApprovalTimeout() {
@@ -109,6 +113,19 @@ public final class MigrateDatabaseStep extends Step {
     /** The step's function name and form checks. */
     @Extension
     public static final class DescriptorImpl extends StepDescriptor {
+
+        /** The approval timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultApprovalTimeout() {
+            return FieldChecks.DEFAULT_APPROVAL_TIMEOUT;
+        }
+
+        /** Refuses to save a form that names neither a plan file nor the application and its image. */
+        @Override
+        public Step newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            Step step = super.newInstance(req, formData);
+            FieldChecks.requireAppAndImage(formData);
+            return step;
+        }
 
         @Override
         public String getFunctionName() {

@@ -1,6 +1,7 @@
 package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
+import edu.umd.cs.findbugs.annotations.Nullable;
 import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
@@ -10,6 +11,7 @@ import hudson.util.FormValidation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import net.sf.json.JSONObject;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -19,6 +21,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -85,7 +88,8 @@ public final class MigrateThenDeployStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public List<DeployEnvironment> getEnvironments() {
@@ -159,6 +163,24 @@ public final class MigrateThenDeployStep extends Step {
      */
     @Extension
     public static final class DescriptorImpl extends StepDescriptor {
+
+        /** The rollout timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultRolloutTimeout() {
+            return FieldChecks.DEFAULT_ROLLOUT_TIMEOUT;
+        }
+
+        /** The approval timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultApprovalTimeout() {
+            return FieldChecks.DEFAULT_APPROVAL_TIMEOUT;
+        }
+
+        /** Refuses to save a form that names neither a plan file nor the application and its image. */
+        @Override
+        public Step newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            Step step = super.newInstance(req, formData);
+            FieldChecks.requireAppAndImage(formData);
+            return step;
+        }
 
         @Override
         public String getFunctionName() {
