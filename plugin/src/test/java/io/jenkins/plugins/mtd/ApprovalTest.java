@@ -27,9 +27,8 @@ import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.support.actions.PauseAction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.MockAuthorizationStrategy;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
@@ -40,17 +39,8 @@ class ApprovalTest {
 
     private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-    private ClusterFixture cluster;
-
-    @BeforeEach
-    void startCluster() {
-        cluster = new ClusterFixture();
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
 
     @Test
     void anApproverWithBuildPermissionPromotesAndIsRecorded(JenkinsRule r) throws Exception {

@@ -40,9 +40,8 @@ import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
@@ -50,17 +49,8 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 @WithJenkins
 class MigrateThenDeployStepTest {
 
-    private ClusterFixture cluster;
-
-    @BeforeEach
-    void startCluster() {
-        cluster = new ClusterFixture();
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
 
     @Test
     void configRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {

@@ -73,7 +73,7 @@ class ViewsTest {
 
     @Test
     void theBuildPageAndTheReportPageRender(JenkinsRule r) throws Exception {
-        try (ClusterFixture cluster = new ClusterFixture()) {
+        try (ClusterFixture cluster = ClusterFixture.started()) {
             cluster.addKubeconfigCredential();
             WorkflowJob p = r.createProject(WorkflowJob.class, "report");
             p.setDefinition(new CpsFlowDefinition("migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
