@@ -5,6 +5,8 @@ import hudson.model.Failure;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.Durations;
 import io.mtd.promotion.ApprovalGate;
@@ -61,6 +63,11 @@ public final class MigrateThenDeployAction implements RunAction2 {
      * too), in the order they ended: one for {@code migrateThenDeploy}, one per {@code migrateDatabase} stage.
      */
     private List<String> reportsJson = new CopyOnWriteArrayList<>();
+    /**
+     * The checked plan of each run started in this build, as JSON, oldest first (a {@code migrateDatabase} stage's has
+     * its one environment): what the job's panel reads each environment's cluster with.
+     */
+    private List<String> plansJson = new CopyOnWriteArrayList<>();
     /** Image references pinned in this build, so that every later stage runs the image the first one pinned. */
     private Map<String, ImageSource.PinnedImage> pinnedImages = new ConcurrentHashMap<>();
     /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
@@ -125,6 +132,7 @@ public final class MigrateThenDeployAction implements RunAction2 {
         // concurrent collections: parallel stages add to them while the build is being saved
         reportsJson = reportsJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(reportsJson);
         pinnedImages = pinnedImages == null ? new ConcurrentHashMap<>() : new ConcurrentHashMap<>(pinnedImages);
+        plansJson = plansJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(plansJson);
         return this;
     }
 
@@ -136,6 +144,37 @@ public final class MigrateThenDeployAction implements RunAction2 {
     /** Remembers the image a run pinned, for the build's later stages (saved with the next report). */
     synchronized void recordPinned(ImageSource.PinnedImage image) {
         pinnedImages.putIfAbsent(image.reference(), image);
+    }
+
+    /** Records the plan a run of this build starts with (saved with the build's next save). */
+    void recordPlan(CheckedPlan plan) {
+        plansJson.add(plan.toJson());
+    }
+
+    /** Whether a run of this build recorded its plan (cheap: nothing is parsed). */
+    boolean hasPlans() {
+        return !plansJson.isEmpty();
+    }
+
+    /**
+     * Per environment, the latest plan of this build that reaches it (narrowed to that environment), in the order the
+     * environments were first reached; a plan that no longer reads (an older version's) is left out.
+     */
+    Map<String, CheckedPlan> environmentPlans() {
+        Map<String, CheckedPlan> out = new LinkedHashMap<>();
+        for (String json : plansJson) {
+            CheckedPlan plan;
+            try {
+                plan = MigrateThenDeploy.restore(json);
+            } catch (RuntimeException e) {
+                LOGGER.log(Level.FINE, "Unreadable migrate-then-deploy plan in " + run, e);
+                continue;
+            }
+            for (var env : plan.plan().environments()) {
+                out.put(env.name(), plan.plan().environments().size() == 1 ? plan : plan.onlyEnvironment(env.name()));
+            }
+        }
+        return out;
     }
 
     /** Records a run's report and saves the build so the page shows it after a restart. */
