@@ -82,10 +82,14 @@ final class FieldChecks {
         return new Plan(null, null, null, null, null, List.of(e));
     }
 
-    static FormValidation checkApp(Item item, String value) {
+    static FormValidation checkApp(Item item, String value, String plan) {
         // blank is fine here: a plan file may give it, and the whole plan is validated when the build starts
         if (blankToNull(value) == null) {
             return FormValidation.ok();
+        }
+        if (blankToNull(plan) != null && mayCheck(item)) {
+            // the choice is either-or: say it where the user types, not only when the build fails
+            return FormValidation.error(Messages.FieldChecks_PlanAndForm());
         }
         return check(item, top(blankToNull(value), null, null), "app");
     }

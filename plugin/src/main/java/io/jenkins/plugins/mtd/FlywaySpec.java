@@ -2,6 +2,7 @@ package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
+import hudson.RelativePath;
 import hudson.Util;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
@@ -140,7 +141,11 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
         @POST
         public FormValidation doCheckLocations(@AncestorInPath Item item, @QueryParameter String value,
-                @QueryParameter String source) {
+                @QueryParameter String source, @RelativePath("..") @QueryParameter String command) {
+            if (Util.fixEmptyAndTrim(command) != null && FieldChecks.mayCheck(item)) {
+                // shown while the Flyway block is open: a migration is a command or Flyway, never both
+                return FormValidation.error(Messages.FieldChecks_CommandAndFlyway());
+            }
             FlywaySpec f = new FlywaySpec();
             f.setLocations(FormLists.split(value));
             f.setSource(source);

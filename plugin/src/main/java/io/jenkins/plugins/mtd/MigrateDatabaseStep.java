@@ -150,8 +150,8 @@ public final class MigrateDatabaseStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
+            return FieldChecks.checkApp(item, value, plan);
         }
 
         @POST

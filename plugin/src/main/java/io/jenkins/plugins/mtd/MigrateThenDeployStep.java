@@ -205,8 +205,8 @@ public final class MigrateThenDeployStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
+            return FieldChecks.checkApp(item, value, plan);
         }
 
         @POST

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.cloudbees.plugins.credentials.CredentialsScope;
@@ -40,8 +41,8 @@ class FormValidationTest {
         DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
         MigrationSpec.DescriptorImpl migration = r.jenkins.getDescriptorByType(MigrationSpec.DescriptorImpl.class);
 
-        assertError(step.doCheckApp(p, "Shop_App"), "is not a valid Kubernetes name");
-        assertThat(step.doCheckApp(p, "shop").kind, is(FormValidation.Kind.OK));
+        assertError(step.doCheckApp(p, "Shop_App", null), "is not a valid Kubernetes name");
+        assertThat(step.doCheckApp(p, "shop", null).kind, is(FormValidation.Kind.OK));
         assertError(step.doCheckImage(p, "not an image!"), "is not an image reference");
         assertThat("a build variable is only known when the build runs",
                 step.doCheckImage(p, "registry.example.com/shop:$GIT_COMMIT").kind, is(FormValidation.Kind.OK));
@@ -65,7 +66,7 @@ class FormValidationTest {
         MigrateThenDeployStep.DescriptorImpl step = r.jenkins.getDescriptorByType(MigrateThenDeployStep.DescriptorImpl.class);
         DeployEnvironment.DescriptorImpl env = r.jenkins.getDescriptorByType(DeployEnvironment.DescriptorImpl.class);
         try (ACLContext ignored = ACL.as2(User.getById("reader", true).impersonate2())) {
-            assertThat(step.doCheckApp(p, "Shop_App").kind, is(FormValidation.Kind.OK));
+            assertThat(step.doCheckApp(p, "Shop_App", null).kind, is(FormValidation.Kind.OK));
             ListBoxModel credentials = env.doFillCredentialsIdItems(p, "current-id", null);
             assertThat(credentials.size(), is(1));
             assertThat(credentials.get(0).value, is("current-id"));
@@ -107,6 +108,10 @@ class FormValidationTest {
         FormValidation v = step.doCheckApprovalTimeout(p, "0s");
         assertThat(v.kind, is(FormValidation.Kind.ERROR));
         assertThat(v.getMessage(), is("Must be longer than zero, e.g. 10m"));
+        assertError(step.doCheckApp(p, "shop", "deploy/plan.yaml"), "Give either a plan file or");
+        FlywaySpec.DescriptorImpl flyway = r.jenkins.getDescriptorByType(FlywaySpec.DescriptorImpl.class);
+        assertError(flyway.doCheckLocations(p, "db/migration", null, "python\nmanage.py\nmigrate"), "Give either a command or Flyway");
+        assertThat(flyway.doCheckLocations(p, "db/migration", null, "").kind, is(FormValidation.Kind.OK));
         assertThat(FieldChecks.formMessage("missing: give the image to migrate and deploy, e.g. image: registry.example.com/shop:1.4.0"),
                 is("Missing: give the image to migrate and deploy, e.g. registry.example.com/shop:1.4.0"));
     }
@@ -122,6 +127,7 @@ class FormValidationTest {
         String html = page.getWebResponse().getContentAsString();
         assertThat(html, allOf(containsString("Command, one argument per line"), containsString("placeholder=\"10m\""),
                 containsString("placeholder=\"24h\""), containsString("placeholder=\"30m\""), containsString("placeholder=\"0\"")));
+        assertThat("an untouched job shows no \"Edited\" badge", html, not(containsString("advanced-customized-fields-info")));
         assertThat("no check answered with an error on load", page.getByXPath("//div[contains(concat(' ', @class, ' '), ' error ')]"), empty());
     }
 
