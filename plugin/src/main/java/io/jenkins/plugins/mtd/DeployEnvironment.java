@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.jenkinsci.plugins.plaincredentials.FileCredentials;
 import org.jenkinsci.plugins.plaincredentials.StringCredentials;
 import org.kohsuke.stapler.AncestorInPath;
@@ -166,7 +165,6 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
 
     /** Form support for an environment: credential list, list fields and field checks. */
     @Extension
-    @Symbol("deployEnvironment")
     public static final class DescriptorImpl extends Descriptor<DeployEnvironment> {
 
         @NonNull

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -121,7 +120,6 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
     /** Form support for Flyway settings. */
     @Extension
-    @Symbol("flyway")
     public static final class DescriptorImpl extends Descriptor<FlywaySpec> {
 
         @NonNull

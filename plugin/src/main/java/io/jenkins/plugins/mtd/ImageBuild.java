@@ -12,7 +12,6 @@ import io.mtd.plan.Build;
 import java.io.Serializable;
 import java.util.Objects;
 import jenkins.model.Jenkins;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -92,7 +91,6 @@ public final class ImageBuild implements Describable<ImageBuild>, Serializable {
 
     /** Form support for the image build. */
     @Extension
-    @Symbol("imageBuild")
     public static final class DescriptorImpl extends Descriptor<ImageBuild> {
 
         @NonNull

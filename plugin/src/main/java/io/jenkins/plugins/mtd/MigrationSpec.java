@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -188,7 +187,6 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
 
     /** Form support for the migration. */
     @Extension
-    @Symbol("migration")
     public static final class DescriptorImpl extends Descriptor<MigrationSpec> {
 
         @NonNull
