@@ -1,7 +1,6 @@
 package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
-import edu.umd.cs.findbugs.annotations.Nullable;
 import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
@@ -9,17 +8,14 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
 import java.util.Map;
-import net.sf.json.JSONObject;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -112,20 +108,7 @@ public final class MigrateDatabaseStep extends Step {
 
     /** The step's function name and form checks. */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
-
-        /** The approval timeout a blank field means, shown as the field's placeholder. */
-        public String getDefaultApprovalTimeout() {
-            return FieldChecks.DEFAULT_APPROVAL_TIMEOUT;
-        }
-
-        /** Refuses to save a form that names neither a plan file nor the application and its image. */
-        @Override
-        public Step newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
-            Step step = super.newInstance(req, formData);
-            FieldChecks.requireAppAndImage(formData);
-            return step;
-        }
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
 
         @Override
         public String getFunctionName() {

@@ -1,7 +1,6 @@
 package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
-import edu.umd.cs.findbugs.annotations.Nullable;
 import hudson.Extension;
 import hudson.Util;
 import hudson.model.Item;
@@ -11,17 +10,14 @@ import hudson.util.FormValidation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.sf.json.JSONObject;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -162,24 +158,11 @@ public final class MigrateThenDeployStep extends Step {
      * what {@code migrateDatabase} in each stage is for.
      */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
 
         /** The rollout timeout a blank field means, shown as the field's placeholder. */
         public String getDefaultRolloutTimeout() {
             return FieldChecks.DEFAULT_ROLLOUT_TIMEOUT;
-        }
-
-        /** The approval timeout a blank field means, shown as the field's placeholder. */
-        public String getDefaultApprovalTimeout() {
-            return FieldChecks.DEFAULT_APPROVAL_TIMEOUT;
-        }
-
-        /** Refuses to save a form that names neither a plan file nor the application and its image. */
-        @Override
-        public Step newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
-            Step step = super.newInstance(req, formData);
-            FieldChecks.requireAppAndImage(formData);
-            return step;
         }
 
         @Override

@@ -139,6 +139,16 @@ final class ClusterFixture implements BeforeAllCallback, AfterAllCallback, Befor
         r.waitForMessage("] " + line, build);
     }
 
+    /**
+     * A {@code migrateDatabase} call migrating app shop's image 1.0 in staging (namespace staging, the sandbox's
+     * kubeconfig credential) with {@code sh -c script}.
+     */
+    static String migrateStaging(String script) {
+        return "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "    migration: [command: ['sh', '-c', '" + script + "']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + KUBECONFIG_ID + "', namespace: 'staging'])";
+    }
+
     List<Job> jobs(String namespace) {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
     }

@@ -54,9 +54,7 @@ class EnvironmentsPanelTest {
     @Test
     void aRunningMigrationHoldsTheLockAndOccupiesTheEnvironment(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowJob p = job(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
-                + "    migration: [command: ['sh', '-c', 'echo PANEL-WAITING; sleep 600']],\n"
-                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        WorkflowJob p = job(r, ClusterFixture.migrateStaging("echo PANEL-WAITING; sleep 600"));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
         ClusterFixture.waitForPodLog(r, b, "PANEL-WAITING");
 
@@ -73,9 +71,7 @@ class EnvironmentsPanelTest {
     @Test
     void anUnreachableClusterIsSaidOnThePanelAndTheJobPageStillLoads(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowJob p = job(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
-                + "    migration: [command: ['sh', '-c', 'echo migrated']],\n"
-                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        WorkflowJob p = job(r, ClusterFixture.migrateStaging("echo migrated"));
         r.buildAndAssertSuccess(p);
         cluster.close(); // the cluster goes away; the kubeconfig still points at it
 

@@ -258,9 +258,7 @@ class MigrateThenDeployStepTest {
     @Test
     void anAbortSaysWhoAbortedAndWhatIsLeftRunning(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
-                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
-                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        WorkflowRun b = start(r, ClusterFixture.migrateStaging("echo MIGRATION-WAITING; sleep 600"));
         ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
 
         Executor executor = b.getExecutor();
