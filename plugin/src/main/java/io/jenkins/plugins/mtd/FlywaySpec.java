@@ -130,6 +130,9 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
         @POST
         public FormValidation doCheckSecret(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
+            }
             FlywaySpec f = new FlywaySpec();
             f.setSecret(value);
             f.setLocations(List.of("db/migration"));
@@ -143,6 +146,9 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
             if (Util.fixEmptyAndTrim(command) != null && FieldChecks.mayCheck(item)) {
                 // shown while the Flyway block is open: a migration is a command or Flyway, never both
                 return FormValidation.error(Messages.FieldChecks_CommandAndFlyway());
+            }
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
             }
             FlywaySpec f = new FlywaySpec();
             f.setLocations(FormLists.split(value));

@@ -111,6 +111,9 @@ public final class ImageBuild implements Describable<ImageBuild>, Serializable {
 
         @POST
         public FormValidation doCheckContext(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
+            }
             ImageBuild b = new ImageBuild();
             b.context = value == null ? null : value.trim();
             return FieldChecks.check(item, FieldChecks.build(b.toPlan()), "build.context");

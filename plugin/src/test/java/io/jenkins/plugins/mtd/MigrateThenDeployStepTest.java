@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
@@ -12,6 +13,7 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
@@ -327,9 +329,10 @@ class MigrateThenDeployStepTest {
             assertThat(log.substring(log.indexOf("PINNED production ")), containsString("@" + first));
             assertThat("the registry was asked once, by the first stage", asked.get(), is(1));
             // the page shows a short digest, the full reference on hover and in the copy button
-            String pinned = image + "@" + first;
+            String pinned = b.getAction(MigrateThenDeployAction.class).getReport().image().pinned();
+            assertThat(MigrateThenDeployAction.shortImage(pinned), allOf(startsWith("127.0.0.1:"), endsWith("@sha256:" + "a".repeat(12) + "…")));
             String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
-            assertThat(page, allOf(containsString(">" + image + "@sha256:" + "a".repeat(12) + "…</code>"),
+            assertThat(page, allOf(containsString(">" + MigrateThenDeployAction.shortImage(pinned) + "</code>"),
                     containsString("title=\"" + pinned + "\""), containsString("text=\"" + pinned + "\"")));
             for (String env : List.of("staging", "production")) {
                 assertThat(cluster.jobs(env).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
