@@ -5,6 +5,7 @@ import hudson.model.Item;
 import hudson.util.FormValidation;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.Build;
+import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
@@ -14,9 +15,8 @@ import io.mtd.plan.Rollout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import io.mtd.plan.Durations;
-import net.sf.json.JSONObject;
 import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
 
 /**
  * Form field checks answered by the engine's door ({@link MigrateThenDeploy#fieldErrors}): a plan holding just the field
