@@ -59,6 +59,11 @@ public record BuildOrigin(List<String> startedBy, String commit, String commitSo
         return latest;
     }
 
+    /** The causes in one line, as the page shows them ("Started by user alice; Replayed #4"). */
+    public String startedByText() {
+        return String.join("; ", startedBy);
+    }
+
     /** The commit as the page shows it at first: 12 characters, the full id on hover. */
     public String shortCommit() {
         return commit == null || commit.length() <= 12 ? commit : commit.substring(0, 12);

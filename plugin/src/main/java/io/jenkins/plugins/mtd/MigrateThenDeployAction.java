@@ -225,6 +225,11 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return names.isEmpty() ? report.app() : report.app() + " → " + String.join(", ", names);
     }
 
+    /** For the Status page: " " and the report's heading when the build has several reports, else nothing. */
+    public String summaryHeading(RunReport report) {
+        return getReports().size() > 1 ? " " + heading(report) : "";
+    }
+
     /**
      * For the page: the report's expand/contract check, or null when the build's page already shows the same one with an
      * earlier report (every {@code migrateDatabase} stage checks the same release's SQL: the page shows it once).

@@ -212,6 +212,9 @@ class MigrateThenDeployStepTest {
         assertThat(page, allOf(containsString("<h2 class=\"mtd-report\">shop → staging</h2>"),
                 containsString("<h2 class=\"mtd-report\">shop → production</h2>")));
         assertThat(page.split("class=\"mtd-lint\"", -1).length - 1, is(1));
+        String status = r.createWebClient().getPage(b).getWebResponse().getContentAsString();
+        assertThat(status, allOf(containsString("Migrate then deploy shop → staging: <strong>succeeded</strong>"),
+                containsString("Migrate then deploy shop → production: <strong>succeeded</strong>")));
         assertThat("a finished build's page no longer refreshes itself", page, not(containsString("MigrateThenDeployAction/refresh.js")));
         // Graph View and Stage View name what each node does, from the arguments Jenkins stored (oldest node last)
         List<String> nodes = new DepthFirstScanner().filteredNodes(b.getExecution(), new NodeStepTypePredicate("migrateDatabase"))
