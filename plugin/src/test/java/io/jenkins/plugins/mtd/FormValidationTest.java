@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -125,6 +126,9 @@ class FormValidationTest {
         HtmlPage page = r.createWebClient().getPage(p, "configure");
 
         String html = page.getWebResponse().getContentAsString();
+        assertThat("the plan file is the first choice, in sight, not under Advanced",
+                html.indexOf("Plan file in the workspace, instead of the fields below"), allOf(greaterThanOrEqualTo(0),
+                        lessThan(html.indexOf("Command, one argument per line"))));
         assertThat(html, allOf(containsString("Command, one argument per line"), containsString("placeholder=\"10m\""),
                 containsString("placeholder=\"24h\""), containsString("placeholder=\"30m\""), containsString("placeholder=\"0\"")));
         assertThat("an untouched job shows no \"Edited\" badge", html, not(containsString("advanced-customized-fields-info")));
