@@ -85,7 +85,7 @@ public final class EnvironmentsPanel implements Action {
             List<CheckedPlan> each = new ArrayList<>(plans.values());
             // every environment's credentials at once, each with its own plan's environment
             Plan all = new Plan(null, null, null, null, null, each.stream().flatMap(p -> p.plan().environments().stream()).toList());
-            CredentialClusters clusters = CredentialClusters.resolve(all, source);
+            CredentialClusters clusters = CredentialClusters.resolveForReading(all, source);
             return new Reading(source, EngineService.get().status(each, clusters, READ_TIMEOUT), null);
         } catch (IOException | RuntimeException e) {
             // a missing credential, a shutdown: said on the panel, never a stack trace on the job page
