@@ -18,6 +18,7 @@ import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.ApprovalGate;
@@ -328,6 +329,15 @@ class DriftRunTest {
         assertThat(events.stages()).containsSubsequence("started SNAPSHOT staging", "finished SNAPSHOT staging SUCCEEDED",
                 "started BACKUP staging", "finished BACKUP staging SUCCEEDED", "started MIGRATION staging",
                 "finished MIGRATION staging SUCCEEDED", "started SNAPSHOT staging", "finished SNAPSHOT staging SUCCEEDED");
+        // each Job's notes and log lines read under its own stage, not under "migration"
+        assertThat(events.events).filteredOn(e -> e instanceof ProgressEvent.LogLine l && l.line().contains("shop.dump"))
+                .allSatisfy(e -> assertThat(e.stage()).isEqualTo(Stage.BACKUP));
+        assertThat(events.events).filteredOn(e -> e instanceof ProgressEvent.Note n && n.message().startsWith("created Job "))
+                .extracting(e -> e.stage() + " " + ((ProgressEvent.Note) e).message().split(" ")[2])
+                .anyMatch(s -> s.startsWith("BACKUP ") && s.contains("-backup-"))
+                .anyMatch(s -> s.startsWith("SNAPSHOT ") && s.contains("-snapshot-"))
+                .anyMatch(s -> s.startsWith("MIGRATION ") && s.contains("-migrate-"))
+                .allMatch(s -> !s.startsWith("MIGRATION ") || s.contains("-migrate-"));
 
         RunReport again = run(plan, new RecordingListener());
 

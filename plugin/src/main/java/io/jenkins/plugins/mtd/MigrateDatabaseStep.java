@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -78,7 +77,8 @@ public final class MigrateDatabaseStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public String getApprovalTimeout() {
@@ -108,7 +108,7 @@ public final class MigrateDatabaseStep extends Step {
 
     /** The step's function name and form checks. */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
 
         @Override
         public String getFunctionName() {
@@ -133,8 +133,8 @@ public final class MigrateDatabaseStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
+            return FieldChecks.checkApp(item, value, plan);
         }
 
         @POST

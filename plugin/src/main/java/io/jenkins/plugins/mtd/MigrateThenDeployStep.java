@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -85,7 +84,8 @@ public final class MigrateThenDeployStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public List<DeployEnvironment> getEnvironments() {
@@ -158,7 +158,12 @@ public final class MigrateThenDeployStep extends Step {
      * what {@code migrateDatabase} in each stage is for.
      */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
+
+        /** The rollout timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultRolloutTimeout() {
+            return FieldChecks.DEFAULT_ROLLOUT_TIMEOUT;
+        }
 
         @Override
         public String getFunctionName() {
@@ -183,8 +188,8 @@ public final class MigrateThenDeployStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
+            return FieldChecks.checkApp(item, value, plan);
         }
 
         @POST

@@ -8,6 +8,7 @@ import hudson.model.Descriptor;
 import hudson.model.Item;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.mtd.plan.Durations;
 import io.mtd.plan.Migration;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -146,6 +146,13 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         this.compatibility = compatibility;
     }
 
+    /** Whether nothing was given: the form's untouched section, which a plan file may stand for. */
+    boolean isEmpty() {
+        return command.isEmpty() && flyway == null && envFromSecret == null && timeout == null && backoffLimit == null
+                && !retry && onCancel == null && serviceAccount == null && lint == null && postRollout == null
+                && compatibility == null;
+    }
+
     Migration toPlan() {
         return Migration.builder().command(command).flyway(flyway == null ? null : flyway.toPlan())
                 .envFromSecret(FormLists.split(envFromSecret)).timeout(timeout).backoffLimit(backoffLimit)
@@ -180,13 +187,22 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
 
     /** Form support for the migration. */
     @Extension
-    @Symbol("migration")
     public static final class DescriptorImpl extends Descriptor<MigrationSpec> {
 
         @NonNull
         @Override
         public String getDisplayName() {
             return Messages.MigrationSpec_DisplayName();
+        }
+
+        /** The migration timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultTimeout() {
+            return Durations.format(Migration.DEFAULT_TIMEOUT);
+        }
+
+        /** The Pod retries a blank field means, shown as the field's placeholder. */
+        public String getDefaultBackoffLimit() {
+            return String.valueOf(Migration.builder().build().backoffLimitOrDefault());
         }
 
         public ListBoxModel doFillOnCancelItems() {
@@ -199,6 +215,10 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
 
         @POST
         public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                // Flyway or a plan file may stand for it; a pristine form shows no red error (the build names what is missing)
+                return FormValidation.ok();
+            }
             MigrationSpec m = new MigrationSpec();
             m.setCommand(FormLists.lines(value));
             return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
