@@ -34,7 +34,6 @@ import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -52,22 +51,15 @@ import org.junit.jupiter.api.io.TempDir;
 class DriftSoakTest {
 
     private static SandboxFixture cluster;
+    /** Started and closed by the extension. */
     private static SandboxDatabase db;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void start() {
+    static void clientBinaries() {
         assumeTrue(PostgresImage.clientBinaries().isPresent(), "pg_dump and psql are not installed (Debian: postgresql-client)");
-        db = SandboxDatabase.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (db != null) {
-            db.close();
-        }
     }
 
     /** What the chaos does to a run: nothing, kill or cancel, after its {@code job}-th Job's creation (1 to 4). */
