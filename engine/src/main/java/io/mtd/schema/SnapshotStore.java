@@ -86,7 +86,7 @@ public final class SnapshotStore {
             throw new TooLarge("the schema takes " + after.length() / 1024 + " KiB compressed, more than the " + MAX_BYTES / 1024
                     + " KiB a ConfigMap holds (1 MiB), so it is not kept and the next run cannot say what changed since this"
                     + " release (an older one kept here was deleted): narrow migration.snapshot.command to the schemas the app"
-                    + " migrates, e.g. [sh, -c, \"pg_dump --schema-only -n " + app + " | gzip | base64\"]");
+                    + " migrates, e.g. [sh, -c, \"pg_dump --schema-only -n SCHEMA | gzip | base64\"]");
         }
         String before = kept.before() == null ? null : Base64.getEncoder().encodeToString(kept.before().compressed());
         boolean withBefore = before != null && before.length() + after.length() <= MAX_BYTES;
