@@ -7,6 +7,7 @@ import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.FormValidation;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
@@ -25,6 +26,9 @@ import org.kohsuke.stapler.verb.POST;
  * {@code stage('staging') { migrateDatabase(...); sh 'helm upgrade ...' }} rolls out only after the migration succeeded.
  */
 public final class MigrateDatabaseStep extends Step {
+
+    /** Plan file or this form: the fields a plan file stands for (Image may override the plan's image either way). */
+    static final FormChoice PLAN_CHOICE = FormChoice.planOr(List.of("app", "migration"));
 
     private final DeployEnvironment environment;
     private String plan;
@@ -111,6 +115,11 @@ public final class MigrateDatabaseStep extends Step {
     public static final class DescriptorImpl extends MigrationStepDescriptor {
 
         @Override
+        FormChoice planChoice() {
+            return PLAN_CHOICE;
+        }
+
+        @Override
         public String getFunctionName() {
             return "migrateDatabase";
         }
@@ -133,8 +142,15 @@ public final class MigrateDatabaseStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
-            return FieldChecks.checkApp(item, value, plan);
+        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan,
+                @QueryParameter String planSource) {
+            return FieldChecks.checkApp(item, value, plan, planSource);
+        }
+
+        @POST
+        public FormValidation doCheckPlan(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String app,
+                @QueryParameter String planSource) {
+            return FieldChecks.checkPlan(item, value, app, planSource);
         }
 
         @POST
