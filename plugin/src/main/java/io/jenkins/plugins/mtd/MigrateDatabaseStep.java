@@ -3,21 +3,16 @@ package io.jenkins.plugins.mtd;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
 import hudson.Util;
-import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.util.FormValidation;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
-import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
-import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code migrateDatabase}: one environment's migration, for pipelines that roll out with their own steps. It takes the
@@ -139,28 +134,6 @@ public final class MigrateDatabaseStep extends Step {
         @Override
         public String argumentsToString(@NonNull Map<String, Object> namedArgs) {
             return StepSummary.of(namedArgs, "environment");
-        }
-
-        @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan,
-                @QueryParameter String planSource) {
-            return FieldChecks.checkApp(item, value, plan, planSource);
-        }
-
-        @POST
-        public FormValidation doCheckPlan(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String app,
-                @QueryParameter String planSource) {
-            return FieldChecks.checkPlan(item, value, app, planSource);
-        }
-
-        @POST
-        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkImage(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApprovalTimeout(item, value);
         }
     }
 }

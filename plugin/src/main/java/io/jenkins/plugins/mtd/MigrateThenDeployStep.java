@@ -196,30 +196,8 @@ public final class MigrateThenDeployStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan,
-                @QueryParameter String planSource) {
-            return FieldChecks.checkApp(item, value, plan, planSource);
-        }
-
-        @POST
-        public FormValidation doCheckPlan(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String app,
-                @QueryParameter String planSource) {
-            return FieldChecks.checkPlan(item, value, app, planSource);
-        }
-
-        @POST
-        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkImage(item, value);
-        }
-
-        @POST
         public FormValidation doCheckRolloutTimeout(@AncestorInPath Item item, @QueryParameter String value) {
             return FieldChecks.checkRolloutTimeout(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApprovalTimeout(item, value);
         }
     }
 }

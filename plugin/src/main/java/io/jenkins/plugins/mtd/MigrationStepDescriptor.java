@@ -2,16 +2,21 @@ package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
 import edu.umd.cs.findbugs.annotations.Nullable;
+import hudson.model.Item;
+import hudson.util.FormValidation;
 import net.sf.json.JSONObject;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.QueryParameter;
 import org.kohsuke.stapler.StaplerRequest2;
+import org.kohsuke.stapler.verb.POST;
 
 /**
- * What the forms of both steps share: the approval timeout's placeholder, the plan file or form choice, and refusing to
- * save without app and image.
+ * What the forms of both steps share: the approval timeout's placeholder, the plan file or form choice, the checks of
+ * the fields both have, and refusing to save without app and image (public: Stapler calls the checks on it).
  */
-abstract class MigrationStepDescriptor extends StepDescriptor {
+public abstract class MigrationStepDescriptor extends StepDescriptor {
 
     /** The step's choice between a plan file and its form's own fields. */
     abstract FormChoice planChoice();
@@ -31,5 +36,27 @@ abstract class MigrationStepDescriptor extends StepDescriptor {
         Step step = super.newInstance(req, formData);
         FieldChecks.requireAppAndImage(formData, chosen);
         return step;
+    }
+
+    @POST
+    public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan,
+            @QueryParameter String planSource) {
+        return FieldChecks.checkApp(item, value, plan, planSource);
+    }
+
+    @POST
+    public FormValidation doCheckPlan(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String app,
+            @QueryParameter String planSource) {
+        return FieldChecks.checkPlan(item, value, app, planSource);
+    }
+
+    @POST
+    public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
+        return FieldChecks.checkImage(item, value);
+    }
+
+    @POST
+    public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+        return FieldChecks.checkApprovalTimeout(item, value);
     }
 }
