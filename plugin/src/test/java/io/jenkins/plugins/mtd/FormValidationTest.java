@@ -24,6 +24,7 @@ import java.util.List;
 import jenkins.model.Jenkins;
 import jenkins.security.QueueItemAuthenticatorConfiguration;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
 import org.htmlunit.html.HtmlPage;
 import org.htmlunit.html.HtmlRadioButtonInput;
 import org.htmlunit.html.HtmlTextArea;
@@ -224,8 +225,8 @@ class FormValidationTest {
         assertThat("the form's fields are dropped", List.of(String.valueOf(saved.getApp()), String.valueOf(saved.getMigration()),
                 String.valueOf(saved.getEnvironments().size())), is(List.of("null", "null", "0")));
         assertThat("Image overrides the plan's image either way", saved.getImage(), is("registry.example.com/shop:$GIT_COMMIT"));
-        // nothing of the form is left to conflict with the plan file when the build starts
-        PlanMapping.plan(saved, "app: shop\n");
+        assertThat("nothing of the form is left to conflict with the plan file when the build starts",
+                PlanMapping.plan(saved, "app: shop\n").plan().app(), is("shop"));
 
         page = wc.getPage(p, "configure");
         assertThat("the checked side is read from the saved step", radio(page, "planSource", "plan").isChecked(), is(true));
@@ -254,6 +255,19 @@ class FormValidationTest {
         assertThat(refused.getWebResponse().getContentAsString(), containsString("Plan file is required"));
         assertThat("the saved step is untouched", p.getBuildersList().get(MigrateThenDeployBuilder.class).getDeploy().getApp(),
                 is("shop"));
+    }
+
+    /** migrateDatabase with a plan file keeps the file, the image and the environment's name: its plan radio is checked. */
+    @Test
+    void migrateDatabaseWithAPlanFileKeepsItsChoiceOnSave(JenkinsRule r) throws Exception {
+        MigrateDatabaseStep step = new MigrateDatabaseStep(new DeployEnvironment("staging"));
+        step.setPlan("deploy/plan.yaml");
+        step.setImage("registry.example.com/shop:1.4.0");
+
+        MigrateDatabaseStep back = new StepConfigTester(r).configRoundTrip(step);
+
+        r.assertEqualDataBoundBeans(step, back);
+        assertThat("the untouched form side is dropped, not bound as an empty migration", back.getMigration(), nullValue());
     }
 
     private static MigrateThenDeployStep describedOnTheForm() {
