@@ -35,8 +35,13 @@ final class FieldChecks {
     /**
      * Refuses a saved step that names neither a plan file nor the application and its image: blank is fine while the
      * form is being filled (a pristine form shows no error), not once it is saved.
+     *
+     * @param chosen the plan file or form choice the form was saved with ({@link FormChoice#keepChosen}), or null
      */
-    static void requireAppAndImage(JSONObject formData) throws Descriptor.FormException {
+    static void requireAppAndImage(JSONObject formData, String chosen) throws Descriptor.FormException {
+        if (FormChoice.PLAN.equals(chosen) && blankToNull(formData.optString("plan")) == null) {
+            throw new Descriptor.FormException(Messages.FieldChecks_PlanRequired(), "plan");
+        }
         if (blankToNull(formData.optString("plan")) != null) {
             return;
         }
@@ -82,16 +87,31 @@ final class FieldChecks {
         return new Plan(null, null, null, null, null, List.of(e));
     }
 
-    static FormValidation checkApp(Item item, String value, String plan) {
+    /**
+     * Application, with the plan file typed on the same form.
+     *
+     * @param chosen the form's plan file or form choice; null when the caller is not that form (both count then)
+     */
+    static FormValidation checkApp(Item item, String value, String plan, String chosen) {
         // blank is fine here: a plan file may give it, and the whole plan is validated when the build starts
         if (blankToNull(value) == null) {
             return FormValidation.ok();
         }
         if (blankToNull(plan) != null && mayCheck(item)) {
             // the choice is either-or: say it where the user types, not only when the build fails
-            return FormValidation.error(Messages.FieldChecks_PlanAndForm());
+            return FormChoice.FORM.equals(chosen) ? FormValidation.warning(Messages.FieldChecks_PlanDroppedOnSave())
+                    : FormValidation.error(Messages.FieldChecks_PlanAndForm());
         }
         return check(item, top(blankToNull(value), null, null), "app");
+    }
+
+    /** The plan file, with the application typed on the same form (a job saved with both, e.g. from its XML). */
+    static FormValidation checkPlan(Item item, String value, String app, String chosen) {
+        if (blankToNull(value) == null || blankToNull(app) == null || FormChoice.FORM.equals(chosen) || !mayCheck(item)) {
+            return FormValidation.ok();
+        }
+        return FormChoice.PLAN.equals(chosen) ? FormValidation.warning(Messages.FieldChecks_FormDroppedOnSave())
+                : FormValidation.error(Messages.FieldChecks_PlanAndForm());
     }
 
     static FormValidation checkImage(Item item, String value) {

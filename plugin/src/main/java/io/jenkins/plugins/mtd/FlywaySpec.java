@@ -142,10 +142,13 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
         @POST
         public FormValidation doCheckLocations(@AncestorInPath Item item, @QueryParameter String value,
-                @QueryParameter String source, @RelativePath("..") @QueryParameter String command) {
+                @QueryParameter String source, @RelativePath("..") @QueryParameter String command,
+                @RelativePath("..") @QueryParameter String migrationKind) {
             if (Util.fixEmptyAndTrim(command) != null && FieldChecks.mayCheck(item)) {
-                // shown while the Flyway block is open: a migration is a command or Flyway, never both
-                return FormValidation.error(Messages.FieldChecks_CommandAndFlyway());
+                // a migration is a command or Flyway, never both: with Flyway chosen, saving drops the command
+                return FormChoice.FLYWAY.equals(migrationKind)
+                        ? FormValidation.warning(Messages.FieldChecks_CommandDroppedOnSave())
+                        : FormValidation.error(Messages.FieldChecks_CommandAndFlyway());
             }
             if (Util.fixEmptyAndTrim(value) == null) {
                 return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing

@@ -133,13 +133,17 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         }
 
         /**
-         * Refuses to save without app and image (or a plan file): checked here, since Jenkins binds the nested step
-         * leniently (a refusal of the step's own {@code newInstance} would only be logged).
+         * Keeps only the chosen side of the plan file or form choice, and refuses to save without app and image (or a plan
+         * file): both here, since Jenkins binds the nested step leniently (a refusal of the step's own {@code newInstance}
+         * would only be logged, and the step would be bound anyway).
          */
         @Override
         public Builder newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
             JSONObject deploy = formData.optJSONObject("deploy");
-            FieldChecks.requireAppAndImage(deploy == null ? new JSONObject() : deploy);
+            if (deploy == null) {
+                deploy = new JSONObject();
+            }
+            FieldChecks.requireAppAndImage(deploy, MigrateThenDeployStep.PLAN_CHOICE.keepChosen(deploy));
             return super.newInstance(req, formData);
         }
     }

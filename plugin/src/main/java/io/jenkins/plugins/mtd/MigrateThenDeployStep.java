@@ -31,6 +31,9 @@ import org.kohsuke.stapler.verb.POST;
  */
 public final class MigrateThenDeployStep extends Step {
 
+    /** Plan file or this form: the fields a plan file stands for (Image may override the plan's image either way). */
+    static final FormChoice PLAN_CHOICE = FormChoice.planOr(List.of("app", "build", "migration", "environments"));
+
 
     private String plan;
     private String app;
@@ -160,6 +163,11 @@ public final class MigrateThenDeployStep extends Step {
     @Extension
     public static final class DescriptorImpl extends MigrationStepDescriptor {
 
+        @Override
+        FormChoice planChoice() {
+            return PLAN_CHOICE;
+        }
+
         /** The rollout timeout a blank field means, shown as the field's placeholder. */
         public String getDefaultRolloutTimeout() {
             return FieldChecks.DEFAULT_ROLLOUT_TIMEOUT;
@@ -188,23 +196,8 @@ public final class MigrateThenDeployStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String plan) {
-            return FieldChecks.checkApp(item, value, plan);
-        }
-
-        @POST
-        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkImage(item, value);
-        }
-
-        @POST
         public FormValidation doCheckRolloutTimeout(@AncestorInPath Item item, @QueryParameter String value) {
             return FieldChecks.checkRolloutTimeout(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApprovalTimeout(item, value);
         }
     }
 }

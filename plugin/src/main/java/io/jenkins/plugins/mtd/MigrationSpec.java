@@ -2,6 +2,7 @@ package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
+import hudson.RelativePath;
 import hudson.Util;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
@@ -214,14 +215,21 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         }
 
         @POST
-        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
-            if (Util.fixEmptyAndTrim(value) == null) {
-                // Flyway or a plan file may stand for it; a pristine form shows no red error (the build names what is missing)
-                return FormValidation.ok();
+        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value,
+                @QueryParameter String migrationKind, @RelativePath("flyway") @QueryParameter String locations) {
+            FormValidation command = FormValidation.ok();
+            if (Util.fixEmptyAndTrim(value) != null) {
+                // blank: Flyway or a plan file may stand for it; a pristine form shows no red error
+                MigrationSpec m = new MigrationSpec();
+                m.setCommand(FormLists.lines(value));
+                command = FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
             }
-            MigrationSpec m = new MigrationSpec();
-            m.setCommand(FormLists.lines(value));
-            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
+            if (command.kind == FormValidation.Kind.OK && FormChoice.COMMAND.equals(migrationKind)
+                    && Util.fixEmptyAndTrim(locations) != null && FieldChecks.mayCheck(item)) {
+                // typed before the command was chosen: hidden now, and dropped on save
+                return FormValidation.warning(Messages.FieldChecks_FlywayDroppedOnSave());
+            }
+            return command;
         }
 
         @POST
@@ -261,10 +269,12 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         }
 
         /**
-         * The command textarea holds one argument per line (an argument may contain spaces or commas), the bean a list.
+         * Keeps only the chosen side of command or Flyway; the command textarea holds one argument per line (an argument
+         * may contain spaces or commas), the bean a list.
          */
         @Override
         public MigrationSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            FormChoice.MIGRATION.keepChosen(formData);
             // an empty number box means "the default", not zero
             if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
                 formData.remove("backoffLimit");
