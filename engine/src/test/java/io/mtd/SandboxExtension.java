@@ -1,5 +1,7 @@
 package io.mtd;
 
+import io.mtd.sandbox.SandboxDatabase;
+import io.mtd.sandbox.flyway.FlywayCli;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -10,11 +12,14 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * One sandbox cluster per test class, for tests of whole runs: started before the class's first test, closed after its
  * last, and given to the class's static {@link SandboxFixture} fields and to test and lifecycle methods that take one.
+ * A class with a static {@link SandboxDatabase} field also gets one real PostgreSQL for its tests, closed after them,
+ * and the sandbox kubelet runs the Flyway image against it ({@link FlywayCli}).
  *
  * <pre>{@code
  * @ExtendWith(SandboxExtension.class)
  * class MigrationRunTest {
- *     static SandboxFixture cluster; // set by the extension
+ *     static SandboxFixture cluster;   // set by the extension
+ *     static SandboxDatabase database; // optional: started, and closed, by the extension
  * }
  * }</pre>
  */
@@ -30,14 +35,28 @@ public final class SandboxExtension implements BeforeAllCallback, ParameterResol
         }
     }
 
+    /** The class's database in its store, closed with the class as the cluster is. */
+    private record Database(SandboxDatabase database) implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() {
+            database.close();
+        }
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IllegalAccessException {
         SandboxFixture fixture = fixture(context);
         for (Class<?> c = context.getRequiredTestClass(); c != null && c != Object.class; c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
-                if (f.getType() == SandboxFixture.class && Modifier.isStatic(f.getModifiers()) && !Modifier.isFinal(f.getModifiers())) {
+                if (!Modifier.isStatic(f.getModifiers()) || Modifier.isFinal(f.getModifiers())) {
+                    continue;
+                }
+                if (f.getType() == SandboxFixture.class) {
                     f.setAccessible(true);
                     f.set(null, fixture);
+                } else if (f.getType() == SandboxDatabase.class) {
+                    f.setAccessible(true);
+                    f.set(null, database(context, fixture));
                 }
             }
         }
@@ -51,6 +70,15 @@ public final class SandboxExtension implements BeforeAllCallback, ParameterResol
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         return fixture(context);
+    }
+
+    /** The class's database, started on first use, with the Flyway image registered to run against it. */
+    private static SandboxDatabase database(ExtensionContext context, SandboxFixture fixture) {
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent(Database.class, k -> {
+            SandboxDatabase started = SandboxDatabase.start();
+            FlywayCli.registerWith(fixture.sandbox.kubelet());
+            return new Database(started);
+        }, Database.class).database();
     }
 
     /** The class's fixture, started on first use. */

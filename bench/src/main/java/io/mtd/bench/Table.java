@@ -107,6 +107,23 @@ final class Table {
         if (r.lock() != null) {
             rows.addAll(LockHandover.rows(r.lock()));
         }
+        SnapshotCost.Result snap = r.snapshot();
+        if (snap != null && snap.skipped() != null) {
+            rows.add(new String[] {"Schema snapshot", "skipped: " + snap.skipped(), "", ""});
+        }
+        for (SnapshotCost.Row t : snap == null ? List.<SnapshotCost.Row>of() : snap.rows()) {
+            rows.add(new String[] {
+                String.format(Locale.ROOT, "Schema snapshot of %,d tables (%,d objects): the engine's snapshot Job under the lock,"
+                        + " start to fingerprint; bytes dumped, normalized, kept (before + after, gzip'd, base64); reading the"
+                        + " Job's output in-process; p50 of %d", t.tables(), t.objects(), t.engine().count()),
+                String.format(Locale.ROOT, "%s; %s dumped, %s normalized, %s kept in the ConfigMap (of 1 MiB); reading %s",
+                        s(t.engine().p50()), kib(t.dumpBytes()), kib(t.normalizedBytes()), kib(t.keptBytes()),
+                        ms(t.normalizing().p50())),
+                "bare `pg_dump --schema-only` (same flags, by the harness): " + s(t.pgDump().p50()),
+                "engine " + ratio(t.engine().p50(), t.pgDump().p50()) + " the bare dump's time; reading "
+                        + ratio(t.normalizing().p50(), t.pgDump().p50()) + " of it",
+            });
+        }
 
         StringBuilder out = new StringBuilder();
         out.append("Sandbox API server on 127.0.0.1, ").append(r.machine()).append(", Java ").append(r.java())

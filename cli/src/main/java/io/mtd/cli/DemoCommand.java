@@ -5,6 +5,7 @@ import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
+import io.mtd.sandbox.PostgresImage;
 import io.mtd.sandbox.SandboxDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,10 @@ final class DemoCommand implements Callable<Integer> {
             + " with the difference, and the demo exits 12 as mtd run would.")
     boolean drift;
 
+    @Option(names = "--backups", paramLabel = "DIR", description = "Copy the backups the runs took (the plan's backup"
+            + " volume, which the sandbox serves from a directory of its own) into DIR/ENVIRONMENT before the sandbox stops.")
+    Path backups;
+
     /** The change made by hand in the last environment's database for {@code --drift}: an out-of-band hotfix. */
     static final String HAND_MADE = "CREATE TABLE hotfix_audit (id bigint PRIMARY KEY, note text NOT NULL)";
 
@@ -80,6 +85,18 @@ final class DemoCommand implements Callable<Integer> {
                     + ": try --example examples/django or --example examples/catalog");
             return ExitCode.INVALID;
         }
+        if (PostgresImage.clientBinaries().isEmpty() && (drift || takesPgDumps(plan))) {
+            if (drift) {
+                System.err.println("mtd demo: --drift takes schema snapshots with pg_dump, which is not installed here:"
+                        + " install the PostgreSQL client (Debian: postgresql-client)");
+                return ExitCode.INFRASTRUCTURE;
+            }
+            // the sandbox's postgres image runs the host's pg_dump: without it, the demo still shows the release
+            System.out.println("pg_dump is not installed here (Debian: postgresql-client): the demo runs " + planFile
+                    + " without its schema snapshots and backups");
+            plan = withoutPgDumps(plan);
+            checked = MigrateThenDeploy.check(plan);
+        }
         if (drift && !plan.migration().takesSnapshots()) {
             // the example's plan with the built-in pg_dump snapshot, from the migration's Secret
             plan = new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder()
@@ -107,28 +124,32 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Plan " + planFile + ": " + plan.app() + " " + plan.image() + " through "
                     + String.join(" -> ", plan.environments().stream().map(Environment::name).toList()));
             System.out.println();
-            if (drift) {
-                changeByHand(db, plan, databases);
-            }
-            int code = RunCommand.execute(engine(cluster, cluster.workspace()), checked, report);
-            printSchemas(db, plan, databases);
-            if (drift && code == ExitCode.DRIFTED) {
+            try {
+                if (drift) {
+                    changeByHand(db, plan, databases);
+                }
+                int code = RunCommand.execute(engine(cluster, cluster.workspace()), checked, report);
+                printSchemas(db, plan, databases);
+                if (drift && code == ExitCode.DRIFTED) {
+                    System.out.println();
+                    System.out.println("The drift check stopped the release before production's migration: staging is migrated,"
+                            + " production is untouched. Drop the table there, or accept the difference knowingly (mtd run"
+                            + " --accept-drift FINGERPRINT); the demo exits " + ExitCode.DRIFTED + ", as mtd run does.");
+                }
+                if (code != ExitCode.OK) {
+                    return code;
+                }
+                if (incompatible) {
+                    return releaseIncompatible(cluster, db, plan, databases, overlay, imageEnv);
+                }
                 System.out.println();
-                System.out.println("The drift check stopped the release before production's migration: staging is migrated,"
-                        + " production is untouched. Drop the table there, or accept the difference knowingly (mtd run"
-                        + " --accept-drift FINGERPRINT); the demo exits " + ExitCode.DRIFTED + ", as mtd run does.");
+                System.out.println("Running the same plan again: nothing is applied twice (a migration command runs again and finds"
+                        + " nothing to apply, Flyway's history says nothing is pending), and the rollouts find the image already there ...");
+                System.out.println();
+                return RunCommand.execute(engine(cluster, cluster.workspace()), checked, null);
+            } finally {
+                showBackups(cluster, plan);
             }
-            if (code != ExitCode.OK) {
-                return code;
-            }
-            if (incompatible) {
-                return releaseIncompatible(cluster, db, plan, databases, overlay, imageEnv);
-            }
-            System.out.println();
-            System.out.println("Running the same plan again: nothing is applied twice (a migration command runs again and finds"
-                    + " nothing to apply, Flyway's history says nothing is pending), and the rollouts find the image already there ...");
-            System.out.println();
-            return RunCommand.execute(engine(cluster, cluster.workspace()), checked, null);
         }
     }
 
@@ -158,6 +179,41 @@ final class DemoCommand implements Callable<Integer> {
             return code;
         } finally {
             NextRelease.delete(next);
+        }
+    }
+
+    /** Whether {@code plan} runs a snapshot or backup Job, whose {@code postgres} image needs the host's pg_dump. */
+    private static boolean takesPgDumps(Plan plan) {
+        return plan.migration().takesSnapshots() || plan.environments().stream().anyMatch(e -> e.backupOr(plan.migration()) != null);
+    }
+
+    private static Plan withoutPgDumps(Plan plan) {
+        List<Environment> environments = plan.environments().stream().map(e -> new Environment(e.name(), e.context(), e.kubeconfig(),
+                e.credentialsId(), e.serverUrl(), e.namespace(), e.deployments(), e.container(), e.approval(), e.approvers())).toList();
+        return new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder().snapshot(null).backup(null).build(),
+                plan.rollout(), environments);
+    }
+
+    /**
+     * Names each backup the runs took, by environment, and copies them into {@link #backups} when given: the sandbox's
+     * volumes go with it.
+     */
+    private void showBackups(SandboxSession cluster, Plan plan) throws java.io.IOException {
+        for (Environment env : plan.environments()) {
+            List<Path> files = cluster.backups(plan, env);
+            if (files.isEmpty()) {
+                continue;
+            }
+            Path into = backups == null ? null : Files.createDirectories(backups.resolve(env.name()));
+            List<String> named = new ArrayList<>();
+            for (Path file : files) {
+                named.add(file.getFileName() + " (" + (Files.size(file) + 1023) / 1024 + " KiB)");
+                if (into != null) {
+                    Files.copy(file, into.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            System.out.println("Backups in " + env.name() + "'s volume " + SandboxSession.backupClaim(plan, env).orElseThrow() + ": "
+                    + String.join(", ", named) + (into == null ? "" : "; copied to " + into));
         }
     }
 

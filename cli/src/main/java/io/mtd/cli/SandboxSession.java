@@ -95,8 +95,41 @@ final class SandboxSession implements AutoCloseable {
             for (String deployment : env.deployments()) {
                 deployment(env.namespaceOrDefault(), deployment, SandboxKubelet.repositoryOf(plan.image()) + ":previous", 2);
             }
+            backupClaim(plan, env).ifPresent(claim -> claim(env.namespaceOrDefault(), claim));
         }
         return databases;
+    }
+
+    /** The PersistentVolumeClaim {@code env}'s backup Job writes to, if its backup names one. */
+    static java.util.Optional<String> backupClaim(Plan plan, Environment env) {
+        io.mtd.plan.DatabaseJob backup = env.backupOr(plan.migration());
+        return backup == null || backup.volume() == null ? java.util.Optional.empty() : java.util.Optional.of(backup.volume().claim());
+    }
+
+    /** The files in {@code env}'s backup volume (the host directory the sandbox serves the claim from), oldest name first. */
+    List<Path> backups(Plan plan, Environment env) {
+        java.util.Optional<String> claim = backupClaim(plan, env);
+        if (claim.isEmpty()) {
+            return List.of();
+        }
+        Path dir = sandbox.claimDirectory(env.namespaceOrDefault(), claim.get());
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            return files.filter(java.nio.file.Files::isRegularFile).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list the backup volume " + dir, e);
+        }
+    }
+
+    /** A bound 1 GiB PersistentVolumeClaim {@code name}, as a cluster's storage class would provide. */
+    void claim(String namespace, String name) {
+        admin.persistentVolumeClaims().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources().endSpec()
+                .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }
 
     /** The Secrets the plan's migration reads (Flyway's, envFromSecret and secretEnv), and its compatibility check's. */

@@ -6,6 +6,7 @@ import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PostRollout;
+import io.mtd.progress.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -135,6 +136,17 @@ public enum JobKind {
                     .lint(null).postRollout(null).compatibility(null).build());
         }
     };
+
+    /** The stage of the run whose log this kind's notes and output belong to: a snapshot's notes read "snapshot", not "migration". */
+    public Stage stage() {
+        return switch (this) {
+            case MIGRATION, POST_ROLLOUT -> Stage.MIGRATION;
+            case PRINT_SQL, PRINT_POST_ROLLOUT_SQL -> Stage.LINT;
+            case SNAPSHOT -> Stage.SNAPSHOT;
+            case BACKUP -> Stage.BACKUP;
+            case COMPATIBILITY -> Stage.COMPATIBILITY;
+        };
+    }
 
     static final Duration SNAPSHOT_TIMEOUT = Duration.ofMinutes(5);
     static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(30);

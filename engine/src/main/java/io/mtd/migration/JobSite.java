@@ -28,7 +28,16 @@ record JobSite(String environment, String namespace, KubernetesClient client, Na
 
     /** A note in the migration stage's log. */
     void note(String message) {
-        listener.on(new ProgressEvent.Note(Stage.MIGRATION, environment, message));
+        note(Stage.MIGRATION, message);
+    }
+
+    /** A note about one Job, in the log of the stage its kind belongs to. */
+    void note(MigrationJob job, String message) {
+        note(job.kind().stage(), message);
+    }
+
+    private void note(Stage stage, String message) {
+        listener.on(new ProgressEvent.Note(stage, environment, message));
     }
 
     /** A note about the migration lock, in its own stage's log. */

@@ -12,6 +12,7 @@ import io.mtd.kube.LockLost;
 import io.mtd.kube.NamespaceWatch;
 import io.mtd.kube.WatchWait;
 import io.mtd.plan.Durations;
+import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,8 +177,8 @@ final class MigrationSlot {
         String name = occupant.job.getMetadata().getName();
         String ns = occupant.job.getMetadata().getNamespace();
         NamespaceWatch watch = site.watch(ns);
-        MigrationWaiter waiter = new MigrationWaiter(site.client(), watch, name, site.environment(), site.listener(),
-                site.masker(), scheduler, ticker, unschedulableGrace);
+        MigrationWaiter waiter = new MigrationWaiter(site.client(), watch, name, site.environment(), Stage.MIGRATION,
+                site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
         CompletableFuture<MigrationResult> result = waiter.await(left);
         interrupted.thenAccept(why -> waiter.cancel("stopped waiting"));
         return result.thenComposeAsync(r -> {

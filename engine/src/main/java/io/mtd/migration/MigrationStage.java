@@ -234,11 +234,14 @@ public final class MigrationStage {
     }
 
     /**
-     * Whether the Job of that {@code kind} for {@code t} already succeeded for this image, so that running it skips it as
-     * already applied: a Job that only matters before it runs (a backup) is left out then. Asked under the claim the Job
-     * runs under, so that no other run changes the answer before it runs; never on the caller's thread.
+     * Whether the Job of that {@code kind} for {@code t} will be skipped as already applied, so that a Job that only
+     * matters before it runs (a backup) is left out: it succeeded for this image, and the decision to skip it needs no
+     * more (a migration runs again unless the plan trusts the record, {@code migration.skipWhenSucceeded}, or the
+     * database says nothing is pending: {@link Rerun}; Flyway's history is read only when the migration is prepared, so a
+     * Flyway migration counts as running). Asked under the claim the Job runs under, so that no other run changes the
+     * answer before it runs; never on the caller's thread.
      */
-    public CompletableFuture<Boolean> succeededBefore(Target t, JobKind kind) {
+    public CompletableFuture<Boolean> skipsAsApplied(Target t, JobKind kind) {
         if (kind.everyRun()) {
             return CompletableFuture.completedFuture(false);
         }
@@ -249,8 +252,12 @@ public final class MigrationStage {
             } catch (IllegalArgumentException e) {
                 return false; // it cannot run: its preparation says why
             }
+            if (job.migration().flyway() != null) {
+                return false;
+            }
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
-            return existing != null && JobStatus.succeeded(existing);
+            return existing != null && JobStatus.succeeded(existing)
+                    && Rerun.after(job.migration(), DatabaseState.NOT_READ, "Job " + job.name()) instanceof Rerun.Skip;
         }, api);
     }
 

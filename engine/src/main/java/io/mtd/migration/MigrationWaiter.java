@@ -44,6 +44,8 @@ final class MigrationWaiter {
     private final NamespaceWatch watch;
     private final String jobName;
     private final String environment;
+    /** The run's stage this Job's notes and log belong to (its kind's). */
+    private final Stage stage;
     private final ProgressListener listener;
     private final SecretMasker masker;
     private final ScheduledExecutorService scheduler;
@@ -70,13 +72,14 @@ final class MigrationWaiter {
     private long heartbeats;
     private boolean finishing;
 
-    MigrationWaiter(KubernetesClient client, NamespaceWatch watch, String jobName, String environment,
+    MigrationWaiter(KubernetesClient client, NamespaceWatch watch, String jobName, String environment, Stage stage,
             ProgressListener listener, SecretMasker masker, ScheduledExecutorService scheduler, Ticker ticker,
             Duration unschedulableGrace) {
         this.client = client;
         this.watch = watch;
         this.jobName = jobName;
         this.environment = environment;
+        this.stage = stage;
         this.listener = listener;
         this.masker = masker;
         this.scheduler = scheduler;
@@ -242,7 +245,7 @@ final class MigrationWaiter {
                 }
             }
             if (!read) {
-                listener.onLines(Stage.MIGRATION, environment, source, masked);
+                listener.onLines(stage, environment, source, masked);
             }
         }));
     }
@@ -305,7 +308,7 @@ final class MigrationWaiter {
     }
 
     private void note(String message) {
-        listener.on(new ProgressEvent.Note(Stage.MIGRATION, environment, message));
+        listener.on(new ProgressEvent.Note(stage, environment, message));
     }
 
 }

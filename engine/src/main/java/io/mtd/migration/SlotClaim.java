@@ -108,7 +108,7 @@ public final class SlotClaim {
             List<Job> earlier = releaseJobs(job);
             Job running = earlier.stream().filter(j -> !JobStatus.ended(j)).reduce((a, b) -> b).orElse(null);
             if (running != null) {
-                site.note("attaching to the running migration Job " + running.getMetadata().getName() + ranBy(running));
+                site.note(job, "attaching to the running " + job.kind().stage().label() + " Job " + running.getMetadata().getName() + ranBy(running));
                 return waitFor(job.attempt(attemptOf(running)), false, null);
             }
             Job last = earlier.isEmpty() ? null : earlier.get(earlier.size() - 1);
@@ -121,7 +121,7 @@ public final class SlotClaim {
             if (JobStatus.succeeded(last)) {
                 Rerun.Decision decision = Rerun.after(job.migration(), database, "Job " + last.getMetadata().getName()
                         + ranBy(last));
-                site.note(decision.why());
+                site.note(job, decision.why());
                 if (decision instanceof Rerun.Skip) {
                     return CompletableFuture.completedFuture(new MigrationResult(StageOutcome.SKIPPED,
                             MigrationReason.Engine.ALREADY_SUCCEEDED, decision.why(), 0, 0, null));
@@ -138,7 +138,7 @@ public final class SlotClaim {
                         null, 0, null));
             }
             MigrationJob again = job.attempt(attemptOf(last));
-            site.note("replacing the failed migration Job " + again.name() + " (retry requested)");
+            site.note(job, "replacing the failed " + job.kind().stage().label() + " Job " + again.name() + " (retry requested)");
             return slot.delete(site, site.namespace(), again.name()).thenComposeAsync(x -> createAndWait(again, null), api);
         }, api);
     }
@@ -185,7 +185,7 @@ public final class SlotClaim {
             return CompletableFuture.failedFuture(e);
         }
         if (!check.unchecked().isEmpty()) {
-            site.note("could not check before creating Job " + job.name() + " that its Pod can start: "
+            site.note(job, "could not check before creating Job " + job.name() + " that its Pod can start: "
                     + String.join("; ", check.unchecked()) + "; a missing one fails the migration once its Pod reports it");
         }
         if (!check.ok()) {
@@ -209,11 +209,11 @@ public final class SlotClaim {
                 log = site.client().pods().inNamespace(job.namespace()).withName(pod.get().getMetadata().getName())
                         .inContainer(MigrationJob.CONTAINER).getLog();
             } catch (KubernetesClientException e) {
-                site.note("cannot read the log of " + pod.get().getMetadata().getName() + " (" + ApiError.describe(e) + ")");
+                site.note(job, "cannot read the log of " + pod.get().getMetadata().getName() + " (" + ApiError.describe(e) + ")");
             }
         }
         if (log == null) {
-            site.note("Job " + job.name() + " printed the SQL for this image before" + ranBy(existing)
+            site.note(job, "Job " + job.name() + " printed the SQL for this image before" + ranBy(existing)
                     + ", but its Pod's log is gone: printing it again");
             return slot.delete(site, site.namespace(), job.name()).thenComposeAsync(x -> createAndWait(job, null), api);
         }
@@ -245,7 +245,7 @@ public final class SlotClaim {
             if (!serverOrConnection || attempt >= CREATE_ATTEMPTS) {
                 return CompletableFuture.failedFuture(e);
             }
-            site.note("creating Job " + job.name() + " failed (" + ApiError.describe(e) + "); trying again");
+            site.note(job, "creating Job " + job.name() + " failed (" + ApiError.describe(e) + "); trying again");
             Executor later = CompletableFuture.delayedExecutor(CREATE_RETRY.toMillis(), TimeUnit.MILLISECONDS, api);
             return CompletableFuture.supplyAsync(() -> create(job, attempt + 1), later).thenCompose(f -> f);
         }
@@ -279,14 +279,14 @@ public final class SlotClaim {
                         .edit(cm -> new ConfigMapBuilder(cm).editMetadata()
                                 .withOwnerReferences(owned.getMetadata().getOwnerReferences()).endMetadata().build());
             }
-            site.note("created Job " + job.name() + (job.configMaps().isEmpty() ? ""
+            site.note(job, "created Job " + job.name() + (job.configMaps().isEmpty() ? ""
                     : " with " + job.configMaps().size() + " ConfigMap(s) of migration scripts") + ", suspended until this"
                     + " run watches it");
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
             }
-            site.note("attaching to the migration Job " + job.name() + " that another run created just now");
+            site.note(job, "attaching to the " + job.kind().stage().label() + " Job " + job.name() + " that another run created just now");
         }
     }
 
@@ -298,7 +298,7 @@ public final class SlotClaim {
      */
     private CompletableFuture<MigrationResult> waitFor(MigrationJob job, boolean created, String why) {
         MigrationWaiter waiter = new MigrationWaiter(site.client(), site.watch(), job.name(), site.environment(),
-                site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
+                job.kind().stage(), site.listener(), site.masker(), scheduler, ticker, unschedulableGrace);
         Migration m = job.migration();
         Duration jobDeadline = m.timeoutOrDefault();
         Duration maxWait = jobDeadline.plus(jobDeadline.compareTo(DEADLINE_SLACK) < 0 ? jobDeadline : DEADLINE_SLACK);

@@ -41,6 +41,8 @@ final class StartWindow {
     private final JobSite site;
     private final LeaseLock.Held held;
     private final String job;
+    /** The Job as created: its kind decides the stage its notes belong to. */
+    private final MigrationJob createdJob;
     private final Duration window;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
@@ -60,6 +62,7 @@ final class StartWindow {
         this.site = site;
         this.held = held;
         this.job = job.name();
+        this.createdJob = job;
         this.window = job.startWindow();
         this.timeout = job.migration().timeoutOrDefault();
         this.scheduler = scheduler;
@@ -115,7 +118,7 @@ final class StartWindow {
                 deadline = seconds;
                 if (!resumedNoted) {
                     resumedNoted = true;
-                    site.note("resumed Job " + job + ": its Pod may start now" + (seconds < timeoutSeconds()
+                    site.note(createdJob, "resumed Job " + job + ": its Pod may start now" + (seconds < timeoutSeconds()
                             ? ", within " + Durations.format(window) + " of this run's last sign of life (start window)" : ""));
                 }
                 return WatchWait.Check.recheckIn(period);
@@ -148,7 +151,7 @@ final class StartWindow {
             if (e.getCode() == 404) {
                 return WatchWait.Check.done(null);
             }
-            site.note("could not update the start window of Job " + job + " (" + ApiError.describe(e) + "); trying again");
+            site.note(createdJob, "could not update the start window of Job " + job + " (" + ApiError.describe(e) + "); trying again");
             return WatchWait.Check.recheckIn(RETRY);
         }
     }

@@ -944,7 +944,8 @@ public final class Promotion {
 
     /**
      * The backup right before the migration, under the same claim, only when the migration will run (not when it
-     * already succeeded for this image here); its failure stops the environment before anything migrates.
+     * already succeeded for this image here and will be skipped for it); its failure stops the environment before
+     * anything migrates.
      */
     private CompletableFuture<Step> backUp(Step s) {
         DatabaseJob backup = s.env.backupOr(plan.migration());
@@ -954,11 +955,12 @@ public final class Promotion {
         CompletableFuture<SlotClaim> under = claimFor(s, JobKind.BACKUP);
         // asked once the claim the backup and the migration run under is held; a claim that failed, the backup's run reports
         return under.handle((held, e) -> e == null).thenCompose(held -> held
-                ? stages.migrations().succeededBefore(target(s, image.pinned()), JobKind.MIGRATION)
+                ? stages.migrations().skipsAsApplied(target(s, image.pinned()), JobKind.MIGRATION)
                 : CompletableFuture.completedFuture(false)).thenComposeAsync(done -> {
             if (done) {
                 s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: the migration of " + image.pinned()
-                        + " already succeeded here, so nothing will migrate", null, 0, Duration.ZERO, null);
+                        + " already succeeded here and the plan trusts that record (migration.skipWhenSucceeded), so nothing"
+                        + " will migrate", null, 0, Duration.ZERO, null);
                 note(Stage.BACKUP, s.env.name(), s.backup.message());
                 return CompletableFuture.completedFuture(s);
             }
@@ -1081,11 +1083,13 @@ public final class Promotion {
         SchemaSnapshot before = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
                 && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(schema.before);
         try {
-            schema.keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
+            SnapshotStore.Kept keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
                     new SnapshotStore.KeptSnapshot(image.pinned(), stages.identity().id(), stages.clock().instant(), snapshotSource(),
                             before, end));
+            schema.keptIn = keptIn.configMap();
             note(Stage.SNAPSHOT, s.env.name(), "kept the schema " + end.shortFingerprint() + " in ConfigMap " + schema.keptIn
-                    + " for the next release");
+                    + " for the next release" + (keptIn.withoutBefore() ? " (without the one before the migration: both do not"
+                            + " fit in a ConfigMap, so a run of this image again compares with the schema it finds)" : ""));
         } catch (RuntimeException e) {
             note(Stage.SNAPSHOT, s.env.name(), "could not keep the schema for the next release: " + message(e));
         }

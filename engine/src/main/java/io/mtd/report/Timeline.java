@@ -204,7 +204,7 @@ public record Timeline(String environment, String namespace, Status status, List
             if (d.undone()) {
                 line.append(" (undone)");
             }
-            if (d.reason() != null && d.outcome() != StageOutcome.SUCCEEDED) {
+            if (d.reason() != null && d.outcome() != StageOutcome.SUCCEEDED && !d.unchanged()) { // unchanged said it already
                 line.append(": ").append(d.reason());
             }
             details.add(line.toString());

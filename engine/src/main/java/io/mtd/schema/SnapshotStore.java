@@ -26,7 +26,7 @@ public final class SnapshotStore {
 
     /** The {@code app.kubernetes.io/component} of the ConfigMaps. */
     public static final String COMPONENT = "schema-snapshot";
-    /** ConfigMaps hold at most 1 MiB; a snapshot that does not fit is not kept (the run says so). */
+    /** ConfigMaps hold at most 1 MiB, the labels and the other keys included; a snapshot that does not fit is not kept (the run says so). */
     private static final int MAX_BYTES = 900 * 1024;
 
     private static final String IMAGE = "image";
@@ -67,28 +67,35 @@ public final class SnapshotStore {
     }
 
     /**
-     * Keeps {@code kept} for {@code app} in {@code environment}, replacing what an earlier run kept; returns the
-     * ConfigMap's name.
+     * Keeps {@code kept} for {@code app} in {@code environment}, replacing what an earlier run kept. When the two
+     * snapshots do not fit in a ConfigMap, only the one the run left is kept; when even that does not fit, nothing is,
+     * and what an earlier run kept is deleted, so that the next run does not compare with a schema older than this one.
      *
-     * @throws IllegalStateException when the snapshots do not fit in a ConfigMap
+     * @throws TooLarge when the schema the run left does not fit in a ConfigMap
      */
-    public static String keep(KubernetesClient client, String namespace, String app, String environment, KeptSnapshot kept) {
+    public static Kept keep(KubernetesClient client, String namespace, String app, String environment, KeptSnapshot kept) {
         Map<String, String> data = new TreeMap<>();
         data.put(IMAGE, kept.image());
         data.put(RUN, kept.run());
         data.put(AT, kept.at().toString());
         data.put(SOURCE, kept.source());
         Map<String, String> binary = new TreeMap<>();
-        if (kept.before() != null) {
+        String after = Base64.getEncoder().encodeToString(kept.after().compressed());
+        if (after.length() > MAX_BYTES) {
+            client.configMaps().inNamespace(namespace).withName(name(app, environment)).delete();
+            throw new TooLarge("the schema takes " + after.length() / 1024 + " KiB compressed, more than the " + MAX_BYTES / 1024
+                    + " KiB a ConfigMap holds (1 MiB), so it is not kept and the next run cannot say what changed since this"
+                    + " release (an older one kept here was deleted): narrow migration.snapshot.command to the schemas the app"
+                    + " migrates, e.g. [sh, -c, \"pg_dump --schema-only -n SCHEMA | gzip | base64\"]");
+        }
+        String before = kept.before() == null ? null : Base64.getEncoder().encodeToString(kept.before().compressed());
+        boolean withBefore = before != null && before.length() + after.length() <= MAX_BYTES;
+        if (withBefore) {
             data.put(BEFORE + ".fingerprint", kept.before().fingerprint());
-            binary.put(BEFORE + ".gz", Base64.getEncoder().encodeToString(kept.before().compressed()));
+            binary.put(BEFORE + ".gz", before);
         }
         data.put(AFTER + ".fingerprint", kept.after().fingerprint());
-        binary.put(AFTER + ".gz", Base64.getEncoder().encodeToString(kept.after().compressed()));
-        int size = binary.values().stream().mapToInt(String::length).sum();
-        if (size > MAX_BYTES) {
-            throw new IllegalStateException("the compressed snapshots take " + size / 1024 + " KiB, more than a ConfigMap holds");
-        }
+        binary.put(AFTER + ".gz", after);
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Labels.MANAGED_BY, Labels.MANAGER);
         labels.put(Labels.NAME, app);
@@ -98,7 +105,22 @@ public final class SnapshotStore {
                 .withLabels(labels).addToAnnotations(Labels.ANNOTATION_RUN, kept.run()).addToAnnotations(Labels.ANNOTATION_IMAGE, kept.image())
                 .endMetadata().withData(data).withBinaryData(binary).build();
         client.configMaps().inNamespace(namespace).resource(cm).createOr(NonDeletingOperation::update);
-        return cm.getMetadata().getName();
+        return new Kept(cm.getMetadata().getName(), before != null && !withBefore);
+    }
+
+    /**
+     * Where a run's schema was kept.
+     *
+     * @param configMap the ConfigMap's name
+     * @param withoutBefore whether the schema before the migration was left out, both not fitting in a ConfigMap
+     */
+    public record Kept(String configMap, boolean withoutBefore) {}
+
+    /** Thrown when the schema a run left is too large for a ConfigMap; its message names the fix. */
+    public static final class TooLarge extends IllegalStateException {
+        TooLarge(String message) {
+            super(message);
+        }
     }
 
     private static SchemaSnapshot snapshot(String base64) {

@@ -97,7 +97,8 @@ class ReportTest {
         MigrationReport skipped = new MigrationReport("shop-staging-migrate-0123456789", StageOutcome.SKIPPED, "AlreadySucceeded",
                 "already migrated for this image (started by run-0)", 0, 0, Duration.ofMillis(40), null);
         RolloutReport unchanged = new RolloutReport("deployments", StageOutcome.SKIPPED, "every Deployment already runs the image",
-                Duration.ofMillis(20), List.of(new RolloutReport.DeploymentReport("shop-web", StageOutcome.SKIPPED, null, 2L, 2L, true, false)));
+                Duration.ofMillis(20), List.of(new RolloutReport.DeploymentReport("shop-web", StageOutcome.SKIPPED,
+                        "already runs the image and is available", 2L, 2L, true, false)));
         EnvironmentReport again = new EnvironmentReport("staging", "shop-staging", StageOutcome.SUCCEEDED, null, skipped, unchanged);
 
         Timeline t = Timeline.of(again);
@@ -106,7 +107,7 @@ class ReportTest {
         assertThat(t.status().words()).isEqualTo("skipped (already applied)");
         assertThat(t.entries()).extracting(Timeline.Entry::summary)
                 .containsExactly("already migrated for this image (started by run-0)", "every Deployment already runs the image");
-        assertThat(t.entries().get(1).details()).containsExactly("shop-web already ran the image");
+        assertThat(t.entries().get(1).details()).as("its reason says the same: once").containsExactly("shop-web already ran the image");
         assertThat(Status.of(new EnvironmentReport("staging", "shop-staging", StageOutcome.SUCCEEDED, null,
                 new MigrationReport("j", StageOutcome.SUCCEEDED, null, null, 0, 1, Duration.ZERO, null), unchanged)))
                 .as("a migration that ran makes the environment's release a success, not a skip").isEqualTo(Status.SUCCEEDED);

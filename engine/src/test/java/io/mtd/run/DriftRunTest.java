@@ -18,6 +18,7 @@ import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
+import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.Stage;
 import io.mtd.progress.StageOutcome;
 import io.mtd.promotion.ApprovalGate;
@@ -328,13 +329,50 @@ class DriftRunTest {
         assertThat(events.stages()).containsSubsequence("started SNAPSHOT staging", "finished SNAPSHOT staging SUCCEEDED",
                 "started BACKUP staging", "finished BACKUP staging SUCCEEDED", "started MIGRATION staging",
                 "finished MIGRATION staging SUCCEEDED", "started SNAPSHOT staging", "finished SNAPSHOT staging SUCCEEDED");
+        // each Job's notes and log lines read under its own stage, not under "migration"
+        assertThat(events.events).filteredOn(e -> e instanceof ProgressEvent.LogLine l && l.line().contains("shop.dump"))
+                .allSatisfy(e -> assertThat(e.stage()).isEqualTo(Stage.BACKUP));
+        assertThat(events.events).filteredOn(e -> e instanceof ProgressEvent.Note n && n.message().startsWith("created Job "))
+                .extracting(e -> e.stage() + " " + ((ProgressEvent.Note) e).message().split(" ")[2])
+                .anyMatch(s -> s.startsWith("BACKUP ") && s.contains("-backup-"))
+                .anyMatch(s -> s.startsWith("SNAPSHOT ") && s.contains("-snapshot-"))
+                .anyMatch(s -> s.startsWith("MIGRATION ") && s.contains("-migrate-"))
+                .allMatch(s -> !s.startsWith("MIGRATION ") || s.contains("-migrate-"));
 
         RunReport again = run(plan, new RecordingListener());
 
         assertThat(again.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(env(again, "staging").backup().outcome()).isEqualTo(StageOutcome.SKIPPED);
-        assertThat(env(again, "staging").backup().message()).contains("already succeeded here, so nothing will migrate");
+        assertThat(env(again, "staging").backup().message()).contains("already succeeded here and the plan trusts that record",
+                "so nothing will migrate");
         assertThat(jobs(p + "-staging", "backup")).hasSize(1);
+    }
+
+    @Test
+    void aCommandMigrationThatRunsAgainIsBackedUpAgainFirst() throws Exception {
+        String p = "drift-backup-again";
+        environments(p);
+        DatabaseJob backup = new DatabaseJob(null, List.of("sh", "-c", "pg_dump -Fc -f /backup/shop-$(date +%s%N).dump"),
+                null, null, null, null, new DatabaseJob.Volume("shop-backups", "/backup"));
+        // idempotent, and not trusted to be applied on the Job record's word: it runs again, so it is backed up again
+        Plan plan = plan(p, "shop:2", migration("ALTER TABLE customer ADD COLUMN IF NOT EXISTS phone text").skipWhenSucceeded(false)
+                .backup(backup).build());
+        run(plan, new RecordingListener());
+        RecordingListener events = new RecordingListener();
+
+        RunReport again = run(plan, events);
+
+        assertThat(again.outcome()).as(again.failure()).isEqualTo(RunOutcome.SUCCEEDED);
+        for (String env : List.of("staging", "production")) {
+            assertThat(env(again, env).migration().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+            assertThat(env(again, env).backup().outcome()).as(env).isEqualTo(StageOutcome.SUCCEEDED);
+            assertThat(jobs(p + "-" + env, "backup")).hasSize(2);
+            assertThat(events.stages()).containsSubsequence("started BACKUP " + env, "finished BACKUP " + env + " SUCCEEDED",
+                    "started MIGRATION " + env, "finished MIGRATION " + env + " SUCCEEDED");
+            try (var files = Files.list(cluster.sandbox.claimDirectory(p + "-" + env, "shop-backups"))) {
+                assertThat(files).hasSize(2);
+            }
+        }
     }
 
     /** A backup that prints {@code backing-up}, then waits until {@code gate} exists. */

@@ -16,7 +16,6 @@ import io.mtd.report.FlywayReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
-import io.mtd.sandbox.flyway.FlywayCli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,21 +33,11 @@ class FlywayRunTest {
 
     /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
+    /** Started and closed by {@link SandboxExtension}, which also runs the Flyway image against it. */
     private static SandboxDatabase database;
 
     @TempDir
     Path workspace;
-
-    @BeforeAll
-    static void start() {
-        database = SandboxDatabase.start();
-        FlywayCli.registerWith(cluster.sandbox.kubelet());
-    }
-
-    @AfterAll
-    static void stop() {
-        database.close();
-    }
 
     private void scripts(String set) throws IOException {
         Path target = workspace.resolve("db/migration");

@@ -24,7 +24,6 @@ import io.mtd.plan.Plan;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
 import io.mtd.sandbox.SandboxDatabase;
-import io.mtd.sandbox.flyway.FlywayCli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,21 +41,11 @@ class ReleaseGateTest {
 
     /** One sandbox cluster for the class's tests: {@link SandboxExtension} starts and closes it. */
     private static SandboxFixture cluster;
+    /** Started and closed by {@link SandboxExtension}, which also runs the Flyway image against it. */
     private static SandboxDatabase database;
 
     @TempDir
     Path workspace;
-
-    @BeforeAll
-    static void start() {
-        database = SandboxDatabase.start();
-        FlywayCli.registerWith(cluster.sandbox.kubelet());
-    }
-
-    @AfterAll
-    static void stop() {
-        database.close();
-    }
 
     private void script(String name, String sql) throws IOException {
         Path dir = workspace.resolve("db/migration");

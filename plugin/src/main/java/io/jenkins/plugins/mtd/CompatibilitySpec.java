@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.StaplerRequest2;
@@ -84,7 +83,6 @@ public final class CompatibilitySpec implements Describable<CompatibilitySpec>, 
 
     /** Form support for the compatibility check. */
     @Extension
-    @Symbol("compatibility")
     public static final class DescriptorImpl extends Descriptor<CompatibilitySpec> {
 
         @NonNull

@@ -50,8 +50,20 @@ final class CredentialClusters implements ClusterConnector {
     }
 
     /** Looks up and tracks every environment's credentials for {@code build}; fails naming the environment and the fix. */
-    @SuppressWarnings("removal") // fabric8 7 has no other way to pick a context from kubeconfig content
     static CredentialClusters resolve(Plan plan, Run<?, ?> build) throws IOException {
+        return resolve(plan, build, true);
+    }
+
+    /**
+     * Looks up the credentials {@code build} used, to read its environments again (the job's panel): not tracked as a
+     * use by the build, which would write its fingerprints on every view of the job page.
+     */
+    static CredentialClusters resolveForReading(Plan plan, Run<?, ?> build) throws IOException {
+        return resolve(plan, build, false);
+    }
+
+    @SuppressWarnings("removal") // fabric8 7 has no other way to pick a context from kubeconfig content
+    private static CredentialClusters resolve(Plan plan, Run<?, ?> build, boolean track) throws IOException {
         Map<String, Access> access = new HashMap<>();
         Set<String> secrets = new LinkedHashSet<>();
         for (Environment e : plan.environments()) {
@@ -63,7 +75,9 @@ final class CredentialClusters implements ClusterConnector {
             if (c == null) {
                 throw new AbortException(Messages.CredentialClusters_NotFound(e.name(), id));
             }
-            CredentialsProvider.track(build, c);
+            if (track) {
+                CredentialsProvider.track(build, c);
+            }
             if (c instanceof FileCredentials) {
                 String kubeconfig;
                 try (InputStream in = ((FileCredentials) c).getContent()) {

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.jenkinsci.plugins.plaincredentials.FileCredentials;
 import org.jenkinsci.plugins.plaincredentials.StringCredentials;
 import org.kohsuke.stapler.AncestorInPath;
@@ -166,7 +165,6 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
 
     /** Form support for an environment: credential list, list fields and field checks. */
     @Extension
-    @Symbol("deployEnvironment")
     public static final class DescriptorImpl extends Descriptor<DeployEnvironment> {
 
         @NonNull
@@ -201,6 +199,10 @@ public final class DeployEnvironment implements Describable<DeployEnvironment>, 
 
         @POST
         public FormValidation doCheckName(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                // a new environment row is blank: the build names what is missing, the form shows no red error
+                return FormValidation.ok();
+            }
             return FieldChecks.check(item, FieldChecks.environment(value, null, null, null, null), "name");
         }
 

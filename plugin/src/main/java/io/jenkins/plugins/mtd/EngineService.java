@@ -7,15 +7,19 @@ import hudson.model.Run;
 import io.mtd.CheckedPlan;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.concurrent.DaemonThreads;
+import io.mtd.command.PlanStatus;
 import io.mtd.kube.ClusterPool;
 import io.mtd.progress.ProgressListener;
 import io.mtd.promotion.ApprovalGate;
 import io.mtd.promotion.RunIdentity;
 import io.mtd.report.RunReport;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -96,6 +100,10 @@ public final class EngineService {
             builder.workspace(r.workspace());
         }
         MigrateThenDeploy engine = builder.build();
+        // the job's panel reads each environment's cluster with the latest build's plan
+        boolean narrows = r.onlyEnvironment() != null && r.plan().plan().environments().size() > 1
+                && r.plan().plan().environments().stream().anyMatch(e -> r.onlyEnvironment().equals(e.name()));
+        MigrateThenDeployAction.of(r.build()).recordPlan(narrows ? r.plan().onlyEnvironment(r.onlyEnvironment()) : r.plan());
         MigrateThenDeploy.Run run;
         try {
             run = r.onlyEnvironment() == null ? engine.start(r.plan()) : engine.startMigration(r.plan(), r.onlyEnvironment());
@@ -112,6 +120,27 @@ public final class EngineService {
             engine.close();
         }, clientTasks);
         return started;
+    }
+
+    /**
+     * What each environment of {@code plans} runs and holds now, read from its cluster with {@code clusters}, all at
+     * once within about {@code timeout} (the call {@code mtd status} makes); an environment that cannot be read says
+     * why. Blocks the caller at most about {@code timeout}: never call it while rendering a page.
+     */
+    PlanStatus status(List<CheckedPlan> plans, CredentialClusters clusters, Duration timeout) {
+        if (shutDown) {
+            throw new IllegalStateException("Jenkins is shutting down");
+        }
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().scheduler(scheduler).api(api).clusterPool(pool)
+                .clusters(clusters).secrets(clusters.secrets()).build()) {
+            List<CompletableFuture<PlanStatus>> reads = plans.stream()
+                    .map(p -> CompletableFuture.supplyAsync(() -> engine.status(p, timeout), clientTasks)).toList();
+            List<PlanStatus.EnvironmentStatus> environments = new ArrayList<>();
+            for (CompletableFuture<PlanStatus> read : reads) {
+                environments.addAll(read.join().environments());
+            }
+            return new PlanStatus(plans.isEmpty() ? null : plans.get(0).plan().app(), Instant.now(), environments);
+        }
     }
 
     static RunIdentity identity(Run<?, ?> build) {

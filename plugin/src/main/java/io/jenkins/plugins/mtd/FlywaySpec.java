@@ -2,6 +2,7 @@ package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
+import hudson.RelativePath;
 import hudson.Util;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -120,7 +120,6 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
     /** Form support for Flyway settings. */
     @Extension
-    @Symbol("flyway")
     public static final class DescriptorImpl extends Descriptor<FlywaySpec> {
 
         @NonNull
@@ -131,6 +130,9 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
         @POST
         public FormValidation doCheckSecret(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
+            }
             FlywaySpec f = new FlywaySpec();
             f.setSecret(value);
             f.setLocations(List.of("db/migration"));
@@ -140,7 +142,17 @@ public final class FlywaySpec implements Describable<FlywaySpec>, Serializable {
 
         @POST
         public FormValidation doCheckLocations(@AncestorInPath Item item, @QueryParameter String value,
-                @QueryParameter String source) {
+                @QueryParameter String source, @RelativePath("..") @QueryParameter String command,
+                @RelativePath("..") @QueryParameter String migrationKind) {
+            if (Util.fixEmptyAndTrim(command) != null && FieldChecks.mayCheck(item)) {
+                // a migration is a command or Flyway, never both: with Flyway chosen, saving drops the command
+                return FormChoice.FLYWAY.equals(migrationKind)
+                        ? FormValidation.warning(Messages.FieldChecks_CommandDroppedOnSave())
+                        : FormValidation.error(Messages.FieldChecks_CommandAndFlyway());
+            }
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
+            }
             FlywaySpec f = new FlywaySpec();
             f.setLocations(FormLists.split(value));
             f.setSource(source);

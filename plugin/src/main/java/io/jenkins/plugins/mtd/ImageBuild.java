@@ -12,7 +12,6 @@ import io.mtd.plan.Build;
 import java.io.Serializable;
 import java.util.Objects;
 import jenkins.model.Jenkins;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -92,7 +91,6 @@ public final class ImageBuild implements Describable<ImageBuild>, Serializable {
 
     /** Form support for the image build. */
     @Extension
-    @Symbol("imageBuild")
     public static final class DescriptorImpl extends Descriptor<ImageBuild> {
 
         @NonNull
@@ -113,6 +111,9 @@ public final class ImageBuild implements Describable<ImageBuild>, Serializable {
 
         @POST
         public FormValidation doCheckContext(@AncestorInPath Item item, @QueryParameter String value) {
+            if (Util.fixEmptyAndTrim(value) == null) {
+                return FormValidation.ok(); // a field not typed in yet shows no red error; the build names what is missing
+            }
             ImageBuild b = new ImageBuild();
             b.context = value == null ? null : value.trim();
             return FieldChecks.check(item, FieldChecks.build(b.toPlan()), "build.context");

@@ -12,7 +12,6 @@ import io.mtd.plan.Lint;
 import java.io.Serializable;
 import java.util.Objects;
 import jenkins.model.Jenkins;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -79,7 +78,6 @@ public final class LintAllowance implements Describable<LintAllowance>, Serializ
 
     /** Form support for an acknowledgement. */
     @Extension
-    @Symbol("allow")
     public static final class DescriptorImpl extends Descriptor<LintAllowance> {
 
         @NonNull

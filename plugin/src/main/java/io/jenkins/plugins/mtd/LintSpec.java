@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.StaplerRequest2;
@@ -67,7 +66,6 @@ public final class LintSpec implements Describable<LintSpec>, Serializable {
 
     /** Form support for the expand/contract check. */
     @Extension
-    @Symbol("lint")
     public static final class DescriptorImpl extends Descriptor<LintSpec> {
 
         @NonNull

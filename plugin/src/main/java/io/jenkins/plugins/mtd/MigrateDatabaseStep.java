@@ -3,21 +3,16 @@ package io.jenkins.plugins.mtd;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
 import hudson.Util;
-import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.util.FormValidation;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
-import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
-import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code migrateDatabase}: one environment's migration, for pipelines that roll out with their own steps. It takes the
@@ -26,6 +21,9 @@ import org.kohsuke.stapler.verb.POST;
  * {@code stage('staging') { migrateDatabase(...); sh 'helm upgrade ...' }} rolls out only after the migration succeeded.
  */
 public final class MigrateDatabaseStep extends Step {
+
+    /** Plan file or this form: the fields a plan file stands for (Image may override the plan's image either way). */
+    static final FormChoice PLAN_CHOICE = FormChoice.planOr(List.of("app", "migration"));
 
     private final DeployEnvironment environment;
     private String plan;
@@ -78,7 +76,8 @@ public final class MigrateDatabaseStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public String getApprovalTimeout() {
@@ -108,7 +107,12 @@ public final class MigrateDatabaseStep extends Step {
 
     /** The step's function name and form checks. */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
+
+        @Override
+        FormChoice planChoice() {
+            return PLAN_CHOICE;
+        }
 
         @Override
         public String getFunctionName() {
@@ -130,21 +134,6 @@ public final class MigrateDatabaseStep extends Step {
         @Override
         public String argumentsToString(@NonNull Map<String, Object> namedArgs) {
             return StepSummary.of(namedArgs, "environment");
-        }
-
-        @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkImage(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApprovalTimeout(item, value);
         }
     }
 }

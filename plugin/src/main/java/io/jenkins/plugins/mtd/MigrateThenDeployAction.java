@@ -5,6 +5,8 @@ import hudson.model.Failure;
 import hudson.model.Item;
 import hudson.model.Run;
 import hudson.model.User;
+import io.mtd.CheckedPlan;
+import io.mtd.MigrateThenDeploy;
 import io.mtd.lint.LintReport;
 import io.mtd.plan.Durations;
 import io.mtd.promotion.ApprovalGate;
@@ -16,9 +18,13 @@ import io.mtd.report.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +50,8 @@ import org.springframework.security.core.GrantedAuthority;
  */
 public final class MigrateThenDeployAction implements RunAction2 {
 
+    private static final DateTimeFormatter DEADLINE_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z", Locale.ROOT);
+
     private static final Logger LOGGER = Logger.getLogger(MigrateThenDeployAction.class.getName());
 
     private transient Run<?, ?> run;
@@ -55,6 +63,11 @@ public final class MigrateThenDeployAction implements RunAction2 {
      * too), in the order they ended: one for {@code migrateThenDeploy}, one per {@code migrateDatabase} stage.
      */
     private List<String> reportsJson = new CopyOnWriteArrayList<>();
+    /**
+     * The checked plan of each run started in this build, as JSON, oldest first (a {@code migrateDatabase} stage's has
+     * its one environment): what the job's panel reads each environment's cluster with.
+     */
+    private List<String> plansJson = new CopyOnWriteArrayList<>();
     /** Image references pinned in this build, so that every later stage runs the image the first one pinned. */
     private Map<String, ImageSource.PinnedImage> pinnedImages = new ConcurrentHashMap<>();
     /** The latest line per environment (the run-wide stages under the empty name), kept in order of first appearance. */
@@ -119,6 +132,7 @@ public final class MigrateThenDeployAction implements RunAction2 {
         // concurrent collections: parallel stages add to them while the build is being saved
         reportsJson = reportsJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(reportsJson);
         pinnedImages = pinnedImages == null ? new ConcurrentHashMap<>() : new ConcurrentHashMap<>(pinnedImages);
+        plansJson = plansJson == null ? new CopyOnWriteArrayList<>() : new CopyOnWriteArrayList<>(plansJson);
         return this;
     }
 
@@ -130,6 +144,37 @@ public final class MigrateThenDeployAction implements RunAction2 {
     /** Remembers the image a run pinned, for the build's later stages (saved with the next report). */
     synchronized void recordPinned(ImageSource.PinnedImage image) {
         pinnedImages.putIfAbsent(image.reference(), image);
+    }
+
+    /** Records the plan a run of this build starts with (saved with the build's next save). */
+    void recordPlan(CheckedPlan plan) {
+        plansJson.add(plan.toJson());
+    }
+
+    /** Whether a run of this build recorded its plan (cheap: nothing is parsed). */
+    boolean hasPlans() {
+        return !plansJson.isEmpty();
+    }
+
+    /**
+     * Per environment, the latest plan of this build that reaches it (narrowed to that environment), in the order the
+     * environments were first reached; a plan that no longer reads (an older version's) is left out.
+     */
+    Map<String, CheckedPlan> environmentPlans() {
+        Map<String, CheckedPlan> out = new LinkedHashMap<>();
+        for (String json : plansJson) {
+            CheckedPlan plan;
+            try {
+                plan = MigrateThenDeploy.restore(json);
+            } catch (RuntimeException e) {
+                LOGGER.log(Level.FINE, "Unreadable migrate-then-deploy plan in " + run, e);
+                continue;
+            }
+            for (var env : plan.plan().environments()) {
+                out.put(env.name(), plan.plan().environments().size() == 1 ? plan : plan.onlyEnvironment(env.name()));
+            }
+        }
+        return out;
     }
 
     /** Records a run's report and saves the build so the page shows it after a restart. */
@@ -170,6 +215,53 @@ public final class MigrateThenDeployAction implements RunAction2 {
         return r.isEmpty() ? null : r.get(r.size() - 1);
     }
 
+
+    /**
+     * For the page: what a report is about, as its heading when the build has several ("shop → staging", one per
+     * {@code migrateDatabase} stage), in the words Graph View uses for the step.
+     */
+    public String heading(RunReport report) {
+        List<String> names = report.environments().stream().map(e -> e.name()).toList();
+        return names.isEmpty() ? report.app() : report.app() + " → " + String.join(", ", names);
+    }
+
+    /** For the Status page: " " and the report's heading when the build has several reports, else nothing. */
+    public String summaryHeading(RunReport report) {
+        return getReports().size() > 1 ? " " + heading(report) : "";
+    }
+
+    /**
+     * For the page: the report's expand/contract check, or null when the build's page already shows the same one with an
+     * earlier report (every {@code migrateDatabase} stage checks the same release's SQL: the page shows it once).
+     */
+    public LintReport lintOnce(RunReport report) {
+        LintReport lint = report.lint();
+        if (lint == null) {
+            return null;
+        }
+        for (RunReport earlier : getReports()) {
+            if (earlier == report) {
+                return lint;
+            }
+            if (lint.equals(earlier.lint())) {
+                return null;
+            }
+        }
+        return lint;
+    }
+
+    /**
+     * For the page: an image reference with its digest cut to 12 hexadecimal digits ("shop@sha256:0123456789ab…"); the
+     * page gives the full reference on hover and to copy. A reference without a digest is returned whole.
+     */
+    public static String shortImage(String reference) {
+        if (reference == null) {
+            return null;
+        }
+        int at = reference.indexOf("@sha256:");
+        int keep = "@sha256:".length() + 12;
+        return at < 0 || reference.length() <= at + keep + 1 ? reference : reference.substring(0, at + keep) + "…";
+    }
 
     /** For the page: a duration as the console and the command line write it ({@code 1m14s}, {@code 975ms}). */
     public String duration(Duration d) {
@@ -242,8 +334,8 @@ public final class MigrateThenDeployAction implements RunAction2 {
      * Asks for an approval on this page; the future completes when someone allowed to answers, and is dropped from the
      * page when the engine cancels it (run aborted, approval timed out).
      */
-    CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request) {
-        PendingApproval p = new PendingApproval(request);
+    CompletionStage<ApprovalGate.Decision> request(ApprovalGate.Request request, BuildOrigin origin) {
+        PendingApproval p = new PendingApproval(request, origin, Instant.now());
         if (request.timeout() != null) {
             // the engine times out its own copy; drop this one from the page at the same moment
             p.future.orTimeout(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -330,10 +422,47 @@ public final class MigrateThenDeployAction implements RunAction2 {
      */
     public static final class PendingApproval {
         private final ApprovalGate.Request request;
+        private final BuildOrigin origin;
+        private final Instant asked;
         private final CompletableFuture<ApprovalGate.Decision> future = new CompletableFuture<>();
 
-        PendingApproval(ApprovalGate.Request request) {
+        PendingApproval(ApprovalGate.Request request, BuildOrigin origin, Instant asked) {
             this.request = request;
+            this.origin = origin == null ? new BuildOrigin(List.of(), null, null) : origin;
+            this.asked = asked;
+        }
+
+        /** Who or what started the build, and the commit it built (null when the build does not say). */
+        public BuildOrigin getOrigin() {
+            return origin;
+        }
+
+        /** When the wait ends unanswered (the approval timeout from the moment it was asked), or null: it waits until answered. */
+        public Instant getDeadline() {
+            return request.timeout() == null ? null : asked.plus(request.timeout());
+        }
+
+        /** The deadline as a time of day on the controller's clock, with its zone ("21:05:30 UTC"), or null. */
+        public String getDeadlineText() {
+            Instant deadline = getDeadline();
+            return deadline == null ? null : DEADLINE_FORMAT.format(deadline.atZone(ZoneId.systemDefault()));
+        }
+
+        /** How long until the deadline, in whole minutes rounded up ("in 5 min", "in less than 1 min"), or null. */
+        public String getTimeLeft() {
+            return timeLeft(Instant.now());
+        }
+
+        String timeLeft(Instant now) {
+            Instant deadline = getDeadline();
+            if (deadline == null) {
+                return null;
+            }
+            long seconds = Duration.between(now, deadline).toSeconds();
+            if (seconds < 60) {
+                return Messages.MigrateThenDeployAction_TimeLeftUnderAMinute();
+            }
+            return Messages.MigrateThenDeployAction_TimeLeft((seconds + 59) / 60);
         }
 
         /** What the form answers: {@link MigrateThenDeployAction#key}. */

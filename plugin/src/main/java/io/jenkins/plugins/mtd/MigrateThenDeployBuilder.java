@@ -1,6 +1,7 @@
 package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
+import edu.umd.cs.findbugs.annotations.Nullable;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
@@ -26,8 +27,10 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import jenkins.tasks.SimpleBuildStep;
+import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.StaplerRequest2;
 
 /**
  * The same run as the {@code migrateThenDeploy} Pipeline step, as a freestyle build step: its options are that step's
@@ -58,7 +61,7 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         MigrateThenDeployAction action = MigrateThenDeployAction.of(run);
         ApprovalGate approvals = request -> {
             // on the page first, so that whoever follows the link finds the form
-            CompletionStage<ApprovalGate.Decision> answer = action.request(request);
+            CompletionStage<ApprovalGate.Decision> answer = action.request(request, BuildOrigin.of(run, env));
             BuildLog.waitingForApproval(listener, run, action, request.action());
             return answer;
         };
@@ -127,6 +130,21 @@ public final class MigrateThenDeployBuilder extends Builder implements SimpleBui
         @Override
         public boolean isApplicable(Class<? extends AbstractProject> jobType) {
             return true;
+        }
+
+        /**
+         * Keeps only the chosen side of the plan file or form choice, and refuses to save without app and image (or a plan
+         * file): both here, since Jenkins binds the nested step leniently (a refusal of the step's own {@code newInstance}
+         * would only be logged, and the step would be bound anyway).
+         */
+        @Override
+        public Builder newInstance(@Nullable StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            JSONObject deploy = formData.optJSONObject("deploy");
+            if (deploy == null) {
+                deploy = new JSONObject();
+            }
+            FieldChecks.requireAppAndImage(deploy, MigrateThenDeployStep.PLAN_CHOICE.keepChosen(deploy));
+            return super.newInstance(req, formData);
         }
     }
 }

@@ -356,7 +356,7 @@ public final class MigrateThenDeployExecution extends StepExecution {
             return CompletableFuture.completedFuture(known.toDecision());
         }
         // on the page first, so that whoever follows the link finds the form
-        CompletionStage<ApprovalGate.Decision> answer = action.request(request);
+        CompletionStage<ApprovalGate.Decision> answer = action.request(request, BuildOrigin.of(build, environment()));
         BuildLog.waitingForApproval(listener, build, action, request.action());
         status = "waiting for approval of " + request.environment();
         FlowNode node = pause(request.action());
@@ -366,6 +366,18 @@ public final class MigrateThenDeployExecution extends StepExecution {
             endPause(node);
             return d;
         });
+    }
+
+    /** The step's environment (where Declarative's checkout puts GIT_COMMIT), or null when it cannot be read now. */
+    private EnvVars environment() {
+        try {
+            return getContext().get(EnvVars.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
@@ -31,6 +30,9 @@ import org.kohsuke.stapler.verb.POST;
  * wrong value, by name, before anything touches a cluster.
  */
 public final class MigrateThenDeployStep extends Step {
+
+    /** Plan file or this form: the fields a plan file stands for (Image may override the plan's image either way). */
+    static final FormChoice PLAN_CHOICE = FormChoice.planOr(List.of("app", "build", "migration", "environments"));
 
 
     private String plan;
@@ -85,7 +87,8 @@ public final class MigrateThenDeployStep extends Step {
 
     @DataBoundSetter
     public void setMigration(MigrationSpec migration) {
-        this.migration = migration;
+        // the form always sends the section: left untouched it means "no migration given" (a plan file gives it)
+        this.migration = migration == null || migration.isEmpty() ? null : migration;
     }
 
     public List<DeployEnvironment> getEnvironments() {
@@ -158,7 +161,17 @@ public final class MigrateThenDeployStep extends Step {
      * what {@code migrateDatabase} in each stage is for.
      */
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends MigrationStepDescriptor {
+
+        @Override
+        FormChoice planChoice() {
+            return PLAN_CHOICE;
+        }
+
+        /** The rollout timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultRolloutTimeout() {
+            return FieldChecks.DEFAULT_ROLLOUT_TIMEOUT;
+        }
 
         @Override
         public String getFunctionName() {
@@ -183,23 +196,8 @@ public final class MigrateThenDeployStep extends Step {
         }
 
         @POST
-        public FormValidation doCheckApp(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApp(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckImage(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkImage(item, value);
-        }
-
-        @POST
         public FormValidation doCheckRolloutTimeout(@AncestorInPath Item item, @QueryParameter String value) {
             return FieldChecks.checkRolloutTimeout(item, value);
-        }
-
-        @POST
-        public FormValidation doCheckApprovalTimeout(@AncestorInPath Item item, @QueryParameter String value) {
-            return FieldChecks.checkApprovalTimeout(item, value);
         }
     }
 }

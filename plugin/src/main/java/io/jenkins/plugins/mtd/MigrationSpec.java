@@ -2,12 +2,14 @@ package io.jenkins.plugins.mtd;
 
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
+import hudson.RelativePath;
 import hudson.Util;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
 import hudson.model.Item;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
+import io.mtd.plan.Durations;
 import io.mtd.plan.Migration;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -146,6 +147,13 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         this.compatibility = compatibility;
     }
 
+    /** Whether nothing was given: the form's untouched section, which a plan file may stand for. */
+    boolean isEmpty() {
+        return command.isEmpty() && flyway == null && envFromSecret == null && timeout == null && backoffLimit == null
+                && !retry && onCancel == null && serviceAccount == null && lint == null && postRollout == null
+                && compatibility == null;
+    }
+
     Migration toPlan() {
         return Migration.builder().command(command).flyway(flyway == null ? null : flyway.toPlan())
                 .envFromSecret(FormLists.split(envFromSecret)).timeout(timeout).backoffLimit(backoffLimit)
@@ -180,13 +188,22 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
 
     /** Form support for the migration. */
     @Extension
-    @Symbol("migration")
     public static final class DescriptorImpl extends Descriptor<MigrationSpec> {
 
         @NonNull
         @Override
         public String getDisplayName() {
             return Messages.MigrationSpec_DisplayName();
+        }
+
+        /** The migration timeout a blank field means, shown as the field's placeholder. */
+        public String getDefaultTimeout() {
+            return Durations.format(Migration.DEFAULT_TIMEOUT);
+        }
+
+        /** The Pod retries a blank field means, shown as the field's placeholder. */
+        public String getDefaultBackoffLimit() {
+            return String.valueOf(Migration.builder().build().backoffLimitOrDefault());
         }
 
         public ListBoxModel doFillOnCancelItems() {
@@ -198,10 +215,21 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         }
 
         @POST
-        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value) {
-            MigrationSpec m = new MigrationSpec();
-            m.setCommand(FormLists.lines(value));
-            return FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
+        public FormValidation doCheckCommand(@AncestorInPath Item item, @QueryParameter String value,
+                @QueryParameter String migrationKind, @RelativePath("flyway") @QueryParameter String locations) {
+            FormValidation command = FormValidation.ok();
+            if (Util.fixEmptyAndTrim(value) != null) {
+                // blank: Flyway or a plan file may stand for it; a pristine form shows no red error
+                MigrationSpec m = new MigrationSpec();
+                m.setCommand(FormLists.lines(value));
+                command = FieldChecks.check(item, FieldChecks.migration(m.toPlan()), "migration.command");
+            }
+            if (command.kind == FormValidation.Kind.OK && FormChoice.COMMAND.equals(migrationKind)
+                    && Util.fixEmptyAndTrim(locations) != null && FieldChecks.mayCheck(item)) {
+                // typed before the command was chosen: hidden now, and dropped on save
+                return FormValidation.warning(Messages.FieldChecks_FlywayDroppedOnSave());
+            }
+            return command;
         }
 
         @POST
@@ -241,10 +269,12 @@ public final class MigrationSpec implements Describable<MigrationSpec>, Serializ
         }
 
         /**
-         * The command textarea holds one argument per line (an argument may contain spaces or commas), the bean a list.
+         * Keeps only the chosen side of command or Flyway; the command textarea holds one argument per line (an argument
+         * may contain spaces or commas), the bean a list.
          */
         @Override
         public MigrationSpec newInstance(StaplerRequest2 req, @NonNull JSONObject formData) throws FormException {
+            FormChoice.MIGRATION.keepChosen(formData);
             // an empty number box means "the default", not zero
             if (Util.fixEmptyAndTrim(formData.optString("backoffLimit")) == null) {
                 formData.remove("backoffLimit");

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Objects;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
-import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.StaplerRequest2;
@@ -92,7 +91,6 @@ public final class PostRolloutSpec implements Describable<PostRolloutSpec>, Seri
 
     /** Form support for the post-rollout phase. */
     @Extension
-    @Symbol("postRollout")
     public static final class DescriptorImpl extends Descriptor<PostRolloutSpec> {
 
         @NonNull

@@ -4,13 +4,19 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 
+import hudson.model.Cause;
+import hudson.model.CauseAction;
 import hudson.model.Item;
 import hudson.model.Result;
 import io.mtd.progress.StageOutcome;
 import io.mtd.report.EnvironmentReport;
+import java.time.Duration;
+import java.time.Instant;
 import jenkins.model.Jenkins;
 import org.htmlunit.html.HtmlForm;
 import org.htmlunit.html.HtmlPage;
@@ -21,9 +27,8 @@ import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.support.actions.PauseAction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.MockAuthorizationStrategy;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
@@ -32,17 +37,10 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 @WithJenkins
 class ApprovalTest {
 
-    private ClusterFixture cluster;
+    private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-    @BeforeEach
-    void startCluster() {
-        cluster = new ClusterFixture();
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
 
     @Test
     void anApproverWithBuildPermissionPromotesAndIsRecorded(JenkinsRule r) throws Exception {
@@ -63,6 +61,22 @@ class ApprovalTest {
                 containsString("Promote registry.example.com/shop:1.0 to production?"),
                 containsString("staging    succeeded: "), containsString("migration succeeded in "),
                 containsString("next       "), containsString(" in namespace production runs sh -c echo migrated")));
+        // and where the build comes from, and how long the decision may take
+        String html = page.getWebResponse().getContentAsString();
+        assertThat(html, allOf(containsString("Started by user alice"), containsString(">0123456789ab</code>"),
+                containsString("title=\"" + COMMIT + "\""), containsString("(GIT_COMMIT)"),
+                containsString("Times out at "), containsString("(in 45 min)")));
+        MigrateThenDeployAction.PendingApproval pending = b.getAction(MigrateThenDeployAction.class).getPendingApprovals().get(0);
+        assertThat(pending.getOrigin().commit(), is(COMMIT));
+        assertThat(html, containsString(pending.getDeadlineText()));
+        assertThat("the deadline is the approval timeout after the request",
+                Duration.between(Instant.now(), pending.getDeadline()).toMinutes(), allOf(greaterThan(40L), lessThan(46L)));
+        // the page refreshes its live part while the build runs, through an adjunct (no inline script under the CSP)
+        assertThat(html, containsString("io/jenkins/plugins/mtd/MigrateThenDeployAction/refresh.js"));
+        String live = alice.goTo(b.getUrl() + "migrate-then-deploy/live").getWebResponse().getContentAsString();
+        assertThat(live, allOf(containsString("id=\"mtd-live\""),
+                containsString("Waiting for approval: promote registry.example.com/shop:1.0 to production"),
+                not(containsString("<form"))));
         assertThat("Approve is the primary button, Reject not", page.getElementsByName("reject").get(0).getAttribute("class"),
                 not(containsString("jenkins-button--primary")));
         HtmlForm form = page.getFormByName("approval-production");
@@ -97,12 +111,14 @@ class ApprovalTest {
                 .grant(Item.BUILD).everywhere().to("alice"));
         cluster.addKubeconfigCredential();
         WorkflowJob p = r.createProject(WorkflowJob.class, "deploy");
-        p.setDefinition(new CpsFlowDefinition("migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
+        // GIT_COMMIT in the step's environment, where Declarative's checkout (or the freestyle SCM) puts it
+        p.setDefinition(new CpsFlowDefinition("withEnv(['GIT_COMMIT=" + COMMIT + "']) {\n"
+                + "migrateThenDeploy(app: 'shop', image: 'registry.example.com/shop:1.0', approvalTimeout: '45m',\n"
                 + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo migrated']],\n"
                 + "    environments: [[name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'],\n"
                 + "                   [name: 'production', credentialsId: '" + ClusterFixture.KUBECONFIG_ID
-                + "', namespace: 'production', approval: true]])", true));
-        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+                + "', namespace: 'production', approval: true]])\n}", true));
+        WorkflowRun b = p.scheduleBuild2(0, new CauseAction(new Cause.UserIdCause("alice"))).waitForStart();
         r.waitForMessage("Waiting for approval to promote registry.example.com/shop:1.0 to production", b);
         return b;
     }

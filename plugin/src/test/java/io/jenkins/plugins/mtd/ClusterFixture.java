@@ -20,16 +20,65 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.jvnet.hudson.test.JenkinsRule;
 
-/** The sandbox cluster the tests promote to, and the Jenkins credentials that reach it. */
-final class ClusterFixture implements AutoCloseable {
+/**
+ * The sandbox cluster the tests promote to, and the Jenkins credentials that reach it: a JUnit extension, registered as
+ * {@code @RegisterExtension final ClusterFixture cluster = new ClusterFixture()} (a fresh cluster per test, closed after
+ * it) or on a static field (one cluster for the class, outliving its Jenkins sessions as a real cluster outlives a
+ * controller restart).
+ */
+final class ClusterFixture implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
 
     static final String KUBECONFIG_ID = "kube-sandbox";
     static final String TOKEN_ID = "kube-sandbox-token";
 
-    final Sandbox sandbox = Sandbox.start();
-    final KubernetesClient client = sandbox.client();
+    Sandbox sandbox;
+    KubernetesClient client;
+    /** Started for the whole class (a static field): the tests do not close it. */
+    private boolean perClass;
+
+    /** A cluster started now, for one test that closes it itself (try-with-resources). */
+    static ClusterFixture started() {
+        ClusterFixture f = new ClusterFixture();
+        f.start();
+        return f;
+    }
+
+    private void start() {
+        sandbox = Sandbox.start();
+        client = sandbox.client();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        perClass = true;
+        start();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (sandbox == null) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (!perClass) {
+            close();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
 
     /** Stores a Secret file credential holding the sandbox's kubeconfig, as an admin would upload it. */
     void addKubeconfigCredential() throws IOException {
@@ -90,13 +139,27 @@ final class ClusterFixture implements AutoCloseable {
         r.waitForMessage("] " + line, build);
     }
 
+    /**
+     * A {@code migrateDatabase} call migrating app shop's image 1.0 in staging (namespace staging, the sandbox's
+     * kubeconfig credential) with {@code sh -c script}.
+     */
+    static String migrateStaging(String script) {
+        return "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0', resolveDigest: false,\n"
+                + "    migration: [command: ['sh', '-c', '" + script + "']],\n"
+                + "    environment: [name: 'staging', credentialsId: '" + KUBECONFIG_ID + "', namespace: 'staging'])";
+    }
+
     List<Job> jobs(String namespace) {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
     }
 
     @Override
     public void close() {
-        client.close();
-        sandbox.close();
+        if (sandbox != null) {
+            client.close();
+            sandbox.close();
+            sandbox = null;
+            client = null;
+        }
     }
 }

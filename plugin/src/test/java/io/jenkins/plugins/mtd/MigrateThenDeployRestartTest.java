@@ -20,21 +20,20 @@ import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 class MigrateThenDeployRestartTest {
 
     /** Outlives the Jenkins sessions, as a real cluster outlives a controller restart. */
-    private static ClusterFixture cluster;
+    @RegisterExtension
+    static final ClusterFixture cluster = new ClusterFixture();
     private static Path release;
 
     @RegisterExtension
     private final JenkinsSessionExtension sessions = new JenkinsSessionExtension();
 
     @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = new ClusterFixture();
+    static void createReleaseFile() throws Exception {
         release = Files.createTempDirectory("mtd-restart").resolve("release");
     }
 
     @AfterAll
-    static void stopCluster() throws Exception {
-        cluster.close();
+    static void deleteReleaseFile() throws Exception {
         Files.deleteIfExists(release);
     }
 

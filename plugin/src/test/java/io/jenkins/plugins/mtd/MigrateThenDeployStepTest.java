@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
@@ -12,6 +13,7 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.sun.net.httpserver.HttpServer;
@@ -40,9 +42,8 @@ import org.jenkinsci.plugins.workflow.graphanalysis.NodeStepTypePredicate;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
@@ -50,17 +51,8 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 @WithJenkins
 class MigrateThenDeployStepTest {
 
-    private ClusterFixture cluster;
-
-    @BeforeEach
-    void startCluster() {
-        cluster = new ClusterFixture();
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
 
     @Test
     void configRoundTripKeepsEveryOption(JenkinsRule r) throws Exception {
@@ -215,6 +207,15 @@ class MigrateThenDeployStepTest {
         assertThat(cluster.jobs("staging"), hasSize(1));
         assertThat(cluster.jobs("production"), hasSize(1));
         assertThat("one report per stage on the build page", b.getAction(MigrateThenDeployAction.class).getReports(), hasSize(2));
+        // one heading per report, and the release's expand/contract check (the same in both stages) once
+        String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+        assertThat(page, allOf(containsString("<h2 class=\"mtd-report\">shop → staging</h2>"),
+                containsString("<h2 class=\"mtd-report\">shop → production</h2>")));
+        assertThat(page.split("class=\"mtd-lint\"", -1).length - 1, is(1));
+        String status = r.createWebClient().getPage(b).getWebResponse().getContentAsString();
+        assertThat(status, allOf(containsString("Migrate then deploy shop → staging: <strong>succeeded</strong>"),
+                containsString("Migrate then deploy shop → production: <strong>succeeded</strong>")));
+        assertThat("a finished build's page no longer refreshes itself", page, not(containsString("MigrateThenDeployAction/refresh.js")));
         // Graph View and Stage View name what each node does, from the arguments Jenkins stored (oldest node last)
         List<String> nodes = new DepthFirstScanner().filteredNodes(b.getExecution(), new NodeStepTypePredicate("migrateDatabase"))
                 .stream().map(ArgumentsAction::getStepArgumentsAsString).toList();
@@ -262,9 +263,7 @@ class MigrateThenDeployStepTest {
     @Test
     void anAbortSaysWhoAbortedAndWhatIsLeftRunning(JenkinsRule r) throws Exception {
         cluster.addKubeconfigCredential();
-        WorkflowRun b = start(r, "migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
-                + "    resolveDigest: false, migration: [command: ['sh', '-c', 'echo MIGRATION-WAITING; sleep 600']],\n"
-                + "    environment: [name: 'staging', credentialsId: '" + ClusterFixture.KUBECONFIG_ID + "', namespace: 'staging'])");
+        WorkflowRun b = start(r, ClusterFixture.migrateStaging("echo MIGRATION-WAITING; sleep 600"));
         ClusterFixture.waitForPodLog(r, b, "MIGRATION-WAITING");
 
         Executor executor = b.getExecutor();
@@ -332,6 +331,12 @@ class MigrateThenDeployStepTest {
             assertThat(log.substring(log.indexOf("PINNED staging ")), containsString("@" + first));
             assertThat(log.substring(log.indexOf("PINNED production ")), containsString("@" + first));
             assertThat("the registry was asked once, by the first stage", asked.get(), is(1));
+            // the page shows a short digest, the full reference on hover and in the copy button
+            String pinned = b.getAction(MigrateThenDeployAction.class).getReport().image().pinned();
+            assertThat(MigrateThenDeployAction.shortImage(pinned), allOf(startsWith("127.0.0.1:"), endsWith("@sha256:" + "a".repeat(12) + "…")));
+            String page = r.createWebClient().getPage(b, "migrate-then-deploy").getWebResponse().getContentAsString();
+            assertThat(page, allOf(containsString(">" + MigrateThenDeployAction.shortImage(pinned) + "</code>"),
+                    containsString("title=\"" + pinned + "\""), containsString("text=\"" + pinned + "\"")));
             for (String env : List.of("staging", "production")) {
                 assertThat(cluster.jobs(env).get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
                         containsString("@" + first));

@@ -9,6 +9,7 @@ import hudson.model.FreeStyleProject;
 import java.util.List;
 import org.htmlunit.html.HtmlPage;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.cps.Snippetizer;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.junit.jupiter.api.Test;
@@ -71,9 +72,30 @@ class ViewsTest {
         assertThat(html, containsString(Messages.MigrateDatabaseStep_DisplayName()));
     }
 
+    /** The Snippet Generator writes the nested options as the maps README shows, not as symbol calls or $class maps. */
+    @Test
+    void theSnippetGeneratorWritesNestedOptionsAsMaps(JenkinsRule r) throws Exception {
+        MigrateThenDeployStep step = new MigrateThenDeployStep();
+        step.setApp("shop");
+        step.setImage("registry.example.com/shop:1.0");
+        MigrationSpec migration = new MigrationSpec();
+        migration.setCommand(List.of("python", "manage.py", "migrate"));
+        step.setMigration(migration);
+        DeployEnvironment staging = new DeployEnvironment("staging");
+        staging.setNamespace("shop-staging");
+        step.setEnvironments(List.of(staging));
+
+        String snippet = Snippetizer.object2Groovy(step);
+
+        assertThat(snippet, allOf(containsString("migrateThenDeploy "), containsString("app: 'shop'"),
+                containsString("migration: [command: ['python', 'manage.py', 'migrate']]"),
+                containsString("environments: [[name: 'staging', namespace: 'shop-staging']]"),
+                not(containsString("$class")), not(containsString("migration("))));
+    }
+
     @Test
     void theBuildPageAndTheReportPageRender(JenkinsRule r) throws Exception {
-        try (ClusterFixture cluster = new ClusterFixture()) {
+        try (ClusterFixture cluster = ClusterFixture.started()) {
             cluster.addKubeconfigCredential();
             WorkflowJob p = r.createProject(WorkflowJob.class, "report");
             p.setDefinition(new CpsFlowDefinition("migrateDatabase(app: 'shop', image: 'registry.example.com/shop:1.0',\n"
