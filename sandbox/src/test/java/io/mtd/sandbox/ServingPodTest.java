@@ -57,6 +57,15 @@ class ServingPodTest {
         return pods(app);
     }
 
+    /** Until {@code app}'s one Pod's container was restarted at least {@code restarts} times, at most 30 s. */
+    private void awaitRestarts(String app, int restarts) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<Pod> pods = pods(app);
+            return pods.size() == 1 && pods.get(0).getStatus() != null && pods.get(0).getStatus().getContainerStatuses() != null
+                    && !pods.get(0).getStatus().getContainerStatuses().isEmpty() && container(pods.get(0)).getRestartCount() >= restarts;
+        });
+    }
+
     private List<String> report(Pod pod) throws IOException {
         Path file = reports.resolve(pod.getMetadata().getName());
         return Files.exists(file) ? Files.readAllLines(file) : List.of();
@@ -112,11 +121,7 @@ class ServingPodTest {
         d.getSpec().getTemplate().getSpec().getContainers().get(0).setLivenessProbe(ServeScript.httpProbe("/healthz"));
         client.apps().deployments().resource(d).create();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> pods("unhealthy").size() == 1
-                && pods("unhealthy").get(0).getStatus() != null
-                && pods("unhealthy").get(0).getStatus().getContainerStatuses() != null
-                && !pods("unhealthy").get(0).getStatus().getContainerStatuses().isEmpty()
-                && container(pods("unhealthy").get(0)).getRestartCount() >= 2);
+        awaitRestarts("unhealthy", 2);
 
         ContainerStatus status = container(pods("unhealthy").get(0));
         assertThat(status.getLastState().getTerminated()).isNotNull();
@@ -136,11 +141,7 @@ class ServingPodTest {
                 .endExec().endPreStop().build());
         client.apps().deployments().resource(d).create();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> pods("relived").size() == 1
-                && pods("relived").get(0).getStatus() != null
-                && pods("relived").get(0).getStatus().getContainerStatuses() != null
-                && !pods("relived").get(0).getStatus().getContainerStatuses().isEmpty()
-                && container(pods("relived").get(0)).getRestartCount() >= 1);
+        awaitRestarts("relived", 1);
 
         // the first run: its hook, then SIGTERM, then it ends (and is restarted)
         assertThat(report(pods("relived").get(0))).containsSubsequence("listening", "prestop", "sigterm", "exit");
@@ -174,11 +175,7 @@ class ServingPodTest {
                 .withNewPostStart().withNewExec().withCommand("sh", "-c", "sleep 1; echo no config; exit 1").endExec().endPostStart().build());
         client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> pods("badstart").size() == 1
-                && pods("badstart").get(0).getStatus() != null
-                && pods("badstart").get(0).getStatus().getContainerStatuses() != null
-                && !pods("badstart").get(0).getStatus().getContainerStatuses().isEmpty()
-                && container(pods("badstart").get(0)).getRestartCount() >= 2);
+        awaitRestarts("badstart", 2);
 
         Pod pod = pods("badstart").get(0);
         assertThat(PodAvailability.isReady(pod)).isFalse();
