@@ -1,15 +1,8 @@
 package io.mtd.cli;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -32,15 +25,13 @@ import java.util.regex.Pattern;
  * A seeded, bounded load on the Django example's {@code /orders/} through a sandbox Service: {@code perSecond} requests a
  * second at fixed times (an open model: a slow answer does not slow the load down), each a GET of the newest orders or
  * a POST of a new one as the seed decides, on a new connection each (gunicorn's sync workers close it after each
- * answer), sent by Vert.x's HTTP client on one event loop (the JDK's client took about three times its CPU a request,
- * CPU that the server under test then lacked). A failure is any answer but 200/201, a connection error or no answer within {@value #TIMEOUT_SECONDS} s.
+ * answer). A failure is any answer but 200/201, a connection error or no answer within {@value #TIMEOUT_SECONDS} s.
  * Stops by itself after {@code limit}, and counts a request that would exceed {@value #MAX_IN_FLIGHT} in flight as failed.
  */
 public final class OrdersLoad implements AutoCloseable {
 
     public static final int TIMEOUT_SECONDS = 5;
     public static final int MAX_IN_FLIGHT = 64;
-    private static final String ORDERS = "/orders/";
     private static final Pattern FIELDS = Pattern.compile("\"fields\": \\[([^\\]]*)\\]");
 
     /** One request: when it started (nanoTime), how long it took, and what went wrong (null: nothing). */
@@ -81,13 +72,10 @@ public final class OrdersLoad implements AutoCloseable {
         }
     }
 
-    private final InetSocketAddress service;
+    private final URI orders;
     private final Random random;
-    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-            .setInternalBlockingPoolSize(1));
-    // never queues a request: the in-flight bound is below the pool's, and each connection closes after its answer
-    private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true)
-            .setMaxPoolSize(2 * MAX_IN_FLIGHT).setConnectTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS)));
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(TIMEOUT_SECONDS)).build();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "orders-load");
         t.setDaemon(true);
@@ -99,7 +87,7 @@ public final class OrdersLoad implements AutoCloseable {
     private final AtomicInteger sent = new AtomicInteger();
 
     private OrdersLoad(InetSocketAddress service, long seed) {
-        this.service = service;
+        this.orders = URI.create("http://" + service.getHostString() + ":" + service.getPort() + "/orders/");
         this.random = new Random(seed);
     }
 
@@ -114,10 +102,8 @@ public final class OrdersLoad implements AutoCloseable {
 
     /** One GET of the newest orders, for a service that should answer now; null when it did, else what went wrong. */
     public static String probe(InetSocketAddress service) {
-        URI orders = URI.create("http://" + service.getHostString() + ":" + service.getPort() + ORDERS);
-        try {
-            HttpResponse<String> answer = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(TIMEOUT_SECONDS)).build().send(HttpRequest.newBuilder(orders).timeout(Duration.ofSeconds(TIMEOUT_SECONDS))
+        try (OrdersLoad one = new OrdersLoad(service, 0)) {
+            HttpResponse<String> answer = one.http.send(HttpRequest.newBuilder(one.orders).timeout(Duration.ofSeconds(TIMEOUT_SECONDS))
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             return answer.statusCode() == 200 ? null : "HTTP " + answer.statusCode();
         } catch (Exception e) {
@@ -138,22 +124,17 @@ public final class OrdersLoad implements AutoCloseable {
             done.add(new Request(start, 0, method, "more than " + MAX_IN_FLIGHT + " requests in flight", null));
             return;
         }
-        RequestOptions request = new RequestOptions().setMethod(post ? HttpMethod.POST : HttpMethod.GET)
-                .setHost(service.getHostString()).setPort(service.getPort()).setURI(ORDERS)
-                .setTimeout(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-        Buffer body = post ? Buffer.buffer("{\"customer\": \"load-" + n + "\"}") : null;
+        HttpRequest.Builder request = HttpRequest.newBuilder(orders).timeout(Duration.ofSeconds(TIMEOUT_SECONDS));
         if (post) {
-            request.putHeader("Content-Type", "application/json");
+            request.header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"customer\": \"load-" + n + "\"}"));
         }
-        Future<Answer> answered = http.request(request)
-                .compose(sent -> body == null ? sent.send() : sent.send(body))
-                .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b.toString())));
-        pending.add(answered.toCompletionStage().toCompletableFuture().handle((answer, error) -> {
+        pending.add(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).handle((answer, error) -> {
             long latency = System.nanoTime() - start;
             inFlight.decrementAndGet();
             String failure = error != null ? error.toString()
-                    : answer.status() == 200 || answer.status() == 201 ? null
-                    : "HTTP " + answer.status() + " " + answer.body().strip();
+                    : answer.statusCode() == 200 || answer.statusCode() == 201 ? null
+                    : "HTTP " + answer.statusCode() + " " + answer.body().strip();
             String fields = null;
             if (answer != null) {
                 Matcher m = FIELDS.matcher(answer.body());
@@ -164,10 +145,7 @@ public final class OrdersLoad implements AutoCloseable {
         }));
     }
 
-    /** An HTTP answer: its status and body. */
-    private record Answer(int status, String body) {}
-
-    /** Stops sending, waits for the answers still due (each within its timeout), closes the client, and sums up. */
+    /** Stops sending, waits for the answers still due (each within its timeout), and sums up. */
     public Summary stop() {
         ticker.shutdownNow();
         try {
@@ -178,7 +156,6 @@ public final class OrdersLoad implements AutoCloseable {
         } catch (Exception e) {
             // each request's own timeout should have ended it: what is still out is counted as failed below
         }
-        vertx.close();
         List<Request> all = new ArrayList<>(done);
         for (int i = all.size(); i < sent.get(); i++) {
             all.add(new Request(Long.MAX_VALUE, 0, "?", "no answer when the load stopped", null));
@@ -190,6 +167,5 @@ public final class OrdersLoad implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
-        vertx.close();
     }
 }
