@@ -15,8 +15,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = ["orders"]
 ROOT_URLCONF = "shopsite.urls"
 WSGI_APPLICATION = "shopsite.wsgi.application"
-# each gunicorn worker keeps its database connection for a minute rather than opening one per request
-CONN_MAX_AGE = 60
 
 
 def _database():
@@ -35,6 +33,10 @@ def _database():
         "PORT": str(url.port or 5432),
         "USER": unquote(url.username or ""),
         "PASSWORD": unquote(url.password or ""),
+        # each gunicorn worker keeps its connection for a minute rather than opening one per request (a new PostgreSQL
+        # connection is a new backend process: it cost more CPU than the request); a per-database setting, as Django
+        # reads it
+        "CONN_MAX_AGE": 60,
     }
 
 

@@ -30,10 +30,11 @@ import java.util.function.UnaryOperator;
  * rate of reads and writes on production's 127.0.0.1 port while the engine releases, and every request is counted. Per
  * release: requests, failures (non-2xx, connection errors, timeouts), p50/p99, and the stage each failure fell in (from
  * the engine's progress events). Scenarios: the release sequence with the checks (expand, read, contract, the unsafe
- * rename); the unsafe rename with the compatibility check switched off; the rollout alone (the same code under a new
+ * rename), then the rename again with the lint off (the compatibility check stops it); the unsafe rename with both
+ * switched off; the rollout alone (the same code under a new
  * tag) with maxUnavailable 0 and a readiness probe, then without the probe and with maxUnavailable 1.
  *
- * <p>Options: {@code --rate N} requests a second (default 40: what 2 shared CPUs sustain with a release running, see bench/README.md), {@code --seed N} (26), {@code --out FILE}
+ * <p>Options: {@code --rate N} requests a second (default 40, a margin for a busy machine: 2 shared CPUs sustained 160 through the safe releases, see bench/README.md), {@code --seed N} (26), {@code --out FILE}
  * (bench/results/traffic.json).
  */
 public final class Traffic {
@@ -132,6 +133,9 @@ public final class Traffic {
             String tag = DjangoReleases.SEQUENCE.get(i);
             underLoad("sequence, checks on", site, images.get(i), rate, DjangoReleases.sequenceMigration(tag));
         }
+        // what the compatibility check stops when the lint is off (its veto came first above)
+        underLoad("rename, lint off, compatibility check on", site, images.get(images.size() - 1), rate,
+                DjangoReleases::withoutLint);
     }
 
     private void unchecked(List<String> images) throws InterruptedException {
@@ -141,7 +145,8 @@ public final class Traffic {
             releases.release(unchecked, images.get(i), DjangoReleases.sequenceMigration(DjangoReleases.SEQUENCE.get(i)),
                     ProgressListener.NONE);
         }
-        underLoad("rename, checks off", unchecked, images.get(images.size() - 1), rate, m -> m.compatibility(null));
+        underLoad("rename, lint and compatibility check off", unchecked, images.get(images.size() - 1), rate,
+                m -> DjangoReleases.withoutLint(m).compatibility(null));
     }
 
     private static Deployment withoutProbe(Deployment d) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mtd.MigrateThenDeploy;
 import io.mtd.plan.Environment;
+import io.mtd.plan.Lint;
 import io.mtd.plan.Migration;
 import io.mtd.plan.Plan;
 import io.mtd.plan.PlanLoader;
@@ -144,14 +145,22 @@ public final class DjangoReleases implements AutoCloseable {
 
     /**
      * How a version of the sequence is released: the contract ({@value #CONTRACT}) migrates up to 0005 before its rollout
-     * and drops the old column (0006) after it; the others migrate everything before the rollout.
+     * and drops the old column (0006) after it, each phase's SQL printed for the lint as the README's plan fields show
+     * (so the drop is checked as a post-rollout change); the others migrate everything before the rollout.
      */
     public static UnaryOperator<Migration.Builder> sequenceMigration(String tag) {
         if (!tag.equals(CONTRACT)) {
             return UnaryOperator.identity();
         }
         return m -> m.command(List.of("python3", "manage.py", "migrate", "orders", "0005", "--noinput"))
-                .postRollout(new PostRollout(null, List.of("python3", "manage.py", "migrate", "--noinput"), null, null));
+                .lint(new Lint(List.of("python3", "manage.py", "sqlmigrate", "orders", "0005"), List.of(), null))
+                .postRollout(new PostRollout(null, List.of("python3", "manage.py", "migrate", "--noinput"),
+                        List.of("python3", "manage.py", "sqlmigrate", "orders", "0006"), null));
+    }
+
+    /** The example's migration without its expand/contract lint (what stops a release is then the compatibility check). */
+    public static Migration.Builder withoutLint(Migration.Builder m) {
+        return m.lint(null);
     }
 
     private String image(String tag, Path dir) {
@@ -201,7 +210,8 @@ public final class DjangoReleases implements AutoCloseable {
                 cluster.deployment(namespace, "orders-web", REPOSITORY + ":" + FIRST, 2);
             }
         }
-        Released first = release(site, REPOSITORY + ":" + FIRST, UnaryOperator.identity());
+        // the state before the releases under test, set up as fast as it can be: no lint
+        Released first = release(site, REPOSITORY + ":" + FIRST, DjangoReleases::withoutLint);
         if (first.report().outcome() != RunOutcome.SUCCEEDED) {
             throw new IllegalStateException("release " + FIRST + " failed: " + first.report().failure() + "\n" + first.log());
         }
@@ -209,9 +219,9 @@ public final class DjangoReleases implements AutoCloseable {
     }
 
     /**
-     * Runs the example's plan for {@code image} through {@code site}'s staging and production (approved), without its
-     * expand/contract lint (so that what stops a release is the compatibility check) and with {@code edit} applied to
-     * its migration settings.
+     * Runs the example's plan for {@code image} through {@code site}'s staging and production (approved), with its
+     * expand/contract lint and compatibility check as a user runs it, and {@code edit} applied to its migration settings
+     * ({@link #withoutLint} to switch the lint off).
      */
     Released release(Site site, String image, UnaryOperator<Migration.Builder> edit) {
         return release(site, image, edit, ProgressListener.NONE);
@@ -219,7 +229,7 @@ public final class DjangoReleases implements AutoCloseable {
 
     /** As {@link #release(Site, String, UnaryOperator)}, with the engine's events also sent to {@code listener}. */
     public Released release(Site site, String image, UnaryOperator<Migration.Builder> edit, ProgressListener listener) {
-        Migration m = edit.apply(example.migration().toBuilder().lint(null)).build();
+        Migration m = edit.apply(example.migration().toBuilder()).build();
         Plan plan = new Plan(example.app(), image, null, m, example.rollout(), site.environments());
         try (Started run = start(plan, site.name() + "-" + image.replaceAll(".*:", ""), listener)) {
             RunReport report = run.run().report().orTimeout(3, TimeUnit.MINUTES).join();

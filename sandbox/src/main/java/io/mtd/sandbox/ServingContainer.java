@@ -19,9 +19,11 @@ import java.util.logging.Logger;
  * The long-running container of a Deployment's Pod (restartPolicy Always), run as a local process: started, probed
  * ({@link ContainerProbes}: readiness decides the Ready condition, a failed liveness or startup probe restarts it),
  * restarted whenever it ends, after a back-off that doubles from 0 to {@value #MAX_BACKOFF_MS} ms (the kubelet's 10 s to
- * 5 min, scaled down), and stopped gracefully when its Pod is deleted: its preStop hook run ({@link PreStopHook}) while
+ * 5 min, scaled down), and stopped gracefully when its Pod is deleted: its preStop hook run ({@link LifecycleHook}) while
  * it is taken out of rotation (no Service sends it new connections), then SIGTERM once both are done, then SIGKILL once
- * the grace period is over.
+ * the grace period is over. As a kubelet, it runs the postStart hook as the container starts (the container counts as
+ * Running, and is probed, only once the hook returned; a failed hook kills it) and the preStop hook before the SIGTERM
+ * of a liveness failure's restart too.
  */
 final class ServingContainer {
 
@@ -30,6 +32,8 @@ final class ServingContainer {
     /** The grace a kubelet adds when stopping took the whole grace period before SIGTERM could be sent. */
     static final long MINIMUM_GRACE_MS = 2000;
     private static final String START_ERROR = "StartError";
+    /** A postStart hook's bound (a kubelet's has none; the sandbox's keeps a hung hook from holding a Pod forever). */
+    static final long POST_START_LIMIT_MS = TimeUnit.MINUTES.toMillis(2);
 
     private final PodRun.Node node;
     private final Pod pod;
@@ -116,12 +120,9 @@ final class ServingContainer {
             runProbes = new ContainerProbes(container.getStartupProbe(), container.getReadinessProbe(),
                     container.getLivenessProbe(), this::action, node.timer(), workers, new ProbeListener(running));
             probes = runProbes;
-            ready = container.getStartupProbe() == null && container.getReadinessProbe() == null && !faults.neverReady();
-            status.running(ready);
-            status.publish();
         }
-        faults.serving(node.timer(), reason -> kill(running, reason));
-        runProbes.start();
+        // the postStart hook runs beside the container, whose output is read here meanwhile
+        workers.execute(() -> started(running, runProbes, namespace, name));
         running.drain(line -> node.logs().append(namespace, name, line));
         try {
             int code = running.waitFor();
@@ -155,7 +156,11 @@ final class ServingContainer {
         }
         try {
             // as the kubelet: the hook starts as the Pod is marked terminating, while the Services drop it
-            runPreStop(deadline);
+            ContainerProcess running;
+            synchronized (this) {
+                running = process;
+            }
+            runPreStop(running, deadline);
             outOfRotation.get(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.log(Level.FINE, "Pod {0} still in a Service's rotation when its grace period ended",
@@ -179,13 +184,69 @@ final class ServingContainer {
         awaitEnd();
     }
 
-    /** Runs the container's preStop hook, if it has one and the container runs, until it ends or {@code deadline}. */
-    private void runPreStop(long deadline) throws InterruptedException {
-        PreStopHook hook;
+    /**
+     * Once {@code running}'s postStart hook returned: the container counts as Running (Ready as its probes say, which
+     * start now); a failed hook kills it instead, as the kubelet does.
+     */
+    private void started(ContainerProcess running, ContainerProbes runProbes, String namespace, String name) {
+        String hookFailure = postStart();
         synchronized (this) {
-            hook = process == null || !process.isAlive() ? null
-                    : PreStopHook.of(container, ports, launch.environment(), launch.workingDir());
+            if (process != running || isStopping()) {
+                return;
+            }
+            if (hookFailure != null) {
+                killReason = "FailedPostStartHook";
+            } else {
+                ready = container.getStartupProbe() == null && container.getReadinessProbe() == null && !faults.neverReady();
+                status.running(ready);
+            }
         }
+        if (hookFailure != null) {
+            node.logs().append(namespace, name, "FailedPostStartHook: " + hookFailure);
+            LOG.log(Level.INFO, "FailedPostStartHook: Pod {0}, container {1}: {2}", new Object[] {name, container.getName(), hookFailure});
+            // as the kubelet: the container is killed as a stopped one is (its preStop hook, SIGTERM, SIGKILL)
+            restart(running, graceMillis(null));
+            return;
+        }
+        status.publish();
+        faults.serving(node.timer(), reason -> kill(running, reason));
+        runProbes.start();
+    }
+
+    /** Runs the container's postStart hook, if it has one, on the calling thread; returns why it failed, or null. */
+    private String postStart() {
+        LifecycleHook hook = LifecycleHook.of(LifecycleHook.Phase.POST_START, container, ports, launch.environment(),
+                launch.workingDir());
+        if (hook == null) {
+            return null;
+        }
+        try {
+            return hook.run(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POST_START_LIMIT_MS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while the postStart hook ran";
+        }
+    }
+
+    /**
+     * Restarts this run of the container as the kubelet kills one (a failed liveness probe or postStart hook): its
+     * preStop hook within the grace period, then SIGTERM, then SIGKILL once {@code graceMillis} are over.
+     */
+    private void restart(ContainerProcess run, long graceMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        try {
+            runPreStop(run, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        stop(run, left > 0 ? left : MINIMUM_GRACE_MS);
+    }
+
+    /** Runs the container's preStop hook, if it has one and {@code run} is alive, until it ends or {@code deadline}. */
+    private void runPreStop(ContainerProcess run, long deadline) throws InterruptedException {
+        LifecycleHook hook = run == null || !run.isAlive() ? null
+                : LifecycleHook.of(LifecycleHook.Phase.PRE_STOP, container, ports, launch.environment(), launch.workingDir());
         String failure = hook == null ? null : hook.run(deadline);
         if (failure != null) {
             LOG.log(Level.INFO, "FailedPreStopHook: Pod {0}, container {1}: {2}",
@@ -254,11 +315,10 @@ final class ServingContainer {
         running.awaitExitUninterruptibly();
     }
 
-    /** The grace period of a liveness failure's restart: the probe's own, else the Pod's. */
-    private long livenessGraceMillis() {
-        Probe liveness = container.getLivenessProbe();
-        Long seconds = liveness != null && liveness.getTerminationGracePeriodSeconds() != null
-                ? liveness.getTerminationGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
+    /** The grace period of a restart: {@code probe}'s own (a liveness probe's), else the Pod's. */
+    private long graceMillis(Probe probe) {
+        Long seconds = probe != null && probe.getTerminationGracePeriodSeconds() != null
+                ? probe.getTerminationGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
         return 1000L * (seconds == null ? 30 : Math.max(0, seconds));
     }
 
@@ -295,7 +355,7 @@ final class ServingContainer {
             status.publish();
             LOG.log(Level.FINE, "{0} of Pod {1}: container {2} will be restarted",
                     new Object[] {message, pod.getMetadata().getName(), container.getName()});
-            workers.execute(() -> stop(run, livenessGraceMillis()));
+            workers.execute(() -> restart(run, graceMillis(container.getLivenessProbe())));
         }
     }
 }

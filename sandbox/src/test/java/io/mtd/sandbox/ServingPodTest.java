@@ -57,6 +57,15 @@ class ServingPodTest {
         return pods(app);
     }
 
+    /** Until {@code app}'s one Pod's container was restarted at least {@code restarts} times, at most 30 s. */
+    private void awaitRestarts(String app, int restarts) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<Pod> pods = pods(app);
+            return pods.size() == 1 && pods.get(0).getStatus() != null && pods.get(0).getStatus().getContainerStatuses() != null
+                    && !pods.get(0).getStatus().getContainerStatuses().isEmpty() && container(pods.get(0)).getRestartCount() >= restarts;
+        });
+    }
+
     private List<String> report(Pod pod) throws IOException {
         Path file = reports.resolve(pod.getMetadata().getName());
         return Files.exists(file) ? Files.readAllLines(file) : List.of();
@@ -112,16 +121,67 @@ class ServingPodTest {
         d.getSpec().getTemplate().getSpec().getContainers().get(0).setLivenessProbe(ServeScript.httpProbe("/healthz"));
         client.apps().deployments().resource(d).create();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> pods("unhealthy").size() == 1
-                && pods("unhealthy").get(0).getStatus() != null
-                && pods("unhealthy").get(0).getStatus().getContainerStatuses() != null
-                && !pods("unhealthy").get(0).getStatus().getContainerStatuses().isEmpty()
-                && container(pods("unhealthy").get(0)).getRestartCount() >= 2);
+        awaitRestarts("unhealthy", 2);
 
         ContainerStatus status = container(pods("unhealthy").get(0));
         assertThat(status.getLastState().getTerminated()).isNotNull();
         // the server exits 0 on SIGTERM, as a graceful server does
         assertThat(status.getLastState().getTerminated().getReason()).isIn("Completed", "Error");
+    }
+
+    @Test
+    void aLivenessRestartRunsThePreStopHookBeforeItsSigterm() throws IOException {
+        Deployment d = ServeScript.deployment("relived", 1, Map.of("UNHEALTHY_AFTER", "1", "REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(10L);
+        // probed once the server listens (a probe refused earlier would restart it before it reports anything)
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLivenessProbe(new ProbeBuilder(ServeScript.httpProbe("/healthz"))
+                .withInitialDelaySeconds(2).build());
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPreStop().withNewExec().withCommand("sh", "-c", "echo prestop >> \"$REPORT_DIR/$HOSTNAME\"")
+                .endExec().endPreStop().build());
+        client.apps().deployments().resource(d).create();
+
+        awaitRestarts("relived", 1);
+
+        // the first run: its hook, then SIGTERM, then it ends (and is restarted)
+        assertThat(report(pods("relived").get(0))).containsSubsequence("listening", "prestop", "sigterm", "exit");
+    }
+
+    @Test
+    void aPostStartHookRunsBeforeTheContainerCountsAsRunning() throws IOException {
+        Deployment d = ServeScript.deployment("poststart", 1, Map.of("REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "sleep 3; echo poststart-$PORT >> \"$REPORT_DIR/$HOSTNAME\"")
+                .endExec().endPostStart().build());
+        client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
+
+        // the process listens well before its hook returns, yet the container is neither Running nor Ready
+        await().atMost(Duration.ofSeconds(20)).until(() -> pods("poststart").size() == 1 && report(pods("poststart").get(0)).contains("listening"));
+        Pod starting = pods("poststart").get(0);
+        assertThat(report(starting)).doesNotContain("poststart-" + ServeScript.hostPort(starting));
+        assertThat(PodAvailability.isReady(starting)).isFalse();
+        assertThat(starting.getStatus().getContainerStatuses()).allSatisfy(c -> assertThat(c.getState().getRunning()).isNull());
+
+        Pod pod = awaitReady("poststart", 1).get(0);
+        assertThat(report(pod)).containsSubsequence("listening", "poststart-" + ServeScript.hostPort(pod), "ready-ok");
+        assertThat(container(pod).getRestartCount()).isZero();
+    }
+
+    @Test
+    void aFailingPostStartHookKillsTheContainer() throws IOException {
+        Deployment d = ServeScript.deployment("badstart", 1, Map.of("REPORT_DIR", reports.toString())).build();
+        d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(2L);
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).setLifecycle(new LifecycleBuilder()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "sleep 1; echo no config; exit 1").endExec().endPostStart().build());
+        client.apps().deployments().resource(ServeScript.withReadiness(d, ServeScript.httpProbe("/ready"))).create();
+
+        awaitRestarts("badstart", 2);
+
+        Pod pod = pods("badstart").get(0);
+        assertThat(PodAvailability.isReady(pod)).isFalse();
+        assertThat(report(pod)).containsSubsequence("listening", "sigterm", "exit", "start", "listening", "sigterm")
+                .doesNotContain("ready-ok");
+        assertThat(client.pods().withName(pod.getMetadata().getName()).getLog()).contains("FailedPostStartHook: ", "no config");
     }
 
     @Test

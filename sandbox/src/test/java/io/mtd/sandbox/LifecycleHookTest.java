@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class PreStopHookTest {
+class LifecycleHookTest {
 
     @TempDir
     Path work;
 
-    private PreStopHook hook(Container container) {
-        return PreStopHook.of(container, PodPorts.none(), Map.of("GREETING", "bye"), work);
+    private LifecycleHook hook(Container container) {
+        return LifecycleHook.of(LifecycleHook.Phase.PRE_STOP, container, PodPorts.none(), Map.of("GREETING", "bye"), work);
     }
 
     private static long inSeconds(long seconds) {
@@ -36,7 +36,7 @@ class PreStopHookTest {
 
     @Test
     void anExecHookRunsItsCommandInTheContainersEnvironmentAndDirectory() throws Exception {
-        PreStopHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewExec()
+        LifecycleHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand("sh", "-c", "echo $GREETING > said").endExec().endPreStop().endLifecycle().build());
 
         assertThat(hook.run(inSeconds(10))).isNull();
@@ -45,7 +45,7 @@ class PreStopHookTest {
 
     @Test
     void aFailingExecHookSaysWhy() throws Exception {
-        PreStopHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewExec()
+        LifecycleHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewExec()
                 .withCommand("sh", "-c", "echo draining failed; exit 3").endExec().endPreStop().endLifecycle().build());
 
         assertThat(hook.run(inSeconds(10))).contains("exited with 3").contains("draining failed");
@@ -53,23 +53,23 @@ class PreStopHookTest {
 
     @Test
     void aSleepHookSleepsItsSecondsButNotPastTheDeadline() throws Exception {
-        PreStopHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewSleep(1L)
+        LifecycleHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewSleep(1L)
                 .endPreStop().endLifecycle().build());
         long start = System.nanoTime();
         assertThat(hook.run(inSeconds(10))).isNull();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
 
-        PreStopHook overlong = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop()
+        LifecycleHook overlong = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop()
                 .withNewSleep(600L).endPreStop().endLifecycle().build());
         start = System.nanoTime();
-        assertThat(overlong.run(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300))).contains("outlasted the grace period");
+        assertThat(overlong.run(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300))).contains("the preStop sleep of 600 s outlasted its time");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-        assertThat(overlong.run(System.nanoTime() - 1)).contains("no grace period left");
+        assertThat(overlong.run(System.nanoTime() - 1)).contains("no time left for the preStop hook");
     }
 
     @Test
     void aTcpSocketHookDoesNothingAsTheKubeletsDoes() throws Exception {
-        PreStopHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewTcpSocket()
+        LifecycleHook hook = hook(new ContainerBuilder().withName("web").withNewLifecycle().withNewPreStop().withNewTcpSocket()
                 .withPort(new IntOrString(8000)).endTcpSocket().endPreStop().endLifecycle().build());
 
         assertThat(hook.run(inSeconds(10))).isNull();
