@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
@@ -171,11 +172,7 @@ public final class MigrationStage {
                             : "pre-flight: " + p.size() + " pending: " + p.stream().map(x -> "V" + x.version() + " " + x.description())
                                     .collect(Collectors.joining(", ")))
                     .orElse("pre-flight: pending migrations unknown (" + preflight.note() + ")"));
-            DatabaseState database = preflight.pending().<DatabaseState>map(p -> p.isEmpty()
-                    ? new DatabaseState.NothingPending("Flyway's history says nothing is pending")
-                    : new DatabaseState.Pending("Flyway's history says " + p.size() + " migration(s) are pending"))
-                    .orElse(new DatabaseState.Unknown(preflight.note()));
-            return new Ready(t, job, database);
+            return new Ready(t, job, databaseState(preflight));
         }
         return new Ready(t, job);
     }
@@ -233,31 +230,47 @@ public final class MigrationStage {
         }
     }
 
+    /** What Flyway's history says the database still needs, as the evidence a skip rests on. */
+    private static DatabaseState databaseState(Preflight preflight) {
+        return preflight.pending().<DatabaseState>map(p -> p.isEmpty()
+                ? new DatabaseState.NothingPending("Flyway's history says nothing is pending")
+                : new DatabaseState.Pending("Flyway's history says " + p.size() + " migration(s) are pending"))
+                .orElse(new DatabaseState.Unknown(preflight.note()));
+    }
+
     /**
-     * Whether the Job of that {@code kind} for {@code t} will be skipped as already applied, so that a Job that only
-     * matters before it runs (a backup) is left out: it succeeded for this image, and the decision to skip it needs no
-     * more (a migration runs again unless the plan trusts the record, {@code migration.skipWhenSucceeded}, or the
-     * database says nothing is pending: {@link Rerun}; Flyway's history is read only when the migration is prepared, so a
-     * Flyway migration counts as running). Asked under the claim the Job runs under, so that no other run changes the
-     * answer before it runs; never on the caller's thread.
+     * Why the Job of that {@code kind} for {@code t} will be skipped as already applied, or empty when it will run, so
+     * that a Job that only matters before it runs (a backup) is left out: it succeeded for this image, and the same rule
+     * as the run's ({@link Rerun}) skips it: the database says nothing is pending (Flyway's history, read here as the
+     * pre-flight reads it), or the plan trusts the Job record ({@code migration.skipWhenSucceeded}). Asked under the
+     * claim the Job runs under, so that no other run changes the answer before it runs; never on the caller's thread.
      */
-    public CompletableFuture<Boolean> skipsAsApplied(Target t, JobKind kind) {
+    public CompletableFuture<Optional<String>> skipsAsApplied(Target t, JobKind kind) {
         if (kind.everyRun()) {
-            return CompletableFuture.completedFuture(false);
+            return CompletableFuture.completedFuture(Optional.empty());
         }
         return CompletableFuture.supplyAsync(() -> {
             MigrationJob job;
             try {
                 job = MigrationJob.of(kind, t.plan(), t.environment(), t.image(), t.identity(), t.workspace());
             } catch (IllegalArgumentException e) {
-                return false; // it cannot run: its preparation says why
-            }
-            if (job.migration().flyway() != null) {
-                return false;
+                return Optional.<String>empty(); // it cannot run: its preparation says why
             }
             Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
-            return existing != null && JobStatus.succeeded(existing)
-                    && Rerun.after(job.migration(), DatabaseState.NOT_READ, "Job " + job.name()) instanceof Rerun.Skip;
+            if (existing == null || !JobStatus.succeeded(existing)) {
+                return Optional.<String>empty();
+            }
+            Migration m = job.migration();
+            DatabaseState database = DatabaseState.NOT_READ;
+            if (m.flyway() != null) {
+                Preflight preflight = FlywayPreflight.check(m.flyway(), t.workspace(), t.client(), job.namespace());
+                if (!preflight.ok()) {
+                    return Optional.<String>empty(); // the migration's own preparation refuses it, with the findings
+                }
+                database = databaseState(preflight);
+            }
+            return Rerun.after(m, database, "Job " + job.name()) instanceof Rerun.Skip skip
+                    ? Optional.of(skip.why()) : Optional.<String>empty();
         }, api);
     }
 

@@ -956,11 +956,10 @@ public final class Promotion {
         // asked once the claim the backup and the migration run under is held; a claim that failed, the backup's run reports
         return under.handle((held, e) -> e == null).thenCompose(held -> held
                 ? stages.migrations().skipsAsApplied(target(s, image.pinned()), JobKind.MIGRATION)
-                : CompletableFuture.completedFuture(false)).thenComposeAsync(done -> {
-            if (done) {
-                s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: the migration of " + image.pinned()
-                        + " already succeeded here and the plan trusts that record (migration.skipWhenSucceeded), so nothing"
-                        + " will migrate", null, 0, Duration.ZERO, null);
+                : CompletableFuture.completedFuture(Optional.<String>empty())).thenComposeAsync(skip -> {
+            if (skip.isPresent()) {
+                s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: nothing will migrate ("
+                        + skip.get() + ")", null, 0, Duration.ZERO, null);
                 note(Stage.BACKUP, s.env.name(), s.backup.message());
                 return CompletableFuture.completedFuture(s);
             }

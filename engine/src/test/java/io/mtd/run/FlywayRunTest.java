@@ -1,11 +1,13 @@
 package io.mtd.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mtd.MigrateThenDeploy;
 import io.mtd.RecordingListener;
 import io.mtd.SandboxExtension;
 import io.mtd.SandboxFixture;
+import io.mtd.plan.DatabaseJob;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Flyway;
 import io.mtd.plan.Migration;
@@ -15,6 +17,7 @@ import io.mtd.promotion.RunIdentity;
 import io.mtd.report.FlywayReport;
 import io.mtd.report.RunOutcome;
 import io.mtd.report.RunReport;
+import io.mtd.sandbox.PostgresImage;
 import io.mtd.sandbox.SandboxDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,6 +100,42 @@ class FlywayRunTest {
         assertThat(second.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
         assertThat(second.environments().get(0).migration().flyway().applied()).isEmpty();
         assertThat(second.environments().get(0).migration().flyway().schemaVersionBefore()).isEqualTo(flyway.schemaVersionAfter());
+    }
+
+    /**
+     * A backup before a Flyway migration is taken when the migration will run, and left out on the database's word when
+     * Flyway's history shows nothing pending for a release whose Job already succeeded: never on the Job record alone.
+     */
+    @Test
+    void aBackupIsLeftOutOnlyWhenFlywaysHistoryShowsNothingPending() throws IOException {
+        assumeTrue(PostgresImage.clientBinaries().isPresent(), "pg_dump is not installed (Debian: postgresql-client)");
+        scripts("good");
+        database.createDatabase("fw_backup");
+        cluster.secret("fw-backup", "app-db", database.secretValues("fw_backup")); // FLYWAY_* for Flyway, PG* for pg_dump
+        DatabaseJob backup = new DatabaseJob(null, List.of("sh", "-c", "pg_dump -Fc -f /backup/shop-$(date +%s%N).dump"),
+                null, null, null, null, new DatabaseJob.Volume("shop-backups", "/backup"));
+        Flyway flyway = new Flyway(List.of("db/migration"), null, null, null, "app-db", null, null, null, null, null);
+        Plan plan = new Plan("shop", "shop:1", null, Migration.builder().flyway(flyway).timeout("2m").backup(backup).build(), null,
+                List.of(Environment.of("staging", "fw-backup", List.of())));
+
+        RunReport first = run(plan, new RecordingListener());
+        assertThat(first.outcome()).as(String.valueOf(first.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(first.environments().get(0).backup().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+
+        RunReport again = run(plan, new RecordingListener());
+        assertThat(again.outcome()).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(again.environments().get(0).migration().outcome()).isEqualTo(StageOutcome.SKIPPED);
+        assertThat(again.environments().get(0).backup().outcome()).isEqualTo(StageOutcome.SKIPPED);
+        assertThat(again.environments().get(0).backup().message())
+                .startsWith("no backup: nothing will migrate").contains("Flyway's history says nothing is pending");
+
+        // a new script: a new release, so a Job of its own, and the backup is taken before it
+        Files.writeString(workspace.resolve("db/migration/V99__later.sql"), "select 1;");
+        RunReport later = run(plan, new RecordingListener());
+        assertThat(later.outcome()).as(String.valueOf(later.failure())).isEqualTo(RunOutcome.SUCCEEDED);
+        assertThat(later.environments().get(0).backup().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+        assertThat(later.environments().get(0).migration().flyway().applied()).extracting(a -> a.version()).containsExactly("99");
+        assertThat(cluster.jobs("fw-backup")).filteredOn(j -> j.getMetadata().getName().contains("-backup-")).hasSize(2);
     }
 
     @Test
