@@ -239,7 +239,7 @@ public final class MigrationStage {
     }
 
     /**
-     * Why the Job of that {@code kind} for {@code t} will be skipped as already applied, or empty when it will run, so
+     * On what evidence the Job of that {@code kind} for {@code t} will be skipped as already applied, or empty when it will run, so
      * that a Job that only matters before it runs (a backup) is left out: it succeeded for this image, and the same rule
      * as the run's ({@link Rerun}) skips it: the database says nothing is pending (Flyway's history, read here as the
      * pre-flight reads it), or the plan trusts the Job record ({@code migration.skipWhenSucceeded}). Asked under the
@@ -270,7 +270,7 @@ public final class MigrationStage {
                 database = databaseState(preflight);
             }
             return Rerun.after(m, database, "Job " + job.name()) instanceof Rerun.Skip skip
-                    ? Optional.of(skip.why()) : Optional.<String>empty();
+                    ? Optional.of(skip.evidence()) : Optional.<String>empty();
         }, api);
     }
 

@@ -16,8 +16,13 @@ final class Rerun {
         String why();
     }
 
-    /** Nothing runs: {@code why} says on what evidence. */
-    record Skip(String why) implements Decision {}
+    /** Nothing runs, on {@code evidence}. */
+    record Skip(String evidence) implements Decision {
+        @Override
+        public String why() {
+            return "skipped: " + evidence;
+        }
+    }
 
     /** The migration runs again in a Job of its own: {@code why} says why the earlier success does not count. */
     record RunAgain(String why) implements Decision {}
@@ -28,7 +33,7 @@ final class Rerun {
     static Decision after(Migration m, DatabaseState db, String earlier) {
         boolean flyway = m.flyway() != null;
         if (db instanceof DatabaseState.NothingPending n) {
-            return new Skip("skipped: " + n.evidence() + " (" + earlier + " succeeded for this image)");
+            return new Skip(n.evidence() + " (" + earlier + " succeeded for this image)");
         }
         if (db instanceof DatabaseState.Pending p) {
             return new RunAgain("ran again: " + p.evidence() + " although " + earlier + " succeeded for this image (was the"
@@ -36,7 +41,7 @@ final class Rerun {
         }
         String unknown = ((DatabaseState.Unknown) db).why();
         if (m.trustsJobRecord()) {
-            return new Skip("skipped: the plan trusts the Job record (migration.skipWhenSucceeded): already migrated for this"
+            return new Skip("the plan trusts the Job record (migration.skipWhenSucceeded): already migrated for this"
                     + " image by " + earlier + "; the database was not asked");
         }
         if (flyway) {

@@ -958,8 +958,8 @@ public final class Promotion {
                 ? stages.migrations().skipsAsApplied(target(s, image.pinned()), JobKind.MIGRATION)
                 : CompletableFuture.completedFuture(Optional.<String>empty())).thenComposeAsync(skip -> {
             if (skip.isPresent()) {
-                s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: nothing will migrate ("
-                        + skip.get() + ")", null, 0, Duration.ZERO, null);
+                s.backup = new MigrationReport(null, StageOutcome.SKIPPED, null, "no backup: nothing will migrate: "
+                        + skip.get(), null, 0, Duration.ZERO, null);
                 note(Stage.BACKUP, s.env.name(), s.backup.message());
                 return CompletableFuture.completedFuture(s);
             }
