@@ -60,7 +60,6 @@ final class EndpointSliceController implements AutoCloseable {
     private final Map<String, CompletableFuture<Set<String>>> published = new ConcurrentHashMap<>();
     private SharedIndexInformer<Service> services;
     private SharedIndexInformer<EndpointSlice> slices;
-    private volatile boolean paused;
 
     EndpointSliceController(KubernetesClient client, SharedIndexInformer<Pod> pods) {
         this.client = client;
@@ -91,16 +90,10 @@ final class EndpointSliceController implements AutoCloseable {
 
     /** Stops (or resumes) writing slices, as a controller manager that is down: no Pod leaves or joins a rotation. */
     void pause(boolean pause) {
-        paused = pause;
-        if (!pause) {
-            loop.poke();
-        }
+        loop.pause(pause);
     }
 
     private void reconcileAll() {
-        if (paused) {
-            return;
-        }
         Map<String, Set<String>> servicesOf = new HashMap<>();
         Set<String> failed = new HashSet<>();
         Set<String> wanted = new HashSet<>();

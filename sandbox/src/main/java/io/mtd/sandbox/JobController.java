@@ -55,7 +55,6 @@ final class JobController implements AutoCloseable {
     private final ReconcileLoop loop = new ReconcileLoop("sandbox-job-controller", this::reconcileAll);
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private SharedIndexInformer<Job> jobs;
-    private volatile boolean paused;
 
     /** What the controller remembers of one Job between reconciles, as the real one keeps "expectations". */
     private static final class JobRun {
@@ -85,16 +84,10 @@ final class JobController implements AutoCloseable {
 
     /** Stops (or resumes) reconciling, as a controller manager that is down: Pods run on, Jobs are not updated. */
     void pause(boolean pause) {
-        paused = pause;
-        if (!pause) {
-            loop.poke();
-        }
+        loop.pause(pause);
     }
 
     private void reconcileAll() {
-        if (paused) {
-            return;
-        }
         for (Job job : jobs.getStore().list()) {
             try {
                 reconcile(job);

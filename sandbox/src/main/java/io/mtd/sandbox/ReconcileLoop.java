@@ -23,6 +23,7 @@ final class ReconcileLoop implements AutoCloseable {
     private final Runnable reconcileAll;
     private final boolean tick;
     private final AtomicBoolean poked = new AtomicBoolean();
+    private volatile boolean paused;
     private Instant wake;
 
     ReconcileLoop(String threadName, Runnable reconcileAll) {
@@ -32,7 +33,11 @@ final class ReconcileLoop implements AutoCloseable {
     /** A loop that also runs a pass every 100 ms when {@code tick}, else only when poked. */
     ReconcileLoop(String threadName, Runnable reconcileAll, boolean tick) {
         this.thread = Executors.newSingleThreadScheduledExecutor(SandboxKubelet.daemon(threadName));
-        this.reconcileAll = reconcileAll;
+        this.reconcileAll = () -> {
+            if (!paused) {
+                reconcileAll.run();
+            }
+        };
         this.tick = tick;
     }
 
@@ -40,6 +45,17 @@ final class ReconcileLoop implements AutoCloseable {
         if (tick) {
             thread.scheduleWithFixedDelay(reconcileAll, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         } else {
+            poke();
+        }
+    }
+
+    /**
+     * Stops (or resumes) the passes, as a controller manager that is down: nothing is reconciled until it resumes, and
+     * resuming asks for a pass at once.
+     */
+    void pause(boolean pause) {
+        paused = pause;
+        if (!pause) {
             poke();
         }
     }
