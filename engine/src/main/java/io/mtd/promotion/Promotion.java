@@ -1110,8 +1110,10 @@ public final class Promotion {
     private CompletableFuture<Acceptance> accept(Step s, String what, SchemaDrift drift) {
         ApprovalStage.Target target = new ApprovalStage.Target(plan, s.env, image.pinned(), !withoutRollout, () -> brief(s.env),
                 cancelled, s.before, s.running);
-        ApprovalGate.Drift asked = new ApprovalGate.Drift(what + " (compared with " + drift.against() + "): "
-                + drift.diff().counts(), drift.against(), drift.diff().excerpt(SchemaDrift.SHOWN), drift.diff().shortFingerprint());
+        // what the approver reads leaves the engine: a default, view or function body in the difference is masked as the report is
+        ApprovalGate.Drift asked = masker.maskAll(new ApprovalGate.Drift(what + " (compared with " + drift.against() + "): "
+                + drift.diff().counts(), drift.against(), drift.diff().excerpt(SchemaDrift.SHOWN), drift.diff().shortFingerprint()),
+                ApprovalGate.Drift.class);
         return announced(Stage.APPROVAL, s.env.name(), stages.approvals().describe(target, asked),
                 () -> stages.approvals().acceptDrift(target, asked),
                 approval -> new Ended(approval.outcome(), (approval.outcome() == StageOutcome.SUCCEEDED ? "drift accepted"

@@ -214,6 +214,30 @@ class DriftRunTest {
         assertThat(columns("drift_accept_production", "customer")).contains("phone");
     }
 
+    /** Canary: a Secret's value in a hand-made default reaches the approver, the log and the report masked. */
+    @Test
+    void aDriftShownToTheApproverMasksTheSecretValuesTheRunKnows() throws Exception {
+        String p = "drift-canary";
+        environments(p);
+        String canary = db.password(); // a value of the Secret db the run's Jobs read
+        sql("drift_canary_production", "ALTER TABLE customer ADD COLUMN note text DEFAULT '" + canary + "'");
+        List<ApprovalGate.Request> asked = new CopyOnWriteArrayList<>();
+        ApprovalGate gate = request -> {
+            asked.add(request);
+            return CompletableFuture.completedFuture(ApprovalGate.Decision.denied("nobody", "no"));
+        };
+        RecordingListener events = new RecordingListener();
+
+        RunReport report = run(plan(p, "shop:2", migration(ADD_PHONE).build()), events, gate, "drift-canary");
+
+        assertThat(report.outcome()).isEqualTo(RunOutcome.DRIFTED);
+        assertThat(asked).singleElement().satisfies(r -> assertThat(r.drift().lines()).anyMatch(l -> l.contains("customer.note")
+                && l.contains("****")).noneMatch(l -> l.contains(canary)));
+        assertThat(events.text()).contains("customer.note").doesNotContain(canary);
+        assertThat(env(report, "production").schema().drift().diff().added()).anyMatch(l -> l.contains("customer.note"))
+                .noneMatch(l -> l.contains(canary));
+    }
+
     @Test
     void aMigrationThatBranchesOnDataLeavesProductionDifferentAndNothingIsRolledOutThere() throws Exception {
         String p = "drift-branch";
