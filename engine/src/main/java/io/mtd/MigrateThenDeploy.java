@@ -158,6 +158,15 @@ public final class MigrateThenDeploy implements AutoCloseable {
         return check(PlanLoader.read(file), workspace);
     }
 
+    /**
+     * {@code plan} as JSON a build may keep where people read it (Jenkins' build.xml), with every secret value this engine
+     * was given masked: a command or an environment value that quotes a credential is kept as {@code ****};
+     * {@link #restore} reads it back.
+     */
+    public String keepable(CheckedPlan plan) {
+        return masker().maskJson(plan.toJson());
+    }
+
     /** Checks again a plan kept as {@link CheckedPlan#toJson()} (a Jenkins step resumed after a restart). */
     public static CheckedPlan restore(String json) {
         Plan plan;

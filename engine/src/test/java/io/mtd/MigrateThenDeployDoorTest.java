@@ -128,6 +128,27 @@ class MigrateThenDeployDoorTest {
     }
 
     @Test
+    void aPlanKeptWherePeopleReadItCarriesNoCredentialAndReadsBack() {
+        CheckedPlan checked = MigrateThenDeploy.check(SandboxFixture.plan("shop:1", Migration.builder()
+                .command("sh", "-c", "echo migrating # token=" + CANARY).env(Map.of("TOKEN", CANARY)).timeout("2m").build(),
+                "door-keep"));
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder().secrets(List.of(CANARY))
+                .clusters(env -> { throw new IllegalStateException("no cluster in this test"); }).build()) {
+            String kept = engine.keepable(checked);
+
+            assertNoCanary("the kept plan", kept);
+            CheckedPlan back = MigrateThenDeploy.restore(kept);
+            assertThat(back.plan().migration().command()).last().asString().endsWith("token=" + SecretMasker.MASK);
+            assertThat(back.plan().migration().env()).containsEntry("TOKEN", SecretMasker.MASK);
+            assertThat(back.plan().environments()).isEqualTo(checked.plan().environments());
+        }
+        try (MigrateThenDeploy engine = MigrateThenDeploy.builder()
+                .clusters(env -> { throw new IllegalStateException("no cluster in this test"); }).build()) {
+            assertThat(engine.keepable(checked)).as("nothing to mask: kept as it is").isEqualTo(checked.toJson());
+        }
+    }
+
+    @Test
     void theRunsReportSummaryJsonSarifAndReturnedMapCarryNoSecretValue() {
         String ns = "door-report";
         cluster.secret(ns, "shop-db", Map.of("password", SECRET_CANARY));

@@ -112,6 +112,20 @@ public final class SecretMasker {
         }
     }
 
+    /** {@code json} with every string value in it masked (names and structure kept, so that it still reads back). */
+    public String maskJson(String json) {
+        if (json == null || secrets.isEmpty()) {
+            return json;
+        }
+        try {
+            JsonNode tree = VALUES.readTree(json);
+            JsonNode masked = maskTree(tree);
+            return masked == tree ? json : VALUES.writeValueAsString(masked);
+        } catch (java.io.IOException e) {
+            return mask(json); // not JSON after all: masked as text
+        }
+    }
+
     /** The node with every text value masked: the same node when nothing in it changed. */
     private JsonNode maskTree(JsonNode node) {
         if (node.isTextual()) {

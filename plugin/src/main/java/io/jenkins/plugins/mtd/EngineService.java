@@ -100,10 +100,9 @@ public final class EngineService {
             builder.workspace(r.workspace());
         }
         MigrateThenDeploy engine = builder.build();
-        // the job's panel reads each environment's cluster with the latest build's plan
-        boolean narrows = r.onlyEnvironment() != null && r.plan().plan().environments().size() > 1
-                && r.plan().plan().environments().stream().anyMatch(e -> r.onlyEnvironment().equals(e.name()));
-        MigrateThenDeployAction.of(r.build()).recordPlan(narrows ? r.plan().onlyEnvironment(r.onlyEnvironment()) : r.plan());
+        // the job's panel reads each environment's cluster with the latest build's plan (migrateDatabase's is narrowed to
+        // its environment by the execution already), kept in build.xml with the credentials' values masked
+        MigrateThenDeployAction.of(r.build()).recordPlan(engine.keepable(r.plan()));
         MigrateThenDeploy.Run run;
         try {
             run = r.onlyEnvironment() == null ? engine.start(r.plan()) : engine.startMigration(r.plan(), r.onlyEnvironment());

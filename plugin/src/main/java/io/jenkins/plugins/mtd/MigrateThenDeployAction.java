@@ -146,9 +146,14 @@ public final class MigrateThenDeployAction implements RunAction2 {
         pinnedImages.putIfAbsent(image.reference(), image);
     }
 
-    /** Records the plan a run of this build starts with (saved with the build's next save). */
-    void recordPlan(CheckedPlan plan) {
-        plansJson.add(plan.toJson());
+    /**
+     * Records the plan a run of this build starts with, as {@link MigrateThenDeploy#keepable} gives it (saved with the
+     * build's next save); a run resumed after a restart records the same plan again, kept once.
+     */
+    void recordPlan(String keepableJson) {
+        if (!plansJson.contains(keepableJson)) {
+            plansJson.add(keepableJson);
+        }
     }
 
     /** Whether a run of this build recorded its plan (cheap: nothing is parsed). */
