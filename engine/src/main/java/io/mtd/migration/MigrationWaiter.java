@@ -238,7 +238,7 @@ final class MigrationWaiter {
                     if (logLines.size() > LOG_LINES_KEPT) {
                         logLines.removeFirst();
                     }
-                    tail.addLast(line);
+                    tail.addLast(read ? masker.mask(line) : line); // the tail may be shown: a failure's report carries it
                     if (tail.size() > MigrationResult.TAIL_LINES) {
                         tail.removeFirst();
                     }
