@@ -256,8 +256,10 @@ public final class MigrationStage {
             } catch (IllegalArgumentException e) {
                 return Optional.<String>empty(); // it cannot run: its preparation says why
             }
-            Job existing = t.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.name()).get();
-            if (existing == null || !JobStatus.succeeded(existing)) {
+            // the Job the run will find, as SlotClaim.start finds it: the release's last attempt not being deleted
+            List<Job> earlier = SlotClaim.releaseJobs(t.client(), job);
+            Job last = earlier.isEmpty() ? null : earlier.get(earlier.size() - 1);
+            if (last == null || !JobStatus.succeeded(last)) {
                 return Optional.<String>empty();
             }
             Migration m = job.migration();
@@ -269,7 +271,7 @@ public final class MigrationStage {
                 }
                 database = databaseState(preflight);
             }
-            return Rerun.after(m, database, "Job " + job.name()) instanceof Rerun.Skip skip
+            return Rerun.after(m, database, "Job " + last.getMetadata().getName()) instanceof Rerun.Skip skip
                     ? Optional.of(skip.evidence()) : Optional.<String>empty();
         }, api);
     }

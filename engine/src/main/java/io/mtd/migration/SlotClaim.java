@@ -148,12 +148,17 @@ public final class SlotClaim {
      * and by the first attempt's name (a Job an earlier version of mtd created has no such label).
      */
     private List<Job> releaseJobs(MigrationJob job) {
+        return releaseJobs(site.client(), job);
+    }
+
+    /** {@link #releaseJobs(MigrationJob)}, for a caller that holds no claim object (what the run will find). */
+    static List<Job> releaseJobs(KubernetesClient client, MigrationJob job) {
         Map<String, Job> found = new java.util.TreeMap<>();
-        for (Job j : site.client().batch().v1().jobs().inNamespace(job.namespace()).withLabel(Labels.RELEASE, job.release())
+        for (Job j : client.batch().v1().jobs().inNamespace(job.namespace()).withLabel(Labels.RELEASE, job.release())
                 .list().getItems()) {
             found.put(j.getMetadata().getName(), j);
         }
-        Job first = site.client().batch().v1().jobs().inNamespace(job.namespace()).withName(job.release()).get();
+        Job first = client.batch().v1().jobs().inNamespace(job.namespace()).withName(job.release()).get();
         if (first != null) {
             found.put(first.getMetadata().getName(), first);
         }

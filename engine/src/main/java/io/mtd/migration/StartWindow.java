@@ -40,9 +40,7 @@ final class StartWindow {
 
     private final JobSite site;
     private final LeaseLock.Held held;
-    private final String job;
-    /** The Job as created: its kind decides the stage its notes belong to. */
-    private final MigrationJob createdJob;
+    private final MigrationJob job;
     private final Duration window;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
@@ -61,8 +59,7 @@ final class StartWindow {
             Ticker ticker) {
         this.site = site;
         this.held = held;
-        this.job = job.name();
-        this.createdJob = job;
+        this.job = job;
         this.window = job.startWindow();
         this.timeout = job.migration().timeoutOrDefault();
         this.scheduler = scheduler;
@@ -80,7 +77,7 @@ final class StartWindow {
             resumedAt = ticker.nanos();
             deadline = -1;
         }
-        return WatchWait.on(site.watch().jobChanges(job)).checkedOn(api, scheduler).within(maxWait)
+        return WatchWait.on(site.watch().jobChanges(job.name())).checkedOn(api, scheduler).within(maxWait)
                 .until(new WatchWait.Condition<>() {
                     @Override
                     public WatchWait.Check<Void> check() {
@@ -95,7 +92,7 @@ final class StartWindow {
     }
 
     private WatchWait.Check<Void> check() {
-        Job j = site.watch().job(job);
+        Job j = site.watch().job(job.name());
         if (resumedAt >= 0 && (j == null || JobStatus.ended(j))) {
             return WatchWait.Check.done(null);
         }
@@ -103,7 +100,7 @@ final class StartWindow {
             // no Pod is let start now; one that has not started yet may not outlive the window (the waiter deletes it)
             return WatchWait.Check.done(null);
         }
-        List<Pod> pods = site.watch().pods(job);
+        List<Pod> pods = site.watch().pods(job.name());
         boolean started = pods.stream().anyMatch(PodDiagnosis::hasStarted);
         Duration period = Duration.ofMillis(Math.max(200, window.toMillis() / 3));
         try {
@@ -118,7 +115,7 @@ final class StartWindow {
                 deadline = seconds;
                 if (!resumedNoted) {
                     resumedNoted = true;
-                    site.note(createdJob, "resumed Job " + job + ": its Pod may start now" + (seconds < timeoutSeconds()
+                    site.note(job, "resumed Job " + job.name() + ": its Pod may start now" + (seconds < timeoutSeconds()
                             ? ", within " + Durations.format(window) + " of this run's last sign of life (start window)" : ""));
                 }
                 return WatchWait.Check.recheckIn(period);
@@ -151,7 +148,7 @@ final class StartWindow {
             if (e.getCode() == 404) {
                 return WatchWait.Check.done(null);
             }
-            site.note(createdJob, "could not update the start window of Job " + job + " (" + ApiError.describe(e) + "); trying again");
+            site.note(job, "could not update the start window of Job " + job.name() + " (" + ApiError.describe(e) + "); trying again");
             return WatchWait.Check.recheckIn(RETRY);
         }
     }
@@ -162,7 +159,7 @@ final class StartWindow {
 
     /** A write that must land while the lock is ours: through the lock's bounded client. */
     private void patch(String json) {
-        held.boundedClient().batch().v1().jobs().inNamespace(site.namespace()).withName(job)
+        held.boundedClient().batch().v1().jobs().inNamespace(site.namespace()).withName(job.name())
                 .patch(PatchContext.of(PatchType.JSON_MERGE), json);
     }
 }
