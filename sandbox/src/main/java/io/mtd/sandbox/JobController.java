@@ -3,7 +3,6 @@ package io.mtd.sandbox;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -142,7 +141,7 @@ final class JobController implements AutoCloseable {
                 run.activePod = null;
                 run.nextPodAt = now + RETRY_BACKOFF_MS;
             } else if (pod != null) {
-                ready = isReady(pod);
+                ready = PodAvailability.isReady(pod);
             }
         }
         int backoffLimit = job.getSpec().getBackoffLimit() == null ? DEFAULT_BACKOFF_LIMIT : job.getSpec().getBackoffLimit();
@@ -278,17 +277,6 @@ final class JobController implements AutoCloseable {
         return kubelet.informer().getStore().getByKey(job.getMetadata().getNamespace() + "/" + podName);
     }
 
-    private static boolean isReady(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-            return false;
-        }
-        for (PodCondition c : pod.getStatus().getConditions()) {
-            if ("Ready".equals(c.getType())) {
-                return "True".equals(c.getStatus());
-            }
-        }
-        return false;
-    }
 
     private static JobCondition condition(String type, String reason, String message) {
         return condition(type, "True", reason, message);

@@ -114,12 +114,6 @@ final class ReplicaSetController {
                 .filter(PodAvailability::isActive).count();
     }
 
-    /** The ReplicaSet's Pods that are available at {@code now}, for the ReplicaSet's minReadySeconds. */
-    int available(ReplicaSet rs, Instant now) {
-        int minReadySeconds = minReadySeconds(rs);
-        return (int) pods(rs).stream().filter(p -> PodAvailability.isAvailable(p, minReadySeconds, now)).count();
-    }
-
     /** The ReplicaSet's wanted replicas: what this controller last set, ahead of a cache that may not show it yet. */
     int replicas(ReplicaSet rs) {
         Integer scaled = scaledTo.get(rs.getMetadata().getUid());

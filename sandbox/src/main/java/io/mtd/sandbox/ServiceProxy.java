@@ -61,10 +61,6 @@ final class ServiceProxy implements AutoCloseable {
         backends = List.copyOf(ready);
     }
 
-    List<Backend> backends() {
-        return backends;
-    }
-
     /** How many connections were handed to each Pod (by name) so far. */
     Map<String, Long> connectionsPerPod() {
         Map<String, Long> counts = new java.util.TreeMap<>();
