@@ -134,12 +134,7 @@ final class SandboxSession implements AutoCloseable {
 
     /** The Secrets the plan's migration reads (Flyway's, envFromSecret and secretEnv), and its compatibility check's. */
     static java.util.Set<String> secretNames(Plan plan) {
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
-        if (plan.migration().flyway() != null && plan.migration().flyway().secret() != null) {
-            names.add(plan.migration().flyway().secret());
-        }
-        names.addAll(plan.migration().envFromSecret());
-        plan.migration().secretEnv().forEach(s -> names.add(s.secret()));
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(plan.migration().secretNames());
         if (plan.migration().hasCompatibility()) { // a check with a database user of its own: the same database
             names.addAll(plan.migration().compatibility().envFromSecret());
             plan.migration().compatibility().secretEnv().forEach(s -> names.add(s.secret()));

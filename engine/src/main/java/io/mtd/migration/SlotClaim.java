@@ -17,11 +17,9 @@ import io.mtd.kube.SecretValues;
 import io.mtd.plan.Migration;
 import io.mtd.progress.StageOutcome;
 import java.time.Duration;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -365,12 +363,7 @@ public final class SlotClaim {
 
     /** Reads the Secrets the Job references so that their values are masked in its log. */
     private void learnSecrets(Migration m) {
-        Set<String> names = new LinkedHashSet<>(m.envFromSecret());
-        m.secretEnv().forEach(s -> names.add(s.secret()));
-        if (m.flyway() != null && m.flyway().secret() != null) {
-            names.add(m.flyway().secret());
-        }
-        for (String name : names) {
+        for (String name : m.secretNames()) {
             try {
                 Secret secret = site.client().secrets().inNamespace(site.namespace()).withName(name).get();
                 if (secret == null) {

@@ -118,12 +118,7 @@ public record SlotKey(String value, String leaseNamespace, String origin, Set<St
     }
 
     private static Set<String> secretsOf(Migration m) {
-        Set<String> names = new TreeSet<>(m.envFromSecret());
-        m.secretEnv().forEach(s -> names.add(s.secret()));
-        if (m.flyway() != null && m.flyway().secret() != null) {
-            names.add(m.flyway().secret());
-        }
-        return names;
+        return new TreeSet<>(m.secretNames());
     }
 
     private static Set<String> commandSources(Set<String> secrets, Set<String> configMaps) {

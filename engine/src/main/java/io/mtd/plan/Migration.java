@@ -3,8 +3,10 @@ package io.mtd.plan;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The migration that runs as a one-off Kubernetes Job from the application image: a command, or Flyway.
@@ -97,6 +99,16 @@ public record Migration(
     /** The lint settings, or none. */
     public Lint lintOrDefaults() {
         return lint == null ? new Lint(null, null) : lint;
+    }
+
+    /** The Secrets the migration's Job reads, as written: {@code envFromSecret}, {@code secretEnv}'s, then Flyway's. */
+    public Set<String> secretNames() {
+        Set<String> names = new LinkedHashSet<>(envFromSecret);
+        secretEnv.forEach(s -> names.add(s.secret()));
+        if (flyway != null && flyway.secret() != null) {
+            names.add(flyway.secret());
+        }
+        return names;
     }
 
     /** Whether the plan names migrations to run after each environment's rollout. */
