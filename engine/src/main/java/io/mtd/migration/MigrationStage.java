@@ -354,7 +354,7 @@ public final class MigrationStage {
             verdict = verdict(outcome, reason);
             report = new MigrationReport(job.name(), outcome, reason.value(), ApiError.describe(cause), null, 0, took, null);
         } else {
-            boolean ok = r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+            boolean ok = r.outcome().ok();
             report = new MigrationReport(r.job() != null ? r.job() : job.name(), r.outcome(), r.reason() == null ? null : r.reason().value(), r.message(),
                     r.exitCode(), r.attempts(), took, null, List.of(), ok ? List.of() : r.lastAttemptTail());
             verdict = verdict(r.outcome(), r.reason());

@@ -15,6 +15,11 @@ public enum StageOutcome {
     /** Left alone because a newer run of the app already took the environment to its newer release. */
     SUPERSEDED;
 
+    /** Whether the stage ended as it should: it succeeded, or was skipped as already done. */
+    public boolean ok() {
+        return this == SUCCEEDED || this == SKIPPED;
+    }
+
     /** The outcome as a log line says it: "timed out", "not reached". */
     public String words() {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');

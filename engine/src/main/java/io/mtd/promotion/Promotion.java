@@ -506,7 +506,7 @@ public final class Promotion {
         return migration(s, kind).thenApply(outcome -> {
             MigrationReport r = outcome.report();
             // skipped: printed before for this image, its log read again
-            if (r.outcome() != StageOutcome.SUCCEEDED && r.outcome() != StageOutcome.SKIPPED) {
+            if (!r.ok()) {
                 throw new CompletionException(new IllegalStateException("Job " + r.job() + " " + r.outcome().words() + ": "
                         + r.explanation()));
             }
@@ -562,7 +562,7 @@ public final class Promotion {
                 .thenCompose(st -> st.stop != null ? CompletableFuture.completedFuture(st) : rolledOut(st))
                 .thenCompose(st -> {
                     StageOutcome ro = st.rollout == null ? null : st.rollout.outcome();
-                    if (ro == StageOutcome.SUCCEEDED || ro == StageOutcome.SKIPPED) {
+                    if (ro != null && ro.ok()) {
                         return settle(st, Release.State.ROLLED_OUT);
                     }
                     return ro == StageOutcome.FAILED || ro == StageOutcome.TIMED_OUT ? settle(st, Release.State.ROLLOUT_FAILED)
@@ -577,7 +577,7 @@ public final class Promotion {
                     : new RolloutReport(rolloutMode(),
                             StageOutcome.FAILED, message(unwrap(error)), Duration.ZERO, List.of());
             s.rollout = r;
-            boolean ok = r.outcome() == StageOutcome.SUCCEEDED || r.outcome() == StageOutcome.SKIPPED;
+            boolean ok = r.outcome().ok();
             if (!ok) {
                 RunOutcome o = r.outcome() == StageOutcome.CANCELLED ? RunOutcome.CANCELLED
                         : r.outcome() == StageOutcome.TIMED_OUT ? RunOutcome.TIMED_OUT : RunOutcome.ROLLOUT_FAILED;
@@ -648,7 +648,7 @@ public final class Promotion {
                     : withOutput(outcome);
             s.post = post;
             StageOutcome po = post.outcome();
-            if (po != StageOutcome.SUCCEEDED && po != StageOutcome.SKIPPED) {
+            if (!po.ok()) {
                 // the environment itself is rolled out: its outcome stays SUCCEEDED, the run's says what failed
                 s.stop = RunOutcome.POST_ROLLOUT_FAILED;
                 s.failure = "post-rollout migration " + post.job() + " " + po.words() + ": " + post.explanation()

@@ -68,6 +68,6 @@ public record MigrationReport(
 
     /** Whether it ended as it should: succeeded, or skipped as already applied. */
     public boolean ok() {
-        return outcome == StageOutcome.SUCCEEDED || outcome == StageOutcome.SKIPPED;
+        return outcome != null && outcome.ok();
     }
 }

@@ -76,7 +76,7 @@ public enum Status {
     }
 
     private static boolean failed(StageOutcome outcome) {
-        return outcome != StageOutcome.SUCCEEDED && outcome != StageOutcome.SKIPPED;
+        return outcome == null || !outcome.ok();
     }
 
     /** A whole run's status. */
