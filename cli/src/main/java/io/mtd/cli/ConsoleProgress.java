@@ -5,7 +5,6 @@ import io.mtd.plan.Durations;
 import io.mtd.progress.ProgressEvent;
 import io.mtd.progress.ProgressListener;
 import io.mtd.progress.Stage;
-import io.mtd.progress.StageOutcome;
 import io.mtd.report.FlywayReport;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -61,7 +60,7 @@ final class ConsoleProgress implements ProgressListener {
                     unfinished.getValue().lines().forEach(line -> out.print(logLine(stamp(), unfinished.getKey(), line)));
                 }
             }
-            String mark = f.outcome() == StageOutcome.SUCCEEDED || f.outcome() == StageOutcome.SKIPPED ? "<==" : "!!!";
+            String mark = f.outcome().ok() ? "<==" : "!!!";
             out.printf("%s %s %s: %s (%s)%s%n", stamp(), mark, where, f.outcome().words(),
                     f.duration() == null ? "-" : Durations.format(f.duration()), f.detail() == null ? "" : " " + f.detail());
         }
