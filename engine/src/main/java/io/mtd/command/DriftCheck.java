@@ -58,7 +58,7 @@ public record DriftCheck(List<EnvironmentDrift> environments) {
         /** How it changed, in at most {@link SchemaDrift#SHOWN} lines to read (none when it did not). */
         public List<String> excerpt() {
             SchemaReport.Diff d = changed() ? sinceLastRelease.diff() : null;
-            return d == null ? List.of() : new SchemaDiff(d.added(), d.missing(), d.changed()).excerpt(SchemaDrift.SHOWN);
+            return d == null ? List.of() : SchemaDiff.of(d).excerpt(SchemaDrift.SHOWN);
         }
     }
 

@@ -871,8 +871,7 @@ public final class Promotion {
             noteSinceLastRelease(s);
             if (first(s)) {
                 // staging's schema before this image first migrated it: kept by the run that did, when that was not this one
-                schema.referenceBefore = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
-                        && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(taken.snapshot());
+                schema.referenceBefore = keptBefore(schema.kept).orElse(taken.snapshot());
                 return CompletableFuture.completedFuture(s);
             }
             Reference ref = reference;
@@ -1079,8 +1078,7 @@ public final class Promotion {
         if (!plan.migration().takesSnapshots() || end == null || plan.migration().hasPostRollout() && s.post != null && schema.end == null) {
             return CompletableFuture.completedFuture(s);
         }
-        SchemaSnapshot before = schema.kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null
-                && snapshotSource().equals(k.source())).map(SnapshotStore.KeptSnapshot::before).orElse(schema.before);
+        SchemaSnapshot before = keptBefore(schema.kept).orElse(schema.before);
         try {
             SnapshotStore.Kept keptIn = SnapshotStore.keep(s.client, s.env.namespaceOrDefault(), plan.app(), s.env.name(),
                     new SnapshotStore.KeptSnapshot(image.pinned(), stages.identity().id(), stages.clock().instant(), snapshotSource(),
@@ -1157,11 +1155,20 @@ public final class Promotion {
         } else if (!last.changed()) {
             note(Stage.SNAPSHOT, s.env.name(), "unchanged since the last release (" + last.image() + ", run " + last.run() + ")");
         } else {
-            SchemaDiff diff = SchemaDiff.between(s.schema.kept.get().after(), s.schema.before);
+            SchemaDiff diff = SchemaDiff.of(last.diff()); // computed once, when the comparison was made
             note(Stage.SNAPSHOT, s.env.name(), s.env.name() + "'s schema changed since the last release (" + last.image()
                     + ", run " + last.run() + ", " + last.at() + "): " + diff.counts() + "\n    "
                     + String.join("\n    ", diff.excerpt(SchemaDrift.SHOWN)));
         }
+    }
+
+    /**
+     * The schema before this image first migrated the environment, as the run that did kept it; none when the kept one is
+     * another image's, was taken another way, or was kept without it.
+     */
+    private Optional<SchemaSnapshot> keptBefore(Optional<SnapshotStore.KeptSnapshot> kept) {
+        return kept.filter(k -> image.pinned().equals(k.image()) && k.before() != null && snapshotSource().equals(k.source()))
+                .map(SnapshotStore.KeptSnapshot::before);
     }
 
     /** The schema kept in the environment after its last successful run; none when it cannot be read (said). */

@@ -148,6 +148,11 @@ public record SchemaDiff(List<String> added, List<String> missing, List<String> 
         return line.length() <= LINE ? line : line.substring(0, LINE - 1) + "…";
     }
 
+    /** The difference a report gives ({@link #report()}), read back to show its lines. */
+    public static SchemaDiff of(SchemaReport.Diff reported) {
+        return new SchemaDiff(reported.added(), reported.missing(), reported.changed());
+    }
+
     /** The report's form of this difference: every line, and its fingerprint. */
     public SchemaReport.Diff report() {
         return new SchemaReport.Diff(shortFingerprint(), fingerprint(), added, missing, changed);
