@@ -8,6 +8,8 @@ import io.mtd.plan.Durations;
 import io.mtd.plan.Environment;
 import io.mtd.plan.Plan;
 import io.mtd.report.Timeline;
+import io.mtd.rollout.AppContainer;
+import io.mtd.rollout.RolloutFailedException;
 import io.mtd.rollout.RolloutStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,9 +68,12 @@ public record PlanStatus(String app, Instant at, List<EnvironmentStatus> environ
                 deployed.add(new Workload(name, env.container(), null, null, "not found in namespace " + ns, false));
                 continue;
             }
-            List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
-            Container c = containers.stream().filter(x -> env.container() == null ? containers.size() == 1 : env.container().equals(x.getName()))
-                    .findFirst().orElse(null);
+            Container c;
+            try {
+                c = AppContainer.of(d, env); // the container the rollout sets, chosen as it chooses
+            } catch (RolloutFailedException e) {
+                c = null;
+            }
             deployed.add(new Workload(name, c == null ? env.container() : c.getName(), c == null ? null : c.getImage(),
                     RolloutStatus.revision(d), RolloutStatus.progress(d).substring(name.length() + 2), RolloutStatus.isComplete(d)));
         }
