@@ -99,8 +99,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (drift && !plan.migration().takesSnapshots()) {
             // the example's plan with the built-in pg_dump snapshot, from the migration's Secret
-            plan = new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder()
-                    .snapshot(new DatabaseJob(null, null, null, null, null, null, null)).build(), plan.rollout(), plan.environments());
+            plan = plan.withMigration(plan.migration().toBuilder()
+                    .snapshot(new DatabaseJob(null, null, null, null, null, null, null)).build());
             checked = MigrateThenDeploy.check(plan);
         }
         Map<String, String> imageEnv = Map.of();
@@ -188,10 +188,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static Plan withoutPgDumps(Plan plan) {
-        List<Environment> environments = plan.environments().stream().map(e -> new Environment(e.name(), e.context(), e.kubeconfig(),
-                e.credentialsId(), e.serverUrl(), e.namespace(), e.deployments(), e.container(), e.approval(), e.approvers())).toList();
-        return new Plan(plan.app(), plan.image(), plan.build(), plan.migration().toBuilder().snapshot(null).backup(null).build(),
-                plan.rollout(), environments);
+        return plan.withMigration(plan.migration().toBuilder().snapshot(null).backup(null).build())
+                .withEnvironments(plan.environments().stream().map(e -> e.withBackup(null)).toList());
     }
 
     /**

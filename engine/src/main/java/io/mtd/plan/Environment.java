@@ -61,6 +61,12 @@ public record Environment(
         return approval != null && approval;
     }
 
+    /** The same environment with its own backup ({@code environments[].backup}) set, or none with null. */
+    public Environment withBackup(DatabaseJob newBackup) {
+        return new Environment(name, context, kubeconfig, credentialsId, serverUrl, namespace, deployments, container, approval,
+                approvers, newBackup);
+    }
+
     public Environment withNamespace(String ns) {
         return new Environment(name, context, kubeconfig, credentialsId, serverUrl, ns, deployments, container, approval, approvers,
                 backup);

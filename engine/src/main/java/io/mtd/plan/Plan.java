@@ -69,6 +69,16 @@ public record Plan(
         return new Plan(app, image, build, migration, rollout, environments, true);
     }
 
+    /** The same plan with another migration (for example with snapshots added, or its backup left out). */
+    public Plan withMigration(Migration newMigration) {
+        return new Plan(app, image, build, newMigration, rollout, environments, rollback);
+    }
+
+    /** The same plan with these environments in place of its own. */
+    public Plan withEnvironments(List<Environment> newEnvironments) {
+        return new Plan(app, image, build, migration, rollout, newEnvironments, rollback);
+    }
+
     /** The same plan with another image reference (for example pinned by digest). */
     public Plan withImage(String newImage) {
         return new Plan(app, newImage, build, migration, rollout, environments, rollback);
